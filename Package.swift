@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One setting list shared by every target, so the whole package builds the same way.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Lunar",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Lunar", targets: ["Lunar"]),
+        .executable(name: "lunar", targets: ["lunar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Implementation layers, lowest first
+        .systemLibrary(name: "CLua", path: "Sources/CLua",
+                       providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
+        .target(name: "LunarData", swiftSettings: strict),
+        .target(name: "LunarKernels", swiftSettings: strict),
+        .target(name: "LunarGraph", dependencies: ["LunarKernels"], swiftSettings: strict),
+        .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
+        .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
+        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph"], swiftSettings: strict),
+        .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
+        // MARK: - Public API
+        .target(name: "Lunar",
+                dependencies: ["LunarData", "LunarGraph", "LunarEngine", "LunarSim", "LunarScript", "LunarReport"],
+                swiftSettings: strict),
+        // MARK: - Command-line tool
+        .executableTarget(name: "lunar",
+                          dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        // MARK: - Tests
+        .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
+        .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript"], swiftSettings: strict),
+        .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
+        .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Reads price data from CSV: a folder of `SYMBOL.csv` files, or one long file with a `symbol`
+/// column. See docs/semantics.md, "Data".
+public enum CSVLoader {
+    public struct Options: Sendable {
+        /// Rescale open/high/low/close by `adj_close / close` (Yahoo-style adjusted data).
+        public var adjust = false
+        public init(adjust: Bool = false) { self.adjust = adjust }
+    }
+
+    /// Loads a folder of per-symbol CSVs or one long CSV.
+    public static func load(path: String, options: Options = Options()) throws -> Panel {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw DataError.fileNotFound(path)
+        }
+        let tables: [(String, SymbolTable)]
+        if isDir.boolValue {
+            let names = try FileManager.default.contentsOfDirectory(atPath: path)
+                .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
+            guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
+            let url = URL(fileURLWithPath: path)
+            tables = try names.map { name in
+                let file = url.appendingPathComponent(name).path
+                let parsed = try parse(file: file, symbolColumn: false)
+                return (String(name.dropLast(4)), parsed[0].1)
+            }
+        } else {
+            tables = try parse(file: path, symbolColumn: true)
+        }
+        return try assemble(tables, options: options)
+    }
+
+    /// One symbol's rows as read, in file order.
+    struct SymbolTable {
+        var timestamps: [Int64] = []
+        var columns: [[Double]]
+        var names: [String]
+        var lines: [Int] = []   // source line of each row, for error messages
+    }
+
+    /// Canonical field names for recognised headers.
+    static func canonical(_ header: String) -> String {
+        let h = header.trimmingCharacters(in: .whitespaces).lowercased()
+        switch h {
+        case "adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close": return "adj_close"
+        case "datetime", "timestamp", "time": return "date"
+        case "ticker": return "symbol"
+        default: return h.replacingOccurrences(of: " ", with: "_")
+        }
+    }
+
+    /// Parses one CSV file. With `symbolColumn`, groups the rows by their `symbol` value.
+    static func parse(file: String, symbolColumn: Bool) throws -> [(String, SymbolTable)] {
+        guard let data = FileManager.default.contents(atPath: file) else { throw DataError.fileNotFound(file) }
+        var bytes = [UInt8](data)
+        bytes.append(0)   // strtod stops at the terminator
+        return try bytes.withUnsafeBufferPointer { buf -> [(String, SymbolTable)] in
+            var reader = LineReader(buf: buf, count: buf.count - 1)
+            guard let headerRange = reader.next() else { throw DataError.invalid("\(file): the file is empty") }
+            let header = fieldsOf(buf, headerRange).map { canonical(String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self)) }
+            guard let dateCol = header.firstIndex(of: "date") else {
+                throw DataError.missingColumn(file: file, column: "date")
+            }
+            for f in Panel.standardFields where !header.contains(f) {
+                throw DataError.missingColumn(file: file, column: f)
+            }
+            var symCol: Int? = nil
+            if symbolColumn {
+                guard let c = header.firstIndex(of: "symbol") else {
+                    throw DataError.missingColumn(file: file, column: "symbol (a single CSV file needs a symbol column; or pass a folder of SYMBOL.csv files)")
+                }
+                symCol = c
+            }
+            var seen = Set<String>()
+            for h in header where !seen.insert(h).inserted {
+                throw DataError.malformed(file: file, line: 1, message: "column '\(h)' appears twice")
+            }
+            let valueCols = header.indices.filter { $0 != dateCol && $0 != symCol }
+            let valueNames = valueCols.map { header[$0] }
+            var order: [String] = []
+            var tables: [String: SymbolTable] = [:]
+            var current = symbolColumn ? "" : "_"
+            var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+            var fieldRanges: [Range<Int>] = []
+            var lineNo = 1
+            while let range = reader.next() {
+                lineNo = reader.lineNumber
+                if range.isEmpty { continue }
+                fieldRanges.removeAll(keepingCapacity: true)
+                splitFields(buf, range, into: &fieldRanges)
+                guard fieldRanges.count == header.count else {
+                    throw DataError.malformed(file: file, line: lineNo,
+                        message: "expected \(header.count) fields, found \(fieldRanges.count)")
+                }
+                if let symCol {
+                    let sym = String(decoding: UnsafeBufferPointer(rebasing: buf[fieldRanges[symCol]]), as: UTF8.self)
+                        .trimmingCharacters(in: .whitespaces)
+                    guard !sym.isEmpty else { throw DataError.malformed(file: file, line: lineNo, message: "empty symbol") }
+                    if sym != current {
+                        if !current.isEmpty { tables[current] = table }
+                        current = sym
+                        if let existing = tables[sym] { table = existing } else {
+                            order.append(sym)
+                            table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+                        }
+                    }
+                }
+                let dateText = Substring(decoding: UnsafeBufferPointer(rebasing: buf[fieldRanges[dateCol]]), as: UTF8.self)
+                guard let t = Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
+                    throw DataError.malformed(file: file, line: lineNo,
+                        message: "cannot read date '\(dateText)' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
+                }
+                if let last = table.timestamps.last, t <= last {
+                    let prev = table.lines.last ?? 0
+                    throw DataError.malformed(file: file, line: lineNo, message: t == last
+                        ? "duplicate date \(dateText) (also on line \(prev))"
+                        : "dates are not in increasing order (\(dateText) comes after line \(prev))")
+                }
+                table.timestamps.append(t)
+                table.lines.append(lineNo)
+                for (k, c) in valueCols.enumerated() {
+                    let r = fieldRanges[c]
+                    let v = parseNumber(buf, r)
+                    guard let v else {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
+                        throw DataError.malformed(file: file, line: lineNo,
+                            message: "column '\(valueNames[k])': '\(text)' is not a number")
+                    }
+                    table.columns[k].append(v)
+                }
+            }
+            if symbolColumn {
+                if !current.isEmpty { tables[current] = table }
+                return order.map { ($0, tables[$0]!) }
+            }
+            return [("_", table)]
+        }
+    }
+
+    /// Joins the symbols' tables onto the union calendar and validates prices.
+    static func assemble(_ tables: [(String, SymbolTable)], options: Options) throws -> Panel {
+        var all = Set<Int64>()
+        for (_, t) in tables { all.formUnion(t.timestamps) }
+        let calendar = all.sorted()
+        let T = calendar.count, N = tables.count
+        var index: [Int64: Int] = [:]
+        index.reserveCapacity(T)
+        for (i, t) in calendar.enumerated() { index[t] = i }
+        var names: [String] = []
+        for (_, t) in tables { for n in t.names where !names.contains(n) { names.append(n) } }
+        var fields: [String: [Double]] = [:]
+        for n in names { fields[n] = [Double](repeating: .nan, count: N * T) }
+        for (s, (symbol, table)) in tables.enumerated() {
+            let slots = table.timestamps.map { index[$0]! }
+            for (k, name) in table.names.enumerated() {
+                let col = table.columns[k]
+                fields[name]!.withUnsafeMutableBufferPointer { out in
+                    for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
+                }
+                if ["open", "high", "low", "close"].contains(name) {
+                    if let bad = col.firstIndex(where: { $0 <= 0 }) {
+                        throw DataError.invalid("\(symbol): line \(table.lines[bad]): \(name) \(col[bad]) is not a positive price")
+                    }
+                } else if name == "volume", let bad = col.firstIndex(where: { $0 < 0 }) {
+                    throw DataError.invalid("\(symbol): line \(table.lines[bad]): volume \(col[bad]) is negative")
+                }
+            }
+        }
+        if options.adjust {
+            guard let adj = fields["adj_close"] else {
+                throw DataError.invalid("--adjust needs an 'Adj Close' column, and the data have none")
+            }
+            let close = fields["close"]!
+            for f in ["open", "high", "low", "close"] {
+                var v = fields[f]!
+                for i in v.indices { v[i] *= adj[i] / close[i] }
+                fields[f] = v
+            }
+        }
+        return try Panel(symbols: tables.map { $0.0 }, timestamps: calendar, fields: fields)
+    }
+
+    // MARK: - byte-level scanning
+
+    struct LineReader {
+        let buf: UnsafeBufferPointer<UInt8>
+        let count: Int
+        var pos = 0
+        var lineNumber = 0
+        init(buf: UnsafeBufferPointer<UInt8>, count: Int) {
+            self.buf = buf; self.count = count
+            if count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { pos = 3 }   // UTF-8 BOM
+        }
+        /// The next line's byte range, without its CR/LF.
+        mutating func next() -> Range<Int>? {
+            guard pos < count else { return nil }
+            lineNumber += 1
+            let start = pos
+            var end = start
+            while end < count, buf[end] != 10 { end += 1 }
+            pos = end + 1
+            var stop = end
+            if stop > start, buf[stop - 1] == 13 { stop -= 1 }
+            return start ..< stop
+        }
+    }
+
+    static func fieldsOf(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        splitFields(buf, range, into: &out)
+        return out.map { r in
+            // Strip surrounding quotes from header names.
+            if r.count >= 2, buf[r.lowerBound] == 34, buf[r.upperBound - 1] == 34 { return r.lowerBound + 1 ..< r.upperBound - 1 }
+            return r
+        }
+    }
+
+    /// Splits on commas; a field in double quotes may hold commas.
+    static func splitFields(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [Range<Int>]) {
+        var i = range.lowerBound
+        var start = i
+        var quoted = false
+        while i < range.upperBound {
+            let c = buf[i]
+            if c == 34 { quoted.toggle() } else if c == 44, !quoted {
+                out.append(start ..< i); start = i + 1
+            }
+            i += 1
+        }
+        out.append(start ..< range.upperBound)
+    }
+
+    /// A number, or NaN for an empty cell or `NaN`/`null`/`NA`; nil when the text is not a number.
+    @inline(__always)
+    static func parseNumber(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, buf[lo] == 32 || buf[lo] == 34 { lo += 1 }
+        while hi > lo, buf[hi - 1] == 32 || buf[hi - 1] == 34 { hi -= 1 }
+        if lo == hi { return .nan }
+        let first = buf[lo] | 0x20
+        if first == UInt8(ascii: "n") {   // nan, null, na
+            let word = String(decoding: UnsafeBufferPointer(rebasing: buf[lo ..< hi]), as: UTF8.self).lowercased()
+            return ["nan", "null", "na", "n/a"].contains(word) ? .nan : nil
+        }
+        let base = buf.baseAddress! + lo
+        var end: UnsafeMutablePointer<CChar>? = nil
+        let v = base.withMemoryRebound(to: CChar.self, capacity: hi - lo) { p -> Double in
+            strtod(p, &end)
+        }
+        guard let end, UnsafeRawPointer(end) - UnsafeRawPointer(buf.baseAddress!) == hi else { return nil }
+        return v
+    }
+}

@@ -1,0 +1,136 @@
+/// Dates: parsing ISO 8601 days / date-times / epoch seconds, formatting, and annualization.
+public enum Calendar {
+    /// Parses `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM]`, or integer epoch seconds.
+    /// Returns UTC epoch seconds, or nil when the text is none of these.
+    public static func parse(_ text: Substring) -> Int64? {
+        let b = Array(text.utf8)
+        if b.isEmpty { return nil }
+        if b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") {
+            guard let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2),
+                  (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+            var seconds = daysFromCivil(y, m, d) * 86_400
+            if b.count == 10 { return seconds }
+            guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), b.count >= 16,
+                  let hh = digits(b, 11, 2), let mm = digits(b, 14, 2), b[13] == UInt8(ascii: ":"),
+                  hh < 24, mm < 60 else { return nil }
+            seconds += Int64(hh * 3600 + mm * 60)
+            var i = 16
+            if i < b.count, b[i] == UInt8(ascii: ":") {
+                guard let ss = digits(b, i + 1, 2), ss < 61 else { return nil }
+                seconds += Int64(ss); i += 3
+                if i < b.count, b[i] == UInt8(ascii: ".") {   // fractions of a second are dropped
+                    i += 1
+                    while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+                }
+            }
+            if i == b.count { return seconds }
+            if b[i] == UInt8(ascii: "Z"), i + 1 == b.count { return seconds }
+            if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count - i == 6 || b.count - i == 5 {
+                let sign: Int64 = b[i] == UInt8(ascii: "+") ? 1 : -1
+                guard let oh = digits(b, i + 1, 2) else { return nil }
+                let om = b.count - i == 6 ? digits(b, i + 4, 2) : digits(b, i + 3, 2)
+                guard let om else { return nil }
+                return seconds - sign * Int64(oh * 3600 + om * 60)
+            }
+            return nil
+        }
+        // Epoch seconds: an optional sign and digits only.
+        var i = 0, negative = false
+        if b[0] == UInt8(ascii: "-") { negative = true; i = 1 }
+        guard i < b.count, b.count - i <= 12 else { return nil }
+        var v: Int64 = 0
+        while i < b.count {
+            guard b[i] >= 48, b[i] <= 57 else { return nil }
+            v = v * 10 + Int64(b[i] - 48); i += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// `YYYY-MM-DD` for a daily calendar, `YYYY-MM-DDTHH:MM:SSZ` otherwise.
+    public static func format(_ t: Int64, daily: Bool) -> String {
+        let days = floorDiv(t, 86_400)
+        let (y, m, d) = civilFromDays(days)
+        let date = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        if daily { return date }
+        let s = Int(t - days * 86_400)
+        return date + "T\(pad(s / 3600, 2)):\(pad(s / 60 % 60, 2)):\(pad(s % 60, 2))Z"
+    }
+
+    /// Bars per year from the spacing of a calendar.
+    ///
+    /// Daily-or-coarser data: 252 when the median gap is under 4 days (trading days),
+    /// else 365.25 / gap in days (weekly ≈ 52, monthly ≈ 12). Intraday data: 252 × the median
+    /// number of bars per calendar day.
+    public static func barsPerYear(_ t: [Int64]) -> Double {
+        guard t.count >= 2 else { return 252 }
+        var gaps = zip(t.dropFirst(), t).map { $0 - $1 }
+        gaps.sort()
+        let median = Double(gaps[gaps.count / 2])
+        if median >= 86_400 {
+            let days = median / 86_400
+            return days < 4 ? 252 : 365.25 / days
+        }
+        var perDay: [Int] = []
+        var day = floorDiv(t[0], 86_400), n = 0
+        for x in t {
+            let d = floorDiv(x, 86_400)
+            if d != day { perDay.append(n); n = 0; day = d }
+            n += 1
+        }
+        perDay.append(n)
+        perDay.sort()
+        return 252 * Double(perDay[perDay.count / 2])
+    }
+
+    // MARK: - civil-date arithmetic (proleptic Gregorian, days since 1970-01-01)
+
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
+        let y = Int64(m <= 2 ? y0 - 1 : y0)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64((m + 9) % 12)
+        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public static func civilFromDays(_ z0: Int64) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
+    }
+
+    /// 0 = Monday … 6 = Sunday.
+    public static func weekday(days: Int64) -> Int { Int(((days % 7) + 7 + 3) % 7) }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    private static func digits(_ b: [UInt8], _ at: Int, _ n: Int) -> Int? {
+        guard at + n <= b.count else { return nil }
+        var v = 0
+        for i in at ..< at + n {
+            guard b[i] >= 48, b[i] <= 57 else { return nil }
+            v = v * 10 + Int(b[i] - 48)
+        }
+        return v
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,94 @@
+/// N symbols × T bars of aligned OHLCV data on one calendar.
+///
+/// Every field is stored symbol-major (`values[s * barCount + t]`), so one symbol's history is
+/// contiguous: the layout per-symbol time-series kernels want. A symbol without a bar on a date
+/// of the calendar holds NaN there.
+public struct Panel: Sendable {
+    public static let standardFields = ["open", "high", "low", "close", "volume"]
+
+    public let symbols: [String]
+    /// The calendar: Unix epoch seconds (UTC), strictly increasing.
+    public let timestamps: [Int64]
+    /// True when every timestamp is midnight UTC, i.e. the data are daily (or coarser) bars.
+    public let isDaily: Bool
+    /// Field name (lower case) → symbol-major values. Always holds the five standard fields.
+    public private(set) var fields: [String: [Double]]
+
+    public var symbolCount: Int { symbols.count }
+    public var barCount: Int { timestamps.count }
+
+    public init(symbols: [String], timestamps: [Int64], fields: [String: [Double]]) throws {
+        let cells = symbols.count * timestamps.count
+        for name in Panel.standardFields where fields[name] == nil {
+            throw DataError.missingColumn(file: "panel", column: name)
+        }
+        for (name, values) in fields where values.count != cells {
+            throw DataError.invalid("field '\(name)' holds \(values.count) values, expected \(cells)")
+        }
+        for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
+            throw DataError.invalid("calendar is not strictly increasing at index \(i)")
+        }
+        self.symbols = symbols
+        self.timestamps = timestamps
+        self.fields = fields
+        self.isDaily = timestamps.allSatisfy { $0 % 86_400 == 0 }
+    }
+
+    public func values(_ field: String) -> [Double]? { fields[field.lowercased()] }
+
+    /// Names of the extra (non-OHLCV) fields, sorted.
+    public var extraFields: [String] {
+        fields.keys.filter { !Panel.standardFields.contains($0) }.sorted()
+    }
+
+    /// One symbol's values of a field, as a contiguous slice.
+    public func series(_ field: String, symbol s: Int) -> ArraySlice<Double> {
+        let all = fields[field]!
+        return all[s * barCount ..< (s + 1) * barCount]
+    }
+
+    /// Replaces or adds a field (used by `--adjust` and by tests).
+    public mutating func setField(_ name: String, _ values: [Double]) throws {
+        guard values.count == symbolCount * barCount else {
+            throw DataError.invalid("field '\(name)' holds \(values.count) values, expected \(symbolCount * barCount)")
+        }
+        fields[name.lowercased()] = values
+    }
+
+    public func symbolIndex(_ name: String) -> Int? { symbols.firstIndex(of: name) }
+
+    /// A panel restricted to some symbols (in the given order).
+    public func selecting(symbols indices: [Int]) -> Panel {
+        var out: [String: [Double]] = [:]
+        for (name, values) in fields {
+            var sub = [Double]()
+            sub.reserveCapacity(indices.count * barCount)
+            for s in indices { sub.append(contentsOf: values[s * barCount ..< (s + 1) * barCount]) }
+            out[name] = sub
+        }
+        // The calendar and sizes are unchanged, so this cannot fail.
+        return try! Panel(symbols: indices.map { symbols[$0] }, timestamps: timestamps, fields: out)
+    }
+
+    /// Bars per year implied by the calendar's spacing (see docs/semantics.md, "Annualization").
+    public var barsPerYear: Double { Calendar.barsPerYear(timestamps) }
+
+    /// Total bytes of all field arrays.
+    public var byteCount: Int { fields.count * symbolCount * barCount * MemoryLayout<Double>.stride }
+}
+
+public enum DataError: Error, CustomStringConvertible, Equatable {
+    case fileNotFound(String)
+    case missingColumn(file: String, column: String)
+    case malformed(file: String, line: Int, message: String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path): return "data not found: \(path)"
+        case .missingColumn(let file, let column): return "\(file): missing column '\(column)'"
+        case .malformed(let file, let line, let message): return "\(file):\(line): \(message)"
+        case .invalid(let message): return message
+        }
+    }
+}

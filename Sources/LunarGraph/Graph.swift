@@ -1,0 +1,223 @@
+import LunarKernels
+
+/// What a node evaluates to.
+public enum ValueType: String, Sendable, Hashable {
+    case float      // a float series: one value per symbol and bar
+    case bool       // a bool series: 1, 0, or NaN (unknown)
+    case scalar     // a constant, broadcast where a series is needed
+}
+
+/// A node's position in its graph's arena.
+public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let index: Int
+    public init(_ index: Int) { self.index = index }
+    public static func < (a: NodeID, b: NodeID) -> Bool { a.index < b.index }
+    public var description: String { "%\(index)" }
+}
+
+public enum UnaryOp: String, Sendable, Hashable, CaseIterable {
+    case neg, abs, log, exp, sqrt, not
+}
+
+public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
+    case add, sub, mul, div, min, max
+    case gt, ge, lt, le, eq, ne
+    case and, or
+
+    public var isComparison: Bool { [.gt, .ge, .lt, .le, .eq, .ne].contains(self) }
+    public var isLogic: Bool { self == .and || self == .or }
+    public var symbol: String {
+        switch self {
+        case .add: "+"; case .sub: "-"; case .mul: "*"; case .div: "/"
+        case .min: "min"; case .max: "max"
+        case .gt: ">"; case .ge: ">="; case .lt: "<"; case .le: "<="; case .eq: "=="; case .ne: "~="
+        case .and: "&"; case .or: "|"
+        }
+    }
+}
+
+/// The operation of a node. Constants are kept as bit patterns so that NaN interns too.
+public enum Op: Hashable, Sendable {
+    case field(String)
+    case constant(bits: UInt64)
+    case unary(UnaryOp)
+    case binary(BinaryOp)
+    case select                                     // where(cond, a, b)
+    case primitive(name: String, params: [UInt64], output: Int)
+
+    public static func constant(_ v: Double) -> Op { .constant(bits: v.bitPattern) }
+}
+
+public struct Node: Hashable, Sendable {
+    public let op: Op
+    public let inputs: [NodeID]
+    public let type: ValueType
+    /// Bars before the first defined value (the warm-up), assuming inputs start at bar 0.
+    public let lookback: Int
+
+    public var constantValue: Double? {
+        if case .constant(let bits) = op { return Double(bitPattern: bits) }
+        return nil
+    }
+
+    public func params() -> [Double] {
+        if case .primitive(_, let p, _) = op { return p.map(Double.init(bitPattern:)) }
+        return []
+    }
+}
+
+public enum GraphError: Error, CustomStringConvertible, Equatable {
+    case unknownPrimitive(String, suggestions: [String])
+    case badArgument(String)
+    case typeMismatch(String)
+
+    public var description: String {
+        switch self {
+        case .unknownPrimitive(let name, let s):
+            return "unknown function '\(name)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?")
+        case .badArgument(let m), .typeMismatch(let m): return m
+        }
+    }
+}
+
+/// A hash-consed DAG of series expressions. Building the same expression twice returns the
+/// same node, so common subexpressions are shared from the start.
+public final class Graph: @unchecked Sendable {
+    public private(set) var nodes: [Node] = []
+    private var interned: [InternKey: NodeID] = [:]
+
+    private struct InternKey: Hashable { let op: Op; let inputs: [NodeID] }
+
+    public init() {}
+
+    public subscript(id: NodeID) -> Node { nodes[id.index] }
+    public var count: Int { nodes.count }
+
+    // MARK: - building
+
+    public func field(_ name: String) -> NodeID {
+        intern(.field(name), [], type: .float, lookback: 0)
+    }
+
+    public func constant(_ v: Double) -> NodeID {
+        intern(.constant(v), [], type: .scalar, lookback: 0)
+    }
+
+    public func unary(_ op: UnaryOp, _ x: NodeID) throws -> NodeID {
+        let t = self[x].type
+        if op == .not {
+            guard t != .float else { throw GraphError.typeMismatch("'~' (not) needs a bool series, got a float series") }
+            return intern(.unary(op), [x], type: t == .scalar ? .scalar : .bool, lookback: self[x].lookback)
+        }
+        guard t != .bool else { throw GraphError.typeMismatch("\(op.rawValue) needs a float series, got a bool series") }
+        return intern(.unary(op), [x], type: t, lookback: self[x].lookback)
+    }
+
+    public func binary(_ op: BinaryOp, _ a: NodeID, _ b: NodeID) throws -> NodeID {
+        let ta = self[a].type, tb = self[b].type
+        let resultIsScalar = ta == .scalar && tb == .scalar
+        let type: ValueType
+        if op.isLogic {
+            for t in [ta, tb] where t == .float {
+                throw GraphError.typeMismatch("'\(op.symbol)' needs bool series, got a float series (compare first, e.g. a:gt(b))")
+            }
+            type = resultIsScalar ? .scalar : .bool
+        } else {
+            for t in [ta, tb] where t == .bool {
+                throw GraphError.typeMismatch("'\(op.symbol)' needs float series or numbers, got a bool series")
+            }
+            type = resultIsScalar ? .scalar : (op.isComparison ? .bool : .float)
+        }
+        return intern(.binary(op), [a, b], type: type, lookback: max(self[a].lookback, self[b].lookback))
+    }
+
+    public func select(_ cond: NodeID, _ a: NodeID, _ b: NodeID) throws -> NodeID {
+        guard self[cond].type != .float else {
+            throw GraphError.typeMismatch("where(cond, a, b): cond must be a bool series, got a float series")
+        }
+        let ta = self[a].type, tb = self[b].type
+        if (ta == .bool) != (tb == .bool), ta != .scalar, tb != .scalar {
+            throw GraphError.typeMismatch("where(cond, a, b): a and b must both be float or both be bool")
+        }
+        var type: ValueType = ta == .scalar ? tb : ta
+        if type == .scalar && self[cond].type != .scalar { type = .float }
+        let lb = [cond, a, b].map { self[$0].lookback }.max()!
+        return intern(.select, [cond, a, b], type: type, lookback: lb)
+    }
+
+    /// A registry primitive applied to series inputs with constant parameters.
+    /// Returns one node per output. Validates argument kinds and parameter ranges.
+    public func primitive(_ name: String, inputs: [NodeID], params: [Double]) throws -> [NodeID] {
+        guard let spec = Registry.spec(name) else {
+            throw GraphError.unknownPrimitive(name, suggestions: closestMatches(to: name, in: Registry.names))
+        }
+        guard inputs.count == spec.inputs.count else {
+            throw GraphError.badArgument("\(name): expected \(spec.inputs.count) series argument(s), got \(inputs.count)")
+        }
+        guard params.count == spec.params.count else {
+            throw GraphError.badArgument("\(name): expected \(spec.params.count) parameter(s), got \(params.count)")
+        }
+        for (input, id) in zip(spec.inputs, inputs) {
+            let t = self[id].type
+            if input.kind == .float && t == .bool {
+                throw GraphError.typeMismatch("\(name): argument '\(input.name)' must be a float series, got a bool series")
+            }
+            if input.kind == .bool && t == .float {
+                throw GraphError.typeMismatch("\(name): argument '\(input.name)' must be a bool series, got a float series")
+            }
+        }
+        for (p, v) in zip(spec.params, params) {
+            if let problem = p.problem(with: v) { throw GraphError.badArgument("\(name): \(problem)") }
+        }
+        let lb = (inputs.map { self[$0].lookback }.max() ?? 0) + spec.lookback(params)
+        let bits = params.map(\.bitPattern)
+        return spec.outputs.enumerated().map { (k, out) in
+            intern(.primitive(name: name, params: bits, output: k), inputs,
+                   type: out.kind == .bool ? .bool : .float, lookback: lb)
+        }
+    }
+
+    private func intern(_ op: Op, _ inputs: [NodeID], type: ValueType, lookback: Int) -> NodeID {
+        let key = InternKey(op: op, inputs: inputs)
+        if let id = interned[key] { return id }
+        let id = NodeID(nodes.count)
+        nodes.append(Node(op: op, inputs: inputs, type: type, lookback: lookback))
+        interned[key] = id
+        return id
+    }
+
+    // MARK: - inspection
+
+    /// Node ids reachable from `roots`, in topological order (inputs first).
+    public func reachable(from roots: [NodeID]) -> [NodeID] {
+        var seen = Set<NodeID>()
+        var stack = roots
+        while let id = stack.popLast() {
+            if seen.insert(id).inserted { stack.append(contentsOf: self[id].inputs) }
+        }
+        return seen.sorted()   // ids are created inputs-first, so id order is topological
+    }
+
+    /// A readable form of the expression at `id`, e.g. `sma(close, 10)`.
+    public func describe(_ id: NodeID) -> String {
+        let n = self[id]
+        switch n.op {
+        case .field(let name): return name
+        case .constant: return PrimitiveSpec.Param("c").formatted(n.constantValue!)
+        case .unary(let op): return op == .neg ? "-\(describe(n.inputs[0]))" : op == .not ? "~\(describe(n.inputs[0]))" : "\(op.rawValue)(\(describe(n.inputs[0])))"
+        case .binary(let op):
+            if op == .min || op == .max { return "\(op.rawValue)(\(describe(n.inputs[0])), \(describe(n.inputs[1])))" }
+            return "(\(describe(n.inputs[0])) \(op.symbol) \(describe(n.inputs[1])))"
+        case .select: return "where(\(n.inputs.map(describe).joined(separator: ", ")))"
+        case .primitive(let name, _, let output):
+            let spec = Registry.spec(name)!
+            let args = n.inputs.map(describe) + n.params().map { PrimitiveSpec.Param("p").formatted($0) }
+            let suffix = spec.outputs.count > 1 ? ".\(spec.outputs[output].name)" : ""
+            return "\(name)(\(args.joined(separator: ", ")))\(suffix)"
+        }
+    }
+}
+
+extension PrimitiveSpec.Param {
+    func formatted(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+}

@@ -1,0 +1,202 @@
+/// The core primitives: shifts, rolling windows, the EMA and crossings.
+/// Rolling windows are NaN until full and while any value in the window is NaN.
+extension Registry {
+    static let period = PrimitiveSpec.Param("period", range: 1 ... 100_000)
+
+    static let core: [PrimitiveSpec] = [
+        PrimitiveSpec(
+            name: "shift", category: "transform",
+            summary: "The value k bars back (k ≥ 0: never a future bar).",
+            formula: "shift(x, k)[t] = x[t−k]",
+            inputs: [.init("x")], params: [.init("k", default: 1, range: 0 ... 100_000)],
+            lookback: { Int($0[0]) }, kernel: { ShiftKernel(k: Int($0[0])) }),
+        PrimitiveSpec(
+            name: "diff", category: "transform",
+            summary: "Change over k bars.",
+            formula: "diff(x, k)[t] = x[t] − x[t−k]",
+            inputs: [.init("x")], params: [.init("k", default: 1, range: 1 ... 100_000)],
+            lookback: { Int($0[0]) }, kernel: { DiffKernel(k: Int($0[0])) }),
+        PrimitiveSpec(
+            name: "sma", category: "average",
+            summary: "Simple moving average (TA-Lib SMA).",
+            formula: "sma[t] = (x[t−n+1] + … + x[t]) / n",
+            inputs: [.init("x")], params: [period],
+            lookback: { Int($0[0]) - 1 }, kernel: { SMAKernel(n: Int($0[0])) }),
+        PrimitiveSpec(
+            name: "ema", category: "average",
+            summary: "Exponential moving average, seeded with the SMA of the first n values (TA-Lib EMA).",
+            formula: "k = 2/(n+1); ema[n−1] = mean(x[0..n−1]); ema[t] = (x[t] − ema[t−1])·k + ema[t−1]",
+            inputs: [.init("x")], params: [period],
+            lookback: { Int($0[0]) - 1 }, kernel: { EMAKernel(n: Int($0[0]), alpha: 2 / ($0[0] + 1)) }),
+        PrimitiveSpec(
+            name: "stdev", category: "statistics",
+            summary: "Rolling population standard deviation (divisor n, TA-Lib STDDEV with nbdev 1).",
+            formula: "stdev[t] = sqrt(Σ(x − mean)² / n) over the last n values",
+            inputs: [.init("x")], params: [period],
+            lookback: { Int($0[0]) - 1 }, kernel: { StdevKernel(n: Int($0[0])) }),
+        PrimitiveSpec(
+            name: "highest", category: "statistics",
+            summary: "Highest value of the last n bars (TA-Lib MAX).",
+            formula: "highest[t] = max(x[t−n+1..t])",
+            inputs: [.init("x")], params: [period],
+            lookback: { Int($0[0]) - 1 }, kernel: { ExtremeKernel(n: Int($0[0]), highest: true) }),
+        PrimitiveSpec(
+            name: "lowest", category: "statistics",
+            summary: "Lowest value of the last n bars (TA-Lib MIN).",
+            formula: "lowest[t] = min(x[t−n+1..t])",
+            inputs: [.init("x")], params: [period],
+            lookback: { Int($0[0]) - 1 }, kernel: { ExtremeKernel(n: Int($0[0]), highest: false) }),
+        PrimitiveSpec(
+            name: "crossover", category: "signal",
+            summary: "True on the bar a first closes above b after having been below it (vectorbt crossed_above).",
+            formula: "true at t iff a[t] > b[t], a[t−1] ≤ b[t−1], and a < b at some bar since the last NaN",
+            inputs: [.init("a"), .init("b")], outputs: [.init("value", .bool)],
+            lookback: { _ in 0 }, kernel: { _ in CrossKernel() }),
+        PrimitiveSpec(
+            name: "crossunder", category: "signal",
+            summary: "True on the bar a first closes below b after having been above it (vectorbt crossed_below).",
+            formula: "crossunder(a, b) = crossover(b, a)",
+            inputs: [.init("a"), .init("b")], outputs: [.init("value", .bool)],
+            lookback: { _ in 0 }, kernel: { _ in CrossKernel(swapped: true) }),
+    ]
+}
+
+struct ShiftKernel: StreamKernel {
+    var window: RingWindow
+    let k: Int
+    init(k: Int) { self.k = k; window = RingWindow(capacity: k) }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        if k == 0 { for i in 0 ..< count { out[i] = x[i] }; return }
+        for i in 0 ..< count { out[i] = window.push(x[i]) ?? .nan }
+    }
+}
+
+struct DiffKernel: StreamKernel {
+    var window: RingWindow
+    init(k: Int) { window = RingWindow(capacity: k) }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        for i in 0 ..< count {
+            let v = x[i]
+            if let old = window.push(v) { out[i] = v - old } else { out[i] = .nan }
+        }
+    }
+}
+
+/// Running sum in TA-Lib's order (add the newest, divide, drop the oldest); NaNs are kept out
+/// of the sum and counted, so the average recovers once they leave the window.
+struct SMAKernel: StreamKernel {
+    var window: RingWindow
+    var sum = 0.0
+    let n: Int
+    init(n: Int) { self.n = n; window = RingWindow(capacity: n) }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let dn = Double(n)
+        for i in 0 ..< count {
+            let v = x[i]
+            let old = window.push(v)
+            if !v.isNaN { sum += v }
+            if let old, !old.isNaN { sum -= old }
+            out[i] = window.isFull && window.nanCount == 0 ? sum / dn : .nan
+        }
+    }
+}
+
+/// TA-Lib's EMA: the first n valid values seed it with their mean; a NaN input gives NaN and
+/// leaves the state as it was.
+struct EMAKernel: StreamKernel {
+    let n: Int
+    let alpha: Double
+    var seen = 0
+    var seedSum = 0.0
+    var value = Double.nan
+    init(n: Int, alpha: Double) { self.n = n; self.alpha = alpha }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        for i in 0 ..< count {
+            let v = x[i]
+            if v.isNaN { out[i] = .nan; continue }
+            if seen < n {
+                seedSum += v; seen += 1
+                if seen == n { value = seedSum / Double(n); out[i] = value } else { out[i] = .nan }
+            } else {
+                value = (v - value) * alpha + value
+                out[i] = value
+            }
+        }
+    }
+}
+
+/// Two-pass over the window (mean, then squared deviations): no cancellation error.
+struct StdevKernel: StreamKernel {
+    var window: RingWindow
+    let n: Int
+    init(n: Int) { self.n = n; window = RingWindow(capacity: n) }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let dn = Double(n)
+        for i in 0 ..< count {
+            _ = window.push(x[i])
+            guard window.isFull, window.nanCount == 0 else { out[i] = .nan; continue }
+            var sum = 0.0
+            window.forEachOldestFirst { sum += $0 }
+            let mean = sum / dn
+            var ss = 0.0
+            window.forEachOldestFirst { let d = $0 - mean; ss += d * d }
+            out[i] = (ss / dn).squareRoot()
+        }
+    }
+}
+
+struct ExtremeKernel: StreamKernel {
+    var window: RingWindow
+    let highest: Bool
+    init(n: Int, highest: Bool) { window = RingWindow(capacity: n); self.highest = highest }
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        for i in 0 ..< count {
+            _ = window.push(x[i])
+            guard window.isFull, window.nanCount == 0 else { out[i] = .nan; continue }
+            var best = window.back(0)
+            if highest { window.forEachOldestFirst { if $0 > best { best = $0 } } }
+            else { window.forEachOldestFirst { if $0 < best { best = $0 } } }
+            out[i] = best
+        }
+    }
+}
+
+/// vectorbt's crossed_above state machine: "was below" is set by a bar with a < b and cleared
+/// only by a NaN; the signal fires on the first bar of each run of a > b once it is set.
+struct CrossKernel: StreamKernel {
+    var swapped = false
+    var wasBelow = false
+    var above = false   // the previous bar had a > b
+    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
+                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
+        let a = swapped ? inputs[1] : inputs[0], b = swapped ? inputs[0] : inputs[1]
+        let out = outputs[0]
+        for i in 0 ..< count {
+            let x = a[i], y = b[i]
+            if x.isNaN || y.isNaN {
+                wasBelow = false; above = false; out[i] = .nan
+                continue
+            }
+            if x > y {
+                out[i] = wasBelow && !above ? 1 : 0
+                above = true
+            } else {
+                if x < y { wasBelow = true }
+                above = false
+                out[i] = 0
+            }
+        }
+    }
+}

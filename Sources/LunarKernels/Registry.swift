@@ -1,0 +1,104 @@
+/// The registry: the single source of truth for every primitive.
+///
+/// Each entry gives the name, the series inputs, the constant parameters with their defaults and
+/// valid ranges, the outputs, the look-back, the kernel and a one-line description with the
+/// formula. The Lua bindings, argument checks, `lunar list indicators` and docs/indicators.md all
+/// come from here.
+public struct PrimitiveSpec: Sendable {
+    public enum Kind: String, Sendable { case float, bool }
+
+    public struct Input: Sendable {
+        public let name: String
+        public let kind: Kind
+        public init(_ name: String, _ kind: Kind = .float) { self.name = name; self.kind = kind }
+    }
+
+    public struct Param: Sendable {
+        public let name: String
+        public let isInteger: Bool
+        public let defaultValue: Double?
+        public let range: ClosedRange<Double>
+        public init(_ name: String, integer: Bool = true, default value: Double? = nil,
+                    range: ClosedRange<Double> = 1 ... 100_000) {
+            self.name = name; isInteger = integer; defaultValue = value; self.range = range
+        }
+
+        /// Why `v` is not acceptable, or nil when it is.
+        public func problem(with v: Double) -> String? {
+            if v.isNaN { return "\(name) must be a number, got NaN" }
+            if isInteger && v != v.rounded() { return "\(name) must be a whole number, got \(v)" }
+            if v < range.lowerBound { return "\(name) must be ≥ \(Param.show(range.lowerBound)), got \(Param.show(v))" }
+            if v > range.upperBound { return "\(name) must be ≤ \(Param.show(range.upperBound)), got \(Param.show(v))" }
+            return nil
+        }
+
+        static func show(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+    }
+
+    public struct Output: Sendable {
+        public let name: String
+        public let kind: Kind
+        public init(_ name: String, _ kind: Kind = .float) { self.name = name; self.kind = kind }
+    }
+
+    public let name: String
+    public let category: String
+    public let summary: String
+    public let formula: String
+    public let inputs: [Input]
+    public let params: [Param]
+    public let outputs: [Output]
+    /// Bars this primitive adds to its inputs' look-back, given the parameter values.
+    public let lookback: @Sendable ([Double]) -> Int
+    /// A fresh kernel for one symbol, given the (validated) parameter values.
+    public let makeKernel: @Sendable ([Double]) -> any StreamKernel
+
+    public init(name: String, category: String, summary: String, formula: String,
+                inputs: [Input], params: [Param] = [], outputs: [Output] = [Output("value")],
+                lookback: @escaping @Sendable ([Double]) -> Int,
+                kernel: @escaping @Sendable ([Double]) -> any StreamKernel) {
+        self.name = name; self.category = category; self.summary = summary; self.formula = formula
+        self.inputs = inputs; self.params = params; self.outputs = outputs
+        self.lookback = lookback; self.makeKernel = kernel
+    }
+}
+
+public enum Registry {
+    /// Every primitive, in documentation order.
+    public static let all: [PrimitiveSpec] = core
+
+    private static let byName: [String: PrimitiveSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    public static func spec(_ name: String) -> PrimitiveSpec? { byName[name] }
+
+    public static var names: [String] { all.map(\.name) }
+}
+
+/// Names among `candidates` closest to `name` (edit distance ≤ 2, or sharing a prefix), best first.
+public func closestMatches(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
+    let lower = name.lowercased()
+    let scored = candidates.map { c -> (String, Int) in
+        let d = editDistance(lower, c.lowercased())
+        let prefixBonus = c.lowercased().hasPrefix(lower) || lower.hasPrefix(c.lowercased()) ? -1 : 0
+        return (c, d + prefixBonus)
+    }
+    let threshold = max(2, lower.count / 3)
+    return scored.filter { $0.1 <= threshold }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        .prefix(limit).map(\.0)
+}
+
+/// Levenshtein distance.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var prev = Array(0 ... y.count), cur = prev
+    for i in 1 ... x.count {
+        cur[0] = i
+        for j in 1 ... y.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[y.count]
+}
