@@ -31,7 +31,7 @@ let package = Package(
                 swiftSettings: strict),
         // MARK: - Command-line tool
         .executableTarget(name: "lunar",
-                          dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",

@@ -15,7 +15,9 @@ public enum CSVLoader {
     }
 
     /// Loads a folder of per-symbol CSVs or one long CSV.
-    public static func load(path: String, options: Options = Options()) throws -> Panel {
+    /// - Parameter progress: called with (files read, files in all) while a folder loads.
+    public static func load(path: String, options: Options = Options(),
+                            progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw DataError.fileNotFound(path)
@@ -26,9 +28,10 @@ public enum CSVLoader {
                 .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
             guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
             let url = URL(fileURLWithPath: path)
-            tables = try names.map { name in
+            tables = try names.enumerated().map { (i, name) in
                 let file = url.appendingPathComponent(name).path
                 let parsed = try parse(file: file, symbolColumn: false)
+                progress?(i + 1, names.count)
                 return (String(name.dropLast(4)), parsed[0].1)
             }
         } else {

@@ -32,7 +32,7 @@ public struct PrimitiveSpec: Sendable {
             return nil
         }
 
-        static func show(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+        public static func show(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
     }
 
     public struct Output: Sendable {

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 warnings.filterwarnings("ignore")
+os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bars
 
 import vectorbt as vbt  # noqa: E402
 from backtesting import Backtest, Strategy  # noqa: E402
@@ -488,7 +489,7 @@ def main():
     entries = fast.vbt.crossed_above(slow)
     exits = fast.vbt.crossed_below(slow)
     # the signals do not depend on how the SMA is summed: compare with pandas and a direct sum
-    edge = {}
+    edge = {"stop_and_exit_signal_same_bar": 0, "stop_and_entry_signal_same_bar": 0, "mdd_init_cash_matters": 0}
     for alt_fast, alt_slow, label in (
         (close.rolling(FAST).mean(), close.rolling(SLOW).mean(), "pandas_rolling"),
         (close.rolling(FAST).apply(lambda a: sum(a) / len(a), raw=True),

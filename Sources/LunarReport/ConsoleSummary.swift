@@ -1,0 +1,57 @@
+import LunarData
+import LunarSim
+
+/// The summary printed after a run: portfolio metrics, then the best and worst symbols.
+/// Fits in 100 columns.
+public enum ConsoleSummary {
+    public static func render(_ r: RunReport, elapsed: Double? = nil, top: Int = 5) -> String {
+        let m = r.portfolio
+        let first = r.panel.timestamps.first.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
+        let last = r.panel.timestamps.last.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
+        var out = "\(r.strategyName)  (\(r.strategyPath))\n"
+        if !r.params.isEmpty { out += "params   " + r.params.map { "\($0.0)=\($0.1)" }.joined(separator: "  ") + "\n" }
+        out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n\n"
+        let rows: [(String, String)] = [
+            ("Total return", percent(m.totalReturn)), ("CAGR", percent(m.cagr)),
+            ("Volatility", percent(m.volatility)), ("Sharpe", fixed(m.sharpe, 2)),
+            ("Max drawdown", percent(m.maxDrawdown)),
+            ("Trades", "\(m.trades) (\(m.openTrades) open)"), ("Win rate", percent(m.winRate)),
+            ("Final equity", fixed(m.finalEquity, 2)),
+        ]
+        for (k, v) in rows { out += pad(k, 16) + leftPad(v, 16) + "\n" }
+        let ranked = r.symbolMetrics.indices.filter { !r.symbolMetrics[$0].totalReturn.isNaN }
+            .sorted { r.symbolMetrics[$0].totalReturn > r.symbolMetrics[$1].totalReturn }
+        if ranked.count > 1 {
+            let n = max(1, min(top, ranked.count / 2))
+            out += "\n" + pad("Best symbols", 32) + "Worst symbols\n"
+            let best = Array(ranked.prefix(n)), worst = Array(ranked.suffix(n).reversed())
+            for i in 0 ..< n {
+                out += pad(line(r, best[i]), 32) + line(r, worst[i]) + "\n"
+            }
+        }
+        if let elapsed { out += "\n" + "ran in \(fixed(elapsed * 1000, 1)) ms\n" }
+        return out
+    }
+
+    static func line(_ r: RunReport, _ s: Int) -> String {
+        let m = r.symbolMetrics[s]
+        return pad(r.panel.symbols[s], 10) + leftPad(percent(m.totalReturn), 9) + leftPad("\(m.trades) tr", 8)
+    }
+
+    public static func percent(_ v: Double) -> String { v.isFinite ? fixed(v * 100, 2) + " %" : "n/a" }
+
+    public static func fixed(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return "n/a" }
+        var p = 1.0
+        for _ in 0 ..< digits { p *= 10 }
+        let scaled = (abs(v) * p).rounded()
+        let intPart = Int64(scaled / p)
+        var frac = String(Int64(scaled) - intPart * Int64(p))
+        while frac.count < digits { frac = "0" + frac }
+        let sign = v < 0 && scaled > 0 ? "-" : ""
+        return digits == 0 ? sign + String(intPart) : "\(sign)\(intPart).\(frac)"
+    }
+
+    static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+    static func leftPad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+}

@@ -1,0 +1,196 @@
+import CLua
+import Foundation
+
+/// Errors from loading or running Lua: the message starts with `file:line:` where Lua knows it.
+public struct ScriptError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    /// Lua's stack traceback, when there is one (empty otherwise).
+    public let traceback: String
+    public init(_ message: String, traceback: String = "") { self.message = message; self.traceback = traceback }
+    public var description: String { message }
+
+    /// Splits a message produced by the traceback handler into message and traceback.
+    init(raw: String) {
+        if let r = raw.range(of: "\nstack traceback:") {
+            message = String(raw[..<r.lowerBound]); traceback = String(raw[r.lowerBound...].dropFirst())
+        } else { message = raw; traceback = "" }
+    }
+}
+
+/// Limits that keep an untrusted script from taking the process down.
+public struct ScriptLimits: Sendable {
+    /// Lua VM instructions per top-level call (signals, a module body…).
+    public var instructions: Int = 200_000_000
+    /// Bytes the Lua state may hold.
+    public var memoryBytes: Int = 512 << 20
+    public init(instructions: Int = 200_000_000, memoryBytes: Int = 512 << 20) {
+        self.instructions = instructions; self.memoryBytes = memoryBytes
+    }
+}
+
+/// A sandboxed Lua 5.4 state: base (without dofile, loadfile and binary chunks), string, table,
+/// math and utf8; `require` limited to library roots; an instruction budget and a memory cap.
+/// A state is used by one thread only.
+public final class LuaVM {
+    let L: OpaquePointer
+    private let host: UnsafeMutablePointer<swl_Host>
+    public let limits: ScriptLimits
+    let modules: ModuleLoader
+
+    public init(limits: ScriptLimits = ScriptLimits(), roots: [String]) throws {
+        self.limits = limits
+        host = UnsafeMutablePointer<swl_Host>.allocate(capacity: 1)
+        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0))
+        guard let state = swl_newstate(host) else {
+            host.deallocate()
+            throw ScriptError("cannot create a Lua state")
+        }
+        L = state
+        modules = ModuleLoader(roots: roots)
+        openSandbox()
+        host.pointee.limit = limits.memoryBytes
+    }
+
+    deinit {
+        lua_close(L)
+        host.deallocate()
+    }
+
+    /// Bytes currently held by the Lua state.
+    public var memoryInUse: Int { host.pointee.used }
+
+    private func openSandbox() {
+        let libs: [(String, lua_CFunction)] = [
+            ("_G", luaopen_base), (LUA_STRLIBNAME, luaopen_string), (LUA_TABLIBNAME, luaopen_table),
+            (LUA_MATHLIBNAME, luaopen_math), (LUA_UTF8LIBNAME, luaopen_utf8),
+        ]
+        for (name, open) in libs {
+            luaL_requiref(L, name, open, 1)
+            swl_pop(L, 1)
+        }
+        // stack: (empty)
+        swl_newtable(L)                                   // upvalue 3: loaded-module cache
+        swl_pushswift(L, luaRequire, Unmanaged.passUnretained(modules).toOpaque(), 1)
+        lua_setglobal(L, "require")
+        let prelude = """
+            dofile, loadfile = nil, nil
+            local rawload = load
+            load = function(chunk, name, mode, ...) return rawload(chunk, name, "t", ...) end
+            math.randomseed(42)
+            """
+        luaL_loadbufferx(L, prelude, prelude.utf8.count, "=sandbox", "t")
+        _ = lua_pcallk(L, 0, 0, 0, 0, nil)
+    }
+
+    // MARK: - running code
+
+    /// Loads and runs a file as a chunk; returns with its results left on the stack (`nresults`).
+    func runFile(_ path: String, displayName: String, nresults: Int32) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScriptError("cannot read \(displayName)")
+        }
+        modules.loadedFiles.append(path)
+        try load(data, chunkName: "@" + displayName)
+        try call(nargs: 0, nresults: nresults)
+    }
+
+    /// Loads a text chunk (binary chunks are refused) and leaves the function on the stack.
+    func load(_ data: Data, chunkName: String) throws {
+        let rc = data.withUnsafeBytes { raw -> Int32 in
+            let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
+            return luaL_loadbufferx(L, base, data.count, chunkName, "t")
+        }
+        if rc != LUA_OK { throw popError(rc) }
+    }
+
+    /// Calls the function below `nargs` arguments under the instruction budget, with a traceback handler.
+    func call(nargs: Int32, nresults: Int32) throws {
+        let base = lua_gettop(L) - nargs             // index of the function
+        swl_pushmsgh(L)
+        swl_insert(L, base)
+        swl_setlimit(L, Int32(clamping: limits.instructions))
+        let rc = swl_pcall(L, nargs, nresults, base)
+        swl_setlimit(L, 0)
+        swl_remove(L, base)
+        if rc != LUA_OK { throw popError(rc) }
+    }
+
+    func popError(_ rc: Int32) -> ScriptError {
+        let text = swl_tostring(L, -1).map { String(cString: $0) } ?? "(error object is not a string)"
+        swl_pop(L, 1)
+        if rc == LUA_ERRMEM {
+            return ScriptError("not enough memory: the script went over its limit of \(limits.memoryBytes >> 20) MiB")
+        }
+        return ScriptError(raw: text)
+    }
+
+    /// Runs a snippet (for tests and tools) and returns its first result as text.
+    public func evaluate(_ code: String, chunkName: String = "=eval") throws -> String? {
+        try load(Data(code.utf8), chunkName: chunkName)
+        try call(nargs: 0, nresults: 1)
+        defer { swl_pop(L, 1) }
+        guard lua_type(L, -1) != LUA_TNIL else { return nil }
+        return luaL_tolstring(L, -1, nil).map { String(cString: $0) }.map { s in swl_pop(L, 1); return s }
+    }
+}
+
+// MARK: - require over library roots
+
+/// Resolves `require "a.b"` to `<root>/a/b.lua`, first root first; remembers every file loaded.
+final class ModuleLoader {
+    let roots: [String]
+    var loadedFiles: [String] = []
+    init(roots: [String]) { self.roots = roots }
+
+    func resolve(_ name: String) -> String? {
+        let rel = name.replacingOccurrences(of: ".", with: "/") + ".lua"
+        for root in roots {
+            let path = URL(fileURLWithPath: root).appendingPathComponent(rel).path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
+}
+
+func luaFail(_ L: OpaquePointer?, _ message: String) -> Int32 {
+    lua_pushstring(L, message)
+    return SWL_ERRORCODE
+}
+
+func luaContext<T: AnyObject>(_ L: OpaquePointer?, as _: T.Type) -> T {
+    Unmanaged<T>.fromOpaque(lua_touserdata(L, swl_upvalueindex(2))!).takeUnretainedValue()
+}
+
+private func luaRequire(_ L: OpaquePointer?) -> Int32 {
+    guard lua_type(L, 1) == LUA_TSTRING, let raw = swl_tostring(L, 1) else {
+        return luaFail(L, "require: module name expected")
+    }
+    let name = String(cString: raw)
+    let valid = !name.isEmpty && !name.contains("..") && name.utf8.allSatisfy {
+        ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 46
+    }
+    guard valid else { return luaFail(L, "require '\(name)': module names hold letters, digits, '_' and '.' only") }
+    // stack: name | cache at upvalue 3
+    lua_getfield(L, swl_upvalueindex(3), name)
+    if lua_type(L, -1) != LUA_TNIL { return 1 }
+    swl_pop(L, 1)
+    let loader = luaContext(L, as: ModuleLoader.self)
+    guard let path = loader.resolve(name) else {
+        return luaFail(L, "module '\(name)' not found in the library roots (\(loader.roots.joined(separator: ", ")))")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { return luaFail(L, "cannot read \(path)") }
+    loader.loadedFiles.append(path)
+    let rc = data.withUnsafeBytes { raw -> Int32 in
+        let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
+        return luaL_loadbufferx(L, base, data.count, "@" + path, "t")
+    }
+    if rc != LUA_OK { return SWL_ERRORCODE }            // the message is on the stack
+    if swl_pcall(L, 0, 1, 0) != LUA_OK {
+        let msg = swl_tostring(L, -1).map { String(cString: $0) } ?? "error"
+        return luaFail(L, "require '\(name)': \(msg)")
+    }
+    if lua_type(L, -1) == LUA_TNIL { swl_pop(L, 1); lua_pushboolean(L, 1) }
+    lua_pushvalue(L, -1)
+    lua_setfield(L, swl_upvalueindex(3), name)
+    return 1
+}
