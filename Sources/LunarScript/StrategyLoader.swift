@@ -58,11 +58,11 @@ public enum StrategyLoader {
     /// - Parameters:
     ///   - fields: the data's field names, which `bars` exposes.
     ///   - overrides: `--param name=value` texts.
-    ///   - libraryRoots: where `require` looks after… see `roots(for:stdlib:)`.
+    ///   - stdlib: the shipped library folder; `require` looks in the strategy's folder first, then there.
     public static func load(path: String, fields: [String], overrides: [String: String] = [:],
                             stdlib: String, limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
         let strategyDir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let vm = try LuaVM(limits: limits, roots: [stdlib, strategyDir])
+        let vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
         let graph = Graph()
         let ctx = DSLContext(graph: graph, fields: fields)
         return try withExtendedLifetime(ctx) {
