@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript"], swiftSettings: strict),
+        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
     ]

@@ -42,7 +42,7 @@ public enum Fixtures {
 }
 
 /// True when a and b are equal, both NaN, or within `rel` relative (and `abs` absolute) tolerance.
-public func close(_ a: Double, _ b: Double, rel: Double = 1e-12, abs absTol: Double = 0) -> Bool {
+public func near(_ a: Double, _ b: Double, rel: Double = 1e-12, abs absTol: Double = 0) -> Bool {
     if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
     if a == b { return true }
     return Swift.abs(a - b) <= max(rel * max(Swift.abs(a), Swift.abs(b)), absTol)

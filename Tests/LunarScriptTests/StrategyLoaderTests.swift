@@ -1,0 +1,98 @@
+import Foundation
+import LunarGraph
+import LunarTestSupport
+import Testing
+@testable import LunarScript
+
+@Suite struct StrategyLoaderTests {
+    let fields = ["close", "high", "low", "open", "volume"]
+
+    func load(_ source: String, overrides: [String: String] = [:], name: String = "s.lua") throws -> StrategyDefinition {
+        let dir = Fixtures.tempDir()
+        let path = Fixtures.write(source, name, in: dir)
+        return try StrategyLoader.load(path: path, fields: fields, overrides: overrides, stdlib: Fixtures.stdlib,
+                                       limits: ScriptLimits(instructions: 1_000_000))
+    }
+
+    /// The error's message for `source`, which must fail.
+    func failure(_ source: String, overrides: [String: String] = [:]) -> String {
+        do { _ = try load(source, overrides: overrides); return "(no error)" } catch { return "\(error)" }
+    }
+
+    @Test func shippedStrategiesLoad() throws {
+        for file in ["sma_cross", "rsi_reversion", "donchian_breakout"] {
+            let path = Fixtures.path("strategies/\(file).lua")
+            let s = try StrategyLoader.load(path: path, fields: fields, stdlib: Fixtures.stdlib)
+            #expect(s.name == file)
+            #expect(!s.description.isEmpty)
+            #expect(s.outputs["entries"] != nil && s.outputs["exits"] != nil)
+            #expect(s.files.first == path && s.files.contains { $0.hasSuffix("stdlib/ta.lua") })
+        }
+    }
+
+    @Test func buildsTheExpectedGraph() throws {
+        let s = try load("""
+            local ta = require "ta"
+            return strategy { params = { n = 5 }, signals = function(bars, p)
+              local m = ta.sma(bars.close, p.n)
+              return { entries = bars.close:gt(m) & ~bars.close:lt(3), exits = ta.crossunder(bars.close, m) }
+            end }
+            """, overrides: ["n": "7"])
+        #expect(s.params.map(\.name) == ["n"] && s.params[0].value == .number(7))
+        #expect(s.graph.describe(s.outputs["entries"]!) == "((close > sma(close, 7)) & ~(close < 3))")
+    }
+
+    @Test func syntaxAndRuntimeErrorsNameFileAndLine() {
+        #expect(failure("return strategy {\n  signals = function(bars, p)\n    return {\n  end }").contains("s.lua:4:"))
+        let runtime = failure("return strategy { signals = function(bars, p)\n  local x = nil\n  return x.y\nend }")
+        #expect(runtime.contains("s.lua:3:"))
+    }
+
+    @Test func comparisonOperatorsExplainTheMethods() {
+        let msg = failure("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  if bars.close > ta.sma(bars.close, 3) then end\nend }")
+        #expect(msg.contains("s.lua:3:") && msg.contains("a:gt(b)"))
+    }
+
+    @Test func unknownNamesGetSuggestions() {
+        let ta = failure("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  return { entries = ta.crossovr(bars.close, 1) }\nend }")
+        #expect(ta.contains("s.lua:3:") && ta.contains("unknown ta function 'crossovr'") && ta.contains("'ta.crossover'"))
+        let param = failure("return strategy { params = { fast = 1 }, signals = function(bars, p)\n  return { entries = bars.close:gt(p.fats) }\nend }")
+        #expect(param.contains("s.lua:2:") && param.contains("unknown parameter 'fats'") && param.contains("'fast'"))
+        let field = failure("return strategy { signals = function(bars, p)\n  return { entries = bars.clsoe:gt(1) }\nend }")
+        #expect(field.contains("bars has no field 'clsoe'") && field.contains("'close'"))
+        let override = failure("return strategy { params = { slow = 1 }, signals = function(bars, p) return { entries = bars.close:gt(1) } end }",
+                               overrides: ["slwo": "3"])
+        #expect(override.contains("unknown parameter 'slwo'") && override.contains("'slow'"))
+        let key = failure("return strategy { signal = function() end }")
+        #expect(key.contains("unknown field 'signal'") && key.contains("'signals'"))
+        let output = failure("return strategy { signals = function(bars, p) return { entrys = bars.close:gt(1) } end }")
+        #expect(output.contains("'entrys'") && output.contains("'entries'"))
+    }
+
+    @Test func argumentProblemsAreClear() {
+        let period = failure("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  return { entries = ta.sma(bars.close, 0):gt(1) }\nend }")
+        #expect(period.contains("s.lua:3:") && period.contains("period must be ≥ 1"))
+        let kind = failure("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  return { entries = ta.sma(bars.close:gt(1), 5):gt(1) }\nend }")
+        #expect(kind.contains("s.lua:3:") && kind.contains("bool series"))
+        let badParam = failure("return strategy { params = { n = 1 }, signals = function(bars, p) return { entries = bars.close:gt(p.n) } end }",
+                               overrides: ["n": "ten"])
+        #expect(badParam.contains("takes a number"))
+    }
+
+    @Test func missingOrWrongSignalsAreReported() {
+        #expect(failure("return strategy { signals = function(bars, p) return { exits = bars.close:gt(1) } end }").contains("no 'entries'"))
+        #expect(failure("return strategy { signals = function(bars, p) return { entries = bars.close } end }").contains("must be a bool series"))
+        #expect(failure("return 42").contains("must return a strategy"))
+        #expect(failure("return strategy { name = 'x' }").contains("'signals' must be a function"))
+    }
+
+    @Test func infiniteLoopInSignalsIsStopped() {
+        let msg = failure("return strategy { signals = function(bars, p)\n  while true do end\nend }")
+        #expect(msg.contains("s.lua:2: instruction limit exceeded"))
+    }
+
+    @Test func taHelpersFromStdlibWork() throws {
+        let s = try load("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  return { entries = ta.above(bars.close, bars.open, 2), exits = ta.cross(bars.close, bars.open) }\nend }")
+        #expect(s.graph.describe(s.outputs["entries"]!) == "((close > open) & (shift(close, 1) > shift(open, 1)))")
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LunarData
+import LunarSim
+import LunarTestSupport
+import Testing
+@testable import Lunar
+
+@Suite struct EndToEndTests {
+    func options(capital: Double, fees: Double = 0) -> BacktestOptions {
+        var o = BacktestOptions()
+        o.simulation.capital = capital
+        o.simulation.fees = fees
+        o.stdlib = Fixtures.stdlib
+        return o
+    }
+
+    /// A strategy file on a tiny panel whose trades and returns are worked out by hand.
+    @Test func tinyPanelByHand() throws {
+        let dir = Fixtures.tempDir()
+        let path = Fixtures.write("""
+            return strategy {
+              params = { hi = 12, lo = 11 },
+              signals = function(bars, p)
+                return { entries = bars.close:gt(p.hi), exits = bars.close:lt(p.lo) }
+              end,
+            }
+            """, "levels.lua", in: dir)
+        let panel = Fixtures.panel(closes: [[10, 13, 14, 10, 12, 15], [20, 20, 20, 20, 20, 20]], symbols: ["A", "B"])
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: options(capital: 2000))
+        // A: buy at 13 (bar 1), sell at 10 (bar 3), buy again at 15 (bar 5), open at the end.
+        // B: buy at 20 on bar 0 and hold.
+        let a = r.runs[0], b = r.runs[1]
+        #expect(a.trades.map(\.entryBar) == [1, 5] && a.trades.map(\.isOpen) == [false, true])
+        #expect(near(a.trades[0].pnl, 1000.0 / 13 * 10 - 1000))
+        #expect(near(a.equity.last!, 10000.0 / 13))
+        #expect(b.trades.count == 1 && b.trades[0].isOpen && b.equity.allSatisfy { near($0, 1000) })
+        #expect(near(r.portfolio.finalEquity, 10000.0 / 13 + 1000))
+        #expect(near(r.portfolio.totalReturn, (10000.0 / 13 + 1000) / 2000 - 1))
+        #expect(r.portfolio.trades == 3 && r.portfolio.openTrades == 2 && r.portfolio.winRate == 0)
+        #expect(near(r.symbolMetrics[0].totalReturn, 10.0 / 13 - 1) && r.symbolMetrics[1].totalReturn == 0)
+    }
+
+    /// `lunar data gen` output through sma_cross gives what an independent computation of the
+    /// documented rules gives, symbol by symbol.
+    @Test func smaCrossOnGeneratedDataMatchesAnIndependentComputation() throws {
+        let dir = Fixtures.tempDir()
+        try CSVWriter.writeFolder(Synthetic.panel(symbols: 12, bars: 600, seed: 9), to: dir)
+        let panel = try DataSource.load(dir)
+        let fees = 0.001, capital = 12_000.0
+        let r = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel,
+                                 options: options(capital: capital, fees: fees))
+        let T = panel.barCount
+        for s in 0 ..< panel.symbolCount {
+            let c = Array(panel.series("close", symbol: s))
+            func sma(_ n: Int, _ t: Int) -> Double { t < n - 1 ? .nan : c[(t - n + 1) ... t].reduce(0, +) / Double(n) }
+            var cash = capital / Double(panel.symbolCount), shares = 0.0, trades = 0
+            for t in 1 ..< T {
+                let f0 = sma(10, t - 1), s0 = sma(50, t - 1), f1 = sma(10, t), s1 = sma(50, t)
+                if f0 < s0 && f1 > s1 && shares == 0 {        // enter all-in, fee on top
+                    shares = cash / (1 + fees) / c[t]; cash = 0; trades += 1
+                } else if f0 > s0 && f1 < s1 && shares > 0 {  // exit, fee out of the proceeds
+                    cash = shares * c[t] * (1 - fees); shares = 0
+                }
+            }
+            let final = cash + shares * c[T - 1]
+            #expect(r.symbolMetrics[s].trades == trades, "symbol \(panel.symbols[s])")
+            #expect(near(r.symbolMetrics[s].totalReturn, final / (capital / Double(panel.symbolCount)) - 1, rel: 1e-9),
+                    "symbol \(panel.symbols[s])")
+        }
+    }
+
+    @Test func sameResultsForAnyThreadCount() throws {
+        let panel = Synthetic.panel(symbols: 40, bars: 300, seed: 4)
+        var o = options(capital: 1e6, fees: 0.001)
+        o.simulation.threads = 1
+        let one = try Backtest.run(strategyPath: Fixtures.path("strategies/rsi_reversion.lua"), panel: panel, options: o)
+        o.simulation.threads = 3
+        let three = try Backtest.run(strategyPath: Fixtures.path("strategies/rsi_reversion.lua"), panel: panel, options: o)
+        #expect(one.equity == three.equity && one.trades == three.trades)
+    }
+}
+
+/// The `lunar` executable: exit codes and messages as a user sees them.
+@Suite struct CommandLineTests {
+    static var binary: String? {
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                          Bundle.main.bundleURL.deletingLastPathComponent(), Fixtures.root.appendingPathComponent(".build/debug")]
+        for dir in candidates {
+            var d = dir
+            for _ in 0 ..< 4 {
+                let p = d.appendingPathComponent("lunar").path
+                if FileManager.default.isExecutableFile(atPath: p) { return p }
+                d = d.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    func lunar(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(CommandLineTests.binary, "build the lunar executable first"))
+        p.arguments = args
+        p.currentDirectoryURL = Fixtures.root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func runWritesResultsAndJSON() throws {
+        let out = Fixtures.tempDir()
+        let r = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:20:400:1", "--fees", "0.001", "--out", out, "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        #expect(json?["trades"] != nil && json?["sharpe"] != nil)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == ["equity.csv", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(try String(contentsOfFile: out + "/summary.json", encoding: .utf8) == r.out)
+    }
+
+    @Test func errorsExitNonZeroWithFileAndLine() throws {
+        let dir = Fixtures.tempDir()
+        let bad = Fixtures.write("return strategy {\n  signals = function(bars, p)\n    return { entries = bars.close > 1 }\n  end }", "bad.lua", in: dir)
+        let r = try lunar(["run", bad, "--data", "synthetic:2:50"])
+        #expect(r.code != 0)
+        #expect(r.err.contains("bad.lua:3:") && r.err.contains("a:gt(b)"))
+        let param = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:2:50", "--param", "fats=3"])
+        #expect(param.code != 0 && param.err.contains("did you mean 'fast'"))
+        let csvDir = Fixtures.tempDir()
+        Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-03,1,1,1,oops,1\n", "X.csv", in: csvDir)
+        let csv = try lunar(["run", "strategies/sma_cross.lua", "--data", csvDir])
+        #expect(csv.code != 0 && csv.err.contains("X.csv:3:"))
+    }
+
+    @Test func dataGenWritesCSVs() throws {
+        let dir = Fixtures.tempDir()
+        let r = try lunar(["data", "gen", dir, "--symbols", "3", "--bars", "10", "--seed", "5"])
+        #expect(r.code == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["S0000.csv", "S0001.csv", "S0002.csv"])
+    }
+}
