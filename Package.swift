@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // MARK: - Implementation layers, lowest first
@@ -25,13 +26,14 @@ let package = Package(
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
         .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph"], swiftSettings: strict),
         .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
+        .target(name: "LunarHistory", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // MARK: - Public API
         .target(name: "Lunar",
-                dependencies: ["LunarData", "LunarGraph", "LunarEngine", "LunarSim", "LunarScript", "LunarReport"],
+                dependencies: ["LunarData", "LunarGraph", "LunarEngine", "LunarSim", "LunarScript", "LunarReport", "LunarHistory"],
                 swiftSettings: strict),
         // MARK: - Command-line tool
         .executableTarget(name: "lunar",
-                          dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarHistory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
+        .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
     ]
 )

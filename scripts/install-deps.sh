@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs what Lunar needs to build, where it is missing: Lua 5.4's headers and library.
+# Installs what Lunar needs to build, where it is missing: Lua 5.4 and SQLite's headers and libraries.
 set -euo pipefail
 if [ "$(uname)" = "Darwin" ]; then
   command -v brew >/dev/null || { echo "install Homebrew, then: brew install lua" >&2; exit 1; }
   brew list lua >/dev/null 2>&1 || brew install lua
   exit 0
 fi
-if [ -f /usr/include/lua5.4/lua.h ] && ls /usr/lib/*/liblua5.4.so* >/dev/null 2>&1; then exit 0; fi
+missing=()
+[ -f /usr/include/lua5.4/lua.h ] && ls /usr/lib/*/liblua5.4.so* >/dev/null 2>&1 || missing+=(liblua5.4-dev)
+[ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)      # run history (GRDB)
+[ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "installing liblua5.4-dev…" >&2
+echo "installing ${missing[*]}…" >&2
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liblua5.4-dev >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

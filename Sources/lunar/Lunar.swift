@@ -5,13 +5,14 @@ import LunarData
 import LunarKernels
 import LunarReport
 import LunarScript
+import LunarHistory
 
 @main
 struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, DataCommand.self, List.self])
+        subcommands: [Run.self, DataCommand.self, List.self, Runs.self])
 }
 
 /// Options shared by commands that read data.
@@ -53,6 +54,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(help: "Do not record this run in the run history.") var noRecord = false
+    @Option(help: "The run-history database.") var history = RunHistory.defaultPath
 
     func validate() throws {
         for p in params where !p.contains("=") { throw ValidationError("--param takes name=value, got '\(p)'") }
@@ -84,6 +87,7 @@ struct Run: ParsableCommand {
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             let report = result.report
+            if !noRecord { recordRun(result, dataSpec: dataOptions.data, options: options, history: history) }
             if let out {
                 try ResultWriter.write(report, to: out)
             }

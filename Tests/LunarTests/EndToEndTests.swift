@@ -111,27 +111,55 @@ import Testing
 
     @Test func runWritesResultsAndJSON() throws {
         let out = Fixtures.tempDir()
-        let r = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:20:400:1", "--fees", "0.001", "--out", out, "--json"])
+        let r = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:20:400:1", "--fees", "0.001", "--out", out, "--json",
+                           "--history", out + "/h.sqlite"])
         #expect(r.code == 0, "\(r.err)")
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         #expect(json?["trades"] != nil && json?["sharpe"] != nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files == ["equity.csv", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(files.filter { !$0.hasPrefix("h.sqlite") } == ["equity.csv", "summary.json", "symbols.csv", "trades.csv"])
         #expect(try String(contentsOfFile: out + "/summary.json", encoding: .utf8) == r.out)
     }
 
     @Test func errorsExitNonZeroWithFileAndLine() throws {
         let dir = Fixtures.tempDir()
         let bad = Fixtures.write("return strategy {\n  signals = function(bars, p)\n    return { entries = bars.close > 1 }\n  end }", "bad.lua", in: dir)
-        let r = try lunar(["run", bad, "--data", "synthetic:2:50"])
+        let r = try lunar(["run", bad, "--data", "synthetic:2:50", "--no-record"])
         #expect(r.code != 0)
         #expect(r.err.contains("bad.lua:3:") && r.err.contains("a:gt(b)"))
-        let param = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:2:50", "--param", "fats=3"])
+        let param = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:2:50", "--param", "fats=3", "--no-record"])
         #expect(param.code != 0 && param.err.contains("did you mean 'fast'"))
         let csvDir = Fixtures.tempDir()
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-03,1,1,1,oops,1\n", "X.csv", in: csvDir)
-        let csv = try lunar(["run", "strategies/sma_cross.lua", "--data", csvDir])
+        let csv = try lunar(["run", "strategies/sma_cross.lua", "--data", csvDir, "--no-record"])
         #expect(csv.code != 0 && csv.err.contains("X.csv:3:"))
+    }
+
+    /// Several `lunar run` processes recording into one history at once lose no record;
+    /// `runs rerun` reproduces a run and notices a changed strategy.
+    @Test func historyUnderConcurrentProcesses() throws {
+        let dir = Fixtures.tempDir()
+        let db = dir + "/runs.sqlite"
+        let strategy = dir + "/s.lua"
+        try FileManager.default.copyItem(atPath: Fixtures.path("strategies/sma_cross.lua"), toPath: strategy)
+        let procs = (0 ..< 6).map { i -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CommandLineTests.binary!)
+            p.arguments = ["run", strategy, "--data", "synthetic:10:200", "--param", "fast=\(3 + i)", "--history", db]
+            p.standardOutput = FileHandle.nullDevice
+            p.currentDirectoryURL = Fixtures.root
+            return p
+        }
+        for p in procs { try p.run() }
+        for p in procs { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        let list = try lunar(["runs", "list", "--history", db])
+        #expect(list.out.split(separator: "\n").count == 7)   // header + 6 runs
+        let same = try lunar(["runs", "rerun", "1", "--history", db, "--no-record"])
+        #expect(same.code == 0 && same.out.contains("inputs unchanged") && same.out.contains("reproduced"))
+        try (try String(contentsOfFile: strategy, encoding: .utf8)).replacingOccurrences(of: "slow = 50", with: "slow = 40")
+            .write(toFile: strategy, atomically: true, encoding: .utf8)
+        let changed = try lunar(["runs", "rerun", "1", "--history", db, "--no-record"])
+        #expect(changed.out.contains("inputs changed") && changed.out.contains("s.lua changed"))
     }
 
     @Test func dataGenWritesCSVs() throws {

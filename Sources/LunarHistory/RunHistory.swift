@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+
+/// One recorded `lunar run`: enough to list, compare and reproduce it.
+public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "runs"
+
+    public var id: Int64?
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    public var strategyName: String
+    public var strategyPath: String
+    /// Content hash of the strategy file.
+    public var strategyHash: String
+    /// Every Lua file the run loaded (the strategy and its modules) → content hash.
+    public var files: [String: String]
+    public var params: [String: String]
+    /// How the data were named (`synthetic:…` or a path).
+    public var dataSpec: String
+    public var dataSymbols: Int
+    public var dataFirst: String
+    public var dataLast: String
+    public var dataHash: String
+    public var lunarVersion: String
+    /// Run options that change results (fees, capital, engine…), as text.
+    public var options: [String: String]
+    /// Portfolio metrics, snake_case keys; NaN is stored as null and read back as NaN.
+    public var metrics: [String: Double?]
+
+    public init(createdAt: String, strategyName: String, strategyPath: String, strategyHash: String,
+                files: [String: String], params: [String: String], dataSpec: String, dataSymbols: Int,
+                dataFirst: String, dataLast: String, dataHash: String, lunarVersion: String,
+                options: [String: String], metrics: [String: Double?]) {
+        self.createdAt = createdAt; self.strategyName = strategyName; self.strategyPath = strategyPath
+        self.strategyHash = strategyHash; self.files = files; self.params = params; self.dataSpec = dataSpec
+        self.dataSymbols = dataSymbols; self.dataFirst = dataFirst; self.dataLast = dataLast
+        self.dataHash = dataHash; self.lunarVersion = lunarVersion; self.options = options; self.metrics = metrics
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public enum HistoryError: Error, CustomStringConvertible {
+    case unavailable(path: String, reason: String)
+    case notFound(Int64)
+    public var description: String {
+        switch self {
+        case .unavailable(let path, let reason): return "run history \(path): \(reason)"
+        case .notFound(let id): return "no recorded run with id \(id) (see `lunar runs`)"
+        }
+    }
+}
+
+/// The run history: a SQLite database (WAL mode, so several `lunar run`s can record at once).
+public final class RunHistory: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    public static let defaultPath = ".lunar/runs.sqlite"
+
+    public init(path: String = RunHistory.defaultPath) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+            var config = Configuration()
+            config.busyMode = .timeout(30)          // concurrent writers wait instead of failing
+            pool = try DatabasePool(path: path, configuration: config)
+            try RunHistory.migrator.migrate(pool)
+        } catch let e as DatabaseError {
+            throw HistoryError.unavailable(path: path, reason: RunHistory.explain(e))
+        } catch {
+            throw HistoryError.unavailable(path: path, reason: "\(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "runs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("createdAt", .text).notNull()
+                t.column("strategyName", .text).notNull()
+                t.column("strategyPath", .text).notNull().indexed()
+                t.column("strategyHash", .text).notNull()
+                t.column("files", .jsonText).notNull()
+                t.column("params", .jsonText).notNull()
+                t.column("dataSpec", .text).notNull()
+                t.column("dataSymbols", .integer).notNull()
+                t.column("dataFirst", .text).notNull()
+                t.column("dataLast", .text).notNull()
+                t.column("dataHash", .text).notNull()
+                t.column("lunarVersion", .text).notNull()
+                t.column("options", .jsonText).notNull()
+                t.column("metrics", .jsonText).notNull()
+            }
+        }
+        return m
+    }
+
+    static func explain(_ e: DatabaseError) -> String {
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "the database is locked by another process; try again"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return "the file is not a valid run history (corrupt?); move it away to start a new one"
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return "cannot open or write the database (\(e.message ?? "permission denied"))"
+        default: return e.message ?? "\(e)"
+        }
+    }
+
+    /// Stores a run and returns it with its id.
+    @discardableResult
+    public func record(_ run: RunRecord) throws -> RunRecord {
+        var r = run
+        do { try pool.write { db in try r.insert(db) } } catch let e as DatabaseError {
+            throw HistoryError.unavailable(path: path, reason: RunHistory.explain(e))
+        }
+        return r
+    }
+
+    /// Runs newest first, optionally only those whose strategy path or name contains `strategy`.
+    public func list(strategy: String? = nil, limit: Int = 50) throws -> [RunRecord] {
+        try pool.read { db in
+            var q = RunRecord.order(Column("id").desc)
+            if let s = strategy {
+                q = q.filter(Column("strategyPath").like("%\(s)%") || Column("strategyName").like("%\(s)%"))
+            }
+            return try q.limit(limit).fetchAll(db)
+        }
+    }
+
+    public func run(id: Int64) throws -> RunRecord {
+        guard let r = try pool.read({ db in try RunRecord.fetchOne(db, key: id) }) else { throw HistoryError.notFound(id) }
+        return r
+    }
+
+    public func count() throws -> Int { try pool.read { db in try RunRecord.fetchCount(db) } }
+}
+
+/// FNV-1a, 64 bits: a fast content fingerprint (not a security hash).
+public struct ContentHash {
+    private var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    public init() {}
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
+    public mutating func add(_ s: String) { var s = s; s.withUTF8 { add(UnsafeRawBufferPointer($0)) } }
+    /// Numbers are folded in a word at a time: 8× faster than bytes, still order-sensitive.
+    public mutating func add(_ values: [Double]) { for v in values { addWord(v.bitPattern) } }
+    public mutating func add(_ values: [Int64]) { for v in values { addWord(UInt64(bitPattern: v)) } }
+    @inline(__always) mutating func addWord(_ w: UInt64) { h = (h ^ w) &* 0x100_0000_01b3; h ^= h >> 29 }
+    public var hex: String { String(h, radix: 16).leftPadded(16) }
+
+    public static func of(file path: String) -> String? {
+        guard let d = FileManager.default.contents(atPath: path) else { return nil }
+        var h = ContentHash()
+        d.withUnsafeBytes { h.add($0) }
+        return h.hex
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

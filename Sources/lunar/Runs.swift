@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Lunar
+import LunarHistory
+import LunarReport
+
+/// Records a finished run; a history problem is a warning, never a lost result.
+func recordRun(_ result: BacktestResult, dataSpec: String, options: BacktestOptions, history: String) {
+    do {
+        let saved = try RunHistory(path: history).record(result.record(dataSpec: dataSpec, options: options))
+        if isatty(2) != 0 { FileHandle.standardError.write(Data("recorded as run \(saved.id ?? 0) in \(history)\n".utf8)) }
+    } catch {
+        FileHandle.standardError.write(Data("warning: this run was not recorded: \(error)\n".utf8))
+    }
+}
+
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show, compare and reproduce recorded runs.",
+        subcommands: [ListRuns.self, Show.self, Diff.self, Rerun.self], defaultSubcommand: ListRuns.self)
+
+    struct HistoryOption: ParsableArguments {
+        @Option(help: "The run-history database.") var history = RunHistory.defaultPath
+        func open() throws -> RunHistory {
+            guard FileManager.default.fileExists(atPath: history) else {
+                throw ValidationError("no run history at \(history) yet: `lunar run` records every run there")
+            }
+            return try RunHistory(path: history)
+        }
+    }
+
+    struct ListRuns: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Recorded runs, newest first.")
+        @OptionGroup var options: HistoryOption
+        @Option(help: "Only runs whose strategy path or name contains this.") var strategy: String?
+        @Option(help: "How many runs to show.") var limit = 30
+
+        func run() throws {
+            do {
+                let runs = try options.open().list(strategy: strategy, limit: limit)
+                print("  id  when                  strategy                 params                      return   sharpe")
+                for r in runs {
+                    let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    print(pad(String(r.id ?? 0), 4, left: true) + "  " + pad(String(r.createdAt.prefix(19)), 20) + "  " +
+                          pad(r.strategyName, 23) + "  " + pad(params, 26) + "  " +
+                          pad(ConsoleSummary.percent(metric(r, "total_return")), 8, left: true) + " " +
+                          pad(ConsoleSummary.fixed(metric(r, "sharpe"), 2), 8, left: true))
+                }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everything recorded about one run.")
+        @OptionGroup var options: HistoryOption
+        @Argument var id: Int64
+
+        func run() throws {
+            do {
+                let r = try options.open().run(id: id)
+                print("run \(id)  \(r.createdAt)  lunar \(r.lunarVersion)")
+                print("strategy  \(r.strategyName)  \(r.strategyPath)  #\(r.strategyHash)")
+                for (f, h) in r.files.sorted(by: { $0.key < $1.key }) where f != r.strategyPath { print("module    \(f)  #\(h)") }
+                print("params    " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
+                print("options   " + r.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
+                print("data      \(r.dataSpec): \(r.dataSymbols) symbols, \(r.dataFirst) → \(r.dataLast)  #\(r.dataHash)")
+                for (k, v) in r.metrics.sorted(by: { $0.key < $1.key }) { print(pad(k, 16) + show(v)) }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Parameter and metric differences between two runs.")
+        @OptionGroup var options: HistoryOption
+        @Argument var a: Int64
+        @Argument var b: Int64
+
+        func run() throws {
+            do {
+                let h = try options.open()
+                let x = try h.run(id: a), y = try h.run(id: b)
+                if x.strategyPath != y.strategyPath { print("strategy: \(x.strategyPath) → \(y.strategyPath)") }
+                if x.strategyHash != y.strategyHash { print("strategy file content differs") }
+                if x.dataHash != y.dataHash { print("data: \(x.dataSpec) → \(y.dataSpec) (content differs)") }
+                for k in Set(x.params.keys).union(y.params.keys).sorted() where x.params[k] != y.params[k] {
+                    print("param \(k): \(x.params[k] ?? "-") → \(y.params[k] ?? "-")")
+                }
+                for k in Set(x.options.keys).union(y.options.keys).sorted() where x.options[k] != y.options[k] {
+                    print("option \(k): \(x.options[k] ?? "-") → \(y.options[k] ?? "-")")
+                }
+                let diffs = Lunar.Rerun.metricDifferences(x, y)
+                if diffs.isEmpty { print("metrics: identical") }
+                for (k, u, v) in diffs {
+                    let delta = u.flatMap { u in v.map { String(format: "  (%+.6g)", $0 - u) } } ?? ""
+                    print(pad(k, 16) + pad(show(u), 24) + " → " + show(v) + delta)
+                }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Rerun: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a recorded run again and compare.")
+        @OptionGroup var options: HistoryOption
+        @Argument var id: Int64
+        @Flag(help: "Do not record the new run.") var noRecord = false
+
+        func run() throws {
+            do {
+                let h = try options.open()
+                let r = try h.run(id: id)
+                let panel = try DataSource.load(r.dataSpec)
+                let changes = Lunar.Rerun.changedInputs(r, panel: panel)
+                if changes.isEmpty { print("inputs unchanged since run \(id)") } else {
+                    print("inputs changed since run \(id), so results may differ:")
+                    for c in changes { print("  - \(c)") }
+                }
+                let opts = BacktestOptions(recorded: r)
+                let result = try Backtest.run(strategyPath: r.strategyPath, panel: panel, options: opts)
+                let new = result.record(dataSpec: r.dataSpec, options: opts)
+                let diffs = Lunar.Rerun.metricDifferences(r, new)
+                if diffs.isEmpty { print("reproduced: every metric is identical") } else {
+                    print("metrics differ:")
+                    for (k, u, v) in diffs { print("  \(pad(k, 16)) \(show(u)) → \(show(v))") }
+                }
+                if !noRecord { recordRun(result, dataSpec: r.dataSpec, options: opts, history: options.history) }
+                if !diffs.isEmpty && changes.isEmpty { throw ExitCode(2) }   // same inputs, different results: a bug
+            } catch let e as ExitCode { throw e } catch { throw fail(error) }
+        }
+    }
+}
+
+func show(_ v: Double?) -> String { v.map { "\($0)" } ?? "n/a" }
+
+func metric(_ r: RunRecord, _ key: String) -> Double { (r.metrics[key] ?? nil) ?? .nan }
+
+func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+    if s.count >= w { return s }
+    let fill = String(repeating: " ", count: w - s.count)
+    return left ? fill + s : s + fill
+}
