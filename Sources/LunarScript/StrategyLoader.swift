@@ -48,6 +48,8 @@ public struct StrategyDefinition: @unchecked Sendable {
     public let outputs: [String: NodeID]
     /// Every Lua file loaded: the strategy first, then modules in load order.
     public let files: [String]
+    /// Parameters that `signals` read.
+    public let usedParams: Set<String>
 }
 
 /// The signal names `signals` may return.
@@ -105,8 +107,14 @@ public enum StrategyLoader {
             // stack: strategy, result
             let outputs = try readSignals(L, graph: graph, path: path)
             swl_pop(L, 2)
+            lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "used_params")
+            let used = Set(params.map(\.name).filter { name in
+                lua_getfield(L, -1, name); defer { swl_pop(L, 1) }
+                return lua_toboolean(L, -1) != 0
+            })
+            swl_pop(L, 2)
             return StrategyDefinition(name: name, description: description, path: path, params: params,
-                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles)
+                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used)
         }
     }
 
@@ -227,10 +235,21 @@ function L.make_bars(fields)
   end })
 end
 
+-- p is a read-only proxy, so that reads can be recorded (`lunar check` warns about unused params).
+L.used_params = {}
 function L.make_params(values, names)
-  return setmetatable(values, { __index = function(_, k)
-    error(("unknown parameter '%s'%s"):format(tostring(k), L.hint(tostring(k), names)), 2)
-  end })
+  return setmetatable({}, {
+    __index = function(_, k)
+      local v = values[k]
+      if v == nil then
+        error(("unknown parameter '%s'%s"):format(tostring(k), L.hint(tostring(k), names)), 2)
+      end
+      L.used_params[k] = true
+      return v
+    end,
+    __newindex = function(_, k) error(("parameters are read-only (assigning p.%s)"):format(tostring(k)), 2) end,
+    __pairs = function() return next, values, nil end,
+  })
 end
 """
 
@@ -258,4 +277,17 @@ private func closestHint(_ L: OpaquePointer?) -> Int32 {
     let s = closestMatches(to: name, in: candidates)
     lua_pushstring(L, s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?")
     return 1
+}
+
+/// Syntax checks without running anything.
+public enum ScriptSyntax {
+    /// The syntax error in a Lua file (with file:line), or nil when it compiles.
+    public static func check(file path: String) -> ScriptError? {
+        do {
+            let vm = try LuaVM(roots: [])
+            guard let data = FileManager.default.contents(atPath: path) else { return ScriptError("cannot read \(path)") }
+            try vm.load(data, chunkName: "@" + path)
+            return nil
+        } catch let e as ScriptError { return e } catch { return ScriptError("\(error)") }
+    }
 }
