@@ -1,0 +1,57 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Lunar
+import LunarReport
+import LunarData
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-run a strategy on every save of it or of a module it requires.")
+
+    @Argument(help: "The strategy's Lua file.") var strategy: String
+    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
+    var params: [String] = []
+    @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
+    @Option(help: "Starting capital.") var capital: Double = 100_000
+    @Flag(help: "Poll modification times instead of using inotify.") var poll = false
+
+    func run() throws {
+        let panel: Panel
+        do { panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust) } catch { throw fail(error) }
+        var options = BacktestOptions()
+        for p in params {
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        options.simulation.fees = fees
+        options.simulation.capital = capital
+        let color = isatty(1) != 0
+        // Ctrl-C: leave with a newline and status 0, not a half-printed line.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let name = strategy
+        interrupt.setEventHandler { say("\nstopped watching \(name)"); Foundation.exit(0) }
+        interrupt.resume()
+        say("watching \(strategy) on \(panel.symbolCount) symbols × \(panel.barCount) bars (Ctrl-C to stop)")
+        let watcher = Watcher(strategyPath: strategy, panel: panel, options: options, forcePolling: poll)
+        watcher.run { event in
+            switch event {
+            case .result(let r, let previous, let changed, let seconds):
+                if !changed.isEmpty { say("\n— \(changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) changed") }
+                say(ComparisonTable.render(current: r.portfolio, previous: previous?.portfolio, color: color), end: "")
+                say("ran in \(ConsoleSummary.fixed(seconds * 1000, 1)) ms")
+            case .failure(let message, let changed):
+                if !changed.isEmpty { say("\n— \(changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) changed") }
+                let text = "error: \(message)\n(keeping the last good version; fix and save to re-run)"
+                say(color ? "\u{1B}[31m\(text)\u{1B}[0m" : text)
+            }
+        }
+    }
+}
+
+/// Unbuffered output: the watch loop's lines must appear at once even when piped.
+func say(_ text: String, end: String = "\n") {
+    FileHandle.standardOutput.write(Data((text + end).utf8))
+}
