@@ -20,6 +20,8 @@ public struct BacktestOptions: Sendable {
     public var limits = ScriptLimits()
     /// The `stdlib/` folder; found automatically when nil.
     public var stdlib: String? = nil
+    /// Per-bar strategies: finish the other symbols when `on_bar` fails on one, and report it.
+    public var keepGoing = false
     public init() {}
 }
 
@@ -33,6 +35,8 @@ public struct BacktestResult: Sendable {
     public let portfolio: Metrics
     public let symbolMetrics: [Metrics]
     public let timings: Timings
+    /// Symbols whose `on_bar` failed (only with `keepGoing`): symbol and error message.
+    public var failures: [(symbol: String, message: String)] = []
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
@@ -52,19 +56,28 @@ public enum Backtest {
         let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
                                                overrides: options.params, stdlib: stdlib, limits: options.limits)
         timings.compile = clock.lap()
-        let entries = strategy.outputs["entries"]!
+        let entries = strategy.outputs["entries"]
         let exits = strategy.outputs["exits"]
-        let wanted = [entries] + (exits.map { [$0] } ?? [])
+        let wanted = [entries, exits].compactMap { $0 } + strategy.indicators.map(\.node)
         let values: [NodeID: [Double]]
         switch options.engine {
         case .naive: values = try NaiveEvaluator(panel: panel).evaluate(strategy.graph, outputs: wanted)
         }
         let cells = panel.symbolCount * panel.barCount
-        let entrySignals = values[entries]!
+        let entrySignals = entries.map { values[$0]! }
         let exitSignals = exits.map { values[$0]! } ?? [Double](repeating: 0, count: cells)
         timings.evaluate = clock.lap()
-        let runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals, exits: exitSignals,
+        let runs: [SymbolRun]
+        var failures: [(symbol: String, message: String)] = []
+        if strategy.perBar {
+            let out = try PerBarRunner.run(strategy: strategy, panel: panel, indicators: strategy.indicators.map { values[$0.node]! },
+                                           entries: entrySignals, exits: entrySignals == nil ? nil : exitSignals, options: options)
+            runs = out.runs
+            failures = out.failures.map { ($0.symbol, $0.message) }
+        } else {
+            runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals!, exits: exitSignals,
                                  symbols: panel.symbolCount, bars: panel.barCount, options: options.simulation)
+        }
         timings.simulate = clock.lap()
         var equity = [Double](repeating: 0, count: panel.barCount)
         for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
@@ -73,8 +86,10 @@ public enum Backtest {
         let portfolio = Metrics.compute(equity: equity, initial: options.simulation.capital,
                                         trades: runs.flatMap(\.trades), barsPerYear: bpy)
         timings.metrics = clock.lap()
-        return BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
-                              portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
+        var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
+                                    portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
+        result.failures = failures
+        return result
     }
 }
 

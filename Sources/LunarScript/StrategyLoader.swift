@@ -48,8 +48,12 @@ public struct StrategyDefinition: @unchecked Sendable {
     public let outputs: [String: NodeID]
     /// Every Lua file loaded: the strategy first, then modules in load order.
     public let files: [String]
-    /// Parameters that `signals` read.
+    /// Parameters that `signals` or `indicators` read.
     public let usedParams: Set<String>
+    /// Named series from `indicators(bars, p)`, in name order: what `on_bar` reads as ctx fields.
+    public let indicators: [(name: String, node: NodeID)]
+    /// True when the strategy has an `on_bar(ctx, p)`: it runs on the per-bar path.
+    public let perBar: Bool
 }
 
 /// The signal names `signals` may return.
@@ -88,25 +92,39 @@ public enum StrategyLoader {
                 }
                 params[i].value = try params[i].value.parsing(text, name: key)
             }
-            lua_getfield(L, -1, "signals")
-            guard lua_type(L, -1) == LUA_TFUNCTION else {
-                throw ScriptError("\(path): the strategy has no signals(bars, p) function")
-            }
-            // stack: strategy, signals
+            lua_getfield(L, -1, "on_bar")
+            let perBar = lua_type(L, -1) == LUA_TFUNCTION
+            swl_pop(L, 1)
+            // stack: strategy
             lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_bars"); swl_remove(L, -2)
             pushStringList(L, fields)
             try vm.call(nargs: 1, nresults: 1)
-            // stack: strategy, signals, bars
+            // stack: strategy, bars
             lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
             swl_newtable(L)
             for p in params { pushParam(L, p.value); lua_setfield(L, -2, p.name) }
             pushStringList(L, params.map(\.name))
             try vm.call(nargs: 2, nresults: 1)
-            // stack: strategy, signals, bars, p
-            try vm.call(nargs: 2, nresults: 1)
-            // stack: strategy, result
-            let outputs = try readSignals(L, graph: graph, path: path)
-            swl_pop(L, 2)
+            // stack: strategy, bars, p
+            var indicators: [(name: String, node: NodeID)] = []
+            lua_getfield(L, -3, "indicators")
+            if lua_type(L, -1) == LUA_TFUNCTION {
+                lua_pushvalue(L, -3); lua_pushvalue(L, -3)
+                try vm.call(nargs: 2, nresults: 1)
+                indicators = try readIndicators(L, graph: graph, path: path)
+            }
+            swl_pop(L, 1)
+            var outputs: [String: NodeID] = [:]
+            lua_getfield(L, -3, "signals")
+            if lua_type(L, -1) == LUA_TFUNCTION {
+                lua_pushvalue(L, -3); lua_pushvalue(L, -3)
+                try vm.call(nargs: 2, nresults: 1)
+                // stack: strategy, bars, p, result
+                outputs = try readSignals(L, graph: graph, path: path)
+            } else if !perBar {
+                throw ScriptError("\(path): the strategy needs signals(bars, p) or on_bar(ctx, p)")
+            }
+            swl_pop(L, 4)   // the result (or nil), p, bars, strategy
             lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "used_params")
             let used = Set(params.map(\.name).filter { name in
                 lua_getfield(L, -1, name); defer { swl_pop(L, 1) }
@@ -114,7 +132,8 @@ public enum StrategyLoader {
             })
             swl_pop(L, 2)
             return StrategyDefinition(name: name, description: description, path: path, params: params,
-                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used)
+                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
+                                      indicators: indicators, perBar: perBar)
         }
     }
 
@@ -174,6 +193,38 @@ public enum StrategyLoader {
         return outputs
     }
 
+    /// Names `on_bar` sees as ctx fields already; an indicator may not take one of them.
+    public static let reservedContextNames = ["open", "high", "low", "close", "volume", "bar", "date", "symbol",
+        "position", "entry_price", "equity", "cash", "state", "past", "buy", "sell", "short", "cover",
+        "close_position", "stop_loss", "take_profit", "trailing_stop", "cancel"]
+
+    private static func readIndicators(_ L: OpaquePointer, graph: Graph, path: String) throws -> [(name: String, node: NodeID)] {
+        guard lua_type(L, -1) == LUA_TTABLE else {
+            throw ScriptError("\(path): indicators(bars, p) must return a table of named series, e.g. { hi = ta.highest(bars.high, 20) }")
+        }
+        var out: [(name: String, node: NodeID)] = []
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            defer { swl_pop(L, 1) }
+            guard lua_type(L, -2) == LUA_TSTRING else { throw ScriptError("\(path): indicators: keys must be names") }
+            let key = String(cString: swl_tostring(L, -2)!)
+            guard key.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                throw ScriptError("\(path): indicators: '\(key)' is not a valid name")
+            }
+            guard !reservedContextNames.contains(key) else {
+                throw ScriptError("\(path): indicators: '\(key)' is already a ctx field; choose another name")
+            }
+            guard let id = seriesAt(L, -1) else {
+                throw ScriptError("\(path): indicators: '\(key)' must be a Series, got \(typeName(L, -1))")
+            }
+            if graph[id].type == .scalar {
+                throw ScriptError("\(path): indicators: '\(key)' is a constant, not a series")
+            }
+            out.append((key, id))
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
     private static func pushParam(_ L: OpaquePointer, _ v: ParamValue) {
         switch v {
         case .number(let x):
@@ -209,7 +260,7 @@ extension LuaVM {
 
 private let dslPrelude = """
 local L = _LUNAR
-local strategy_fields = { "name", "description", "params", "signals" }
+local strategy_fields = { "name", "description", "params", "signals", "indicators", "on_bar", "init" }
 local function keyset(list) local s = {} for _, k in ipairs(list) do s[k] = true end return s end
 local known = keyset(strategy_fields)
 
@@ -223,7 +274,12 @@ function strategy(def)
   if def.name ~= nil and type(def.name) ~= "string" then error("strategy: 'name' must be a string", 2) end
   if def.description ~= nil and type(def.description) ~= "string" then error("strategy: 'description' must be a string", 2) end
   if def.params ~= nil and type(def.params) ~= "table" then error("strategy: 'params' must be a table of defaults", 2) end
-  if type(def.signals) ~= "function" then error("strategy: 'signals' must be a function(bars, p)", 2) end
+  for _, f in ipairs({ "signals", "indicators", "on_bar", "init" }) do
+    if def[f] ~= nil and type(def[f]) ~= "function" then error(("strategy: '%s' must be a function"):format(f), 2) end
+  end
+  if def.signals == nil and def.on_bar == nil then
+    error("strategy: define signals(bars, p) (vectorized) or on_bar(ctx, p) (per bar)", 2)
+  end
   return def
 end
 

@@ -1,0 +1,358 @@
+import CLua
+import Foundation
+import LunarGraph
+import LunarKernels
+
+/// Where `on_bar`'s orders go: the simulator's per-bar account, seen from Lua.
+public protocol BarBroker: AnyObject {
+    func beginBar(_ t: Int)
+    func endBar(_ t: Int)
+    var position: Double { get }
+    var entryPrice: Double { get }
+    var equity: Double { get }
+    var cash: Double { get }
+    /// side: 0 buy, 1 sell, 2 short, 3 cover, 4 close. Returns the order's id.
+    func submit(side: Int, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int
+    func cancel(_ id: Int)
+    func setStopLoss(_ price: Double)
+    func setTakeProfit(_ price: Double)
+    func setTrailingStop(_ fraction: Double)
+}
+
+/// One symbol's inputs for a per-bar run: pointers to its bars, valid while `run` executes.
+public struct BarInputs {
+    public var symbol: String
+    public var timestamps: UnsafeBufferPointer<Int64>
+    public var daily: Bool
+    /// open, high, low, close, volume, then the indicators in `BarRuntime.indicatorNames` order.
+    public var series: [UnsafePointer<Double>]
+    public var count: Int
+    public init(symbol: String, timestamps: UnsafeBufferPointer<Int64>, daily: Bool, series: [UnsafePointer<Double>], count: Int) {
+        self.symbol = symbol; self.timestamps = timestamps; self.daily = daily; self.series = series; self.count = count
+    }
+}
+
+/// What the ctx callbacks read: the current symbol, bar and broker. Reached through a light
+/// userdata upvalue; owned by the runtime.
+final class BarState {
+    var inputs: BarInputs?
+    var t = 0
+    var broker: BarBroker?
+    let names: [String]          // series names: OHLCV then indicators
+    let isBool: [Bool]
+    init(names: [String], isBool: [Bool]) { self.names = names; self.isBool = isBool }
+}
+
+/// The per-bar path of one worker thread: its own Lua state with the strategy loaded, calling
+/// `init(ctx, p)` once per symbol and `on_bar(ctx, p)` on each bar. Never shared between threads.
+public final class BarRuntime {
+    let vm: LuaVM
+    let state: BarState
+    let dsl: DSLContext
+    /// C strings of the indicator names, made once: `lua_setfield` with a Swift String would
+    /// bridge it on every bar.
+    private let keys: [UnsafeMutablePointer<CChar>]
+    private var ctxRef: Int32 = 0, onBarRef: Int32 = 0, initRef: Int32 = -1, paramsRef: Int32 = 0
+    public let indicatorNames: [String]
+    public let path: String
+
+    public static let baseSeries = ["open", "high", "low", "close", "volume"]
+
+    /// - Parameters:
+    ///   - indicators: the indicator names and whether each is a bool series (read as a Lua boolean).
+    public init(strategyPath: String, stdlib: String, fields: [String], params: [(name: String, value: ParamValue)],
+                indicators: [(name: String, isBool: Bool)], limits: ScriptLimits = ScriptLimits()) throws {
+        path = strategyPath
+        indicatorNames = indicators.map(\.name)
+        let strategyDir = URL(fileURLWithPath: strategyPath).deletingLastPathComponent().path
+        vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
+        dsl = DSLContext(graph: Graph(), fields: fields)
+        state = BarState(names: BarRuntime.baseSeries + indicators.map(\.name),
+                         isBool: [false, false, false, false, false] + indicators.map(\.isBool))
+        keys = indicators.map { strdup($0.name)! }
+        vm.installDSL(dsl)
+        try vm.installPrelude(dsl)
+        let L = vm.L
+        try vm.runFile(strategyPath, displayName: strategyPath, nresults: 1)
+        // stack: strategy
+        guard lua_type(L, -1) == LUA_TTABLE else { throw ScriptError("\(strategyPath): the file must return a strategy") }
+        lua_getfield(L, -1, "on_bar")
+        guard lua_type(L, -1) == LUA_TFUNCTION else { throw ScriptError("\(strategyPath): the strategy has no on_bar(ctx, p)") }
+        onBarRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        lua_getfield(L, -1, "init")
+        if lua_type(L, -1) == LUA_TFUNCTION { initRef = luaL_ref(L, SWL_REGISTRYINDEX) } else { swl_pop(L, 1) }
+        swl_pop(L, 1)
+        // p: the same read-only proxy `signals` gets.
+        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
+        swl_newtable(L)
+        for p in params { pushParamValue(L, p.value); lua_setfield(L, -2, p.name) }
+        pushStringList(L, params.map(\.name))
+        try vm.call(nargs: 2, nresults: 1)
+        paramsRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        buildContext()
+    }
+
+    deinit { keys.forEach { free($0) } }
+
+    // MARK: - ctx
+
+    private func buildContext() {
+        let L = vm.L
+        let s = Unmanaged.passUnretained(state).toOpaque()
+        swl_newtable(L)                                            // stack: ctx
+        // ctx.past: one proxy per series; unknown names raise with suggestions.
+        swl_newtable(L)                                            // stack: ctx, past
+        luaL_newmetatable(L, "LunarPast")
+        swl_pushswift(L, pastIndex, s, 0); lua_setfield(L, -2, "__index")
+        swl_pop(L, 1)
+        for (i, name) in state.names.enumerated() {
+            lua_newuserdatauv(L, MemoryLayout<Int>.size, 0)!.storeBytes(of: i, as: Int.self)
+            luaL_setmetatable(L, "LunarPast")
+            lua_setfield(L, -2, name)
+        }
+        swl_newtable(L)
+        lua_pushstring(L, "ctx.past")
+        swl_pushswift(L, unknownSeries, s, 1); lua_setfield(L, -2, "__index")
+        lua_setmetatable(L, -2)
+        lua_setfield(L, -2, "past")
+        // Methods and lazily computed fields live behind __index.
+        swl_newtable(L)                                            // stack: ctx, meta
+        swl_newtable(L)                                            // stack: ctx, meta, methods
+        let orders: [(String, Int)] = [("buy", 0), ("sell", 1), ("short", 2), ("cover", 3), ("close_position", 4)]
+        for (name, side) in orders {
+            lua_pushinteger(L, lua_Integer(side))
+            swl_pushswift(L, placeOrder, s, 1); lua_setfield(L, -2, name)
+        }
+        for (name, kind) in [("stop_loss", 0), ("take_profit", 1), ("trailing_stop", 2)] {
+            lua_pushinteger(L, lua_Integer(kind))
+            swl_pushswift(L, setExit, s, 1); lua_setfield(L, -2, name)
+        }
+        swl_pushswift(L, cancelOrder, s, 0); lua_setfield(L, -2, "cancel")
+        swl_pushswift(L, contextIndex, s, 1)                       // upvalue 3: methods
+        lua_setfield(L, -2, "__index")
+        lua_setmetatable(L, -2)
+        ctxRef = luaL_ref(L, SWL_REGISTRYINDEX)
+    }
+
+    /// Runs `init` and `on_bar` over one symbol's bars through `broker`. Bars whose close is NaN
+    /// (the symbol does not trade then) are skipped.
+    public func run(_ inputs: BarInputs, broker: BarBroker) throws {
+        let L = vm.L
+        state.inputs = inputs
+        state.broker = broker
+        defer { state.inputs = nil; state.broker = nil }
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: ctx (kept for the whole symbol)
+        defer { swl_pop(L, 1) }
+        lua_pushstring(L, inputs.symbol); lua_setfield(L, -2, "symbol")
+        swl_newtable(L); lua_setfield(L, -2, "state")
+        let close = inputs.series[3]
+        if initRef >= 0 {
+            state.t = 0
+            setFields(L, bar: 0)
+            try call(initRef, inputs: inputs)
+        }
+        for t in 0 ..< inputs.count {
+            state.t = t
+            broker.beginBar(t)
+            if !close[t].isNaN {
+                setFields(L, bar: t)
+                try call(onBarRef, inputs: inputs)
+            }
+            broker.endBar(t)
+        }
+    }
+
+    /// Sets the current bar's numbers on ctx (at stack top). Literal keys avoid string bridging.
+    @inline(__always)
+    private func setFields(_ L: OpaquePointer, bar t: Int) {
+        let s = state.inputs!.series
+        lua_pushnumber(L, s[0][t]); lua_setfield(L, -2, "open")
+        lua_pushnumber(L, s[1][t]); lua_setfield(L, -2, "high")
+        lua_pushnumber(L, s[2][t]); lua_setfield(L, -2, "low")
+        lua_pushnumber(L, s[3][t]); lua_setfield(L, -2, "close")
+        lua_pushnumber(L, s[4][t]); lua_setfield(L, -2, "volume")
+        lua_pushinteger(L, lua_Integer(t)); lua_setfield(L, -2, "bar")
+        for (k, key) in keys.enumerated() {
+            let v = s[5 + k][t]
+            if state.isBool[5 + k] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
+            lua_setfield(L, -2, key)
+        }
+        setAccountFields(L, -1, state.broker!)
+    }
+
+    private func call(_ ref: Int32, inputs: BarInputs) throws {
+        let L = vm.L
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
+        lua_pushvalue(L, -2)
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))
+        do { try vm.call(nargs: 2, nresults: 0) } catch let e as ScriptError {
+            let date = LunarDate.format(inputs.timestamps[state.t], daily: inputs.daily)
+            throw ScriptError("\(inputs.symbol) at \(date) (bar \(state.t)): \(e.message)", traceback: e.traceback)
+        }
+    }
+}
+
+/// ctx.position, entry_price, equity and cash from the broker; ctx is at `index`.
+@inline(__always)
+func setAccountFields(_ L: OpaquePointer?, _ index: Int32, _ broker: BarBroker) {
+    let i = index < 0 ? index - 1 : index
+    lua_pushnumber(L, broker.position); lua_setfield(L, i, "position")
+    lua_pushnumber(L, broker.entryPrice); lua_setfield(L, i, "entry_price")
+    lua_pushnumber(L, broker.equity); lua_setfield(L, i, "equity")
+    lua_pushnumber(L, broker.cash); lua_setfield(L, i, "cash")
+}
+
+func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
+    switch v {
+    case .number(let x):
+        if x == x.rounded(), abs(x) < 1e15 { lua_pushinteger(L, lua_Integer(x)) } else { lua_pushnumber(L, x) }
+    case .string(let s): lua_pushstring(L, s)
+    case .bool(let b): lua_pushboolean(L, b ? 1 : 0)
+    }
+}
+
+/// Date formatting without importing LunarData into the script layer.
+enum LunarDate {
+    static func format(_ t: Int64, daily: Bool) -> String {
+        let days = t >= 0 ? t / 86_400 : -((-t + 86_399) / 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let date = String(format: "%04d-%02d-%02d", Int(y), Int(m), Int(d))
+        if daily { return date }
+        let s = Int(t - days * 86_400)
+        return date + String(format: "T%02d:%02d:%02dZ", s / 3600, s / 60 % 60, s % 60)
+    }
+}
+
+// MARK: - callbacks
+
+/// `ctx.past.x[k]`: x k bars back. k < 0 would be the future: an error. Before the first bar: NaN.
+private func pastIndex(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    let series = lua_touserdata(L, 1)!.load(as: Int.self)
+    var isInt: Int32 = 0
+    let k = lua_tointegerx(L, 2, &isInt)
+    guard isInt != 0 else {
+        return luaFail(L, "ctx.past.\(st.names[series])[k]: k must be a whole number of bars back, got \(typeName(L, 2))")
+    }
+    guard k >= 0 else {
+        return luaFail(L, "ctx.past.\(st.names[series])[\(k)]: a negative index would read a future bar (k must be ≥ 0)")
+    }
+    guard let inputs = st.inputs else { return luaFail(L, "ctx.past is only readable inside init or on_bar") }
+    let t = st.t - Int(k)
+    let v = t >= 0 ? inputs.series[series][t] : .nan
+    if st.isBool[series] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
+    return 1
+}
+
+private func unknownSeries(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    let key = swl_tostring(L, 2).map { String(cString: $0) } ?? "?"
+    let s = closestMatches(to: key, in: st.names)
+    return luaFail(L, "ctx.past has no series '\(key)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+}
+
+/// ctx's missing keys: methods, `date` (made only when read), else an error with suggestions.
+private func contextIndex(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    guard lua_type(L, 2) == LUA_TSTRING, let raw = swl_tostring(L, 2) else { return luaFail(L, "ctx: field names are strings") }
+    let key = String(cString: raw)
+    if key == "date", let inputs = st.inputs {
+        lua_pushstring(L, LunarDate.format(inputs.timestamps[st.t], daily: inputs.daily))
+        return 1
+    }
+    lua_getfield(L, swl_upvalueindex(3), key)
+    if lua_type(L, -1) != LUA_TNIL { return 1 }
+    swl_pop(L, 1)
+    let known = st.names + ["bar", "date", "symbol", "position", "entry_price", "equity", "cash", "state", "past",
+                            "buy", "sell", "short", "cover", "close_position", "stop_loss", "take_profit", "trailing_stop", "cancel"]
+    let s = closestMatches(to: key, in: known)
+    return luaFail(L, "ctx has no field '\(key)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+}
+
+/// `ctx:buy()`, `ctx:buy(10)`, `ctx:buy{size = 10, limit = p, stop = q, bars = n}`; likewise
+/// sell, short, cover, close_position. Returns the order's id.
+private func placeOrder(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    let side = Int(lua_tointegerx(L, swl_upvalueindex(3), nil))
+    let name = ["buy", "sell", "short", "cover", "close_position"][side]
+    guard let broker = st.broker else { return luaFail(L, "ctx:\(name) can only be called inside on_bar") }
+    guard lua_type(L, 1) == LUA_TTABLE else { return luaFail(L, "call it as ctx:\(name)(...), with a colon") }
+    var size: Double? = nil, limit: Double? = nil, stop: Double? = nil, bars: Int? = nil
+    switch lua_type(L, 2) {
+    case LUA_TNIL, LUA_TNONE: break
+    case LUA_TNUMBER: size = lua_tonumberx(L, 2, nil)
+    case LUA_TTABLE:
+        for key in ["size", "limit", "stop", "bars"] {
+            lua_getfield(L, 2, key)
+            defer { swl_pop(L, 1) }
+            if lua_type(L, -1) == LUA_TNIL { continue }
+            guard lua_type(L, -1) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name){\(key) = …}: expected a number, got \(typeName(L, -1))") }
+            let v = lua_tonumberx(L, -1, nil)
+            switch key {
+            case "size": size = v
+            case "limit": limit = v
+            case "stop": stop = v
+            default:
+                guard v >= 1, v == v.rounded() else { return luaFail(L, "ctx:\(name){bars = …}: expected a whole number ≥ 1, got \(v)") }
+                bars = Int(v)
+            }
+        }
+        lua_pushnil(L)
+        while lua_next(L, 2) != 0 {
+            swl_pop(L, 1)
+            let k = swl_tostring(L, -1).map { String(cString: $0) } ?? "?"
+            if !["size", "limit", "stop", "bars"].contains(k) {
+                return luaFail(L, "ctx:\(name): unknown option '\(k)' (use size, limit, stop, bars)")
+            }
+        }
+    default: return luaFail(L, "ctx:\(name): expected a size, a table of options or nothing, got \(typeName(L, 2))")
+    }
+    if let v = size, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): size must be a positive number of units, got \(v)") }
+    for (label, v) in [("limit", limit), ("stop", stop)] {
+        if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(v)") }
+    }
+    let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
+    setAccountFields(L, 1, broker)     // an order filled at the close shows at once
+    lua_pushinteger(L, lua_Integer(id))
+    return 1
+}
+
+/// `ctx:stop_loss(price)`, `ctx:take_profit(price)`, `ctx:trailing_stop(fraction)` for the open position.
+private func setExit(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    let kind = Int(lua_tointegerx(L, swl_upvalueindex(3), nil))
+    let name = ["stop_loss", "take_profit", "trailing_stop"][kind]
+    guard let broker = st.broker else { return luaFail(L, "ctx:\(name) can only be called inside on_bar") }
+    guard lua_type(L, 2) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name): expected a number, got \(typeName(L, 2))") }
+    let v = lua_tonumberx(L, 2, nil)
+    switch kind {
+    case 0:
+        guard v > 0 else { return luaFail(L, "ctx:stop_loss: expected a positive price, got \(v)") }
+        broker.setStopLoss(v)
+    case 1:
+        guard v > 0 else { return luaFail(L, "ctx:take_profit: expected a positive price, got \(v)") }
+        broker.setTakeProfit(v)
+    default:
+        guard v > 0, v < 1 else { return luaFail(L, "ctx:trailing_stop: expected a fraction in (0, 1), e.g. 0.05, got \(v)") }
+        broker.setTrailingStop(v)
+    }
+    return 0
+}
+
+private func cancelOrder(_ L: OpaquePointer?) -> Int32 {
+    let st = luaContext(L, as: BarState.self)
+    guard let broker = st.broker else { return luaFail(L, "ctx:cancel can only be called inside on_bar") }
+    var isInt: Int32 = 0
+    let id = lua_tointegerx(L, 2, &isInt)
+    guard isInt != 0 else { return luaFail(L, "ctx:cancel(id): expected an order id, got \(typeName(L, 2))") }
+    broker.cancel(Int(id))
+    return 0
+}
