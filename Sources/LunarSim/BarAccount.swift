@@ -182,7 +182,8 @@ public struct BarAccount {
         let share = quantity / abs(units)
         let fee = entryFees * share
         let long = units > 0
-        let gross = (exitPrice - entryPrice) * quantity * (long ? 1 : -1)
+        // The vectorized simulator's arithmetic, term by term, so both paths give the same bits.
+        let gross = long ? quantity * exitPrice - quantity * entryPrice : quantity * entryPrice - quantity * exitPrice
         let pnl = gross - fee - exitFee
         trades.append(Trade(symbol: symbol, entryBar: entryBar, exitBar: open ? close.count - 1 : bar,
                             entryPrice: entryPrice, exitPrice: exitPrice, size: long ? quantity : -quantity,

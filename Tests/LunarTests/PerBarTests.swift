@@ -1,0 +1,156 @@
+import Foundation
+import LunarData
+import LunarSim
+import LunarTestSupport
+import Testing
+@testable import Lunar
+
+@Suite struct PerBarTests {
+    func options(capital: Double = 1000, fees: Double = 0, threads: Int = 2, keepGoing: Bool = false) -> BacktestOptions {
+        var o = BacktestOptions()
+        o.simulation.capital = capital
+        o.simulation.fees = fees
+        o.simulation.threads = threads
+        o.stdlib = Fixtures.stdlib
+        o.keepGoing = keepGoing
+        return o
+    }
+
+    func strategy(_ body: String, params: String = "{}") -> String {
+        let dir = Fixtures.tempDir()
+        return Fixtures.write("local ta = require 'ta'\nreturn strategy { params = \(params),\n\(body)\n}\n", "bar.lua", in: dir)
+    }
+
+    /// A panel with explicit OHLC per bar (one symbol).
+    func ohlc(_ rows: [(Double, Double, Double, Double)]) -> Panel {
+        let days = Calendar.daysFromCivil(2021, 1, 4)
+        return try! Panel(symbols: ["X"], timestamps: rows.indices.map { (days + Int64($0)) * 86_400 },
+                          fields: ["open": rows.map(\.0), "high": rows.map(\.1), "low": rows.map(\.2), "close": rows.map(\.3),
+                                   "volume": rows.map { _ in 1 }])
+    }
+
+    /// The bar-by-bar sma_cross gives exactly the vectorized one's trades and equity.
+    @Test func barByBarEqualsVectorized() throws {
+        let panel = Synthetic.panel(symbols: 30, bars: 800, seed: 21)
+        var o = options(capital: 30_000, fees: 0.001)
+        let vec = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: o)
+        let bar = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)
+        #expect(vec.trades.count > 100)
+        #expect(bar.trades.count == vec.trades.count)
+        let mismatch = bar.trades.indices.first { $0 < vec.trades.count && bar.trades[$0] != vec.trades[$0] }
+        #expect(mismatch == nil, "first differing trade: \(mismatch.map { "\(bar.trades[$0]) vs \(vec.trades[$0])" } ?? "")")
+        #expect(bar.equity == vec.equity)
+        o.simulation.threads = 1
+        let one = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)
+        #expect(one.equity == bar.equity && one.trades == bar.trades)   // any thread count, same bits
+    }
+
+    @Test func contextFieldsAndHistory() throws {
+        let path = strategy("""
+            indicators = function(bars, p) return { twice = bars.close * 2, up = bars.close:gt(bars.open) } end,
+            on_bar = function(ctx, p)
+              local s = ctx.state
+              s.log = s.log or {}
+              s.log[#s.log + 1] = string.format("%d %s %s %g %g %s %g %s %g", ctx.bar, ctx.date, ctx.symbol, ctx.close,
+                ctx.twice, tostring(ctx.up), ctx.past.close[1], tostring(ctx.past.up[2]), ctx.past.twice[0])
+              if ctx.bar == 2 then error(table.concat(s.log, "|")) end
+            end,
+            """)
+        let panel = ohlc([(1, 2, 0.5, 1.5), (2, 3, 1, 1.8), (3, 4, 2, 2.5)])
+        do {
+            _ = try Backtest.run(strategyPath: path, panel: panel, options: options())
+            Issue.record("expected the deliberate error")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("0 2021-01-04 X 1.5 3 true nan false 3|1 2021-01-05 X 1.8 3.6 false 1.5 false 3.6|2 2021-01-06 X 2.5 5 false 1.8 true 5"), "\(text)")
+            #expect(text.hasPrefix("X at 2021-01-06 (bar 2): "))
+            #expect(text.contains("bar.lua:"))
+        }
+    }
+
+    @Test func lookAheadIsAnErrorWithFileAndLine() throws {
+        let path = strategy("on_bar = function(ctx, p)\n  local x = ctx.past.close[-1]\nend,")
+        do {
+            _ = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [[1, 2, 3]]), options: options())
+            Issue.record("a negative index must fail")
+        } catch {
+            #expect("\(error)".contains("bar.lua:4:") && "\(error)".contains("future bar"), "\(error)")
+        }
+        let unknown = strategy("on_bar = function(ctx, p) local x = ctx.past.clsoe[1] end,")
+        do { _ = try Backtest.run(strategyPath: unknown, panel: Fixtures.panel(closes: [[1]]), options: options()) } catch {
+            #expect("\(error)".contains("did you mean 'close'"))
+        }
+        let field = strategy("on_bar = function(ctx, p) local x = ctx.postion end,")
+        do { _ = try Backtest.run(strategyPath: field, panel: Fixtures.panel(closes: [[1]]), options: options()) } catch {
+            #expect("\(error)".contains("ctx has no field 'postion'") && "\(error)".contains("'position'"))
+        }
+    }
+
+    @Test func keepGoingFinishesOtherSymbols() throws {
+        let path = strategy("on_bar = function(ctx, p)\n  if ctx.symbol == 'S1' and ctx.bar == 1 then error('boom') end\n  if ctx.position == 0 then ctx:buy() end\nend,")
+        let panel = Fixtures.panel(closes: [[1, 2, 3], [1, 2, 3], [1, 1, 4]])
+        #expect(throws: (any Error).self) { try Backtest.run(strategyPath: path, panel: panel, options: options()) }
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: options(capital: 3000, keepGoing: true))
+        #expect(r.failures.map(\.symbol) == ["S1"] && r.failures[0].message.contains("boom"))
+        #expect(r.runs[0].equity.last == 3000 && r.runs[2].equity.last == 4000 && r.runs[1].equity.last == 1000)
+    }
+
+    @Test func runawayOnBarIsStoppedPerCall() throws {
+        let path = strategy("on_bar = function(ctx, p)\n  if ctx.bar == 3 then while true do end end\nend,")
+        var o = options()
+        o.limits.instructions = 100_000
+        do {
+            _ = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [(0 ..< 50).map { Double($0 + 1) }]), options: o)
+            Issue.record("must stop")
+        } catch { #expect("\(error)".contains("instruction limit exceeded") && "\(error)".contains("bar 3")) }
+    }
+
+    /// Limit and stop orders fill intrabar, at the open when the bar gaps through; they expire.
+    @Test func pendingOrdersByHand() throws {
+        let path = strategy("""
+            on_bar = function(ctx, p)
+              if ctx.bar == 0 then ctx:buy{ limit = 9, size = 10 } end           -- fills on bar 2 (low 8.5) at 9
+              if ctx.bar == 2 then ctx:sell{ stop = 8, size = 10 } end           -- bar 3 gaps to 7.5: fills at the open
+              if ctx.bar == 3 then ctx:buy{ limit = 1, size = 1, bars = 1 } end  -- never reached; expires
+            end,
+            """)
+        let panel = ohlc([(10, 10.5, 9.5, 10), (10, 10.2, 9.2, 10), (9.5, 9.8, 8.5, 9), (7.5, 8, 7, 7.8), (8, 8, 8, 8)])
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: options())
+        #expect(r.trades.count == 1)
+        let t = r.trades[0]
+        #expect(t.entryBar == 2 && t.entryPrice == 9 && t.exitBar == 3 && t.exitPrice == 7.5 && t.size == 10)
+        #expect(near(t.pnl, -15))
+        #expect(near(r.equity.last!, 985))
+    }
+
+    /// Stop-loss beats take-profit inside one bar; trailing stops follow the peak.
+    @Test func priceExitsByHand() throws {
+        let path = strategy("""
+            on_bar = function(ctx, p)
+              if ctx.bar == 0 then ctx:buy(); ctx:stop_loss(95); ctx:take_profit(110) end
+              if ctx.bar == 3 then ctx:buy(); ctx:trailing_stop(0.1) end
+            end,
+            """)
+        let panel = ohlc([(100, 100, 100, 100), (100, 112, 94, 105), (100, 100, 100, 100),
+                          (100, 100, 100, 100), (100, 120, 100, 118), (118, 119, 107, 110), (105, 106, 100, 101)])
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: options())
+        #expect(r.trades.count == 2)
+        #expect(r.trades[0].exitBar == 1 && r.trades[0].exitPrice == 95)      // both levels inside bar 1: the stop wins
+        // Bought at 100 on bar 3; peak = max(100, high of bar 4 = 120) → level 108, hit on bar 5 (low 107).
+        #expect(r.trades[1].entryBar == 3 && r.trades[1].exitBar == 5 && near(r.trades[1].exitPrice, 108))
+    }
+
+    @Test func shortsAndCovers() throws {
+        let path = strategy("""
+            on_bar = function(ctx, p)
+              if ctx.bar == 0 then ctx:short() end
+              if ctx.bar == 2 then ctx:cover() end
+            end,
+            """)
+        let r = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [[10, 9, 8, 12]]), options: options(fees: 0.01))
+        let units = (1000 / 1.01) / 10
+        #expect(r.trades.count == 1 && r.trades[0].size < 0)
+        #expect(near(r.trades[0].pnl, units * 2 - (1000 - 1000 / 1.01) - units * 8 * 0.01))
+        #expect(near(r.equity[3], 1000 + r.trades[0].pnl))
+    }
+}
