@@ -54,6 +54,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(help: "Per-bar strategies: finish the other symbols when on_bar fails on one.") var keepGoing = false
     @Flag(help: "Do not record this run in the run history.") var noRecord = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
 
@@ -84,8 +85,12 @@ struct Run: ParsableCommand {
             options.simulation.capital = capital
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
+            options.keepGoing = keepGoing
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
+            for f in result.failures {
+                FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
+            }
             let report = result.report
             if !noRecord { recordRun(result, dataSpec: dataOptions.data, options: options, history: history) }
             if let out {
