@@ -69,7 +69,12 @@ public enum Checker {
         }
         var out: [Finding] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for p in s.params where !s.usedParams.contains(p.name) {
+        // on_bar runs only during a backtest, so for per-bar strategies a parameter counts as
+        // used when the file mentions it as p.NAME.
+        func mentioned(_ name: String) -> Bool {
+            s.perBar && text.range(of: #"\bp\.\#(name)\b"#, options: .regularExpression) != nil
+        }
+        for p in s.params where !s.usedParams.contains(p.name) && !mentioned(p.name) {
             let line = lines.firstIndex { $0.range(of: #"\b\#(p.name)\s*="#, options: .regularExpression) != nil }.map { $0 + 1 }
             out.append(Finding(severity: .warning, file: file, line: line,
                                message: "parameter '\(p.name)' is never used by signals"))

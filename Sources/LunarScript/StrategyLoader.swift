@@ -67,74 +67,108 @@ public enum StrategyLoader {
     ///   - stdlib: the shipped library folder; `require` looks in the strategy's folder first, then there.
     public static func load(path: String, fields: [String], overrides: [String: String] = [:],
                             stdlib: String, limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
+        let session = try StrategySession(path: path, fields: fields, stdlib: stdlib, limits: limits)
+        return try session.build(params: session.resolve(overrides))
+    }
+}
+
+/// A strategy file loaded once into its own Lua state, from which graphs are built for any
+/// number of parameter sets. Every build adds to the same hash-consed graph, so a sweep's
+/// parameter sets share every node that does not depend on what differs between them.
+public final class StrategySession {
+    let vm: LuaVM
+    let dsl: DSLContext
+    public let path: String
+    public let name: String
+    public let description: String
+    /// Declared parameters with their defaults, in name order.
+    public let declared: [(name: String, value: ParamValue)]
+    public let perBar: Bool
+    public var graph: Graph { dsl.graph }
+    private let strategyRef: Int32, barsRef: Int32
+
+    public init(path: String, fields: [String], stdlib: String, limits: ScriptLimits = ScriptLimits(), graph: Graph = Graph()) throws {
+        self.path = path
         let strategyDir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
-        let graph = Graph()
-        let ctx = DSLContext(graph: graph, fields: fields)
-        return try withExtendedLifetime(ctx) {
-            vm.installDSL(ctx)
-            try vm.installPrelude(ctx)
-            let L = vm.L
-            try vm.runFile(path, displayName: path, nresults: 1)
-            // stack: strategy table
-            guard lua_type(L, -1) == LUA_TTABLE else {
-                throw ScriptError("\(path): the file must return a strategy: end it with `return strategy { ... }`")
-            }
-            let name = stringField(L, "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let description = stringField(L, "description") ?? ""
-            var params = try readParams(L, path: path)
-            for (key, text) in overrides {
-                guard let i = params.firstIndex(where: { $0.name == key }) else {
-                    let s = closestMatches(to: key, in: params.map(\.name))
-                    throw ScriptError("unknown parameter '\(key)' for \(path)" +
-                        (s.isEmpty ? (params.isEmpty ? " (it declares no params)" : "; it declares \(params.map(\.name).joined(separator: ", "))")
-                                   : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
-                }
-                params[i].value = try params[i].value.parsing(text, name: key)
-            }
-            lua_getfield(L, -1, "on_bar")
-            let perBar = lua_type(L, -1) == LUA_TFUNCTION
-            swl_pop(L, 1)
-            // stack: strategy
-            lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_bars"); swl_remove(L, -2)
-            pushStringList(L, fields)
-            try vm.call(nargs: 1, nresults: 1)
-            // stack: strategy, bars
-            lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
-            swl_newtable(L)
-            for p in params { pushParam(L, p.value); lua_setfield(L, -2, p.name) }
-            pushStringList(L, params.map(\.name))
-            try vm.call(nargs: 2, nresults: 1)
-            // stack: strategy, bars, p
-            var indicators: [(name: String, node: NodeID)] = []
-            lua_getfield(L, -3, "indicators")
-            if lua_type(L, -1) == LUA_TFUNCTION {
-                lua_pushvalue(L, -3); lua_pushvalue(L, -3)
-                try vm.call(nargs: 2, nresults: 1)
-                indicators = try readIndicators(L, graph: graph, path: path)
-            }
-            swl_pop(L, 1)
-            var outputs: [String: NodeID] = [:]
-            lua_getfield(L, -3, "signals")
-            if lua_type(L, -1) == LUA_TFUNCTION {
-                lua_pushvalue(L, -3); lua_pushvalue(L, -3)
-                try vm.call(nargs: 2, nresults: 1)
-                // stack: strategy, bars, p, result
-                outputs = try readSignals(L, graph: graph, path: path)
-            } else if !perBar {
-                throw ScriptError("\(path): the strategy needs signals(bars, p) or on_bar(ctx, p)")
-            }
-            swl_pop(L, 4)   // the result (or nil), p, bars, strategy
-            lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "used_params")
-            let used = Set(params.map(\.name).filter { name in
-                lua_getfield(L, -1, name); defer { swl_pop(L, 1) }
-                return lua_toboolean(L, -1) != 0
-            })
-            swl_pop(L, 2)
-            return StrategyDefinition(name: name, description: description, path: path, params: params,
-                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
-                                      indicators: indicators, perBar: perBar)
+        vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
+        dsl = DSLContext(graph: graph, fields: fields)
+        vm.installDSL(dsl)
+        try vm.installPrelude(dsl)
+        let L = vm.L
+        try vm.runFile(path, displayName: path, nresults: 1)
+        // stack: strategy table
+        guard lua_type(L, -1) == LUA_TTABLE else {
+            throw ScriptError("\(path): the file must return a strategy: end it with `return strategy { ... }`")
         }
+        name = StrategySession.stringField(L, "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        description = StrategySession.stringField(L, "description") ?? ""
+        declared = try StrategySession.readParams(L, path: path)
+        lua_getfield(L, -1, "on_bar")
+        perBar = lua_type(L, -1) == LUA_TFUNCTION
+        swl_pop(L, 1)
+        strategyRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_bars"); swl_remove(L, -2)
+        pushStringList(L, fields)
+        try vm.call(nargs: 1, nresults: 1)
+        barsRef = luaL_ref(L, SWL_REGISTRYINDEX)
+    }
+
+    /// The declared parameters with `--param` texts applied; unknown names and bad values throw.
+    public func resolve(_ overrides: [String: String]) throws -> [(name: String, value: ParamValue)] {
+        var params = declared
+        for (key, text) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard let i = params.firstIndex(where: { $0.name == key }) else {
+                let s = closestMatches(to: key, in: params.map(\.name))
+                throw ScriptError("unknown parameter '\(key)' for \(path)" +
+                    (s.isEmpty ? (params.isEmpty ? " (it declares no params)" : "; it declares \(params.map(\.name).joined(separator: ", "))")
+                               : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+            }
+            params[i].value = try params[i].value.parsing(text, name: key)
+        }
+        return params
+    }
+
+    /// Calls `indicators` and `signals` with these parameters and returns the definition.
+    public func build(params: [(name: String, value: ParamValue)]) throws -> StrategyDefinition {
+        let L = vm.L
+        let graph = dsl.graph
+        lua_getglobal(L, "_LUNAR"); swl_newtable(L); lua_setfield(L, -2, "used_params"); swl_pop(L, 1)
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(strategyRef))
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(barsRef))
+        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
+        swl_newtable(L)
+        for p in params { pushParamValue(L, p.value); lua_setfield(L, -2, p.name) }
+        pushStringList(L, params.map(\.name))
+        try vm.call(nargs: 2, nresults: 1)
+        // stack: strategy, bars, p
+        var indicators: [(name: String, node: NodeID)] = []
+        lua_getfield(L, -3, "indicators")
+        if lua_type(L, -1) == LUA_TFUNCTION {
+            lua_pushvalue(L, -3); lua_pushvalue(L, -3)
+            try vm.call(nargs: 2, nresults: 1)
+            indicators = try StrategySession.readIndicators(L, graph: graph, path: path)
+        }
+        swl_pop(L, 1)
+        var outputs: [String: NodeID] = [:]
+        lua_getfield(L, -3, "signals")
+        if lua_type(L, -1) == LUA_TFUNCTION {
+            lua_pushvalue(L, -3); lua_pushvalue(L, -3)
+            try vm.call(nargs: 2, nresults: 1)
+            // stack: strategy, bars, p, result
+            outputs = try StrategySession.readSignals(L, graph: graph, path: path)
+        } else if !perBar {
+            throw ScriptError("\(path): the strategy needs signals(bars, p) or on_bar(ctx, p)")
+        }
+        swl_pop(L, 4)   // the result (or nil), p, bars, strategy
+        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "used_params")
+        let used = Set(params.map(\.name).filter { name in
+            lua_getfield(L, -1, name); defer { swl_pop(L, 1) }
+            return lua_toboolean(L, -1) != 0
+        })
+        swl_pop(L, 2)
+        return StrategyDefinition(name: name, description: description, path: path, params: params,
+                                  graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
+                                  indicators: indicators, perBar: perBar)
     }
 
     private static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
@@ -225,14 +259,6 @@ public enum StrategyLoader {
         return out.sorted { $0.name < $1.name }
     }
 
-    private static func pushParam(_ L: OpaquePointer, _ v: ParamValue) {
-        switch v {
-        case .number(let x):
-            if x == x.rounded(), abs(x) < 1e15 { lua_pushinteger(L, lua_Integer(x)) } else { lua_pushnumber(L, x) }
-        case .string(let s): lua_pushstring(L, s)
-        case .bool(let b): lua_pushboolean(L, b ? 1 : 0)
-        }
-    }
 }
 
 func pushStringList(_ L: OpaquePointer, _ items: [String]) {

@@ -83,7 +83,8 @@ import Testing
         #expect(failure("return strategy { signals = function(bars, p) return { exits = bars.close:gt(1) } end }").contains("no 'entries'"))
         #expect(failure("return strategy { signals = function(bars, p) return { entries = bars.close } end }").contains("must be a bool series"))
         #expect(failure("return 42").contains("must return a strategy"))
-        #expect(failure("return strategy { name = 'x' }").contains("'signals' must be a function"))
+        #expect(failure("return strategy { name = 'x' }").contains("define signals(bars, p) (vectorized) or on_bar(ctx, p)"))
+        #expect(failure("return strategy { signals = 3 }").contains("'signals' must be a function"))
     }
 
     @Test func infiniteLoopInSignalsIsStopped() {
