@@ -163,10 +163,11 @@ struct MACDKernel: StreamKernel {
     }
 }
 
-/// Raw stochastic %K as TA-Lib computes it: 0 when the range is exactly 0.
+/// Raw stochastic %K as TA-Lib computes it: 0 when the range / 100 is below 1e-14, which
+/// also catches the rounding noise of an RSI that stopped moving (stochrsi).
 @inline(__always) func stochasticK(_ c: Double, _ hh: Double, _ ll: Double) -> Double {
     let diff = (hh - ll) / 100
-    return diff != 0 ? (c - ll) / diff : 0
+    return TA.isZero(diff) ? 0 : (c - ll) / diff
 }
 
 /// Fast %K followed by one (stochf) or two (stoch) SMAs; outputs the last two stages, both NaN
@@ -228,7 +229,7 @@ struct CCIKernel: StreamKernel {
             var dev = 0.0
             for s in ring.slots { dev += Swift.abs(s - mean) }
             let num = tp - mean
-            out[0][i] = num != 0 && dev != 0 ? num / (0.015 * (dev / dn)) : 0
+            out[0][i] = !TA.isZero(num) && !TA.isZero(dev) ? num / (0.015 * (dev / dn)) : 0
         }
     }
 }
@@ -242,7 +243,7 @@ struct WillRKernel: StreamKernel {
             let c = x[2][i]
             if hh.isNaN || ll.isNaN || c.isNaN { out[0][i] = .nan; continue }
             let diff = (hh - ll) / -100
-            out[0][i] = diff != 0 ? (hh - c) / diff : 0
+            out[0][i] = TA.isZero(diff) ? 0 : (hh - c) / diff
         }
     }
 }

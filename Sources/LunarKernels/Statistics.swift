@@ -120,30 +120,29 @@ struct LinRegKernel: StreamKernel {
     }
 }
 
-/// TA-Lib's CORREL: five running sums; once the window is full the oldest pair is removed
-/// before the newest is added. Restarts after a NaN.
+/// CORREL with two passes per window: TA-Lib 0.6+ matches the centred sums to ~1e-10 and gives
+/// exactly 0 on a flat window, which five running sums cannot (they lose ~1e-8 on tight windows).
 struct CorrelKernel: StreamKernel {
     var xs, ys: Ring
-    var sx = 0.0, sy = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
     let n: Int
     init(n: Int) { self.n = n; xs = Ring(n); ys = Ring(n) }
     mutating func run(_ inputs: KernelInputs, _ out: KernelOutputs, count: Int) {
         let dn = Double(n)
         for i in 0 ..< count {
             let x = inputs[0][i], y = inputs[1][i]
-            if x.isNaN || y.isNaN {
-                xs.clear(); ys.clear(); sx = 0; sy = 0; sxx = 0; syy = 0; sxy = 0
-                out[0][i] = .nan; continue
+            // A NaN in either series puts the pair out of the window.
+            xs.push(y.isNaN ? .nan : x); ys.push(x.isNaN ? .nan : y)
+            guard xs.isClean, ys.isClean else { out[0][i] = .nan; continue }
+            var mx = 0.0, my = 0.0
+            for k in 0 ..< n { mx += xs.back(k); my += ys.back(k) }
+            mx /= dn; my /= dn
+            var sxx = 0.0, syy = 0.0, sxy = 0.0
+            for k in 0 ..< n {
+                let dx = xs.back(k) - mx, dy = ys.back(k) - my
+                sxx += dx * dx; syy += dy * dy; sxy += dx * dy
             }
-            if xs.isFull {
-                let ox = xs.oldest, oy = ys.oldest
-                sx -= ox; sxx -= ox * ox; sxy -= ox * oy; sy -= oy; syy -= oy * oy
-            }
-            xs.push(x); ys.push(y)
-            sx += x; sxx += x * x; sxy += x * y; sy += y; syy += y * y
-            guard xs.isFull else { out[0][i] = .nan; continue }
-            let d = (sxx - (sx * sx) / dn) * (syy - (sy * sy) / dn)
-            out[0][i] = TA.isZero(d) ? 0 : (sxy - (sx * sy) / dn) / d.squareRoot()
+            let d = sxx * syy
+            out[0][i] = TA.isZero(d) ? 0 : sxy / d.squareRoot()
         }
     }
 }

@@ -69,22 +69,25 @@ struct ATRKernel: StreamKernel {
     }
 }
 
-/// TA-Lib's BBANDS: the SMA and the sum of squares share the running-sum order, and the
-/// variance E[x²] − mean² counts as 0 below 1e-14.
+/// BBANDS with a two-pass σ per window: TA-Lib 0.6+ gives exactly 0 on flat windows and
+/// agrees with the two-pass σ to ~1e-11, where E[x²] − mean² loses up to 1e-8 on tight windows.
 struct BBandsKernel: StreamKernel {
-    var sum, sumSq: WindowSum
+    var ring: Ring
+    var sum: WindowSum
     let n: Int
     let up, down: Double
-    init(n: Int, up: Double, down: Double) { self.n = n; self.up = up; self.down = down; sum = WindowSum(n); sumSq = WindowSum(n) }
+    init(n: Int, up: Double, down: Double) { self.n = n; self.up = up; self.down = down; ring = Ring(n); sum = WindowSum(n) }
     mutating func run(_ x: KernelInputs, _ out: KernelOutputs, count: Int) {
         let dn = Double(n)
         for i in 0 ..< count {
             let v = x[0][i]
-            let s = sum.push(v), s2 = sumSq.push(v * v)
+            ring.push(v)
+            let s = sum.push(v)
             if s.isNaN { TA.nanAll(out, i); continue }
             let mid = s / dn
-            let variance = s2 / dn - mid * mid
-            let sd = TA.isZeroOrNeg(variance) ? 0 : variance.squareRoot()
+            var ss = 0.0
+            for k in 0 ..< n { let d = ring.back(k) - mid; ss += d * d }
+            let sd = (ss / dn).squareRoot()
             out[0][i] = mid + up * sd
             out[1][i] = mid
             out[2][i] = mid - down * sd
