@@ -11,7 +11,7 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, DataCommand.self, List.self])
+        subcommands: [Run.self, DataCommand.self, List.self, Eval.self])
 }
 
 /// Options shared by commands that read data.
