@@ -214,14 +214,29 @@ struct ATRState {
     }
 }
 
-/// A rolling max / min over a window of n, with the window NaN rule.
+/// A rolling max / min over a window of n with the window NaN rule, in O(1) amortized per bar:
+/// a monotonic deque of the bars that can still become the extreme, restarted after a NaN.
 struct ExtremeWindow {
-    private var ring: Ring
-    init(_ n: Int) { ring = Ring(n) }
+    private var slots: [Double]           // deque values, a ring of n slots
+    private var ages: [Int]               // the bar number of each value
+    private var head = 0, count = 0
+    private var bar = 0                   // bars since the last NaN
+    private let n: Int
+    init(_ n: Int) { self.n = n; slots = [Double](repeating: 0, count: n); ages = [Int](repeating: 0, count: n) }
+
     /// Returns the extreme, or NaN when the window is not full and clean.
     @inline(__always) mutating func push(_ v: Double, highest: Bool) -> Double {
-        ring.push(v)
-        guard ring.isClean else { return .nan }
-        return highest ? ring.maxValue() : ring.minValue()
+        if v.isNaN { head = 0; count = 0; bar = 0; return .nan }
+        if count > 0 && ages[head] <= bar - n { head = head + 1 == n ? 0 : head + 1; count -= 1 }
+        while count > 0 {
+            let back = (head + count - 1) % n
+            if highest ? slots[back] > v : slots[back] < v { break }
+            count -= 1
+        }
+        let slot = (head + count) % n
+        slots[slot] = v; ages[slot] = bar
+        count += 1
+        bar += 1
+        return bar >= n ? slots[head] : .nan
     }
 }
