@@ -109,6 +109,19 @@ function ta.ppo(x, fast, slow)
   return ta.where(s:eq(0), 0, (ta.sma(x, fast) - s) * 100 / s)
 end
 
+--- ultosc(high, low, close, p1, p2, p3): ultimate oscillator 100·(4·a1 + 2·a2 + a3)/7, ak = Σ(c − true low)/Σ true range over pk bars (TA-Lib ULTOSC; defaults 7, 14, 28).
+function ta.ultosc(high, low, close, p1, p2, p3)
+  p1, p2, p3 = p1 or 7, p2 or 14, p3 or 28
+  local prev = ta.shift(close, 1)
+  local true_low = ta.min(low, prev)
+  local pressure, range = close - true_low, ta.max(high, prev) - true_low
+  local function avg(n)
+    local r = ta.sum(range, n)
+    return ta.where(r:eq(0), 0, ta.sum(pressure, n) / r)
+  end
+  return (avg(p1) * 4 + avg(p2) * 2 + avg(p3)) * 100 / 7
+end
+
 --- percent_b(x, n, k): where x sits in its Bollinger bands, 0 at the lower band and 1 at the upper.
 function ta.percent_b(x, n, k)
   local upper, _, lower = ta.bbands(x, n or 20, k or 2, k or 2)

@@ -63,6 +63,8 @@ struct ExpressionEvalTests {
         try Self.check("ta.trix(close, 15)", "trix__15.csv")
         try Self.check("ta.apo(close, 12, 26)", "apo__12_26.csv")
         try Self.check("ta.ppo(close, 2, 3)", "ppo__2_3.csv")
+        try Self.check("ta.ultosc(high, low, close)", "ultosc__7_14_28.csv")
+        try Self.check("ta.ultosc(high, low, close, 2, 3, 4)", "ultosc__2_3_4.csv")
     }
 
     @Test func constantsAndBoolsEvaluate() throws {
