@@ -80,6 +80,27 @@ struct Ring {
     /// The oldest value held.
     @inline(__always) var oldest: Double { back(filled - 1) }
 
+    /// Calls `body(k, slot)` oldest first (k = 0 for the oldest), in two contiguous runs
+    /// rather than with a modulo per element: the hot loop of every O(n) window kernel.
+    /// Oldest-first order keeps sums independent of where the ring started, so a series with
+    /// leading NaNs gives the same bits as the trimmed one.
+    @inline(__always) func forEachSlotOldestFirst(_ body: (Int, Int) -> Void) {
+        let firstRun = min(filled, capacity - head)
+        for k in 0 ..< firstRun { body(k, head + k) }
+        for k in firstRun ..< filled { body(k, k - firstRun) }
+    }
+
+    @inline(__always) func forEachOldestFirst(_ body: (Int, Double) -> Void) {
+        forEachSlotOldestFirst { k, s in body(k, slots[s]) }
+    }
+
+    /// Sum of the values held, oldest first.
+    @inline(__always) func sum() -> Double {
+        var total = 0.0
+        forEachSlotOldestFirst { _, s in total += slots[s] }
+        return total
+    }
+
     func maxValue() -> Double {
         var m = -Double.infinity
         for k in 0 ..< filled where slots[k] > m { m = slots[k] }
@@ -239,4 +260,8 @@ struct ExtremeWindow {
         bar += 1
         return bar >= n ? slots[head] : .nan
     }
+
+    /// Bars since the extreme the last push returned (0 = that bar). Equal values are popped,
+    /// so among equal extremes the latest one is kept.
+    var barsSinceExtreme: Int { bar - 1 - ages[head] }
 }

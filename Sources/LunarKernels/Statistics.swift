@@ -106,10 +106,10 @@ struct LinRegKernel: StreamKernel {
             ring.push(x[0][i])
             guard ring.isClean else { TA.nanAll(out, i); continue }
             var sumXY = 0.0, sumY = 0.0
-            for ago in stride(from: n - 1, through: 0, by: -1) {
-                let y = ring.back(ago)
+            let last = n - 1
+            ring.forEachOldestFirst { k, y in
                 sumY += y
-                sumXY += Double(ago) * y
+                sumXY += Double(last - k) * y         // x = bars ago, as TA-Lib has it
             }
             let m = (dn * sumXY - sumX * sumY) / divisor
             let b = (sumY - m * sumX) / dn
@@ -133,12 +133,11 @@ struct CorrelKernel: StreamKernel {
             // A NaN in either series puts the pair out of the window.
             xs.push(y.isNaN ? .nan : x); ys.push(x.isNaN ? .nan : y)
             guard xs.isClean, ys.isClean else { out[0][i] = .nan; continue }
-            var mx = 0.0, my = 0.0
-            for k in 0 ..< n { mx += xs.back(k); my += ys.back(k) }
-            mx /= dn; my /= dn
+            // Both rings were pushed in step, so their slots pair up.
+            let mx = xs.sum() / dn, my = ys.sum() / dn
             var sxx = 0.0, syy = 0.0, sxy = 0.0
-            for k in 0 ..< n {
-                let dx = xs.back(k) - mx, dy = ys.back(k) - my
+            xs.forEachSlotOldestFirst { _, s in
+                let dx = xs.slots[s] - mx, dy = ys.slots[s] - my
                 sxx += dx * dx; syy += dy * dy; sxy += dx * dy
             }
             let d = sxx * syy
@@ -180,20 +179,13 @@ struct BetaKernel: StreamKernel {
 }
 
 struct ExtremeBarsKernel: StreamKernel {
-    var ring: Ring
-    let n: Int
+    var window: ExtremeWindow
     let highest: Bool
-    init(n: Int, highest: Bool) { self.n = n; self.highest = highest; ring = Ring(n) }
+    init(n: Int, highest: Bool) { self.highest = highest; window = ExtremeWindow(n) }
     mutating func run(_ x: KernelInputs, _ out: KernelOutputs, count: Int) {
         for i in 0 ..< count {
-            ring.push(x[0][i])
-            guard ring.isClean else { out[0][i] = .nan; continue }
-            var best = ring.back(0), ago = 0
-            for k in 1 ..< n {
-                let v = ring.back(k)
-                if highest ? v > best : v < best { best = v; ago = k }
-            }
-            out[0][i] = Double(ago)
+            let v = window.push(x[0][i], highest: highest)
+            out[0][i] = v.isNaN ? .nan : Double(window.barsSinceExtreme)
         }
     }
 }
@@ -208,11 +200,9 @@ struct ZScoreKernel: StreamKernel {
         for i in 0 ..< count {
             ring.push(x[0][i])
             guard ring.isClean else { out[0][i] = .nan; continue }
-            var mean = 0.0
-            for k in 0 ..< n { mean += ring.back(k) }
-            mean /= dn
+            let mean = ring.sum() / dn
             var ss = 0.0
-            for k in 0 ..< n { let d = ring.back(k) - mean; ss += d * d }
+            ring.forEachOldestFirst { _, v in let d = v - mean; ss += d * d }
             let sd = (ss / dn).squareRoot()
             out[0][i] = sd == 0 ? 0 : (x[0][i] - mean) / sd
         }
@@ -227,10 +217,10 @@ struct PercentRankKernel: StreamKernel {
         for i in 0 ..< count {
             ring.push(x[0][i])
             guard ring.isClean else { out[0][i] = .nan; continue }
-            let v = ring.back(0)
-            var below = 0
-            for k in 1 ... n where ring.back(k) <= v { below += 1 }
-            out[0][i] = 100 * Double(below) / Double(n)
+            let v = x[0][i]
+            var notAbove = -1                      // the current value counts itself once
+            for k in 0 ... n where ring.slots[k] <= v { notAbove += 1 }
+            out[0][i] = 100 * Double(notAbove) / Double(n)
         }
     }
 }

@@ -217,23 +217,16 @@ struct SupertrendKernel: StreamKernel {
 
 /// TA-Lib's AROON over n+1 bars. Ties go to the latest bar (TA-Lib's `>=` / `<=` tracking).
 struct AroonKernel: StreamKernel {
-    var highs, lows: Ring
+    var highs, lows: ExtremeWindow
     let n: Int
-    init(n: Int) { self.n = n; highs = Ring(n + 1); lows = Ring(n + 1) }
+    init(n: Int) { self.n = n; highs = ExtremeWindow(n + 1); lows = ExtremeWindow(n + 1) }
     mutating func run(_ x: KernelInputs, _ out: KernelOutputs, count: Int) {
         let factor = 100 / Double(n)
         for i in 0 ..< count {
-            highs.push(x[0][i]); lows.push(x[1][i])
-            guard highs.isClean, lows.isClean else { TA.nanAll(out, i); continue }
-            var hiAgo = 0, loAgo = 0
-            var hi = highs.back(0), lo = lows.back(0)
-            for k in 1 ... n {
-                let hv = highs.back(k), lv = lows.back(k)
-                if hv > hi { hi = hv; hiAgo = k }
-                if lv < lo { lo = lv; loAgo = k }
-            }
-            out[0][i] = factor * Double(n - loAgo)
-            out[1][i] = factor * Double(n - hiAgo)
+            let hi = highs.push(x[0][i], highest: true), lo = lows.push(x[1][i], highest: false)
+            guard !hi.isNaN, !lo.isNaN else { TA.nanAll(out, i); continue }
+            out[0][i] = factor * Double(n - lows.barsSinceExtreme)
+            out[1][i] = factor * Double(n - highs.barsSinceExtreme)
         }
     }
 }

@@ -86,7 +86,7 @@ struct BBandsKernel: StreamKernel {
             if s.isNaN { TA.nanAll(out, i); continue }
             let mid = s / dn
             var ss = 0.0
-            for k in 0 ..< n { let d = ring.back(k) - mid; ss += d * d }
+            ring.forEachOldestFirst { _, v in let d = v - mid; ss += d * d }
             let sd = (ss / dn).squareRoot()
             out[0][i] = mid + up * sd
             out[1][i] = mid
