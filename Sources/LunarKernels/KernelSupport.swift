@@ -60,7 +60,7 @@ struct Ring {
     mutating func push(_ x: Double) -> Double? {
         if x.isNaN { nanCount += 1 }
         if filled < capacity {
-            slots[(head + filled) % capacity] = x
+            slots[filled] = x             // head stays 0 until the ring is full
             filled += 1
             return nil
         }
@@ -77,8 +77,8 @@ struct Ring {
         slots[(head + filled - 1 - k + capacity) % capacity]
     }
 
-    /// The oldest value held.
-    @inline(__always) var oldest: Double { back(filled - 1) }
+    /// The oldest value held (head is 0 while filling, so no modulo is needed).
+    @inline(__always) var oldest: Double { slots[head] }
 
     /// Calls `body(k, slot)` oldest first (k = 0 for the oldest), in two contiguous runs
     /// rather than with a modulo per element: the hot loop of every O(n) window kernel.
@@ -250,11 +250,13 @@ struct ExtremeWindow {
         if v.isNaN { head = 0; count = 0; bar = 0; return .nan }
         if count > 0 && ages[head] <= bar - n { head = head + 1 == n ? 0 : head + 1; count -= 1 }
         while count > 0 {
-            let back = (head + count - 1) % n
+            var back = head + count - 1
+            if back >= n { back -= n }
             if highest ? slots[back] > v : slots[back] < v { break }
             count -= 1
         }
-        let slot = (head + count) % n
+        var slot = head + count
+        if slot >= n { slot -= n }
         slots[slot] = v; ages[slot] = bar
         count += 1
         bar += 1
