@@ -10,8 +10,9 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a series expression, e.g. 'ta.rsi(close, 14)' or 'ta.macd(close)'.",
         discussion: """
             Fields of the data (close, open, high, low, volume, …) are globals, and `ta` holds every \
-            indicator (see `lunar list indicators`). Several values may be separated by commas. \
-            Prints date and value columns for one symbol; --out writes every symbol.
+            indicator (see `lunar list indicators`). Several values may be separated by commas; as \
+            in Lua, only the last call of such a list returns all of its outputs. Prints date and \
+            value columns for one symbol; --out writes every symbol.
             """)
 
     @Argument(help: "The expression, in the strategy DSL.") var expression: String

@@ -74,4 +74,18 @@ struct ExpressionEvalTests {
         for t in 2 ..< c.count { #expect(rising[t] == (c[t] > c[t - 1] && c[t - 1] > c[t - 2] ? 1 : 0)) }
         #expect(r.columns[1].values.allSatisfy { $0 == 3 })
     }
+
+    @Test func signalHelpers() throws {
+        let stdlib = Self.repo.appendingPathComponent("stdlib").path
+        let r = try ExpressionEval.run("ta.above(close, open, 3), ta.recent(close:gt(open), 2), ta.cross(close, open)",
+                                       panel: Self.panel, stdlib: stdlib)
+        let c = Array(Self.panel.series("close", symbol: 1)), o = Array(Self.panel.series("open", symbol: 1))
+        let above = Array(r.series(0, symbol: 1)), recent = Array(r.series(1, symbol: 1)), cross = Array(r.series(2, symbol: 1))
+        let firstUp = c.indices.first { c[$0] > o[$0] }!
+        for t in 2 ..< c.count {
+            #expect(above[t] == ((t - 2 ... t).allSatisfy { c[$0] > o[$0] } ? 1 : 0), "above at \(t)")
+            if t >= firstUp { #expect(recent[t] == ((t - 1 ... t).contains { c[$0] > o[$0] } ? 1 : 0), "recent at \(t)") }
+        }
+        #expect(cross.contains(1))
+    }
 }
