@@ -40,15 +40,17 @@ struct RegistryContractTests {
     @Test("state carries across blocks: any split gives the same bits", arguments: Registry.all.map(\.name))
     func blocks(_ name: String) {
         let spec = Registry.spec(name)!
-        let p = Self.params(spec)
+        let smallest = spec.params.map { $0.isInteger ? $0.range.lowerBound : ($0.defaultValue ?? $0.range.lowerBound) }
         let x = Self.inputs(spec, T: 300, seed: 1, nanAt: Set(0 ..< 7).union([90, 91, 200]))
-        let whole = Harness.run(spec, p, x)
         var rng = SplitMix(seed: 3)
-        for _ in 0 ..< 3 {
-            let split = Harness.run(spec, p, x, blocks: Harness.randomBlocks(300, maxBlock: 13, rng: &rng))
-            for k in whole.indices {
-                let diff = whole[k].indices.filter { !Harness.identical(whole[k][$0], split[k][$0]) }
-                #expect(diff.isEmpty, "\(name).\(spec.outputs[k].name) differs at bars \(diff.prefix(5))")
+        for p in [Self.params(spec), smallest] {
+            let whole = Harness.run(spec, p, x)
+            for _ in 0 ..< 3 {
+                let split = Harness.run(spec, p, x, blocks: Harness.randomBlocks(300, maxBlock: 13, rng: &rng))
+                for k in whole.indices {
+                    let diff = whole[k].indices.filter { !Harness.identical(whole[k][$0], split[k][$0]) }
+                    #expect(diff.isEmpty, "\(name)\(p).\(spec.outputs[k].name) differs at bars \(diff.prefix(5))")
+                }
             }
         }
     }
@@ -74,7 +76,8 @@ struct RegistryContractTests {
           arguments: Registry.all.filter { !$0.inputs.contains { $0.kind == .bool } }.map(\.name))
     func lookback(_ name: String) {
         let spec = Registry.spec(name)!
-        for p in [Self.params(spec), spec.params.map { $0.defaultValue ?? ($0.range.contains(3) ? 3 : $0.range.lowerBound) }] {
+        let smallest = spec.params.map { $0.isInteger ? $0.range.lowerBound : ($0.defaultValue ?? $0.range.lowerBound) }
+        for p in [Self.params(spec), spec.params.map { $0.defaultValue ?? ($0.range.contains(3) ? 3 : $0.range.lowerBound) }, smallest] {
             let x = Self.inputs(spec, T: 150, seed: 4, nanAt: [])
             let lb = spec.lookback(p)
             let out = Harness.run(spec, p, x)
