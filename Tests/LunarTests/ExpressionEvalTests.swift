@@ -88,4 +88,15 @@ struct ExpressionEvalTests {
         }
         #expect(cross.contains(1))
     }
+
+    @Test func percentB() throws {
+        let stdlib = Self.repo.appendingPathComponent("stdlib").path
+        let r = try ExpressionEval.run("ta.percent_b(close, 20, 2), ta.bbands(close, 20, 2, 2)", panel: Self.panel, stdlib: stdlib)
+        // bbands comes last in the list, so Lua keeps all three of its outputs: 1 + 3 columns.
+        #expect(r.columns.count == 4)
+        let b = Array(r.series(0, symbol: 0)), upper = Array(r.series(1, symbol: 0)), lower = Array(r.series(3, symbol: 0))
+        let c = Array(Self.panel.series("close", symbol: 0))
+        #expect(b[..<19].allSatisfy { $0.isNaN })
+        for t in 19 ..< c.count { #expect(abs(b[t] - (c[t] - lower[t]) / (upper[t] - lower[t])) < 1e-12) }
+    }
 }
