@@ -134,42 +134,35 @@ struct EMAKernel: StreamKernel {
 }
 
 /// Two-pass over the window (mean, then squared deviations): no cancellation error.
+/// Oldest first without a modulo per element (Ring.forEachOldestFirst).
 struct StdevKernel: StreamKernel {
-    var window: RingWindow
+    var window: Ring
     let n: Int
-    init(n: Int) { self.n = n; window = RingWindow(capacity: n) }
+    init(n: Int) { self.n = n; window = Ring(n) }
     mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
                       _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
         let x = inputs[0], out = outputs[0]
         let dn = Double(n)
         for i in 0 ..< count {
-            _ = window.push(x[i])
-            guard window.isFull, window.nanCount == 0 else { out[i] = .nan; continue }
-            var sum = 0.0
-            window.forEachOldestFirst { sum += $0 }
-            let mean = sum / dn
+            window.push(x[i])
+            guard window.isClean else { out[i] = .nan; continue }
+            let mean = window.sum() / dn
             var ss = 0.0
-            window.forEachOldestFirst { let d = $0 - mean; ss += d * d }
+            window.forEachOldestFirst { _, v in let d = v - mean; ss += d * d }
             out[i] = (ss / dn).squareRoot()
         }
     }
 }
 
+/// Rolling max / min in O(1) amortized (a monotonic deque, see ExtremeWindow).
 struct ExtremeKernel: StreamKernel {
-    var window: RingWindow
+    var window: ExtremeWindow
     let highest: Bool
-    init(n: Int, highest: Bool) { window = RingWindow(capacity: n); self.highest = highest }
+    init(n: Int, highest: Bool) { window = ExtremeWindow(n); self.highest = highest }
     mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
                       _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        for i in 0 ..< count {
-            _ = window.push(x[i])
-            guard window.isFull, window.nanCount == 0 else { out[i] = .nan; continue }
-            var best = window.back(0)
-            if highest { window.forEachOldestFirst { if $0 > best { best = $0 } } }
-            else { window.forEachOldestFirst { if $0 < best { best = $0 } } }
-            out[i] = best
-        }
+        for i in 0 ..< count { out[i] = window.push(x[i], highest: highest) }
     }
 }
 

@@ -65,7 +65,7 @@ public struct PrimitiveSpec: Sendable {
 
 public enum Registry {
     /// Every primitive, in documentation order.
-    public static let all: [PrimitiveSpec] = core
+    public static let all: [PrimitiveSpec] = core + averages + momentum + trend + volatility + volume + statistics + signals
 
     private static let byName: [String: PrimitiveSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 

@@ -12,7 +12,7 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, Check.self, Watch.self, DataCommand.self, List.self, Runs.self])
+        subcommands: [Run.self, Eval.self, Check.self, Watch.self, DataCommand.self, List.self, Runs.self])
 }
 
 /// Options shared by commands that read data.
@@ -137,15 +137,17 @@ struct DataCommand: ParsableCommand {
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List what Lunar offers.")
     @Argument(help: "What to list: indicators.") var what: String = "indicators"
+    @Flag(help: "Print docs/indicators.md (the registry and stdlib helpers as Markdown).") var markdown = false
 
     func run() throws {
         guard what == "indicators" else { throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators")) }
-        for spec in Registry.all {
-            let args = spec.inputs.map(\.name) + spec.params.map { p in
-                p.defaultValue.map { "\(p.name)=\(PrimitiveSpec.Param.show($0))" } ?? p.name
+        do {
+            if markdown {
+                let source = try String(contentsOfFile: Stdlib.locate() + "/ta.lua", encoding: .utf8)
+                print(IndicatorDocs.markdown(stdlibSource: source), terminator: "")
+            } else {
+                print(IndicatorDocs.listing(), terminator: "")
             }
-            let sig = "ta.\(spec.name)(\(args.joined(separator: ", ")))"
-            print(sig.padding(toLength: max(sig.count + 1, 34), withPad: " ", startingAt: 0) + spec.summary)
-        }
+        } catch { throw fail(error) }
     }
 }
