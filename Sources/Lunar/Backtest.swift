@@ -59,10 +59,8 @@ public enum Backtest {
         let entries = strategy.outputs["entries"]
         let exits = strategy.outputs["exits"]
         let wanted = [entries, exits].compactMap { $0 } + strategy.indicators.map(\.node)
-        let values: [NodeID: [Double]]
-        switch options.engine {
-        case .naive: values = try NaiveEvaluator(panel: panel).evaluate(strategy.graph, outputs: wanted)
-        }
+        let values = try Evaluation.evaluate(strategy.graph, outputs: wanted, panel: panel, engine: options.engine,
+                                             threads: options.simulation.threads)
         let cells = panel.symbolCount * panel.barCount
         let entrySignals = entries.map { values[$0]! }
         let exitSignals = exits.map { values[$0]! } ?? [Double](repeating: 0, count: cells)

@@ -18,14 +18,14 @@ public struct ExpressionResult: Sendable {
 }
 
 public enum ExpressionEval {
-    /// Loads `expression` against the panel's fields and evaluates it on the reference evaluator.
-    /// The fused engine will slot in here through `EngineKind` once it exists.
+    /// Loads `expression` against the panel's fields and evaluates it with the chosen engine.
     public static func run(_ expression: String, panel: Panel, stdlib: String? = nil,
-                           limits: ScriptLimits = ScriptLimits()) throws -> ExpressionResult {
+                           limits: ScriptLimits = ScriptLimits(), engine: EngineKind = .naive,
+                           threads: Int = defaultThreadCount) throws -> ExpressionResult {
         let definition = try ExpressionLoader.load(expression, fields: panel.fields.keys.sorted(),
                                                    stdlib: try stdlib ?? Stdlib.locate(), limits: limits)
         let nodes = definition.outputs.map(\.node)
-        let values = try NaiveEvaluator(panel: panel).evaluate(definition.graph, outputs: nodes)
+        let values = try Evaluation.evaluate(definition.graph, outputs: nodes, panel: panel, engine: engine, threads: threads)
         let cells = panel.symbolCount * panel.barCount
         let columns = definition.outputs.map { out -> (name: String, values: [Double]) in
             // A constant evaluates to one value per cell already; keep the shape uniform.

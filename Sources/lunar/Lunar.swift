@@ -12,7 +12,8 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, Eval.self, Check.self, Watch.self, DataCommand.self, List.self, Runs.self])
+        subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Check.self, Watch.self,
+                      DataCommand.self, List.self, Runs.self])
 }
 
 /// Options shared by commands that read data.

@@ -1,0 +1,37 @@
+import LunarData
+import LunarEngine
+import LunarGraph
+
+/// The one place a graph is turned into arrays, whatever the engine: the backtest, sweeps,
+/// walk-forward and `lunar eval` all come through here.
+public enum Evaluation {
+    public static func evaluate(_ graph: Graph, outputs: [NodeID], panel: Panel, engine: EngineKind,
+                                threads: Int) throws -> [NodeID: [Double]] {
+        switch engine {
+        case .naive: return try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
+        }
+    }
+}
+
+extension Panel {
+    /// The first `bars` bars: what a walk-forward window may see.
+    public func prefix(bars: Int) -> Panel {
+        let T = barCount, n = min(bars, T)
+        var out: [String: [Double]] = [:]
+        for (name, values) in fields {
+            var v = [Double]()
+            v.reserveCapacity(symbolCount * n)
+            for s in 0 ..< symbolCount { v.append(contentsOf: values[s * T ..< s * T + n]) }
+            out[name] = v
+        }
+        return try! Panel(symbols: symbols, timestamps: Array(timestamps.prefix(n)), fields: out)
+    }
+}
+
+/// Bars `range` of each symbol of a symbol-major array with `bars` bars per symbol.
+func sliceBars(_ values: [Double], symbols: Int, bars: Int, range: Range<Int>) -> [Double] {
+    var out = [Double]()
+    out.reserveCapacity(symbols * range.count)
+    for s in 0 ..< symbols { out.append(contentsOf: values[s * bars + range.lowerBound ..< s * bars + range.upperBound]) }
+    return out
+}

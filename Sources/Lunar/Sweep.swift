@@ -1,0 +1,190 @@
+import Foundation
+import LunarData
+import LunarGraph
+import LunarKernels
+import LunarScript
+import LunarSim
+
+/// One swept parameter and the values it takes.
+public struct ParamSpace: Sendable, Equatable {
+    public var name: String
+    public var values: [String]
+
+    /// Parses `name=5:50:5` (an inclusive range with a step), `name=a,b,c` (a list) or `name=7`.
+    public static func parse(_ text: String) throws -> ParamSpace {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ScriptError("--param takes name=start:stop:step, name=a,b,c or name=value, got '\(text)'")
+        }
+        let (name, spec) = (parts[0], parts[1])
+        let range = spec.split(separator: ":").map(String.init)
+        if range.count == 3 || range.count == 2 {
+            guard let a = Double(range[0]), let b = Double(range[1]), let step = range.count == 3 ? Double(range[2]) : 1,
+                  step > 0, a <= b else {
+                throw ScriptError("--param \(name)=\(spec): a range is start:stop[:step] with start ≤ stop and step > 0")
+            }
+            let count = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
+            guard count <= 1_000_000 else { throw ScriptError("--param \(name)=\(spec): \(count) values is too many") }
+            return ParamSpace(name: name, values: (0 ..< count).map { ParamValue.number(a + Double($0) * step).description })
+        }
+        return ParamSpace(name: name, values: spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+}
+
+/// What to sweep and how to rank it.
+public struct SweepRequest: Sendable {
+    public var space: [ParamSpace]
+    /// A Lua boolean expression over the parameters that keeps a combination, e.g. `fast < slow`.
+    public var condition: String? = nil
+    /// The portfolio metric to rank by (a `summary.json` key).
+    public var metric = "sharpe"
+    /// Draw this many random combinations instead of the whole grid.
+    public var samples: Int? = nil
+    public var seed: UInt64 = 42
+    /// Bytes of intermediate series one chunk of combinations may hold.
+    public var memoryBudget = 256 << 20
+    public init(space: [ParamSpace]) { self.space = space }
+}
+
+public struct SweepRow: Sendable {
+    public var params: [(name: String, value: String)]
+    public var metrics: Metrics
+    public var equity: [Double]
+}
+
+public struct SweepResult: Sendable {
+    public var strategyName: String
+    public var metric: String
+    /// Best first by `metric`.
+    public var rows: [SweepRow]
+    public var seconds: Double
+}
+
+public enum Sweep {
+    /// Metrics where a smaller value is better; every other metric ranks larger first.
+    static let smallerIsBetter: Set<String> = ["volatility"]
+
+    /// The combinations to run: the grid (or `samples` random draws), filtered by the condition.
+    public static func combinations(_ request: SweepRequest) throws -> [[(name: String, value: String)]] {
+        let space = request.space
+        var combos: [[(name: String, value: String)]] = []
+        if let n = request.samples {
+            var rng = SplitMix64(seed: request.seed)
+            combos = (0 ..< n).map { _ in space.map { (name: $0.name, value: $0.values[Int(rng.next() % UInt64($0.values.count))]) } }
+        } else {
+            combos = [[]]
+            for p in space { combos = combos.flatMap { c in p.values.map { c + [(name: p.name, value: $0)] } } }
+        }
+        guard let condition = request.condition else { return combos }
+        let vm = try LuaVM(limits: ScriptLimits(instructions: 1_000_000, memoryBytes: 16 << 20), roots: [])
+        return try combos.filter { combo in
+            let locals = combo.map { p in (p.name, Double(p.value) != nil ? p.value : "\"\(p.value)\"") }
+            let code = "local \(locals.map(\.0).joined(separator: ", ")) = \(locals.map(\.1).joined(separator: ", "))\nreturn (\(condition))"
+            let v: String?
+            do { v = try vm.evaluate(code, chunkName: "=--where") } catch let e as ScriptError {
+                throw ScriptError("--where \"\(condition)\": \(e.message)")
+            }
+            return v == "true"
+        }
+    }
+
+    /// Runs every combination. Vectorized strategies build all combinations' signals into one
+    /// hash-consed graph, chunk by chunk (so memory stays bounded), and each distinct node is
+    /// evaluated once per chunk whatever the number of combinations sharing it.
+    public static func run(strategyPath: String, panel: Panel, options: BacktestOptions, request: SweepRequest,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> SweepResult {
+        var clock = Stopwatch()
+        try validate(metric: request.metric)
+        try options.simulation.validate()
+        let combos = try combinations(request)
+        guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
+        let stdlib = try options.stdlib ?? Stdlib.locate()
+        let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, limits: options.limits)
+        for name in request.space.map(\.name) where !session.declared.contains(where: { $0.name == name }) {
+            _ = try session.resolve([name: ""])   // throws the unknown-parameter error with suggestions
+        }
+        var rows: [SweepRow] = []
+        rows.reserveCapacity(combos.count)
+        if session.perBar {
+            // The per-bar path runs each combination as its own backtest.
+            for (k, combo) in combos.enumerated() {
+                var o = options
+                o.params = Dictionary(uniqueKeysWithValues: combo.map { ($0.name, $0.value) })
+                let r = try Backtest.run(strategyPath: strategyPath, panel: panel, options: o)
+                rows.append(SweepRow(params: combo, metrics: r.portfolio, equity: r.equity))
+                progress?(k + 1, combos.count)
+            }
+        } else {
+            rows = try score(session: session, combos: combos, panel: panel, bars: 0 ..< panel.barCount,
+                             options: options, memoryBudget: request.memoryBudget, progress: progress)
+        }
+        rank(&rows, by: request.metric)
+        return SweepResult(strategyName: session.name, metric: request.metric, rows: rows, seconds: clock.lap())
+    }
+
+    static func validate(metric: String) throws {
+        let names = Metrics.names
+        guard names.contains(metric) else {
+            let s = closestMatches(to: metric, in: names)
+            throw ScriptError("unknown metric '\(metric)'" + (s.isEmpty ? "; use one of \(names.joined(separator: ", "))"
+                                                                      : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+        }
+    }
+
+    /// Best first by `metric`; NaN last.
+    static func rank(_ rows: inout [SweepRow], by metric: String) {
+        let smaller = smallerIsBetter.contains(metric)
+        rows.sort { a, b in
+            let x = a.metrics.value(metric), y = b.metrics.value(metric)
+            if x.isNaN != y.isNaN { return !x.isNaN }
+            return smaller ? x < y : x > y
+        }
+    }
+
+    /// Evaluates and simulates vectorized combinations over `bars` of the panel (signals are
+    /// computed on the whole panel given, so warm-ups use the bars before the range).
+    static func score(session: StrategySession, combos: [[(name: String, value: String)]], panel: Panel, bars: Range<Int>,
+                      options: BacktestOptions, memoryBudget: Int, progress: ((Int, Int) -> Void)?) throws -> [SweepRow] {
+        let cellBytes = panel.symbolCount * panel.barCount * MemoryLayout<Double>.stride
+        var rows: [SweepRow] = []
+        var chunk = 1, start = 0
+        while start < combos.count {
+            let slice = combos[start ..< min(combos.count, start + chunk)]
+            let defs = try slice.map { combo in
+                try session.build(params: session.resolve(Dictionary(uniqueKeysWithValues: combo.map { ($0.name, $0.value) })))
+            }
+            let wanted = Array(Set(defs.flatMap { [$0.outputs["entries"], $0.outputs["exits"]].compactMap { $0 } }))
+            let values = try Evaluation.evaluate(session.graph, outputs: wanted, panel: panel, engine: options.engine,
+                                                 threads: options.simulation.threads)
+            for (combo, def) in zip(slice, defs) {
+                let r = simulate(def, values: values, panel: panel, bars: bars, options: options)
+                rows.append(SweepRow(params: combo, metrics: r.metrics, equity: r.equity))
+            }
+            start += slice.count
+            progress?(start, combos.count)
+            if start == slice.count {
+                // Size later chunks from what the first combination needed.
+                let perCombo = max(1, session.graph.reachable(from: wanted).count)
+                chunk = max(1, memoryBudget / max(1, perCombo * cellBytes))
+            }
+        }
+        return rows
+    }
+
+    /// Simulates one combination's signals and measures its portfolio.
+    static func simulate(_ def: StrategyDefinition, values: [NodeID: [Double]], panel: Panel, bars: Range<Int>,
+                         options: BacktestOptions) -> (metrics: Metrics, equity: [Double]) {
+        let N = panel.symbolCount, T = panel.barCount
+        let whole = bars == 0 ..< T
+        func cut(_ v: [Double]) -> [Double] { whole ? v : sliceBars(v, symbols: N, bars: T, range: bars) }
+        let entries = cut(values[def.outputs["entries"]!]!)
+        let exits = def.outputs["exits"].map { cut(values[$0]!) } ?? [Double](repeating: 0, count: N * bars.count)
+        let runs = Simulator.run(close: cut(panel.fields["close"]!), entries: entries, exits: exits,
+                                 symbols: N, bars: bars.count, options: options.simulation)
+        var equity = [Double](repeating: 0, count: bars.count)
+        for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
+        let metrics = Metrics.compute(equity: equity, initial: options.simulation.capital, trades: runs.flatMap(\.trades),
+                                      barsPerYear: panel.barsPerYear)
+        return (metrics, equity)
+    }
+}
