@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - Implementation layers, lowest first
@@ -23,7 +24,9 @@ let package = Package(
         .target(name: "LunarGraph", dependencies: ["LunarKernels"], swiftSettings: strict),
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
-        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph"], swiftSettings: strict),
+        // Library manifests and lunar.toml: the only target that sees TOMLKit.
+        .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
+        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph", "LunarManifest"], swiftSettings: strict),
         .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
         // MARK: - Public API
         .target(name: "Lunar",
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),

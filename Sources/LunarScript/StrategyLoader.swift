@@ -59,10 +59,12 @@ public enum StrategyLoader {
     ///   - fields: the data's field names, which `bars` exposes.
     ///   - overrides: `--param name=value` texts.
     ///   - stdlib: the shipped library folder; `require` looks in the strategy's folder first, then there.
+    ///   - libraries: the other library roots (lunar.toml, --lib, LUNAR_PATH); nil for none.
     public static func load(path: String, fields: [String], overrides: [String: String] = [:],
-                            stdlib: String, limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
-        let strategyDir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
+                            stdlib: String, libraries: LibrarySettings? = nil,
+                            limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
+        let roots = try LibraryPath(strategy: path, settings: libraries ?? LibrarySettings(stdlib: stdlib))
+        let vm = try LuaVM(limits: limits, libraries: roots)
         let graph = Graph()
         let ctx = DSLContext(graph: graph, fields: fields)
         return try withExtendedLifetime(ctx) {
