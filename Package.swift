@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
-        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
     ]

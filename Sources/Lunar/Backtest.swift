@@ -20,6 +20,8 @@ public struct BacktestOptions: Sendable {
     public var limits = ScriptLimits()
     /// The `stdlib/` folder; found automatically when nil.
     public var stdlib: String? = nil
+    /// Library roots besides the strategy's folder and the stdlib (lunar.toml, --lib, LUNAR_PATH).
+    public var libraries: LibrarySettings? = nil
     public init() {}
 }
 
@@ -50,7 +52,8 @@ public enum Backtest {
         var clock = Stopwatch()
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
-                                               overrides: options.params, stdlib: stdlib, limits: options.limits)
+                                               overrides: options.params, stdlib: stdlib,
+                                               libraries: options.libraries, limits: options.limits)
         timings.compile = clock.lap()
         let entries = strategy.outputs["entries"]!
         let exits = strategy.outputs["exits"]
