@@ -112,13 +112,13 @@ public enum StrategyLoader {
         }
     }
 
-    private static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
+    static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
         lua_getfield(L, -1, key)
         defer { swl_pop(L, 1) }
         return lua_type(L, -1) == LUA_TSTRING ? String(cString: swl_tostring(L, -1)!) : nil
     }
 
-    private static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
+    static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
         lua_getfield(L, -1, "params")
         defer { swl_pop(L, 1) }
         if lua_type(L, -1) == LUA_TNIL { return [] }

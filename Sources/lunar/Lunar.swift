@@ -11,7 +11,7 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, DataCommand.self, List.self])
+        subcommands: [Run.self, DataCommand.self, List.self, TestCommand.self, Lib.self, Doc.self])
 }
 
 /// Options shared by commands that read data.
@@ -127,10 +127,14 @@ struct DataCommand: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List what Lunar offers.")
-    @Argument(help: "What to list: indicators.") var what: String = "indicators"
+    @Argument(help: "What to list: indicators, strategies or modules.") var what: String = "indicators"
+    @OptionGroup var libraries: LibraryOptions
 
     func run() throws {
-        guard what == "indicators" else { throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators")) }
+        guard ["indicators", "strategies", "modules"].contains(what) else {
+            throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators|strategies|modules"))
+        }
+        if what != "indicators" { do { return try Listing.run(what, libraries: libraries) } catch { throw fail(error) } }
         for spec in Registry.all {
             let args = spec.inputs.map(\.name) + spec.params.map { p in
                 p.defaultValue.map { "\(p.name)=\(PrimitiveSpec.Param.show($0))" } ?? p.name
@@ -138,5 +142,6 @@ struct List: ParsableCommand {
             let sig = "ta.\(spec.name)(\(args.joined(separator: ", ")))"
             print(sig.padding(toLength: max(sig.count + 1, 34), withPad: " ", startingAt: 0) + spec.summary)
         }
+        do { try Listing.run(what, libraries: libraries) } catch { throw fail(error) }   // Lua-defined indicators
     }
 }
