@@ -181,8 +181,8 @@ public enum LibraryCatalog {
                 let values = try StrategyLoader.readParams(vm.L, path: file)
                 let comments = paramComments(read(file))
                 let params = values.map { p in
-                    let doc = comments[p.name] ?? ""
-                    return StrategyDoc.Param(name: p.name, value: p.value, doc: doc, range: range(in: doc))
+                    let (range, doc) = range(in: comments[p.name] ?? "")
+                    return StrategyDoc.Param(name: p.name, value: p.value, doc: doc, range: range)
                 }
                 return StrategyDoc(name: name, description: description, file: file, library: library, params: params, problem: nil)
             }
@@ -204,12 +204,14 @@ public enum LibraryCatalog {
         return out
     }
 
-    /// `2..50` (or `2 .. 50`, decimals allowed) in a parameter comment.
-    static func range(in doc: String) -> ClosedRange<Double>? {
+    /// `2..50` (or `2 .. 50`, decimals allowed) in a parameter comment, and the comment without it.
+    static func range(in doc: String) -> (ClosedRange<Double>?, String) {
         let re = try! NSRegularExpression(pattern: #"(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)"#)
         guard let m = re.firstMatch(in: doc, range: NSRange(doc.startIndex..., in: doc)),
               let lo = Double(doc[Range(m.range(at: 1), in: doc)!]), let hi = Double(doc[Range(m.range(at: 2), in: doc)!]),
-              lo <= hi else { return nil }
-        return lo ... hi
+              lo <= hi else { return (nil, doc) }
+        var rest = doc
+        rest.removeSubrange(Range(m.range, in: doc)!)
+        return (lo ... hi, rest.trimmingCharacters(in: .whitespaces))
     }
 }

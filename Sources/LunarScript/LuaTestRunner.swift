@@ -225,7 +225,8 @@ private func testRunStrategy(_ L: OpaquePointer?) -> Int32 {
     let given = String(cString: raw)
     guard let panel = readInlinePanel(L, 2) else { return luaFail(L, "run_strategy: expected a panel made by panel{...}") }
     // The strategy file is read only from the test's folder or a library root, like modules.
-    let path = URL(fileURLWithPath: given, relativeTo: URL(fileURLWithPath: ctx.testDir + "/")).standardized.path
+    let path = (given.hasPrefix("/") ? URL(fileURLWithPath: given)
+        : URL(fileURLWithPath: ctx.testDir).appendingPathComponent(given)).standardized.path
     let real = LibraryPath.realPath(path)
     guard ctx.roots.roots.contains(where: { real.hasPrefix(LibraryPath.realPath($0.path) + "/") }) else {
         return luaFail(L, "run_strategy: \(given) is outside the test's folder and the library roots; it is not read")
@@ -355,6 +356,13 @@ function expect(actual)
   return e
 end
 
+-- Calls a native and re-raises its error at the test's line rather than this prelude's.
+local function native(fn, ...)
+  local ok, result = pcall(fn, ...)
+  if not ok then error((tostring(result):gsub("^lunar%-test:%d+: ", "")), 3) end
+  return result
+end
+
 local panel_meta = {}
 local standard = { open = true, high = true, low = true, close = true, volume = true }
 
@@ -422,13 +430,13 @@ end
 -- The values of a series over a panel: a list for one symbol, a list of lists for several.
 function series_values(s, p)
   check_panel(p, "series_values")
-  local values = L.eval(s, p._data)
+  local values = native(L.eval, s, p._data)
   return #values == 1 and values[1] or values
 end
 
 function expect_series(s, p)
   check_panel(p, "expect_series")
-  local values = L.eval(s, p._data)
+  local values = native(L.eval, s, p._data)
   local e = {}
   function e.near(expected, tol)
     tol = tol or 1e-9
@@ -461,6 +469,6 @@ end
 function run_strategy(path, p, params, options)
   check_panel(p, "run_strategy")
   if params ~= nil and type(params) ~= "table" then error("run_strategy: params must be a table", 2) end
-  return L.run_strategy(path, p._data, params or {}, options or {})
+  return native(L.run_strategy, path, p._data, params or {}, options or {})
 end
 """#

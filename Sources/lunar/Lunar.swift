@@ -53,6 +53,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @OptionGroup var libraries: LibraryOptions
 
     func validate() throws {
         for p in params where !p.contains("=") { throw ValidationError("--param takes name=value, got '\(p)'") }
@@ -81,6 +82,7 @@ struct Run: ParsableCommand {
             options.simulation.capital = capital
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
+            options.libraries = try libraries.settings()
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             let report = result.report
