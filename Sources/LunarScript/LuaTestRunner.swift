@@ -376,7 +376,9 @@ function panel(spec)
   local symbols = spec.symbols
   local multi = symbols ~= nil
   if not multi then symbols = { "S0" } end
-  local fields, bars = {}, nil
+  local first = multi and spec.close[1] or spec.close
+  if type(first) ~= "table" then error("panel{...}: with symbols = {...}, each field is a list of lists, one per symbol", 2) end
+  local fields, bars = {}, #first
   local function number(v, where)
     if v == true then return 1 elseif v == false then return 0 end
     if type(v) ~= "number" then error(("panel{...}: %s must be a number, got %s"):format(where, type(v)), 4) end
@@ -392,7 +394,6 @@ function panel(spec)
       fields[name] = {}
       for s, list in ipairs(per) do
         if type(list) ~= "table" then error(("panel{...}: '%s' for symbol %d must be a list"):format(name, s), 2) end
-        bars = bars or #list
         if #list ~= bars then
           error(("panel{...}: '%s' has %d bars, 'close' has %d"):format(name, #list, bars), 2)
         end
