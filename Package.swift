@@ -48,5 +48,9 @@ let package = Package(
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
+        // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
+        .testTarget(name: "PluginExampleTests",
+                    dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarTestSupport"],
+                    path: "Examples/plugin-example", swiftSettings: strict),
     ]
 )

@@ -85,10 +85,8 @@ public enum Backtest {
 public enum DataSource {
     public static func load(_ spec: String, adjust: Bool = false,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
-        if let (n, t, seed) = try Synthetic.parseSpec(spec) {
-            return Synthetic.panel(symbols: n, bars: t, seed: seed)
-        }
-        return try CSVLoader.load(path: spec, options: .init(adjust: adjust), progress: progress)
+        // Built-in and plugin sources alike come from the PanelSources registry.
+        try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
     }
 }
 

@@ -86,16 +86,11 @@ struct Run: ParsableCommand {
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             let report = result.report
-            if let out {
-                try ResultWriter.write(report, to: out)
-            }
-            if json {
-                print(ResultWriter.summaryJSON(report), terminator: "")
-            } else {
-                print(ConsoleSummary.render(report, elapsed: result.timings.total), terminator: "")
-                if let out { print("results written to \(out)/") }
-                _ = loadTime
-            }
+            // Files first, so a console failure cannot lose them; then plugins' sinks.
+            let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
+                + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
+            try ResultSinks.deliver(report, to: sinks, context: RunContext(elapsed: result.timings.total))
+            _ = loadTime
         } catch {
             throw fail(error)
         }
