@@ -54,8 +54,18 @@ public struct StrategyDoc: Sendable {
 public enum LibraryCatalog {
     /// Lua files under a root, relative, sorted; hidden folders and `*_test.lua` are skipped.
     static func luaFiles(in root: String) -> [String] {
-        (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasSuffix(".lua") && !$0.hasSuffix("_test.lua") && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+        relativeLuaFiles(under: root).filter { !$0.hasSuffix("_test.lua") }
+    }
+
+    /// `.lua` files under `root`, relative to it, sorted. Hidden folders (`.build`, `.git`) are
+    /// not entered: a project folder may hold thousands of files there.
+    static func relativeLuaFiles(under root: String) -> [String] {
+        let base = URL(fileURLWithPath: root).standardized
+        let prefix = base.path.hasSuffix("/") ? base.path : base.path + "/"
+        guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) else { return [] }
+        return e.compactMap { ($0 as? URL)?.standardized.path }
+            .filter { $0.hasSuffix(".lua") && $0.hasPrefix(prefix) }
+            .map { String($0.dropFirst(prefix.count)) }
             .sorted()
     }
 

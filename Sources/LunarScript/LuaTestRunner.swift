@@ -70,8 +70,7 @@ public enum LuaTestRunner {
             }
             if !isDir.boolValue { out.append(path); continue }
             let base = path.hasSuffix("/") ? path : path + "/"      // keep paths as the user wrote them
-            let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
-                .filter { $0.hasSuffix("_test.lua") && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
+            let found = LibraryCatalog.relativeLuaFiles(under: path).filter { $0.hasSuffix("_test.lua") }
             out += found.sorted().map { base + $0 }
         }
         var seen: Set<String> = []
