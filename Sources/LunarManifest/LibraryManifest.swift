@@ -114,8 +114,8 @@ public struct ProjectFile: Sendable {
         try file.rejectUnknownKeys(["name", "libraries", "strategies", "requires", "pins"], what: "lunar.toml")
         func absolute(_ p: String) -> String {
             let expanded = (p as NSString).expandingTildeInPath
-            return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).standardized.path
-                : dir.appendingPathComponent(expanded).standardized.path
+            return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).absoluteURL.standardized.path
+                : dir.appendingPathComponent(expanded).absoluteURL.standardized.path
         }
         libraries = try (file.strings("libraries") ?? []).map(absolute)
         strategies = try (file.strings("strategies") ?? []).map(absolute)
@@ -125,7 +125,7 @@ public struct ProjectFile: Sendable {
 
     /// The nearest `lunar.toml` in `start` or a folder above it.
     public static func find(from start: String) -> String? {
-        var dir = URL(fileURLWithPath: start).standardized
+        var dir = URL(fileURLWithPath: start).absoluteURL.standardized
         while true {
             let candidate = dir.appendingPathComponent(fileName).path
             if FileManager.default.fileExists(atPath: candidate) { return candidate }

@@ -60,10 +60,10 @@ public enum LibraryCatalog {
     /// `.lua` files under `root`, relative to it, sorted. Hidden folders (`.build`, `.git`) are
     /// not entered: a project folder may hold thousands of files there.
     static func relativeLuaFiles(under root: String) -> [String] {
-        let base = URL(fileURLWithPath: root).standardized
+        let base = URL(fileURLWithPath: root).absoluteURL.standardized
         let prefix = base.path.hasSuffix("/") ? base.path : base.path + "/"
         guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) else { return [] }
-        return e.compactMap { ($0 as? URL)?.standardized.path }
+        return e.compactMap { ($0 as? URL)?.absoluteURL.standardized.path }
             .filter { $0.hasSuffix(".lua") && $0.hasPrefix(prefix) }
             .map { String($0.dropFirst(prefix.count)) }
             .sorted()
@@ -99,7 +99,7 @@ public enum LibraryCatalog {
         let places = folders.map { ($0, "project") } + path.roots.map { ($0.path, $0.label) }
         for (dir, label) in places {
             for rel in luaFiles(in: dir) {
-                let file = URL(fileURLWithPath: dir).appendingPathComponent(rel).standardized.path
+                let file = URL(fileURLWithPath: dir).appendingPathComponent(rel).absoluteURL.standardized.path
                 guard seen.insert(file).inserted, isStrategy(read(file)) else { continue }
                 out.append(describeStrategy(file, library: label, settings: settings))
             }

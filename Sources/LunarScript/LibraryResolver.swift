@@ -22,7 +22,7 @@ public struct LibraryRoot: Sendable, Equatable {
     public let manifest: LibraryManifest?
 
     public init(path: String, origin: Origin, manifest: LibraryManifest? = nil) {
-        self.path = URL(fileURLWithPath: path).standardized.path
+        self.path = URL(fileURLWithPath: path).absoluteURL.standardized.path
         self.origin = origin
         self.manifest = manifest
     }
@@ -32,7 +32,7 @@ public struct LibraryRoot: Sendable, Equatable {
 
     /// Reads the root's `lunar-lib.toml` if there is one.
     static func reading(_ path: String, origin: Origin) throws -> LibraryRoot {
-        let standard = URL(fileURLWithPath: path).standardized.path
+        let standard = URL(fileURLWithPath: path).absoluteURL.standardized.path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: standard, isDirectory: &isDir), isDir.boolValue else {
             throw ScriptError("library folder not found: \(standard) (from \(origin.rawValue))")
@@ -62,7 +62,7 @@ public struct LibrarySettings: Sendable {
                                 stdlib: String) throws -> LibrarySettings {
         let project = try ProjectFile.find(from: cwd).map { p in try wrapping { try ProjectFile(contentsOf: p) } }
         let base = URL(fileURLWithPath: cwd)
-        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardized.path }
+        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).absoluteURL.standardized.path }
         let env = (environment["LUNAR_PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
         return LibrarySettings(project: project, flags: flags.map(absolute), environment: env.map(absolute), stdlib: stdlib)
     }
@@ -117,7 +117,7 @@ public struct LibraryPath: Sendable {
 
     /// The library root holding `path`: the nearest folder at or above it with a `lunar-lib.toml`.
     public static func enclosingLibrary(of path: String) -> String? {
-        var dir = URL(fileURLWithPath: path).standardized
+        var dir = URL(fileURLWithPath: path).absoluteURL.standardized
         while true {
             if FileManager.default.fileExists(atPath: dir.appendingPathComponent(LibraryManifest.fileName).path) { return dir.path }
             let parent = dir.deletingLastPathComponent()
@@ -222,10 +222,10 @@ public struct LibraryPath: Sendable {
         if value == "strategy" { return root.origin == .strategy || root.origin == .test }
         let base = URL(fileURLWithPath: project?.directory ?? FileManager.default.currentDirectoryPath)
         let path = value.hasPrefix("/") ? URL(fileURLWithPath: value) : base.appendingPathComponent(value)
-        return path.standardized.path == root.path
+        return path.absoluteURL.standardized.path == root.path
     }
 
     static func realPath(_ path: String) -> String {
-        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardized.path
+        URL(fileURLWithPath: path).absoluteURL.resolvingSymlinksInPath().absoluteURL.standardized.path
     }
 }

@@ -74,7 +74,7 @@ public enum LuaTestRunner {
             out += found.sorted().map { base + $0 }
         }
         var seen: Set<String> = []
-        return out.filter { seen.insert(URL(fileURLWithPath: $0).standardized.path).inserted }
+        return out.filter { seen.insert(URL(fileURLWithPath: $0).absoluteURL.standardized.path).inserted }
     }
 
     /// Runs one test file. Roots: the file's folder, the library it belongs to (if any), then `settings`.
@@ -225,7 +225,7 @@ private func testRunStrategy(_ L: OpaquePointer?) -> Int32 {
     guard let panel = readInlinePanel(L, 2) else { return luaFail(L, "run_strategy: expected a panel made by panel{...}") }
     // The strategy file is read only from the test's folder or a library root, like modules.
     let path = (given.hasPrefix("/") ? URL(fileURLWithPath: given)
-        : URL(fileURLWithPath: ctx.testDir).appendingPathComponent(given)).standardized.path
+        : URL(fileURLWithPath: ctx.testDir).appendingPathComponent(given)).absoluteURL.standardized.path
     let real = LibraryPath.realPath(path)
     guard ctx.roots.roots.contains(where: { real.hasPrefix(LibraryPath.realPath($0.path) + "/") }) else {
         return luaFail(L, "run_strategy: \(given) is outside the test's folder and the library roots; it is not read")
@@ -469,6 +469,8 @@ end
 function run_strategy(path, p, params, options)
   check_panel(p, "run_strategy")
   if params ~= nil and type(params) ~= "table" then error("run_strategy: params must be a table", 2) end
-  return native(L.run_strategy, path, p._data, params or {}, options or {})
+  -- Not a tail call: native's error level counts this frame.
+  local result = native(L.run_strategy, path, p._data, params or {}, options or {})
+  return result
 end
 """#

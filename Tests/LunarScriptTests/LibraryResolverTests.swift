@@ -36,6 +36,10 @@ import LunarManifest
         #expect(path.roots.map(\.origin) == [.strategy, .project, .flag, .environment, .stdlib])
         #expect(path.roots[1].path == acme && path.roots[1].manifest?.name == "acme")
         #expect(path.roots.last?.manifest?.name == "stdlib")
+        // Relative folders are taken from the current directory (Foundation's `standardized`
+        // alone would turn "a/../b" into "/b").
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(LibraryRoot(path: "a/../b", origin: .flag).path == URL(fileURLWithPath: cwd).appendingPathComponent("b").path)
     }
 
     @Test func aModuleInTwoRootsIsAnErrorNamingBothUnlessPinned() throws {

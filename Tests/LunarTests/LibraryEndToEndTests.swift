@@ -130,7 +130,7 @@ import Testing
             end)
             test("outside the roots", function()
               local p = panel { close = { 1, 2 } }
-              expect(function() run_strategy("/etc/passwd", p) end).to_fail("outside the test's folder and the library roots")
+              expect(function() run_strategy("/etc/passwd", p) end).to_fail("bad_test.lua:10: run_strategy: /etc/passwd is outside the test's folder and the library roots")
             end)
             test("not a series", function()
               expect(function() expect_series(3, panel { close = { 1 } }) end).to_fail("expected a Series, got number")
