@@ -51,6 +51,6 @@ let package = Package(
         // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
         .testTarget(name: "PluginExampleTests",
                     dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarTestSupport"],
-                    path: "Examples/plugin-example", swiftSettings: strict),
+                    path: "examples/plugin-example", swiftSettings: strict),
     ]
 )
