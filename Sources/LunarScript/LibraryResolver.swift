@@ -30,6 +30,16 @@ public struct LibraryRoot: Sendable, Equatable {
     /// The manifest's name, else where the root came from.
     public var label: String { manifest?.name ?? origin.rawValue }
 
+    /// What a `[pins]` entry names this root by.
+    public var pinValue: String {
+        if let name = manifest?.name { return name }
+        switch origin {
+        case .stdlib: return "stdlib"
+        case .strategy, .test: return "strategy"
+        default: return path
+        }
+    }
+
     /// Reads the root's `lunar-lib.toml` if there is one.
     static func reading(_ path: String, origin: Origin) throws -> LibraryRoot {
         let standard = URL(fileURLWithPath: path).absoluteURL.standardized.path
@@ -202,7 +212,7 @@ public struct LibraryPath: Sendable {
         }
         let shown = found.map { "\($0.file) (\($0.root.origin.rawValue))" }.joined(separator: " and ")
         throw ScriptError("module '\(name)' is provided by two library roots: \(shown); " +
-            "remove one, or pin the winner in lunar.toml: [pins] \"\(name)\" = \"\(found[0].root.label)\"")
+            "remove one, or pin the winner in lunar.toml: [pins] \"\(name)\" = \"\(found[0].root.pinValue)\"")
     }
 
     /// The most specific pin for `name`: the module itself, else its longest dotted prefix.

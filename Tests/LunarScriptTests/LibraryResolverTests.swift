@@ -60,6 +60,14 @@ import LunarManifest
             let vm = try LuaVM(libraries: pinned)
             #expect(try vm.evaluate("return require('ta').name") == (pin == "acme" ? "acme ta" : "stdlib ta"))
         }
+        // The suggested pin for a strategy folder is a valid pin value.
+        let local = Fixtures.tempDir()
+        Fixtures.write("return {}", "ta.lua", in: local)
+        let withLocal = try LibraryPath(leading: [(local, .strategy)], settings: LibrarySettings(stdlib: std))
+        #expect(message { _ = try withLocal.resolve("ta") }.contains("[pins] \"ta\" = \"strategy\""))
+        let pinnedLocal = try ProjectFileFixture.make("[pins]\nta = \"strategy\"", in: Fixtures.tempDir())
+        #expect(try LibraryPath(leading: [(local, .strategy)], settings: LibrarySettings(project: pinnedLocal, stdlib: std))
+            .resolve("ta") == local + "/ta.lua")
         // A pin to a library that lacks the module says so.
         let project = try ProjectFileFixture.make("libraries = [\"acme\"]\n[pins]\nta = \"nowhere\"", in: dir)
         let bad = try LibraryPath(leading: [], settings: LibrarySettings(project: project, stdlib: std))
