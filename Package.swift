@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - Implementation layers, lowest first
@@ -24,7 +25,9 @@ let package = Package(
         .target(name: "LunarGraph", dependencies: ["LunarKernels"], swiftSettings: strict),
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
-        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph"], swiftSettings: strict),
+        // Library manifests and lunar.toml: the only target that sees TOMLKit.
+        .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
+        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph", "LunarManifest"], swiftSettings: strict),
         .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
         .target(name: "LunarHistory", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // MARK: - Public API
@@ -43,9 +46,14 @@ let package = Package(
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
+        .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
+        // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
+        .testTarget(name: "PluginExampleTests",
+                    dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarTestSupport"],
+                    path: "examples/plugin-example", swiftSettings: strict),
     ]
 )

@@ -22,6 +22,8 @@ public struct BacktestOptions: Sendable {
     public var stdlib: String? = nil
     /// Per-bar strategies: finish the other symbols when `on_bar` fails on one, and report it.
     public var keepGoing = false
+    /// Library roots besides the strategy's folder and the stdlib (lunar.toml, --lib, LUNAR_PATH).
+    public var libraries: LibrarySettings? = nil
     public init() {}
 }
 
@@ -54,7 +56,8 @@ public enum Backtest {
         var clock = Stopwatch()
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
-                                               overrides: options.params, stdlib: stdlib, limits: options.limits)
+                                               overrides: options.params, stdlib: stdlib,
+                                               libraries: options.libraries, limits: options.limits)
         timings.compile = clock.lap()
         let entries = strategy.outputs["entries"]
         let exits = strategy.outputs["exits"]
@@ -95,10 +98,8 @@ public enum Backtest {
 public enum DataSource {
     public static func load(_ spec: String, adjust: Bool = false,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
-        if let (n, t, seed) = try Synthetic.parseSpec(spec) {
-            return Synthetic.panel(symbols: n, bars: t, seed: seed)
-        }
-        return try CSVLoader.load(path: spec, options: .init(adjust: adjust), progress: progress)
+        // Built-in and plugin sources alike come from the PanelSources registry.
+        try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
     }
 }
 

@@ -66,7 +66,16 @@ public final class RunHistory: Sendable {
             var config = Configuration()
             config.busyMode = .timeout(30)          // concurrent writers wait instead of failing
             pool = try DatabasePool(path: path, configuration: config)
-            try RunHistory.migrator.migrate(pool)
+            // Several processes may create a new history at once: one wins the migration, the
+            // others fail on the table it just made; a retry then finds it applied.
+            var attempt = 0
+            while true {
+                do { try RunHistory.migrator.migrate(pool); break } catch {
+                    attempt += 1
+                    if attempt >= 5 { throw error }
+                    usleep(useconds_t(20_000 * attempt))
+                }
+            }
         } catch let e as DatabaseError {
             throw HistoryError.unavailable(path: path, reason: RunHistory.explain(e))
         } catch {

@@ -64,12 +64,14 @@ public struct PrimitiveSpec: Sendable {
 }
 
 public enum Registry {
-    /// Every primitive, in documentation order.
-    public static let all: [PrimitiveSpec] = core + averages + momentum + trend + volatility + volume + statistics + signals
+    /// The primitives Lunar ships, in documentation order. They are registered through
+    /// `register`, the same door a plugin uses (see RegistryPlugins.swift and docs/plugins.md).
+    public static let builtIns: [PrimitiveSpec] = core + averages + momentum + trend + volatility + volume + statistics + signals
 
-    private static let byName: [String: PrimitiveSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    /// Every registered primitive: the built-ins, then plugins in registration order.
+    public static var all: [PrimitiveSpec] { store.all }
 
-    public static func spec(_ name: String) -> PrimitiveSpec? { byName[name] }
+    public static func spec(_ name: String) -> PrimitiveSpec? { store.spec(name) }
 
     public static var names: [String] { all.map(\.name) }
 }

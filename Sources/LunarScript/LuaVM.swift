@@ -37,7 +37,11 @@ public final class LuaVM {
     public let limits: ScriptLimits
     let modules: ModuleLoader
 
-    public init(limits: ScriptLimits = ScriptLimits(), roots: [String]) throws {
+    public convenience init(limits: ScriptLimits = ScriptLimits(), roots: [String]) throws {
+        try self.init(limits: limits, libraries: LibraryPath(plain: roots))
+    }
+
+    public init(limits: ScriptLimits = ScriptLimits(), libraries: LibraryPath) throws {
         self.limits = limits
         host = UnsafeMutablePointer<swl_Host>.allocate(capacity: 1)
         host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0))
@@ -46,7 +50,7 @@ public final class LuaVM {
             throw ScriptError("cannot create a Lua state")
         }
         L = state
-        modules = ModuleLoader(roots: roots)
+        modules = ModuleLoader(libraries: libraries)
         openSandbox()
         host.pointee.limit = limits.memoryBytes
     }
@@ -136,20 +140,13 @@ public final class LuaVM {
 
 // MARK: - require over library roots
 
-/// Resolves `require "a.b"` to `<root>/a/b.lua`, first root first; remembers every file loaded.
+/// Resolves `require "a.b"` through the library roots (see LibraryResolver.swift); remembers
+/// every file loaded and the modules being loaded, to report a cycle instead of recursing.
 final class ModuleLoader {
-    let roots: [String]
+    let libraries: LibraryPath
     var loadedFiles: [String] = []
-    init(roots: [String]) { self.roots = roots }
-
-    func resolve(_ name: String) -> String? {
-        let rel = name.replacingOccurrences(of: ".", with: "/") + ".lua"
-        for root in roots {
-            let path = URL(fileURLWithPath: root).appendingPathComponent(rel).path
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        return nil
-    }
+    var loading: [String] = []
+    init(libraries: LibraryPath) { self.libraries = libraries }
 }
 
 func luaFail(_ L: OpaquePointer?, _ message: String) -> Int32 {
@@ -166,18 +163,17 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
         return luaFail(L, "require: module name expected")
     }
     let name = String(cString: raw)
-    let valid = !name.isEmpty && !name.contains("..") && name.utf8.allSatisfy {
-        ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 46
-    }
-    guard valid else { return luaFail(L, "require '\(name)': module names hold letters, digits, '_' and '.' only") }
+    guard LibraryPath.isValidModuleName(name) else { return luaFail(L, "require '\(name)': module names hold letters, digits, '_' and '.' only") }
     // stack: name | cache at upvalue 3
     lua_getfield(L, swl_upvalueindex(3), name)
     if lua_type(L, -1) != LUA_TNIL { return 1 }
     swl_pop(L, 1)
     let loader = luaContext(L, as: ModuleLoader.self)
-    guard let path = loader.resolve(name) else {
-        return luaFail(L, "module '\(name)' not found in the library roots (\(loader.roots.joined(separator: ", ")))")
+    if let i = loader.loading.firstIndex(of: name) {
+        return luaFail(L, "require cycle: " + (loader.loading[i...] + [name]).joined(separator: " → "))
     }
+    let path: String
+    do { path = try loader.libraries.resolve(name) } catch { return luaFail(L, "\(error)") }
     guard let data = FileManager.default.contents(atPath: path) else { return luaFail(L, "cannot read \(path)") }
     loader.loadedFiles.append(path)
     let rc = data.withUnsafeBytes { raw -> Int32 in
@@ -185,7 +181,10 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
         return luaL_loadbufferx(L, base, data.count, "@" + path, "t")
     }
     if rc != LUA_OK { return SWL_ERRORCODE }            // the message is on the stack
-    if swl_pcall(L, 0, 1, 0) != LUA_OK {
+    loader.loading.append(name)
+    let rc2 = swl_pcall(L, 0, 1, 0)
+    loader.loading.removeLast()
+    if rc2 != LUA_OK {
         let msg = swl_tostring(L, -1).map { String(cString: $0) } ?? "error"
         return luaFail(L, "require '\(name)': \(msg)")
     }

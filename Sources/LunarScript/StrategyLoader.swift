@@ -65,9 +65,11 @@ public enum StrategyLoader {
     ///   - fields: the data's field names, which `bars` exposes.
     ///   - overrides: `--param name=value` texts.
     ///   - stdlib: the shipped library folder; `require` looks in the strategy's folder first, then there.
+    ///   - libraries: the other library roots (lunar.toml, --lib, LUNAR_PATH); nil for none.
     public static func load(path: String, fields: [String], overrides: [String: String] = [:],
-                            stdlib: String, limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
-        let session = try StrategySession(path: path, fields: fields, stdlib: stdlib, limits: limits)
+                            stdlib: String, libraries: LibrarySettings? = nil,
+                            limits: ScriptLimits = ScriptLimits()) throws -> StrategyDefinition {
+        let session = try StrategySession(path: path, fields: fields, stdlib: stdlib, libraries: libraries, limits: limits)
         return try session.build(params: session.resolve(overrides))
     }
 }
@@ -87,10 +89,11 @@ public final class StrategySession {
     public var graph: Graph { dsl.graph }
     private let strategyRef: Int32, barsRef: Int32
 
-    public init(path: String, fields: [String], stdlib: String, limits: ScriptLimits = ScriptLimits(), graph: Graph = Graph()) throws {
+    public init(path: String, fields: [String], stdlib: String, libraries: LibrarySettings? = nil,
+                limits: ScriptLimits = ScriptLimits(), graph: Graph = Graph()) throws {
         self.path = path
-        let strategyDir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
+        let roots = try LibraryPath(strategy: path, settings: libraries ?? LibrarySettings(stdlib: stdlib))
+        vm = try LuaVM(limits: limits, libraries: roots)
         dsl = DSLContext(graph: graph, fields: fields)
         vm.installDSL(dsl)
         try vm.installPrelude(dsl)
@@ -171,13 +174,13 @@ public final class StrategySession {
                                   indicators: indicators, perBar: perBar)
     }
 
-    private static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
+    static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
         lua_getfield(L, -1, key)
         defer { swl_pop(L, 1) }
         return lua_type(L, -1) == LUA_TSTRING ? String(cString: swl_tostring(L, -1)!) : nil
     }
 
-    private static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
+    static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
         lua_getfield(L, -1, "params")
         defer { swl_pop(L, 1) }
         if lua_type(L, -1) == LUA_TNIL { return [] }

@@ -13,7 +13,7 @@ struct LunarCommand: ParsableCommand {
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
         subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Check.self, Watch.self,
-                      DataCommand.self, List.self, Runs.self])
+                      TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self])
 }
 
 /// Options shared by commands that read data.
@@ -58,6 +58,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Per-bar strategies: finish the other symbols when on_bar fails on one.") var keepGoing = false
     @Flag(help: "Do not record this run in the run history.") var noRecord = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
+    @OptionGroup var libraries: LibraryOptions
 
     func validate() throws {
         for p in params where !p.contains("=") { throw ValidationError("--param takes name=value, got '\(p)'") }
@@ -87,6 +88,7 @@ struct Run: ParsableCommand {
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
             options.keepGoing = keepGoing
+            options.libraries = try libraries.settings()
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             for f in result.failures {
@@ -94,16 +96,11 @@ struct Run: ParsableCommand {
             }
             let report = result.report
             if !noRecord { recordRun(result, dataSpec: dataOptions.data, options: options, history: history) }
-            if let out {
-                try ResultWriter.write(report, to: out)
-            }
-            if json {
-                print(ResultWriter.summaryJSON(report), terminator: "")
-            } else {
-                print(ConsoleSummary.render(report, elapsed: result.timings.total), terminator: "")
-                if let out { print("results written to \(out)/") }
-                _ = loadTime
-            }
+            // Files first, so a console failure cannot lose them; then plugins' sinks.
+            let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
+                + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
+            try ResultSinks.deliver(report, to: sinks, context: RunContext(elapsed: result.timings.total))
+            _ = loadTime
         } catch {
             throw fail(error)
         }
@@ -137,18 +134,23 @@ struct DataCommand: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List what Lunar offers.")
-    @Argument(help: "What to list: indicators.") var what: String = "indicators"
+    @Argument(help: "What to list: indicators, strategies or modules.") var what: String = "indicators"
     @Flag(help: "Print docs/indicators.md (the registry and stdlib helpers as Markdown).") var markdown = false
+    @OptionGroup var libraries: LibraryOptions
 
     func run() throws {
-        guard what == "indicators" else { throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators")) }
+        guard ["indicators", "strategies", "modules"].contains(what) else {
+            throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators|strategies|modules"))
+        }
         do {
+            if what != "indicators" { return try Listing.run(what, libraries: libraries) }
             if markdown {
                 let source = try String(contentsOfFile: Stdlib.locate() + "/ta.lua", encoding: .utf8)
                 print(IndicatorDocs.markdown(stdlibSource: source), terminator: "")
-            } else {
-                print(IndicatorDocs.listing(), terminator: "")
+                return
             }
+            print(IndicatorDocs.listing(), terminator: "")
+            try Listing.run(what, libraries: libraries)   // indicators written in Lua, from the library roots
         } catch { throw fail(error) }
     }
 }

@@ -26,8 +26,7 @@ import Testing
 
     @Test func concurrentWritersLoseNothing() throws {
         let path = Fixtures.tempDir() + "/runs.sqlite"
-        _ = try RunHistory(path: path)
-        DispatchQueue.concurrentPerform(iterations: 8) { i in
+        DispatchQueue.concurrentPerform(iterations: 8) { i in   // they also race to create the database
             let h = try! RunHistory(path: path)   // one connection pool per writer, as separate processes have
             for k in 0 ..< 25 { try! h.record(sample("w\(i)", fast: "\(k)")) }
         }

@@ -1,0 +1,86 @@
+import Testing
+@testable import LunarManifest
+
+@Suite struct SemanticVersionTests {
+    @Test func parsesAndOrders() {
+        #expect(SemanticVersion("1.2.3") == SemanticVersion(1, 2, 3))
+        #expect(SemanticVersion("1.2") == SemanticVersion(1, 2, 0))
+        #expect(SemanticVersion("2") == SemanticVersion(2, 0, 0))
+        #expect(SemanticVersion("1.2.3+build.7") == SemanticVersion(1, 2, 3))
+        for bad in ["", "1.x", "1..2", "v1.2", "1.2.3.4", "1.2.3-", "-1.0"] { #expect(SemanticVersion(bad) == nil, "\(bad)") }
+        let ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0", "1.0.1", "1.10.0", "2.0.0"]
+            .map { SemanticVersion($0)! }
+        #expect(ordered == ordered.sorted())
+        #expect(SemanticVersion("1.0.0-rc.1")!.description == "1.0.0-rc.1")
+    }
+
+    @Test func rangesFollowCargoAndNpm() {
+        func ok(_ range: String, _ yes: [String], _ no: [String]) {
+            let r = VersionRange(range)
+            #expect(r != nil, "\(range) must parse")
+            for v in yes { #expect(r?.contains(SemanticVersion(v)!) == true, "\(range) ∋ \(v)") }
+            for v in no { #expect(r?.contains(SemanticVersion(v)!) == false, "\(range) ∌ \(v)") }
+        }
+        ok("*", ["0.0.1", "9.9.9"], [])
+        ok("^1.2", ["1.2.0", "1.9.9"], ["1.1.9", "2.0.0"])
+        ok("^0.3.1", ["0.3.1", "0.3.9"], ["0.4.0", "0.3.0"])
+        ok("^0.0.3", ["0.0.3"], ["0.0.4"])
+        ok("~1.2", ["1.2.0", "1.2.9"], ["1.3.0"])
+        ok(">=1.2, <2.0", ["1.2.0", "1.99.0"], ["2.0.0", "1.1.0"])
+        ok(">= 1.2 < 2", ["1.5.0"], ["2.0.0"])
+        ok("1.4.0", ["1.4.0"], ["1.4.1"])
+        ok("=1.4", ["1.4.0"], ["1.4.1"])
+        ok(">1, <=1.5", ["1.0.1", "1.5.0"], ["1.0.0", "1.5.1"])
+        for bad in [">=", "^x", "1.2.3.4", ">=1.0, banana", "=>1.0"] { #expect(VersionRange(bad) == nil, "\(bad)") }
+    }
+}
+
+@Suite struct ManifestFileTests {
+    @Test func readsAFullManifest() throws {
+        let m = try LibraryManifest(text: """
+            name = "acme"
+            version = "1.2.0"
+            description = "ACME desk indicators"
+            lunar = ">=0.1"
+            exports = ["acme.momentum"]
+            [requires]
+            stdlib = "^0.1"
+            risk = ">=2.0, <3"
+            """, path: "acme/lunar-lib.toml")
+        #expect(m.name == "acme" && m.version == SemanticVersion(1, 2, 0) && m.description == "ACME desk indicators")
+        #expect(m.exports == ["acme.momentum"] && m.lunar?.contains(LunarVersion.current) == true)
+        #expect(m.requires.map(\.name) == ["risk", "stdlib"])
+        #expect(m.requires[0].range.contains(SemanticVersion(2, 5, 0)) && !m.requires[0].range.contains(SemanticVersion(3, 0, 0)))
+    }
+
+    @Test func syntaxErrorsGiveFileLineAndColumn() {
+        #expect { try LibraryManifest(text: "name = \"acme\"\nversion = \n", path: "x/lunar-lib.toml") } throws: { e in
+            let m = (e as? ManifestError)?.message ?? ""
+            return m.hasPrefix("x/lunar-lib.toml:2:") && m.contains("TOML syntax error")
+        }
+    }
+
+    @Test func badValuesAreExplained() {
+        func message(_ text: String) -> String {
+            do { _ = try LibraryManifest(text: text, path: "m.toml"); return "" } catch { return "\(error)" }
+        }
+        #expect(message("version = \"1.0.0\"") == "m.toml: missing 'name' (e.g. name = \"acme\")")
+        #expect(message("name = \"acme\"") == "m.toml: missing 'version' (e.g. version = \"1.0.0\")")
+        #expect(message("name = \"acme\"\nversion = \"one\"").contains("'one' is not a semantic version"))
+        #expect(message("name = \"Acme Lib\"\nversion = \"1.0\"").contains("must be lower-case letters"))
+        #expect(message("name = \"acme\"\nversion = 1").contains("'version' must be a string, got an integer"))
+        #expect(message("name = \"acme\"\nversion = \"1.0\"\nverison = \"2\"").contains("unknown key 'verison'"))
+        #expect(message("name = \"acme\"\nversion = \"1.0\"\n[requires]\nta = \"soon\"").contains("requires.ta = \"soon\" is not a version range"))
+    }
+
+    @Test func projectFilePathsAreRelativeToItsFolder() throws {
+        let p = try ProjectFile(text: """
+            libraries = ["../acme-lib", "/opt/libs/risk"]
+            [pins]
+            ta = "stdlib"
+            """, path: "/home/me/research/lunar.toml")
+        #expect(p.libraries == ["/home/me/acme-lib", "/opt/libs/risk"])
+        #expect(p.pins == ["ta": "stdlib"] && p.directory == "/home/me/research")
+        #expect(throws: ManifestError.self) { try ProjectFile(text: "libraries = \"../acme\"", path: "lunar.toml") }
+    }
+}
