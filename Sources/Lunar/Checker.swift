@@ -25,6 +25,8 @@ public enum Checker {
         public var bars: Int? = nil
         public var fields: [String] = Panel.standardFields
         public var stdlib: String? = nil
+        /// Library roots (lunar.toml, --lib, LUNAR_PATH) for the strategies' `require`s.
+        public var libraries: LibrarySettings? = nil
         public init() {}
     }
 
@@ -63,7 +65,7 @@ public enum Checker {
         guard text.range(of: #"(^|[^A-Za-z0-9_.])strategy\s*[{(]"#, options: .regularExpression) != nil else { return [] }
         let s: StrategyDefinition
         do {
-            s = try StrategyLoader.load(path: file, fields: options.fields, stdlib: stdlib)
+            s = try StrategyLoader.load(path: file, fields: options.fields, stdlib: stdlib, libraries: options.libraries)
         } catch {
             return [finding(from: error, defaultFile: file)]
         }

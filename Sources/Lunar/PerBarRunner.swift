@@ -40,7 +40,8 @@ enum PerBarRunner {
                     let runtime: BarRuntime
                     do {
                         runtime = try BarRuntime(strategyPath: strategy.path, stdlib: stdlib, fields: fields,
-                                                 params: strategy.params, indicators: indicatorKinds, limits: options.limits)
+                                                 params: strategy.params, indicators: indicatorKinds,
+                                                 libraries: options.libraries, limits: options.limits)
                     } catch { setupError.set(error); stop.set(); return }
                     while !stop.isSet {
                         let s = next.next()

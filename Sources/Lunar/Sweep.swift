@@ -99,7 +99,7 @@ public enum Sweep {
         let combos = try combinations(request)
         guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
         let stdlib = try options.stdlib ?? Stdlib.locate()
-        let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, limits: options.limits)
+        let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
         for name in request.space.map(\.name) where !session.declared.contains(where: { $0.name == name }) {
             _ = try session.resolve([name: ""])   // throws the unknown-parameter error with suggestions
         }

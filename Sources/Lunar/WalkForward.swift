@@ -62,7 +62,7 @@ public enum WalkForward {
             let trainRange = (request.anchored ? 0 : start) ..< trainEnd
             // The choice sees only bars before trainEnd: signals are computed on that prefix alone.
             let seen = panel.prefix(bars: trainEnd)
-            let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, limits: options.limits)
+            let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
             guard !session.perBar else { throw ScriptError("walk-forward runs vectorized strategies (signals); \(strategyPath) uses on_bar") }
             var rows = try Sweep.score(session: session, combos: combos, panel: seen, bars: trainRange, options: options,
                                        memoryBudget: request.sweep.memoryBudget, progress: nil)

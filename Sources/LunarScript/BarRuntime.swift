@@ -61,11 +61,12 @@ public final class BarRuntime {
     /// - Parameters:
     ///   - indicators: the indicator names and whether each is a bool series (read as a Lua boolean).
     public init(strategyPath: String, stdlib: String, fields: [String], params: [(name: String, value: ParamValue)],
-                indicators: [(name: String, isBool: Bool)], limits: ScriptLimits = ScriptLimits()) throws {
+                indicators: [(name: String, isBool: Bool)], libraries: LibrarySettings? = nil,
+                limits: ScriptLimits = ScriptLimits()) throws {
         path = strategyPath
         indicatorNames = indicators.map(\.name)
-        let strategyDir = URL(fileURLWithPath: strategyPath).deletingLastPathComponent().path
-        vm = try LuaVM(limits: limits, roots: [strategyDir, stdlib])
+        let roots = try LibraryPath(strategy: strategyPath, settings: libraries ?? LibrarySettings(stdlib: stdlib))
+        vm = try LuaVM(limits: limits, libraries: roots)
         dsl = DSLContext(graph: Graph(), fields: fields)
         state = BarState(names: BarRuntime.baseSeries + indicators.map(\.name),
                          isBool: [false, false, false, false, false] + indicators.map(\.isBool))

@@ -11,6 +11,7 @@ struct Check: ParsableCommand {
     @Flag(help: "Print findings as JSON.") var json = false
     @Option(help: "Bars in the data you will run on, to flag look-backs that are too long.") var bars: Int?
     @Flag(help: "Treat warnings as errors.") var strict = false
+    @OptionGroup var libraries: LibraryOptions
 
     func run() throws {
         let findings: [Finding]
@@ -18,6 +19,7 @@ struct Check: ParsableCommand {
         do {
             var options = Checker.Options()
             options.bars = bars
+            options.libraries = try libraries.settings()
             findings = try Checker.check(paths: paths, options: options)
             files = try Checker.luaFiles(paths).count
         } catch { throw fail(error) }

@@ -16,6 +16,7 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
     @Option(help: "Starting capital.") var capital: Double = 100_000
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @OptionGroup var libraries: LibraryOptions
 
     func request() throws -> SweepRequest {
         var r = SweepRequest(space: try params.map(ParamSpace.parse))
@@ -26,8 +27,9 @@ struct SweepOptions: ParsableArguments {
         return r
     }
 
-    func backtestOptions() -> BacktestOptions {
+    func backtestOptions() throws -> BacktestOptions {
         var o = BacktestOptions()
+        o.libraries = try libraries.settings()
         o.simulation.fees = fees
         o.simulation.capital = capital
         if let threads { o.simulation.threads = threads }
@@ -64,7 +66,7 @@ struct SweepCommand: ParsableCommand {
         do {
             let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
             let progress = ProgressLine("sweep")
-            let result = try Sweep.run(strategyPath: strategy, panel: panel, options: sweep.backtestOptions(),
+            let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                        request: try sweep.request(), progress: progress.update)
             let names = result.rows.first?.params.map(\.name) ?? []
             let table = SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
@@ -101,7 +103,7 @@ struct WalkForwardCommand: ParsableCommand {
         do {
             let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
             let request = WalkForwardRequest(sweep: try sweep.request(), train: train, test: test, anchored: anchored)
-            let result = try WalkForward.run(strategyPath: strategy, panel: panel, options: sweep.backtestOptions(),
+            let result = try WalkForward.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                              request: request, progress: ProgressLine("windows").update)
             let daily = panel.isDaily
             func date(_ t: Int) -> String { LunarData.Calendar.format(panel.timestamps[t], daily: daily) }

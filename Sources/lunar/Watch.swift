@@ -16,6 +16,7 @@ struct Watch: ParsableCommand {
     @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
     @Option(help: "Starting capital.") var capital: Double = 100_000
     @Flag(help: "Poll modification times instead of using inotify.") var poll = false
+    @OptionGroup var libraries: LibraryOptions
 
     func run() throws {
         let panel: Panel
@@ -27,6 +28,7 @@ struct Watch: ParsableCommand {
         }
         options.simulation.fees = fees
         options.simulation.capital = capital
+        do { options.libraries = try libraries.settings() } catch { throw fail(error) }
         let color = isatty(1) != 0
         // Ctrl-C: leave with a newline and status 0, not a half-printed line.
         signal(SIGINT, SIG_IGN)
