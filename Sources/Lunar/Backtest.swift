@@ -2,6 +2,7 @@ import Foundation
 import LunarData
 import LunarEngine
 import LunarGraph
+import LunarKernels
 import LunarScript
 import LunarSim
 import LunarReport
@@ -20,6 +21,11 @@ public struct BacktestOptions: Sendable {
     public var limits = ScriptLimits()
     /// The `stdlib/` folder; found automatically when nil.
     public var stdlib: String? = nil
+    /// Simulation settings by their strategy-table names (`fill`, `fees`, `sizing`, …; see
+    /// `SimulationOptions.set`). Precedence: `simulation` < the strategy table < `overrides`.
+    public var overrides: [String: String] = [:]
+    /// The benchmark: a symbol of the panel, or nil for equal-weight buy-and-hold of the universe.
+    public var benchmark: String? = nil
     public init() {}
 }
 
@@ -33,6 +39,12 @@ public struct BacktestResult: Sendable {
     public let portfolio: Metrics
     public let symbolMetrics: [Metrics]
     public let timings: Timings
+    /// The options the simulation ran with (defaults, then the strategy table, then overrides).
+    public var simulationOptions = SimulationOptions()
+    /// The benchmark's value scaled to the starting capital, and its name.
+    public var benchmark: [Double] = []
+    public var benchmarkName = ""
+    public var mode: CapitalMode = .independent
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
@@ -45,36 +57,76 @@ public struct BacktestResult: Sendable {
 public enum Backtest {
     /// Loads `strategyPath`, evaluates its signals over `panel`, simulates and measures.
     public static func run(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> BacktestResult {
-        try options.simulation.validate()
         var timings = BacktestResult.Timings()
         var clock = Stopwatch()
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
                                                overrides: options.params, stdlib: stdlib, limits: options.limits)
         timings.compile = clock.lap()
-        let entries = strategy.outputs["entries"]!
-        let exits = strategy.outputs["exits"]
-        let wanted = [entries] + (exits.map { [$0] } ?? [])
+        var sim = options.simulation
+        for (k, v) in strategy.settings.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
+        for (k, v) in options.overrides.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
+        try sim.validate()
+        let wanted = signalNames.compactMap { strategy.outputs[$0] }
         let values: [NodeID: [Double]]
         switch options.engine {
         case .naive: values = try NaiveEvaluator(panel: panel).evaluate(strategy.graph, outputs: wanted)
         }
-        let cells = panel.symbolCount * panel.barCount
-        let entrySignals = values[entries]!
-        let exitSignals = exits.map { values[$0]! } ?? [Double](repeating: 0, count: cells)
+        func output(_ name: String) -> [Double]? { strategy.outputs[name].map { values[$0]! } }
+        var inputs = SignalInputs(entries: output("entries"), exits: output("exits"))
+        inputs.shortEntries = output("short_entries"); inputs.shortExits = output("short_exits")
+        inputs.position = output("position"); inputs.weight = output("weight"); inputs.score = output("score")
+        inputs.stopLoss = output("stop_loss"); inputs.takeProfit = output("take_profit")
+        inputs.trailingStop = output("trailing_stop")
         timings.evaluate = clock.lap()
-        let runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals, exits: exitSignals,
-                                 symbols: panel.symbolCount, bars: panel.barCount, options: options.simulation)
+        let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim)
+        let runs = simulation.runs, equity = simulation.equity
         timings.simulate = clock.lap()
-        var equity = [Double](repeating: 0, count: panel.barCount)
-        for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
+        let (bench, benchName) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
-        let symbolMetrics = runs.map { Metrics.compute(equity: $0.equity, initial: $0.initialCapital, trades: $0.trades, barsPerYear: bpy) }
-        let portfolio = Metrics.compute(equity: equity, initial: options.simulation.capital,
-                                        trades: runs.flatMap(\.trades), barsPerYear: bpy)
+        let symbolMetrics = runs.map {
+            Metrics.compute(equity: $0.equity, initial: $0.initialCapital, trades: $0.trades, barsPerYear: bpy,
+                            barsInMarket: $0.barsInMarket, tradedValue: $0.tradedValue, fees: $0.feesPaid, benchmark: bench)
+        }
+        // The portfolio is in the market on a bar when any symbol is.
+        var held = [Bool](repeating: false, count: panel.barCount)
+        for r in runs {
+            for tr in r.trades { for t in tr.entryBar ..< (tr.isOpen ? tr.exitBar + 1 : tr.exitBar) { held[t] = true } }
+        }
+        let inMarket = held.lazy.filter { $0 }.count
+        let portfolio = Metrics.compute(equity: equity, initial: sim.capital, trades: runs.flatMap(\.trades), barsPerYear: bpy,
+                                        barsInMarket: inMarket, tradedValue: runs.reduce(0) { $0 + $1.tradedValue },
+                                        fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: bench)
         timings.metrics = clock.lap()
-        return BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
-                              portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
+        var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
+                                    portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
+        result.simulationOptions = sim
+        result.benchmark = bench; result.benchmarkName = benchName
+        result.mode = simulation.mode
+        return result
+    }
+
+    /// The benchmark's value curve, scaled to `capital`: one symbol's close, or the universe's
+    /// equal-weight buy-and-hold.
+    static func benchmark(panel: Panel, symbol: String?, capital: Double) throws -> ([Double], String) {
+        let close = panel.fields["close"]!
+        let T = panel.barCount
+        var curve: [Double]
+        let name: String
+        if let symbol {
+            guard let s = panel.symbolIndex(symbol) else {
+                let hint = closestMatches(to: symbol, in: panel.symbols)
+                throw SimulationError.badOption("benchmark '\(symbol)' is not a symbol of the data" +
+                    (hint.isEmpty ? "" : "; did you mean \(hint.map { "'\($0)'" }.joined(separator: ", "))?"))
+            }
+            curve = Metrics.equalWeightBenchmark(close: Array(close[s * T ..< (s + 1) * T]), symbols: 1, bars: T)
+            name = symbol
+        } else {
+            curve = Metrics.equalWeightBenchmark(close: close, symbols: panel.symbolCount, bars: T)
+            name = "equal-weight universe"
+        }
+        for t in curve.indices { curve[t] *= capital }
+        return (curve, name)
     }
 }
 
@@ -128,6 +180,25 @@ extension BacktestResult {
         RunReport(strategyName: strategy.name, strategyPath: strategy.path,
                   params: strategy.params.map { ($0.name, $0.value.description) }, panel: panel,
                   equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
-                  trades: trades, symbolEquity: runs.map(\.equity))
+                  trades: trades, symbolEquity: runs.map(\.equity),
+                  benchmark: benchmark, benchmarkName: benchmarkName,
+                  settings: settingsSummary)
+    }
+}
+
+extension BacktestResult {
+    /// The simulation settings in one line, for reports.
+    public var settingsSummary: String {
+        let o = simulationOptions
+        var parts = ["\(mode.rawValue)", "fill \(o.fill.rawValue)", "sizing \(o.sizing)\(o.integerUnits ? " whole units" : "")"]
+        if o.fees > 0 || o.fixedFee > 0 { parts.append("fees \(o.fees)" + (o.fixedFee > 0 ? " + \(o.fixedFee)/order" : "")) }
+        if o.slippage > 0 { parts.append("slippage \(o.slippage)") }
+        if let v = o.stopLoss { parts.append("stop \(v)") }
+        if let v = o.takeProfit { parts.append("target \(v)") }
+        if let v = o.trailingStop { parts.append("trail \(v)") }
+        if o.reverse { parts.append("reverse") }
+        if mode == .shared || o.rebalance != .onChange { parts.append("rebalance \(o.rebalance)") }
+        if let top = o.top { parts.append("top \(top)") }
+        return parts.joined(separator: ", ")
     }
 }
