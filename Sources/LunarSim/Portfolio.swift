@@ -7,8 +7,8 @@ enum Portfolio {
         let N = panel.symbolCount, T = panel.barCount
         let close = panel.fields["close"]!, open = panel.fields["open"] ?? close
         let slice = o.capital / Double(max(N, 1))
-        // Per-symbol ledgers: each starts at an equal slice, and the shared cash is their sum,
-        // so the per-symbol equity curves add up to the portfolio's exactly.
+        // Per-symbol ledgers: each starts at an equal slice and the shared cash is their sum, so a
+        // ledger's value minus its slice is exactly that symbol's P&L.
         var accounts = (0 ..< N).map { Account(symbol: $0, cash: slice, options: o) }
         var cash = o.capital
         var last = [Double](repeating: .nan, count: N)
@@ -127,7 +127,12 @@ enum Portfolio {
         for s in 0 ..< N {
             var a = accounts[s]
             a.finish(lastPrice: last[s], lastBar: T - 1)
-            var r = SymbolRun(equity: symbolEquity[s], trades: a.trades, initialCapital: slice)
+            // A symbol's curve is the whole capital plus its own P&L, so its "total return" is its
+            // contribution to the portfolio's return (a slice-relative return would be meaningless
+            // for a symbol held at 5 % of a shared account).
+            var curve = symbolEquity[s]
+            for t in 0 ..< T { curve[t] += o.capital - slice }
+            var r = SymbolRun(equity: curve, trades: a.trades, initialCapital: o.capital)
             r.feesPaid = a.fees; r.tradedValue = a.traded; r.barsInMarket = a.barsInMarket; r.skippedOrders = a.skipped
             runs.append(r)
         }

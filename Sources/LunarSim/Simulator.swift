@@ -48,8 +48,8 @@ public struct Trade: Sendable, Equatable {
 
 /// The result for one symbol: its (sub-)account's value at each bar and its trades.
 public struct SymbolRun: Sendable {
-    /// The sub-account's value after each bar; in a shared portfolio, the symbol's share:
-    /// its starting slice plus everything its orders and holdings added.
+    /// The sub-account's value after each bar; in a shared portfolio, the whole starting capital
+    /// plus this symbol's P&L (so its return is its contribution to the portfolio's).
     public var equity: [Double]
     public var trades: [Trade]
     public var initialCapital: Double
