@@ -77,11 +77,12 @@ public enum HTMLReport {
             let v = lo + (hi - lo) * Double(i) / 4
             let yy = fmt(y(v))
             svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(W - right))\" y1=\"\(yy)\" y2=\"\(yy)\" class=\"grid\"/>"
-            svg += "<text x=\"\(Int(left) - 6)\" y=\"\(yy)\" class=\"ylab\">\(esc(percent ? pct(v, 0) : compact(v)))</text>"
+            svg += "<text x=\"\(Int(left) - 6)\" y=\"\(yy)\" class=\"ylab\">\(esc(percent ? pct(v, 1) : compact(v)))</text>"
         }
         for i in 0 ... 5 {
             let t = (T - 1) * i / 5
-            svg += "<text x=\(q(fmt(x(t)))) y=\"\(Int(H) - 6)\" class=\"xlab\">\(esc(dates[t]))</text>"
+            let anchor = i == 0 ? "start" : (i == 5 ? "end" : "middle")   // keep the end labels inside the chart
+            svg += "<text x=\(q(fmt(x(t)))) y=\"\(Int(H) - 6)\" class=\"xlab\" text-anchor=\"\(anchor)\">\(esc(dates[t]))</text>"
         }
         let step = max(1, T / 1200)
         for (s, color, _) in used.reversed() {
@@ -219,7 +220,7 @@ public enum HTMLReport {
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px;margin-top:16px}
     .card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px}.k{color:#666;font-size:12px}.v{font-size:16px;font-weight:600}
     .chart{width:100%;height:auto;border:1px solid #e5e7eb;border-radius:6px}.grid{stroke:#eee}
-    .ylab{font-size:11px;fill:#666;text-anchor:end;dominant-baseline:middle}.xlab{font-size:11px;fill:#666;text-anchor:middle}
+    .ylab{font-size:11px;fill:#666;text-anchor:end;dominant-baseline:middle}.xlab{font-size:11px;fill:#666}
     .legend span{margin-right:16px;font-size:12px}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
     table{border-collapse:collapse;width:100%;font-size:12px;font-variant-numeric:tabular-nums}
     th,td{padding:3px 6px;border-bottom:1px solid #eee;text-align:right}th:first-child,td:first-child{text-align:left}
