@@ -109,11 +109,23 @@ public enum Simulator {
         let N = panel.symbolCount, T = panel.barCount
         try validate(inputs, symbols: panel.symbols, bars: T)
         let mode = options.capitalMode ?? (inputs.usesTargets ? .shared : .independent)
+        let hasSignals = inputs.entries != nil || inputs.exits != nil || inputs.shortEntries != nil || inputs.shortExits != nil
+        if hasSignals && (inputs.position != nil || inputs.usesTargets) {
+            throw SimulationError.badInput("give either signals (entries/exits/short_entries/short_exits) or a target (position, weight or score), not both")
+        }
+        if inputs.position != nil && inputs.usesTargets {
+            throw SimulationError.badInput("give one target: position (per symbol) or weight/score (shared portfolio), not both")
+        }
+        if N == 0 || T == 0 { return SimulationResult(runs: [], equity: [], mode: mode, rebalances: 0) }
         let close = panel.fields["close"]!
         let open = panel.fields["open"] ?? close, high = panel.fields["high"] ?? close, low = panel.fields["low"] ?? close
         if mode == .shared {
             guard inputs.usesTargets else {
                 throw SimulationError.badInput("a shared portfolio trades target weights: return `weight` (or `score` with `top`) from signals")
+            }
+            if options.stopLoss != nil || options.takeProfit != nil || options.trailingStop != nil ||
+                inputs.stopLoss != nil || inputs.takeProfit != nil || inputs.trailingStop != nil {
+                throw SimulationError.badInput("stops apply to independent sub-accounts; a shared portfolio trades only at rebalances")
             }
             if inputs.score != nil && inputs.weight == nil && options.top == nil {
                 throw SimulationError.badInput("a `score` series needs `top = N` (how many of the best-scored symbols to hold)")
@@ -259,7 +271,7 @@ public enum Simulator {
                         acct.skipped += 1
                     } else if pending == 4 {
                         acct.trade(toFraction: pendingTarget, ref: px, bar: t)
-                        if acct.q != 0 { base = px; extreme = px; armedFrom = t }
+                        if acct.q != 0 && acct.entryBar == t { arm(px, from: t, (pSL, pTP, pTR)) }
                     } else {
                         // Filled at the open, so this bar's whole range comes after the entry:
                         // its stops are live on this same bar.
@@ -295,10 +307,10 @@ public enum Simulator {
                         if !x.isNaN && (x != lastTarget || schedule[t]) {
                             lastTarget = x
                             if nextOpen {
-                                if t + 1 < T { pending = 4; pendingTarget = x }
+                                if t + 1 < T { pending = 4; pendingTarget = x; (pSL, pTP, pTR) = stopFractions(t) }
                             } else {
                                 acct.trade(toFraction: x, ref: c, bar: t)
-                                if acct.q != 0 && acct.entryBar == t { base = c; extreme = c; armedFrom = t + 1; (sl, tp, tr) = stopFractions(t) }
+                                if acct.q != 0 && acct.entryBar == t { arm(c, from: t + 1, stopFractions(t)) }
                             }
                         }
                     } else {

@@ -123,6 +123,42 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         #expect(r.runs[0].trades.first?.exitReason == .stopLoss)
     }
 
+    @Test func docStopExamples() throws {
+        let both = try makePanel([[100, 100]], opens: [[100, 96]], highs: [[100, 111]], lows: [[100, 94]])
+        let r1 = try Simulator.run(panel: both, inputs: SignalInputs(entries: flags(2, 0), exits: flags(2)),
+                                   options: options { $0.stopLoss = 0.05; $0.takeProfit = 0.10 })
+        #expect(r1.runs[0].trades.first?.exitPrice == 100 * (1 - 0.05))
+        let gap = try makePanel([[100, 100]], opens: [[100, 93]], highs: [[100, 111]], lows: [[100, 90]])
+        let r2 = try Simulator.run(panel: gap, inputs: SignalInputs(entries: flags(2, 0), exits: flags(2)),
+                                   options: options { $0.stopLoss = 0.05; $0.takeProfit = 0.10 })
+        #expect(r2.runs[0].trades.first?.exitPrice == 93 && r2.runs[0].trades.first?.exitReason == .stopLossGap)
+        let trail = try makePanel([[100, 107, 105]], opens: [[100, 100, 106]], highs: [[100, 108, 106]], lows: [[100, 99, 104]])
+        let r3 = try Simulator.run(panel: trail, inputs: SignalInputs(entries: flags(3, 0), exits: flags(3)),
+                                   options: options { $0.trailingStop = 0.03 })
+        let t = try #require(r3.runs[0].trades.first)
+        #expect(t.exitBar == 2 && t.exitReason == .trailingStop && abs(t.exitPrice - 104.76) < 1e-12)
+    }
+
+    @Test func targetWithNextOpenAndStops() throws {
+        // position 1 decided on bar 0, bought at o[1] = 10; bar 1's low 9 breaks a 5 % stop.
+        let p = try makePanel([[10, 10, 10]], opens: [[10, 10, 10]], highs: [[10, 10, 10]], lows: [[10, 9, 10]])
+        var inputs = SignalInputs(); inputs.position = [1, 1, 1]
+        let r = try Simulator.run(panel: p, inputs: inputs, options: options { $0.fill = .nextOpen; $0.stopLoss = 0.05 })
+        let t = try #require(r.runs[0].trades.first)
+        #expect(t.entryBar == 1 && t.exitBar == 1 && t.exitReason == .stopLoss)
+        #expect(r.runs[0].trades.count == 1)   // the unchanged target does not buy back in
+    }
+
+    @Test func signalsAndTargetsDoNotMix() throws {
+        let p = try makePanel([[10, 10]])
+        var both = SignalInputs(entries: flags(2, 0)); both.position = [1, 1]
+        #expect(throws: SimulationError.self) { try Simulator.run(panel: p, inputs: both, options: options()) }
+        var stops = SignalInputs(); stops.weight = [1, 1]
+        #expect(throws: SimulationError.self) {
+            try Simulator.run(panel: p, inputs: stops, options: options { $0.stopLoss = 0.1 })
+        }
+    }
+
     @Test func perBarStopSeriesOverridesTheOption() throws {
         let p = try makePanel([[10, 10]], opens: [[10, 10]], highs: [[10, 10]], lows: [[10, 9.5]])
         var inputs = SignalInputs(entries: flags(2, 0), exits: flags(2))
