@@ -191,7 +191,8 @@ extension BacktestResult {
     public var settingsSummary: String {
         let o = simulationOptions
         var parts = ["\(mode.rawValue)", "fill \(o.fill.rawValue)", "sizing \(o.sizing)\(o.integerUnits ? " whole units" : "")"]
-        if o.fees > 0 || o.fixedFee > 0 { parts.append("fees \(o.fees)" + (o.fixedFee > 0 ? " + \(o.fixedFee)/order" : "")) }
+        if o.fees > 0 { parts.append("fees \(o.fees)") }
+        if o.fixedFee > 0 { parts.append("fixed fee \(o.fixedFee)") }
         if o.slippage > 0 { parts.append("slippage \(o.slippage)") }
         if let v = o.stopLoss { parts.append("stop \(v)") }
         if let v = o.takeProfit { parts.append("target \(v)") }

@@ -51,9 +51,9 @@ public enum Sizing: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .allIn: return "all"
-        case .equityFraction(let f): return "fraction:\(f)"
-        case .cash(let c): return "cash:\(c)"
-        case .units(let u): return "units:\(u)"
+        case .equityFraction(let f): return "fraction:\(short(f))"
+        case .cash(let c): return "cash:\(short(c))"
+        case .units(let u): return "units:\(short(u))"
         }
     }
 }
@@ -249,3 +249,6 @@ public enum SimulationError: Error, CustomStringConvertible {
 }
 
 @inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+/// A number without a trailing ".0" when it is whole.
+func short(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
