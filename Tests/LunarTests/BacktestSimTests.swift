@@ -1,7 +1,9 @@
 import Foundation
 import Lunar
 import LunarData
+import LunarEngine
 import LunarReport
+import LunarScript
 import LunarSim
 import LunarTestSupport
 import Testing
@@ -50,6 +52,20 @@ import Testing
         }
         #expect(r.trades.count == 427 && r.portfolio.openTrades == 28)
         #expect(!r.portfolio.alpha.isNaN && !r.portfolio.beta.isNaN)
+    }
+
+    @Test("the engine's crossover signals equal signals.csv, bar for bar")
+    func smaCrossSignalsExact() throws {
+        let panel = try SimGolden.panel()
+        let def = try StrategyLoader.load(path: Self.path("strategies/sma_cross.lua"), fields: panel.fields.keys.sorted(),
+                                          stdlib: Self.path("stdlib"))
+        let en = def.outputs["entries"]!, ex = def.outputs["exits"]!
+        let values = try NaiveEvaluator(panel: panel).evaluate(def.graph, outputs: [en, ex])
+        let (gEn, gEx) = try SimGolden.signals(symbols: panel.symbols, bars: panel.barCount)
+        let mine = (values[en]!.map { $0 == 1 ? 1.0 : 0 }, values[ex]!.map { $0 == 1 ? 1.0 : 0 })
+        #expect(mine.0 == gEn)
+        #expect(mine.1 == gEx)
+        #expect(gEn.reduce(0, +) == 427 && gEx.reduce(0, +) == 429)
     }
 
     @Test("strategy-table fields configure the simulator; overrides win")
