@@ -84,9 +84,21 @@ public enum Backtest {
         timings.simulate = clock.lap()
         let (bench, benchName) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
-        let symbolMetrics = runs.map {
-            Metrics.compute(equity: $0.equity, initial: $0.initialCapital, trades: $0.trades, barsPerYear: bpy,
-                            barsInMarket: $0.barsInMarket, tradedValue: $0.tradedValue, fees: $0.feesPaid, benchmark: bench)
+        let benchReturns = Metrics.Benchmark(bench)
+        // Per-symbol metrics in parallel, like the simulation (each writes its own slot).
+        var symbolMetrics = [Metrics](repeating: Metrics(), count: runs.count)
+        symbolMetrics.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            let out = SharedBuffer(base, count: buf.count)
+            let chunk = 16
+            parallelFor(chunks: (runs.count + chunk - 1) / chunk, threads: sim.threads) { k in
+                for s in k * chunk ..< min(runs.count, (k + 1) * chunk) {
+                    let r = runs[s]
+                    out[s] = Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
+                                             barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
+                                             benchmark: benchReturns)
+                }
+            }
         }
         // The portfolio is in the market on a bar when any symbol is.
         var held = [Bool](repeating: false, count: panel.barCount)
@@ -96,7 +108,7 @@ public enum Backtest {
         let inMarket = held.lazy.filter { $0 }.count
         let portfolio = Metrics.compute(equity: equity, initial: sim.capital, trades: runs.flatMap(\.trades), barsPerYear: bpy,
                                         barsInMarket: inMarket, tradedValue: runs.reduce(0) { $0 + $1.tradedValue },
-                                        fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: bench)
+                                        fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: benchReturns)
         timings.metrics = clock.lap()
         var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
                                     portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)

@@ -67,23 +67,30 @@ public struct Metrics: Sendable, Equatable {
     public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
                                barsInMarket: Int = 0, tradedValue: Double = 0, fees: Double = 0,
                                benchmark: [Double]? = nil) -> Metrics {
+        compute(equity: equity, initial: initial, trades: trades, barsPerYear: barsPerYear, barsInMarket: barsInMarket,
+                tradedValue: tradedValue, fees: fees, benchmark: benchmark.map { Benchmark($0) })
+    }
+
+    /// The same, with the benchmark's returns computed once (for many symbols against one benchmark).
+    public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
+                               barsInMarket: Int, tradedValue: Double, fees: Double,
+                               benchmark: Benchmark?) -> Metrics {
         var m = Metrics()
         let T = equity.count
         let final = equity.last ?? initial
         m.finalEquity = final
         m.totalReturn = final / initial - 1
-        // Bar returns, the first one against the initial value (as vectorbt does).
+        // Bar returns, the first one against the initial value (as vectorbt does); one array per
+        // call, reused by every figure below.
+        var returns = [Double](repeating: 0, count: T)
         var mean = 0.0, prev = initial
-        for v in equity { mean += v / prev - 1; prev = v }
+        for t in 0 ..< T { let v = equity[t]; let r = v / prev - 1; returns[t] = r; mean += r; prev = v }
         let n = Double(T)
         mean = T > 0 ? mean / n : .nan
         var ss = 0.0, down = 0.0
-        prev = initial
-        for v in equity {
-            let r = v / prev - 1
+        for r in returns {
             ss += (r - mean) * (r - mean)
             if r < 0 { down += r * r }
-            prev = v
         }
         let std = T > 1 ? (ss / (n - 1)).squareRoot() : .nan
         let downside = T > 0 ? (down / n).squareRoot() : .nan
@@ -132,14 +139,13 @@ public struct Metrics: Sendable, Equatable {
         m.turnover = meanEquity > 0 && years > 0 ? tradedValue / meanEquity / years : 0
         m.feesPaid = fees
 
-        if let b = benchmark, b.count == T, T > 1, let b0 = b.first(where: { !$0.isNaN }), b0 > 0 {
-            let bFinal = b.last(where: { !$0.isNaN }) ?? b0
-            m.benchmarkReturn = bFinal / b0 - 1
+        if let b = benchmark, b.returns.count == T, T > 1, !b.totalReturn.isNaN {
+            m.benchmarkReturn = b.totalReturn
             m.excessReturn = m.totalReturn - m.benchmarkReturn
             // Regression of bar returns on the benchmark's over bars where both are defined.
             var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, cnt = 0.0
             for t in 1 ..< T {
-                let x = b[t] / b[t - 1] - 1, y = equity[t] / equity[t - 1] - 1
+                let x = b.returns[t], y = returns[t]
                 if !x.isFinite || !y.isFinite { continue }
                 sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
             }
@@ -152,6 +158,22 @@ public struct Metrics: Sendable, Equatable {
             }
         }
         return m
+    }
+
+    /// A benchmark's bar returns (`r[0] = 0`) and total return, computed once.
+    public struct Benchmark: Sendable {
+        public let returns: [Double]
+        public let totalReturn: Double
+        public init(_ values: [Double]) {
+            var r = [Double](repeating: 0, count: values.count)
+            for t in values.indices.dropFirst() { r[t] = values[t] / values[t - 1] - 1 }
+            returns = r
+            if let b0 = values.first(where: { !$0.isNaN }), b0 > 0 {
+                totalReturn = (values.last(where: { !$0.isNaN }) ?? b0) / b0 - 1
+            } else {
+                totalReturn = .nan
+            }
+        }
     }
 
     /// Equal-weight buy-and-hold of the given closes (symbol-major, `symbols × bars`): each symbol

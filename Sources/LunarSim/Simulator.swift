@@ -228,38 +228,12 @@ public enum Simulator {
         var pending: Int8 = 0
         var pendingTarget = 0.0
         var lastTarget = Double.nan
-        // Stops of the open trade (NaN = off), its base (the entry's reference price) and the
-        // running extreme for the trailing stop; checked from bar `armedFrom` on.
-        var sl = Double.nan, tp = Double.nan, tr = Double.nan, base = 0.0, extreme = 0.0, armedFrom = Int.max
+        var stop = StopState()
         // Stops decided with the pending entry.
-        var pSL = Double.nan, pTP = Double.nan, pTR = Double.nan
-
-        @inline(__always) func stopFractions(_ t: Int) -> (Double, Double, Double) {
-            func pick(_ s: UnsafePointer<Double>?, _ scalar: Double?) -> Double {
-                if let s, !s[t].isNaN { return s[t] }
-                return scalar ?? .nan
-            }
-            return (pick(slSeries, o.stopLoss), pick(tpSeries, o.takeProfit), pick(trSeries, o.trailingStop))
-        }
-
-        @inline(__always) func arm(_ ref: Double, from t: Int, _ f: (Double, Double, Double)) {
-            base = ref; extreme = ref; armedFrom = t
-            (sl, tp, tr) = f
-        }
-
-        /// Executes a go-long (1) / go-short (2) / close (3) action at `ref` on bar t.
-        func act(_ action: Int8, ref: Double, bar t: Int, stops: (Double, Double, Double), armFrom: Int) {
-            switch action {
-            case 3: acct.close(ref: ref, bar: t, reason: .signal)
-            case 1, 2:
-                let long = action == 1
-                if acct.q != 0 { acct.close(ref: ref, bar: t, reason: .reverse) }
-                if acct.openPosition(long: long, ref: ref, bar: t, equity: acct.cash) {
-                    arm(ref, from: armFrom, stops)
-                }
-            default: break
-            }
-        }
+        var pendingStops = (Double.nan, Double.nan, Double.nan)
+        let stopSource = StopSource(sl: slSeries, tp: tpSeries, tr: trSeries,
+                                    scalars: (o.stopLoss ?? .nan, o.takeProfit ?? .nan, o.trailingStop ?? .nan))
+        // No closures over the loop's state: they would keep it in memory instead of registers.
 
         equity.withUnsafeMutableBufferPointer { eq in
             for t in 0 ..< T {
@@ -271,11 +245,11 @@ public enum Simulator {
                         acct.skipped += 1
                     } else if pending == 4 {
                         acct.trade(toFraction: pendingTarget, ref: px, bar: t)
-                        if acct.q != 0 && acct.entryBar == t { arm(px, from: t, (pSL, pTP, pTR)) }
+                        if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
                     } else {
                         // Filled at the open, so this bar's whole range comes after the entry:
                         // its stops are live on this same bar.
-                        act(pending, ref: px, bar: t, stops: (pSL, pTP, pTR), armFrom: t)
+                        if act(pending, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
                     }
                     pending = 0
                 }
@@ -287,17 +261,17 @@ public enum Simulator {
                 lastPrice = c
                 // 2. Stops, before the bar's signals; a bar with a stop exit takes no other order.
                 var stopped = false
-                if acct.q != 0 && t >= armedFrom && (!sl.isNaN || !tp.isNaN || !tr.isNaN) {
+                if acct.q != 0 && t >= stop.armedFrom && stop.any {
                     let op = open[t].isNaN ? c : open[t]
                     let hi = high[t].isNaN ? max(op, c) : high[t]
                     let lo = low[t].isNaN ? min(op, c) : low[t]
-                    if let (px, reason) = checkStops(long: acct.q > 0, open: op, high: hi, low: lo, base: base,
-                                                     extreme: extreme, sl: sl, tp: tp, tr: tr) {
+                    if let (px, reason) = checkStops(long: acct.q > 0, open: op, high: hi, low: lo, base: stop.base,
+                                                     extreme: stop.extreme, sl: stop.sl, tp: stop.tp, tr: stop.tr) {
                         acct.close(ref: px, bar: t, reason: reason)
                         stopped = true
-                    } else if !tr.isNaN {
+                    } else if !stop.tr.isNaN {
                         // The bar's own extreme counts only after its check (vectorbt).
-                        extreme = acct.q > 0 ? max(extreme, hi) : min(extreme, lo)
+                        stop.extreme = acct.q > 0 ? max(stop.extreme, hi) : min(stop.extreme, lo)
                     }
                 }
                 // 3. This bar's signals or target.
@@ -307,10 +281,10 @@ public enum Simulator {
                         if !x.isNaN && (x != lastTarget || schedule[t]) {
                             lastTarget = x
                             if nextOpen {
-                                if t + 1 < T { pending = 4; pendingTarget = x; (pSL, pTP, pTR) = stopFractions(t) }
+                                if t + 1 < T { pending = 4; pendingTarget = x; pendingStops = stopSource[t] }
                             } else {
                                 acct.trade(toFraction: x, ref: c, bar: t)
-                                if acct.q != 0 && acct.entryBar == t { arm(c, from: t + 1, stopFractions(t)) }
+                                if acct.q != 0 && acct.entryBar == t { stop.arm(c, from: t + 1, stopSource[t]) }
                             }
                         }
                     } else {
@@ -332,10 +306,10 @@ public enum Simulator {
                             if nextOpen {
                                 if t + 1 < T {
                                     pending = action
-                                    (pSL, pTP, pTR) = stopFractions(t)
+                                    pendingStops = stopSource[t]
                                 }
                             } else {
-                                act(action, ref: c, bar: t, stops: stopFractions(t), armFrom: t + 1)
+                                if act(action, ref: c, bar: t, &acct) { stop.arm(c, from: t + 1, stopSource[t]) }
                             }
                         }
                     }
@@ -349,6 +323,22 @@ public enum Simulator {
         run.feesPaid = acct.fees; run.tradedValue = acct.traded
         run.barsInMarket = acct.barsInMarket; run.skippedOrders = acct.skipped
         return run
+    }
+
+    /// Executes a go-long (1) / go-short (2) / close (3) action at `ref` on bar t; true when it
+    /// opened a position (whose stops the caller then arms).
+    @inline(__always)
+    static func act(_ action: Int8, ref: Double, bar t: Int, _ acct: inout Account) -> Bool {
+        switch action {
+        case 3:
+            acct.close(ref: ref, bar: t, reason: .signal)
+            return false
+        case 1, 2:
+            if acct.q != 0 { acct.close(ref: ref, bar: t, reason: .reverse) }
+            return acct.openPosition(long: action == 1, ref: ref, bar: t, equity: acct.cash)
+        default:
+            return false
+        }
     }
 
     /// The stop that fires on a bar, if any: (reference fill price, reason). Stop-loss and trailing
@@ -385,6 +375,32 @@ public enum Simulator {
             }
         }
         return nil
+    }
+}
+
+/// The open trade's stops (NaN = off), its base (the entry's reference price) and the running
+/// extreme for the trailing stop; checked from bar `armedFrom` on.
+struct StopState {
+    var sl = Double.nan, tp = Double.nan, tr = Double.nan
+    var base = 0.0, extreme = 0.0, armedFrom = Int.max
+    var any: Bool { !sl.isNaN || !tp.isNaN || !tr.isNaN }
+    mutating func arm(_ ref: Double, from t: Int, _ f: (Double, Double, Double)) {
+        base = ref; extreme = ref; armedFrom = t
+        (sl, tp, tr) = f
+    }
+}
+
+/// Stop fractions for an entry decided on bar t: the per-bar series where given and not NaN,
+/// else the scalar options.
+struct StopSource {
+    let sl: UnsafePointer<Double>?, tp: UnsafePointer<Double>?, tr: UnsafePointer<Double>?
+    let scalars: (Double, Double, Double)
+    subscript(t: Int) -> (Double, Double, Double) {
+        (pick(sl, t, scalars.0), pick(tp, t, scalars.1), pick(tr, t, scalars.2))
+    }
+    @inline(__always) private func pick(_ s: UnsafePointer<Double>?, _ t: Int, _ scalar: Double) -> Double {
+        if let s, !s[t].isNaN { return s[t] }
+        return scalar
     }
 }
 
