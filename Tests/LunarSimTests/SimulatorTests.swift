@@ -218,6 +218,24 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         #expect(every.runs[1].tradedValue == 2.5 * 20 + 0.625 * 40)
     }
 
+    @Test func sharedPortfolioShortsANegativeWeight() throws {
+        let p = try makePanel([[10, 10, 5, 5]])
+        var inputs = SignalInputs(); inputs.weight = [-0.5, -0.5, -0.5, 0]
+        let r = try Simulator.run(panel: p, inputs: inputs, options: options())
+        let t = try #require(r.runs[0].trades.first)
+        #expect(t.isShort && t.size == 5 && t.exitBar == 3 && t.pnl == 25)
+        #expect(r.equity == [100, 100, 125, 125])
+    }
+
+    @Test func sharedPortfolioNextOpenTradesAtTheOpens() throws {
+        let p = try makePanel([[10, 11, 12]], opens: [[10, 10.5, 11.5]])
+        var inputs = SignalInputs(); inputs.weight = [1, 1, 1]
+        let r = try Simulator.run(panel: p, inputs: inputs, options: options { $0.fill = .nextOpen })
+        let t = try #require(r.runs[0].trades.first)
+        #expect(t.entryBar == 1 && t.entryPrice == 10.5 && t.isOpen)
+        #expect(abs(r.equity[2] - 100 / 10.5 * 12) < 1e-9)
+    }
+
     @Test func scoreTopPicksTheBest() throws {
         let p = try makePanel([[10, 10, 10], [10, 10, 20], [10, 10, 10]])
         var inputs = SignalInputs()
