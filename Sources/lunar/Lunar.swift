@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
     var params: [String] = []
     @Option(help: "Fee as a fraction of traded value, on every order (default 0).") var fees: Double?
     @OptionGroup var sim: SimulationFlags
-    @Option(help: "Starting capital, split equally across symbols.") var capital: Double = 100_000
+    @Option(help: "Starting capital (split equally across symbols unless the portfolio is shared).") var capital: Double = 100_000
     @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"

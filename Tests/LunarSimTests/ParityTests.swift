@@ -64,6 +64,14 @@ import Testing
         #expect(result.runs.reduce(0) { $0 + $1.trades.count } == 427)
     }
 
+    @Test("results do not depend on the thread count")
+    func threadIndependence() throws {
+        let (_, one) = try Self.simulate { $0.threads = 1; $0.stopLoss = 0.05; $0.trailingStop = 0.08 }
+        let (_, four) = try Self.simulate { $0.threads = 4; $0.stopLoss = 0.05; $0.trailingStop = 0.08 }
+        #expect(one.equity == four.equity)
+        #expect(one.runs.map(\.trades) == four.runs.map(\.trades))
+    }
+
     @Test("(c) stop-loss 5 % / take-profit 10 % intrabar match vectorbt")
     func vectorbtStops() throws {
         let (panel, result) = try Self.simulate { $0.stopLoss = 0.05; $0.takeProfit = 0.10 }
