@@ -164,6 +164,7 @@ public enum Simulator {
     public static func run(close: [Double], entries: [Double], exits: [Double],
                            symbols: Int, bars: Int, options: SimulationOptions) -> [SymbolRun] {
         precondition(close.count == symbols * bars && entries.count == close.count && exits.count == close.count)
+        if close.isEmpty { return (0 ..< symbols).map { _ in SymbolRun(equity: [], trades: [], initialCapital: options.capital / Double(symbols)) } }
         let slice = options.capital / Double(max(symbols, 1))
         let schedule = [Bool](repeating: false, count: bars)
         var runs = [SymbolRun?](repeating: nil, count: symbols)
