@@ -93,6 +93,59 @@ import Testing
         }
     }
 
+    /// Cases D–F: trades (with direction) and summaries; `inputs` builds the signals from the golden ones.
+    static func checkExtra(_ prefix: String, inputs: (_ en: [Double], _ ex: [Double]) -> SignalInputs,
+                           _ configure: (inout SimulationOptions) -> Void) throws {
+        let panel = try SimGolden.panel()
+        let (en, ex) = try SimGolden.signals(symbols: panel.symbols, bars: panel.barCount)
+        var o = SimulationOptions(capital: initCash * Double(panel.symbolCount), fees: 0.001, threads: 2)
+        configure(&o)
+        let result = try Simulator.run(panel: panel, inputs: inputs(en, ex), options: o)
+        let trades = bySymbol(try SimGolden.records("\(prefix)_trades.csv"))
+        var count = 0
+        for row in try SimGolden.records("\(prefix)_summary.csv") {
+            let name = row["symbol"]!, s = panel.symbolIndex(name)!
+            let run = result.runs[s]
+            #expect(run.closedTrades == Int(row["closed_trades"]!)!, "\(name) closed trades")
+            #expect(run.trades.count - run.closedTrades == Int(row["open_trades"]!)!, "\(name) open trades")
+            #expect(isClose(run.equity.last! / initCash - 1, Double(row["total_return"]!)!, rel: 1e-9), "\(name) total return")
+            let ref = trades[name] ?? []
+            #expect(ref.count == run.trades.count, "\(name) trade count")
+            for (t, r) in zip(run.trades, ref) {
+                count += 1
+                #expect(t.entryBar == Int(r["entry_bar"]!)! && t.exitBar == Int(r["exit_bar"]!)!, "\(name) trade bars")
+                #expect(t.isShort == (r["direction"] == "short") && t.isOpen == (r["status"] == "open"), "\(name) side/status")
+                for (mine, key) in [(t.entryPrice, "entry_price"), (t.exitPrice, "exit_price"), (t.size, "size"),
+                                    (t.entryFees, "entry_fees"), (t.exitFees, "exit_fees"), (t.pnl, "pnl"),
+                                    (t.returnFraction, "return")] {
+                    #expect(isClose(mine, Double(r[key]!)!, rel: 1e-9, floor: 1e-6), "\(name) bar \(t.entryBar) \(key): \(mine) vs \(r[key]!)")
+                }
+            }
+        }
+        #expect(count > 400)
+    }
+
+    @Test("(d) stop-and-reverse with short entries matches vectorbt upon_opposite_entry='reverse'")
+    func vectorbtReverse() throws {
+        try Self.checkExtra("vbt_reverse", inputs: { en, ex in
+            var i = SignalInputs(entries: en, exits: nil); i.shortEntries = ex; return i
+        }) { $0.reverse = true }
+    }
+
+    @Test("(e) fixed fee and slippage match vectorbt fixed_fees/slippage")
+    func vectorbtCosts() throws {
+        try Self.checkExtra("vbt_costs", inputs: { SignalInputs(entries: $0, exits: $1) }) {
+            $0.fixedFee = 1; $0.slippage = 0.002
+        }
+    }
+
+    @Test("(f) stops on short positions match vectorbt")
+    func vectorbtShortStops() throws {
+        try Self.checkExtra("vbt_short_stops", inputs: { en, ex in
+            var i = SignalInputs(); i.shortEntries = ex; i.shortExits = en; return i
+        }) { $0.stopLoss = 0.05; $0.takeProfit = 0.10 }
+    }
+
     /// backtesting.py: whole shares, commission both sides, closed trades listed, open one in the summary.
     static func checkBacktesting(_ prefix: String, result: SimulationResult, panel: Panel, equityCurve: Bool) throws {
         let trades = bySymbol(try SimGolden.records("\(prefix)_trades.csv"))

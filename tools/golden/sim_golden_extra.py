@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Extra simulator golden files: short selling, stop-and-reverse, fixed fees with slippage,
+and stops on shorts, made with vectorbt 1.2.0 from the committed prices.csv and signals.csv.
+
+Run through tools/golden/make_sim_golden.sh (after sim_golden.py). Deterministic. Writes into
+Tests/Fixtures/golden/sim/ (or --out):
+  vbt_reverse_{summary,trades}.csv      D  entries = crossover, short_entries = crossunder, no exits,
+                                           upon_opposite_entry='reverse' (always in the market)
+  vbt_costs_{summary,trades}.csv        E  long only, fees=0.001, fixed_fees=1, slippage=0.002
+  vbt_short_stops_{summary,trades}.csv  F  short only: short_entries = crossunder, short_exits =
+                                           crossover, sl_stop=0.05, tp_stop=0.10, OHLC given
+Common: init_cash=10000, fees=0.001 (all cases), freq='1D', one column per symbol.
+"""
+
+import argparse
+import csv
+import io
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+
+warnings.filterwarnings("ignore")
+import vectorbt as vbt  # noqa: E402
+
+INIT_CASH = 10000.0
+FEES = 0.001
+
+
+def r(x):
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return repr(float(x))
+
+
+def write_csv(path, header, rows):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([c if isinstance(c, str) else r(c) for c in row])
+    with open(path, "w", newline="") as f:
+        f.write(buf.getvalue())
+
+
+def load(outdir):
+    p = pd.read_csv(os.path.join(outdir, "prices.csv"))
+    syms = sorted(p.symbol.unique())
+    dates = pd.DatetimeIndex(pd.to_datetime(p[p.symbol == syms[0]].date.values))
+    frame = {k: pd.DataFrame({s: p[p.symbol == s][k].values for s in syms}, index=dates)
+             for k in ("open", "high", "low", "close")}
+    s = pd.read_csv(os.path.join(outdir, "signals.csv"))
+    en = pd.DataFrame(False, index=dates, columns=syms)
+    ex = en.copy()
+    for row in s.itertuples():
+        if row.entry == 1:
+            en.iloc[row.bar, syms.index(row.symbol)] = True
+        if row.exit == 1:
+            ex.iloc[row.bar, syms.index(row.symbol)] = True
+    return syms, frame, en, ex
+
+
+def dump(name, outdir, syms, pf):
+    summary = []
+    tr = pf.trades.records
+    rows = []
+    for j, s in enumerate(syms):
+        t = tr[tr["col"] == j].to_dict("records")
+        closed = sum(1 for x in t if x["status"] == 1)
+        summary.append([s, closed, len(t) - closed, pf.total_return()[s], pf.final_value()[s]])
+        for x in t:
+            rows.append([s, int(x["entry_idx"]), int(x["exit_idx"]), x["entry_price"], x["exit_price"], x["size"],
+                         x["entry_fees"], x["exit_fees"], x["pnl"], x["return"],
+                         "short" if x["direction"] == 1 else "long", "closed" if x["status"] == 1 else "open"])
+    write_csv(os.path.join(outdir, f"{name}_summary.csv"),
+              ["symbol", "closed_trades", "open_trades", "total_return", "final_value"], summary)
+    write_csv(os.path.join(outdir, f"{name}_trades.csv"),
+              ["symbol", "entry_bar", "exit_bar", "entry_price", "exit_price", "size", "entry_fees", "exit_fees",
+               "pnl", "return", "direction", "status"], rows)
+    return len(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="Tests/Fixtures/golden/sim")
+    out = ap.parse_args().out
+    syms, f, en, ex = load(out)
+    none = en & False
+    common = dict(init_cash=INIT_CASH, fees=FEES, freq="1D")
+    pf = vbt.Portfolio.from_signals(f["close"], en, none, short_entries=ex, short_exits=none,
+                                    upon_opposite_entry="reverse", **common)
+    print("vbt_reverse", dump("vbt_reverse", out, syms, pf))
+    pf = vbt.Portfolio.from_signals(f["close"], en, ex, fixed_fees=1.0, slippage=0.002, **common)
+    print("vbt_costs", dump("vbt_costs", out, syms, pf))
+    pf = vbt.Portfolio.from_signals(f["close"], none, none, short_entries=ex, short_exits=en,
+                                    open=f["open"], high=f["high"], low=f["low"], sl_stop=0.05, tp_stop=0.10, **common)
+    print("vbt_short_stops", dump("vbt_short_stops", out, syms, pf))
+
+
+if __name__ == "__main__":
+    main()
