@@ -146,6 +146,25 @@ import Testing
         }) { $0.stopLoss = 0.05; $0.takeProfit = 0.10 }
     }
 
+    @Test("(g) shared cash, top 20 by momentum, monthly: matches vectorbt from_orders targetpercent")
+    func vectorbtTopN() throws {
+        let panel = try SimGolden.panel()
+        let T = panel.barCount, close = panel.fields["close"]!
+        var score = [Double](repeating: .nan, count: close.count)
+        for s in 0 ..< panel.symbolCount { for t in 126 ..< T { score[s * T + t] = close[s * T + t] / close[s * T + t - 126] - 1 } }
+        var inputs = SignalInputs(); inputs.score = score
+        var o = SimulationOptions(capital: Self.initCash * Double(panel.symbolCount), fees: 0, threads: 2)
+        o.top = 20; o.rebalance = .monthly
+        let r = try Simulator.run(panel: panel, inputs: inputs, options: o)
+        let summary = try SimGolden.records("vbt_topn_summary.csv")[0]
+        #expect(r.mode == .shared && r.rebalances == Int(summary["rebalance_bars"]!)!)
+        for row in try SimGolden.records("vbt_topn_value.csv") {
+            let t = Int(row["bar"]!)!
+            #expect(isClose(r.equity[t], Double(row["value"]!)!, rel: 1e-9), "value at \(t): \(r.equity[t]) vs \(row["value"]!)")
+        }
+        #expect(isClose(r.equity.last! / o.capital - 1, Double(summary["total_return"]!)!, rel: 1e-9))
+    }
+
     /// backtesting.py: whole shares, commission both sides, closed trades listed, open one in the summary.
     static func checkBacktesting(_ prefix: String, result: SimulationResult, panel: Panel, equityCurve: Bool) throws {
         let trades = bySymbol(try SimGolden.records("\(prefix)_trades.csv"))

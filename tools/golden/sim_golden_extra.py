@@ -9,7 +9,10 @@ Tests/Fixtures/golden/sim/ (or --out):
   vbt_costs_{summary,trades}.csv        E  long only, fees=0.001, fixed_fees=1, slippage=0.002
   vbt_short_stops_{summary,trades}.csv  F  short only: short_entries = crossunder, short_exits =
                                            crossover, sl_stop=0.05, tp_stop=0.10, OHLC given
-Common: init_cash=10000, fees=0.001 (all cases), freq='1D', one column per symbol.
+  vbt_topn_{summary,value}.csv          G  from_orders targetpercent, cash shared by all 60 symbols:
+                                           top 20 by close/close[126 bars ago], weight 1/20, on the
+                                           first bar of each month; fees 0; init_cash 600000
+D–F: init_cash=10000 per symbol, fees=0.001, freq='1D', one column per symbol.
 """
 
 import argparse
@@ -26,6 +29,7 @@ import vectorbt as vbt  # noqa: E402
 
 INIT_CASH = 10000.0
 FEES = 0.001
+TOP = 20
 
 
 def r(x):
@@ -96,6 +100,31 @@ def main():
     pf = vbt.Portfolio.from_signals(f["close"], none, none, short_entries=ex, short_exits=en,
                                     open=f["open"], high=f["high"], low=f["low"], sl_stop=0.05, tp_stop=0.10, **common)
     print("vbt_short_stops", dump("vbt_short_stops", out, syms, pf))
+
+    # G: shared cash, top 20 by 126-bar momentum, equal weight, rebalanced on each month's first bar.
+    close = f["close"]
+    mom = close / close.shift(126) - 1
+    first_of_month = pd.Series(close.index.to_period("M"), index=close.index)
+    first_of_month = (first_of_month != first_of_month.shift(1)).values
+    size = pd.DataFrame(np.nan, index=close.index, columns=syms)
+    for t in range(len(close)):
+        row = mom.iloc[t]
+        if not first_of_month[t] or row.isna().all():
+            continue
+        valid = [(-row.iloc[j], j) for j in range(len(syms)) if not np.isnan(row.iloc[j])]
+        chosen = [j for _, j in sorted(valid)[:TOP]]   # best first, ties to the lower column
+        w = np.zeros(len(syms))
+        w[chosen] = 1.0 / TOP
+        size.iloc[t] = w
+    pf = vbt.Portfolio.from_orders(close, size, size_type="targetpercent", group_by=True, cash_sharing=True,
+                                   call_seq="auto", init_cash=INIT_CASH * len(syms), fees=0.0, freq="1D")
+    value = pf.value()
+    write_csv(os.path.join(out, "vbt_topn_value.csv"), ["bar", "value"],
+              [[t, value.iloc[t]] for t in range(len(value))])
+    orders = pf.orders.records
+    write_csv(os.path.join(out, "vbt_topn_summary.csv"), ["orders", "rebalance_bars", "total_return", "final_value"],
+              [[len(orders), int(size.notna().any(axis=1).sum()), pf.total_return(), pf.final_value()]])
+    print("vbt_topn", len(orders))
 
 
 if __name__ == "__main__":
