@@ -101,12 +101,14 @@ enum Portfolio {
                 pending = false
             }
             for s in 0 ..< N { let c = close[s * T + t]; prices[s] = c; if !c.isNaN { last[s] = c } }
-            let has = try weights(at: t)
+            // Targets are read only where they can be traded: scheduled bars, or every bar for "change".
+            let onChange = o.rebalance == .onChange
+            let has = (schedule[t] || onChange) ? try weights(at: t) : false
             var changed = false
-            if has {
+            if has && onChange {
                 for s in 0 ..< N where target[s] != previous[s] { changed = true; break }
             }
-            if has && (schedule[t] || (o.rebalance == .onChange && changed)) {
+            if has && (schedule[t] || changed) {
                 for s in 0 ..< N { previous[s] = target[s] }
                 if o.fill == .nextOpen {
                     if t + 1 < T { pending = true }

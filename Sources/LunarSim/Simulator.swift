@@ -234,7 +234,8 @@ public enum Simulator {
         var pendingStops = (Double.nan, Double.nan, Double.nan)
         let stopSource = StopSource(sl: slSeries, tp: tpSeries, tr: trSeries,
                                     scalars: (o.stopLoss ?? .nan, o.takeProfit ?? .nan, o.trailingStop ?? .nan))
-        // No closures over the loop's state: they would keep it in memory instead of registers.
+        // Helpers are static functions and small structs rather than nested closures that
+        // capture the loop's state, so that state can stay in registers.
 
         equity.withUnsafeMutableBufferPointer { eq in
             for t in 0 ..< T {
@@ -242,6 +243,7 @@ public enum Simulator {
                 // 1. The order decided on the previous bar fills at this bar's open.
                 if nextOpen && pending != 0 {
                     let px = open[t]
+                    if !(px.isNaN || px <= 0) { lastPrice = px }   // the latest known price, should the close be NaN
                     if px.isNaN || px <= 0 {
                         acct.skipped += 1
                     } else if pending == 4 {
