@@ -72,6 +72,20 @@ import Testing
         #expect(one.runs.map(\.trades) == four.runs.map(\.trades))
     }
 
+    @Test("metrics of case A match vectorbt's CAGR, volatility, Sortino, Calmar and closed-trade figures")
+    func vectorbtMetrics() throws {
+        let (panel, result) = try Self.simulate { _ in }
+        for row in try SimGolden.records("vbt_default_metrics.csv") {
+            let name = row["symbol"]!, run = result.runs[panel.symbolIndex(name)!]
+            let m = Metrics.compute(equity: run.equity, initial: Self.initCash, trades: run.trades, barsPerYear: 365)
+            for (mine, key) in [(m.cagr, "cagr"), (m.volatility, "volatility"), (m.sortino, "sortino"), (m.calmar, "calmar"),
+                                (m.winRate, "win_rate"), (m.profitFactor, "profit_factor"), (m.expectancy, "expectancy"),
+                                (m.sqn, "sqn")] {
+                #expect(isClose(mine, Double(row[key]!)!, rel: 1e-9, floor: 1e-9), "\(name) \(key): \(mine) vs \(row[key]!)")
+            }
+        }
+    }
+
     @Test("(c) stop-loss 5 % / take-profit 10 % intrabar match vectorbt")
     func vectorbtStops() throws {
         let (panel, result) = try Self.simulate { $0.stopLoss = 0.05; $0.takeProfit = 0.10 }

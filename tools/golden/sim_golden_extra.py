@@ -9,6 +9,8 @@ Tests/Fixtures/golden/sim/ (or --out):
   vbt_costs_{summary,trades}.csv        E  long only, fees=0.001, fixed_fees=1, slippage=0.002
   vbt_short_stops_{summary,trades}.csv  F  short only: short_entries = crossunder, short_exits =
                                            crossover, sl_stop=0.05, tp_stop=0.10, OHLC given
+  vbt_default_metrics.csv                  case A's annualized return, volatility, Sortino, Calmar and
+                                           closed-trade win rate, profit factor, expectancy, SQN
   vbt_topn_{summary,value}.csv          G  from_orders targetpercent, cash shared by all 60 symbols:
                                            top 20 by close/close[126 bars ago], weight 1/20, on the
                                            first bar of each month; fees 0; init_cash 600000
@@ -100,6 +102,15 @@ def main():
     pf = vbt.Portfolio.from_signals(f["close"], none, none, short_entries=ex, short_exits=en,
                                     open=f["open"], high=f["high"], low=f["low"], sl_stop=0.05, tp_stop=0.10, **common)
     print("vbt_short_stops", dump("vbt_short_stops", out, syms, pf))
+
+    # A's figures beyond the summary: vectorbt's own metric functions (365-day year, closed trades).
+    pf = vbt.Portfolio.from_signals(f["close"], en, ex, **common)
+    closed = pf.trades.closed
+    figures = [pf.annualized_return(), pf.annualized_volatility(), pf.sortino_ratio(), pf.calmar_ratio(),
+               closed.win_rate(), closed.profit_factor(), closed.expectancy(), closed.sqn()]
+    write_csv(os.path.join(out, "vbt_default_metrics.csv"),
+              ["symbol", "cagr", "volatility", "sortino", "calmar", "win_rate", "profit_factor", "expectancy", "sqn"],
+              [[s] + [fig[s] for fig in figures] for s in syms])
 
     # G: shared cash, top 20 by 126-bar momentum, equal weight, rebalanced on each month's first bar.
     close = f["close"]
