@@ -90,6 +90,50 @@ import Testing
         #expect(o.simulationOptions.fill == .close && o.simulationOptions.stopLoss == nil)
     }
 
+    @Test("a Lua stop-and-reverse strategy (short_entries, reverse = true) reproduces vectorbt case D")
+    func luaReverseMatchesGolden() throws {
+        let file = try Self.strategy("""
+        local ta = require "ta"
+        return strategy {
+          reverse = true, fees = 0.001,
+          signals = function(bars, p)
+            local f, s = ta.sma(bars.close, 10), ta.sma(bars.close, 50)
+            return { entries = ta.crossover(f, s), short_entries = ta.crossunder(f, s) }
+          end,
+        }
+        """)
+        let panel = try SimGolden.panel()
+        let r = try Backtest.run(strategyPath: file, panel: panel, options: Self.options())
+        for row in try SimGolden.records("vbt_reverse_summary.csv") {
+            let m = r.symbolMetrics[panel.symbolIndex(row["symbol"]!)!]
+            #expect(isClose(m.totalReturn, Double(row["total_return"]!)!, rel: 1e-9), "\(row["symbol"]!)")
+            #expect(m.closedTrades == Int(row["closed_trades"]!)! && m.openTrades == Int(row["open_trades"]!)!)
+        }
+        #expect(r.trades.filter(\.isShort).count > 400)
+    }
+
+    @Test("per-bar stop series from Lua")
+    func luaStopSeries() throws {
+        let file = try Self.strategy("""
+        local ta = require "ta"
+        return strategy {
+          fees = 0.001,
+          signals = function(bars, p)
+            local f, s = ta.sma(bars.close, 10), ta.sma(bars.close, 50)
+            return { entries = ta.crossover(f, s), exits = ta.crossunder(f, s),
+                     stop_loss = bars.close / bars.close * 0.05, take_profit = bars.close / bars.close * 0.1 }
+          end,
+        }
+        """)
+        let panel = try SimGolden.panel()
+        let r = try Backtest.run(strategyPath: file, panel: panel, options: Self.options())
+        // The same fractions as vectorbt case C, given per bar instead of as options.
+        for row in try SimGolden.records("vbt_stops_summary.csv") {
+            let m = r.symbolMetrics[panel.symbolIndex(row["symbol"]!)!]
+            #expect(isClose(m.totalReturn, Double(row["total_return"]!)!, rel: 1e-9), "\(row["symbol"]!)")
+        }
+    }
+
     @Test("bad strategy input gives clear errors")
     func badInput() throws {
         let panel = try SimGolden.panel().selecting(symbols: [0, 1])
