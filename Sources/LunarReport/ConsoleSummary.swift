@@ -8,10 +8,18 @@ public enum ConsoleSummary {
         let m = r.portfolio
         let first = r.panel.timestamps.first.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
         let last = r.panel.timestamps.last.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
-        var out = "\(r.strategyName)  (\(r.strategyPath))\n"
-        if !r.params.isEmpty { out += "params   " + r.params.map { "\($0.0)=\($0.1)" }.joined(separator: "  ") + "\n" }
-        out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n\n"
-        if !r.settings.isEmpty { out += "sim      " + String(r.settings.prefix(91)) + "\n" }
+        var out = fit("\(r.strategyName)  (\(r.strategyPath))") + "\n"
+        // Parameters wrap at 100 columns.
+        var paramLine = "params   "
+        for (k, v) in r.params {
+            let item = fit("\(k)=\(v)", 91)
+            if paramLine.count > 9 && paramLine.count + 2 + item.count > 100 { out += paramLine + "\n"; paramLine = "         " }
+            paramLine += (paramLine.count > 9 ? "  " : "") + item
+        }
+        if !r.params.isEmpty { out += paramLine + "\n" }
+        out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n"
+        if !r.settings.isEmpty { out += fit("sim      " + r.settings) + "\n" }
+        out += "\n"
         let bench = r.benchmarkName.isEmpty ? "Benchmark" : "vs " + String(r.benchmarkName.prefix(13))
         // Three columns of (label, value) pairs, 33 columns each: 99 in all.
         let rows: [[(String, String)]] = [
@@ -48,6 +56,9 @@ public enum ConsoleSummary {
         let m = r.symbolMetrics[s]
         return pad(String(r.panel.symbols[s].prefix(12)), 12) + leftPad(percent(m.totalReturn), 10) + leftPad("\(m.trades) tr", 8)
     }
+
+    /// Cuts `s` to `width` columns, ending in "…" when cut.
+    static func fit(_ s: String, _ width: Int = 100) -> String { s.count <= width ? s : String(s.prefix(width - 1)) + "…" }
 
     public static func percent(_ v: Double, _ digits: Int = 2) -> String { v.isFinite ? fixed(v * 100, digits) + " %" : "n/a" }
 

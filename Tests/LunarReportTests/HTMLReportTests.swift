@@ -32,8 +32,12 @@ import Testing
     }
 
     @Test func consoleSummaryFitsHundredColumns() throws {
-        let text = ConsoleSummary.render(try Self.report(name: String(repeating: "n", count: 20)), elapsed: 0.01)
+        var long = try Self.report(name: String(repeating: "n", count: 120))
+        long.params = (0 ..< 30).map { ("parameter\($0)", "\($0 * 1000)") }
+        long.settings = String(repeating: "setting, ", count: 20)
+        let text = ConsoleSummary.render(long, elapsed: 0.01)
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
         #expect(text.contains("Sortino") && text.contains("Profit factor") && text.contains("Beta"))
+        #expect(text.contains("parameter29=29000"))   // wrapped, not cut
     }
 }
