@@ -2,6 +2,7 @@ import Foundation
 import LunarData
 import LunarEngine
 import LunarGraph
+import LunarKernels
 import LunarScript
 import LunarSim
 import LunarReport
@@ -24,6 +25,11 @@ public struct BacktestOptions: Sendable {
     public var keepGoing = false
     /// Library roots besides the strategy's folder and the stdlib (lunar.toml, --lib, LUNAR_PATH).
     public var libraries: LibrarySettings? = nil
+    /// Simulation settings by their strategy-table names (`fill`, `fees`, `sizing`, …; see
+    /// `SimulationOptions.set`). Precedence: `simulation` < the strategy table < `overrides`.
+    public var overrides: [String: String] = [:]
+    /// The benchmark: a symbol of the panel, or nil for equal-weight buy-and-hold of the universe.
+    public var benchmark: String? = nil
     public init() {}
 }
 
@@ -39,6 +45,12 @@ public struct BacktestResult: Sendable {
     public let timings: Timings
     /// Symbols whose `on_bar` failed (only with `keepGoing`): symbol and error message.
     public var failures: [(symbol: String, message: String)] = []
+    /// The options the simulation ran with (defaults, then the strategy table, then overrides).
+    public var simulationOptions = SimulationOptions()
+    /// The benchmark's value scaled to the starting capital, and its name.
+    public var benchmark: [Double] = []
+    public var benchmarkName = ""
+    public var mode: CapitalMode = .independent
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
@@ -51,7 +63,6 @@ public struct BacktestResult: Sendable {
 public enum Backtest {
     /// Loads `strategyPath`, evaluates its signals over `panel`, simulates and measures.
     public static func run(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> BacktestResult {
-        try options.simulation.validate()
         var timings = BacktestResult.Timings()
         var clock = Stopwatch()
         let stdlib = try options.stdlib ?? Stdlib.locate()
@@ -59,38 +70,118 @@ public enum Backtest {
                                                overrides: options.params, stdlib: stdlib,
                                                libraries: options.libraries, limits: options.limits)
         timings.compile = clock.lap()
-        let entries = strategy.outputs["entries"]
-        let exits = strategy.outputs["exits"]
-        let wanted = [entries, exits].compactMap { $0 } + strategy.indicators.map(\.node)
-        let values = try Evaluation.evaluate(strategy.graph, outputs: wanted, panel: panel, engine: options.engine,
-                                             threads: options.simulation.threads)
-        let cells = panel.symbolCount * panel.barCount
-        let entrySignals = entries.map { values[$0]! }
-        let exitSignals = exits.map { values[$0]! } ?? [Double](repeating: 0, count: cells)
+        let sim = try simulationOptions(strategy, options)
+        let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: panel,
+                                             engine: options.engine, threads: sim.threads)
         timings.evaluate = clock.lap()
+        return try simulate(strategy, values: values, panel: panel, options: options, timings: timings)
+    }
+
+    /// The simulation options of a run: the defaults, then the strategy table, then overrides.
+    static func simulationOptions(_ strategy: StrategyDefinition, _ options: BacktestOptions) throws -> SimulationOptions {
+        var sim = options.simulation
+        for (k, v) in strategy.settings.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
+        for (k, v) in options.overrides.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
+        try sim.validate()
+        return sim
+    }
+
+    /// The nodes a run needs evaluated: every signal the strategy returned and its indicators.
+    static func wantedNodes(_ strategy: StrategyDefinition) -> [NodeID] {
+        signalNames.compactMap { strategy.outputs[$0] } + strategy.indicators.map(\.node)
+    }
+
+    /// Everything after evaluation: simulation, benchmark and metrics. Sweeps and walk-forward
+    /// windows come through here too, so each of their rows is measured exactly like a run.
+    static func simulate(_ strategy: StrategyDefinition, values: [NodeID: [Double]], panel: Panel,
+                         options: BacktestOptions, timings: BacktestResult.Timings = .init()) throws -> BacktestResult {
+        var timings = timings
+        var clock = Stopwatch()
+        let sim = try simulationOptions(strategy, options)
+        func output(_ name: String) -> [Double]? { strategy.outputs[name].map { values[$0]! } }
+        var inputs = SignalInputs(entries: output("entries"), exits: output("exits"))
+        inputs.shortEntries = output("short_entries"); inputs.shortExits = output("short_exits")
+        inputs.position = output("position"); inputs.weight = output("weight"); inputs.score = output("score")
+        inputs.stopLoss = output("stop_loss"); inputs.takeProfit = output("take_profit")
+        inputs.trailingStop = output("trailing_stop")
         let runs: [SymbolRun]
+        var equity: [Double]
+        var mode = CapitalMode.independent
         var failures: [(symbol: String, message: String)] = []
         if strategy.perBar {
+            var o = options
+            o.simulation = sim
+            let entries = output("entries")
+            let exits = entries == nil ? nil : (output("exits") ?? [Double](repeating: 0, count: panel.symbolCount * panel.barCount))
             let out = try PerBarRunner.run(strategy: strategy, panel: panel, indicators: strategy.indicators.map { values[$0.node]! },
-                                           entries: entrySignals, exits: entrySignals == nil ? nil : exitSignals, options: options)
+                                           entries: entries, exits: exits, options: o)
             runs = out.runs
             failures = out.failures.map { ($0.symbol, $0.message) }
+            equity = [Double](repeating: 0, count: panel.barCount)
+            for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
         } else {
-            runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals!, exits: exitSignals,
-                                 symbols: panel.symbolCount, bars: panel.barCount, options: options.simulation)
+            let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim)
+            runs = simulation.runs; equity = simulation.equity; mode = simulation.mode
         }
         timings.simulate = clock.lap()
-        var equity = [Double](repeating: 0, count: panel.barCount)
-        for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
+        let (bench, benchName) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
-        let symbolMetrics = runs.map { Metrics.compute(equity: $0.equity, initial: $0.initialCapital, trades: $0.trades, barsPerYear: bpy) }
-        let portfolio = Metrics.compute(equity: equity, initial: options.simulation.capital,
-                                        trades: runs.flatMap(\.trades), barsPerYear: bpy)
+        let benchReturns = Metrics.Benchmark(bench)
+        // Per-symbol metrics in parallel, like the simulation (each writes its own slot).
+        var symbolMetrics = [Metrics](repeating: Metrics(), count: runs.count)
+        symbolMetrics.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            let out = SharedBuffer(base, count: buf.count)
+            let chunk = 16
+            parallelFor(chunks: (runs.count + chunk - 1) / chunk, threads: sim.threads) { k in
+                for s in k * chunk ..< min(runs.count, (k + 1) * chunk) {
+                    let r = runs[s]
+                    out[s] = Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
+                                             barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
+                                             benchmark: benchReturns)
+                }
+            }
+        }
+        // The portfolio is in the market on a bar when any symbol is.
+        var held = [Bool](repeating: false, count: panel.barCount)
+        for r in runs {
+            for tr in r.trades { for t in tr.entryBar ..< (tr.isOpen ? tr.exitBar + 1 : tr.exitBar) { held[t] = true } }
+        }
+        let inMarket = held.lazy.filter { $0 }.count
+        let portfolio = Metrics.compute(equity: equity, initial: sim.capital, trades: runs.flatMap(\.trades), barsPerYear: bpy,
+                                        barsInMarket: inMarket, tradedValue: runs.reduce(0) { $0 + $1.tradedValue },
+                                        fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: benchReturns)
         timings.metrics = clock.lap()
         var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
                                     portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
         result.failures = failures
+        result.simulationOptions = sim
+        result.benchmark = bench; result.benchmarkName = benchName
+        result.mode = mode
         return result
+    }
+
+    /// The benchmark's value curve, scaled to `capital`: one symbol's close, or the universe's
+    /// equal-weight buy-and-hold.
+    static func benchmark(panel: Panel, symbol: String?, capital: Double) throws -> ([Double], String) {
+        let close = panel.fields["close"]!
+        let T = panel.barCount
+        var curve: [Double]
+        let name: String
+        if let symbol {
+            guard let s = panel.symbolIndex(symbol) else {
+                let hint = closestMatches(to: symbol, in: panel.symbols)
+                throw SimulationError.badOption("benchmark '\(symbol)' is not a symbol of the data" +
+                    (hint.isEmpty ? "" : "; did you mean \(hint.map { "'\($0)'" }.joined(separator: ", "))?"))
+            }
+            curve = Metrics.equalWeightBenchmark(close: Array(close[s * T ..< (s + 1) * T]), symbols: 1, bars: T)
+            name = symbol
+        } else {
+            curve = Metrics.equalWeightBenchmark(close: close, symbols: panel.symbolCount, bars: T)
+            name = "equal-weight universe"
+        }
+        for t in curve.indices { curve[t] *= capital }
+        return (curve, name)
     }
 }
 
@@ -142,6 +233,26 @@ extension BacktestResult {
         RunReport(strategyName: strategy.name, strategyPath: strategy.path,
                   params: strategy.params.map { ($0.name, $0.value.description) }, panel: panel,
                   equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
-                  trades: trades, symbolEquity: runs.map(\.equity))
+                  trades: trades, symbolEquity: runs.map(\.equity),
+                  benchmark: benchmark, benchmarkName: benchmarkName,
+                  settings: settingsSummary)
+    }
+}
+
+extension BacktestResult {
+    /// The simulation settings in one line, for reports.
+    public var settingsSummary: String {
+        let o = simulationOptions
+        var parts = ["\(mode.rawValue)", "fill \(o.fill.rawValue)", "sizing \(o.sizing)\(o.integerUnits ? " whole units" : "")"]
+        if o.fees > 0 { parts.append("fees \(o.fees)") }
+        if o.fixedFee > 0 { parts.append("fixed fee \(o.fixedFee)") }
+        if o.slippage > 0 { parts.append("slippage \(o.slippage)") }
+        if let v = o.stopLoss { parts.append("stop \(v)") }
+        if let v = o.takeProfit { parts.append("target \(v)") }
+        if let v = o.trailingStop { parts.append("trail \(v)") }
+        if o.reverse { parts.append("reverse") }
+        if mode == .shared || o.rebalance != .onChange { parts.append("rebalance \(o.rebalance)") }
+        if let top = o.top { parts.append("top \(top)") }
+        return parts.joined(separator: ", ")
     }
 }

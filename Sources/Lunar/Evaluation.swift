@@ -28,6 +28,16 @@ extension Panel {
     }
 }
 
+extension Panel {
+    /// Bars `range` of every symbol: a walk-forward window.
+    public func slicing(bars range: Range<Int>) -> Panel {
+        if range == 0 ..< barCount { return self }
+        var out: [String: [Double]] = [:]
+        for (name, values) in fields { out[name] = sliceBars(values, symbols: symbolCount, bars: barCount, range: range) }
+        return try! Panel(symbols: symbols, timestamps: Array(timestamps[range]), fields: out)
+    }
+}
+
 /// Bars `range` of each symbol of a symbol-major array with `bars` bars per symbol.
 func sliceBars(_ values: [Double], symbols: Int, bars: Int, range: Range<Int>) -> [Double] {
     var out = [Double]()

@@ -49,7 +49,7 @@ enum PerBarRunner {
                         let o = s * T
                         let ptr = { (b: SharedBuffer<Double>) in UnsafeBufferPointer(start: b.base + o, count: T) }
                         let broker = AccountBroker(account: BarAccount(
-                            symbol: s, capital: capital, fees: options.simulation.fees, fill: .close,
+                            symbol: s, capital: capital, options: options.simulation,
                             open: ptr(series[0]), high: ptr(series[1]), low: ptr(series[2]), close: ptr(series[3])))
                         broker.entries = signalBuffers[0].map { UnsafePointer($0.base + o) }
                         broker.exits = signalBuffers[1].map { UnsafePointer($0.base + o) }

@@ -153,11 +153,11 @@ public enum Sweep {
             let defs = try slice.map { combo in
                 try session.build(params: session.resolve(Dictionary(uniqueKeysWithValues: combo.map { ($0.name, $0.value) })))
             }
-            let wanted = Array(Set(defs.flatMap { [$0.outputs["entries"], $0.outputs["exits"]].compactMap { $0 } }))
+            let wanted = Array(Set(defs.flatMap(Backtest.wantedNodes)))
             let values = try Evaluation.evaluate(session.graph, outputs: wanted, panel: panel, engine: options.engine,
                                                  threads: options.simulation.threads)
             for (combo, def) in zip(slice, defs) {
-                let r = simulate(def, values: values, panel: panel, bars: bars, options: options)
+                let r = try simulate(def, values: values, panel: panel, bars: bars, options: options)
                 rows.append(SweepRow(params: combo, metrics: r.metrics, equity: r.equity))
             }
             start += slice.count
@@ -171,20 +171,13 @@ public enum Sweep {
         return rows
     }
 
-    /// Simulates one combination's signals and measures its portfolio.
+    /// Simulates one combination over `bars` and measures it exactly as `lunar run` does.
     static func simulate(_ def: StrategyDefinition, values: [NodeID: [Double]], panel: Panel, bars: Range<Int>,
-                         options: BacktestOptions) -> (metrics: Metrics, equity: [Double]) {
-        let N = panel.symbolCount, T = panel.barCount
-        let whole = bars == 0 ..< T
-        func cut(_ v: [Double]) -> [Double] { whole ? v : sliceBars(v, symbols: N, bars: T, range: bars) }
-        let entries = cut(values[def.outputs["entries"]!]!)
-        let exits = def.outputs["exits"].map { cut(values[$0]!) } ?? [Double](repeating: 0, count: N * bars.count)
-        let runs = Simulator.run(close: cut(panel.fields["close"]!), entries: entries, exits: exits,
-                                 symbols: N, bars: bars.count, options: options.simulation)
-        var equity = [Double](repeating: 0, count: bars.count)
-        for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
-        let metrics = Metrics.compute(equity: equity, initial: options.simulation.capital, trades: runs.flatMap(\.trades),
-                                      barsPerYear: panel.barsPerYear)
-        return (metrics, equity)
+                         options: BacktestOptions) throws -> (metrics: Metrics, equity: [Double]) {
+        let whole = bars == 0 ..< panel.barCount
+        let window = panel.slicing(bars: bars)
+        let cut = whole ? values : values.mapValues { sliceBars($0, symbols: panel.symbolCount, bars: panel.barCount, range: bars) }
+        let r = try Backtest.simulate(def, values: cut, panel: window, options: options)
+        return (r.portfolio, r.equity)
     }
 }

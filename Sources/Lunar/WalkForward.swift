@@ -71,11 +71,11 @@ public enum WalkForward {
             // Out of sample: the chosen parameters on the next window, starting from the equity so far.
             let visible = panel.prefix(bars: testEnd)
             let def = try session.build(params: session.resolve(Dictionary(uniqueKeysWithValues: best.params.map { ($0.name, $0.value) })))
-            let values = try Evaluation.evaluate(session.graph, outputs: [def.outputs["entries"], def.outputs["exits"]].compactMap { $0 },
+            let values = try Evaluation.evaluate(session.graph, outputs: Backtest.wantedNodes(def),
                                                  panel: visible, engine: options.engine, threads: options.simulation.threads)
             var o = options
             o.simulation.capital = capital
-            let out = Sweep.simulate(def, values: values, panel: visible, bars: trainEnd ..< testEnd, options: o)
+            let out = try Sweep.simulate(def, values: values, panel: visible, bars: trainEnd ..< testEnd, options: o)
             equity += out.equity
             capital = out.equity.last ?? capital
             windows.append(WalkForwardWindow(train: trainRange, test: trainEnd ..< testEnd, chosen: best.params,
@@ -86,6 +86,7 @@ public enum WalkForward {
         let first = request.train
         // Trade lists stay per window; the totals add the windows' counts (win rate is per window).
         var total = Metrics.compute(equity: equity, initial: options.simulation.capital, trades: [], barsPerYear: panel.barsPerYear)
+        total.closedTrades = windows.reduce(0) { $0 + $1.outOfSample.closedTrades }
         total.trades = windows.reduce(0) { $0 + $1.outOfSample.trades }
         total.openTrades = windows.reduce(0) { $0 + $1.outOfSample.openTrades }
         let scores = windows.map { $0.inSample.value(request.sweep.metric) }.filter { !$0.isNaN }

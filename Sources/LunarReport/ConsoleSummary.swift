@@ -8,25 +8,44 @@ public enum ConsoleSummary {
         let m = r.portfolio
         let first = r.panel.timestamps.first.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
         let last = r.panel.timestamps.last.map { Calendar.format($0, daily: r.panel.isDaily) } ?? "-"
-        var out = "\(r.strategyName)  (\(r.strategyPath))\n"
-        if !r.params.isEmpty { out += "params   " + r.params.map { "\($0.0)=\($0.1)" }.joined(separator: "  ") + "\n" }
-        out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n\n"
-        let rows: [(String, String)] = [
-            ("Total return", percent(m.totalReturn)), ("CAGR", percent(m.cagr)),
-            ("Volatility", percent(m.volatility)), ("Sharpe", fixed(m.sharpe, 2)),
-            ("Max drawdown", percent(m.maxDrawdown)),
-            ("Trades", "\(m.trades) (\(m.openTrades) open)"), ("Win rate", percent(m.winRate)),
-            ("Final equity", fixed(m.finalEquity, 2)),
+        var out = fit("\(r.strategyName)  (\(r.strategyPath))") + "\n"
+        // Parameters wrap at 100 columns.
+        var paramLine = "params   "
+        for (k, v) in r.params {
+            let item = fit("\(k)=\(v)", 91)
+            if paramLine.count > 9 && paramLine.count + 2 + item.count > 100 { out += paramLine + "\n"; paramLine = "         " }
+            paramLine += (paramLine.count > 9 ? "  " : "") + item
+        }
+        if !r.params.isEmpty { out += paramLine + "\n" }
+        out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n"
+        if !r.settings.isEmpty { out += fit("sim      " + r.settings) + "\n" }
+        out += "\n"
+        let bench = r.benchmarkName.isEmpty ? "Benchmark" : "vs " + String(r.benchmarkName.prefix(13))
+        // Three columns of (label, value) pairs, 33 columns each: 99 in all.
+        let rows: [[(String, String)]] = [
+            [("Total return", percent(m.totalReturn)), ("Trades", "\(m.closedTrades) + \(m.openTrades) open"), (bench, percent(m.benchmarkReturn))],
+            [("CAGR", percent(m.cagr)), ("Win rate", percent(m.winRate)), ("Excess return", percent(m.excessReturn))],
+            [("Volatility", percent(m.volatility)), ("Profit factor", fixed(m.profitFactor, 2)), ("Alpha / yr", percent(m.alpha))],
+            [("Sharpe", fixed(m.sharpe, 2)), ("Expectancy", fixed(m.expectancy, 2)), ("Beta", fixed(m.beta, 2))],
+            [("Sortino", fixed(m.sortino, 2)), ("Avg win / loss", fixed(m.avgWin, 0) + " / " + fixed(m.avgLoss, 0)), ("Exposure", percent(m.exposure))],
+            [("Calmar", fixed(m.calmar, 2)), ("Best / worst", percent(m.bestTrade, 0) + " / " + percent(m.worstTrade, 0)), ("Turnover / yr", fixed(m.turnover, 2))],
+            [("Max drawdown", percent(m.maxDrawdown)), ("SQN", fixed(m.sqn, 2)), ("Fees paid", fixed(m.feesPaid, 2))],
+            [("Longest DD", "\(m.maxDrawdownBars) bars"), ("", ""), ("Final equity", fixed(m.finalEquity, 2))],
         ]
-        for (k, v) in rows { out += pad(k, 16) + leftPad(v, 16) + "\n" }
+        for row in rows {
+            var line = ""
+            for (k, v) in row { line += k.isEmpty ? String(repeating: " ", count: 33) : pad(k, 15) + leftPad(v, 16) + "  " }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
         let ranked = r.symbolMetrics.indices.filter { !r.symbolMetrics[$0].totalReturn.isNaN }
             .sorted { r.symbolMetrics[$0].totalReturn > r.symbolMetrics[$1].totalReturn }
         if ranked.count > 1 {
             let n = max(1, min(top, ranked.count / 2))
-            out += "\n" + pad("Best symbols", 32) + "Worst symbols\n"
+            out += "\n" + pad("Best symbols", 33) + "Worst symbols\n"
             let best = Array(ranked.prefix(n)), worst = Array(ranked.suffix(n).reversed())
             for i in 0 ..< n {
-                out += pad(line(r, best[i]), 32) + line(r, worst[i]) + "\n"
+                out += pad(line(r, best[i]), 33) + line(r, worst[i]) + "\n"
             }
         }
         if let elapsed { out += "\n" + "ran in \(fixed(elapsed * 1000, 1)) ms\n" }
@@ -35,10 +54,13 @@ public enum ConsoleSummary {
 
     static func line(_ r: RunReport, _ s: Int) -> String {
         let m = r.symbolMetrics[s]
-        return pad(r.panel.symbols[s], 10) + leftPad(percent(m.totalReturn), 9) + leftPad("\(m.trades) tr", 8)
+        return pad(String(r.panel.symbols[s].prefix(12)), 12) + leftPad(percent(m.totalReturn), 10) + leftPad("\(m.trades) tr", 8)
     }
 
-    public static func percent(_ v: Double) -> String { v.isFinite ? fixed(v * 100, 2) + " %" : "n/a" }
+    /// Cuts `s` to `width` columns, ending in "…" when cut.
+    static func fit(_ s: String, _ width: Int = 100) -> String { s.count <= width ? s : String(s.prefix(width - 1)) + "…" }
+
+    public static func percent(_ v: Double, _ digits: Int = 2) -> String { v.isFinite ? fixed(v * 100, digits) + " %" : "n/a" }
 
     public static func fixed(_ v: Double, _ digits: Int) -> String {
         guard v.isFinite else { return "n/a" }

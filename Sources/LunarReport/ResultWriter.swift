@@ -13,12 +13,19 @@ public struct RunReport: Sendable {
     public var symbolMetrics: [Metrics]
     public var trades: [Trade]
     public var symbolEquity: [[Double]]
+    /// The benchmark's value at each bar on the same scale as `equity` (empty when none).
+    public var benchmark: [Double]
+    public var benchmarkName: String
+    /// The simulation settings in words (one line).
+    public var settings: String
 
     public init(strategyName: String, strategyPath: String, params: [(String, String)], panel: Panel,
-                equity: [Double], portfolio: Metrics, symbolMetrics: [Metrics], trades: [Trade], symbolEquity: [[Double]]) {
+                equity: [Double], portfolio: Metrics, symbolMetrics: [Metrics], trades: [Trade], symbolEquity: [[Double]],
+                benchmark: [Double] = [], benchmarkName: String = "", settings: String = "") {
         self.strategyName = strategyName; self.strategyPath = strategyPath; self.params = params
         self.panel = panel; self.equity = equity; self.portfolio = portfolio
         self.symbolMetrics = symbolMetrics; self.trades = trades; self.symbolEquity = symbolEquity
+        self.benchmark = benchmark; self.benchmarkName = benchmarkName; self.settings = settings
     }
 }
 
@@ -31,6 +38,7 @@ public enum ResultWriter {
         try AtomicFile.write(symbolsCSV(report), to: path("symbols.csv"))
         try AtomicFile.write(tradesCSV(report), to: path("trades.csv"))
         try AtomicFile.write(equityCSV(report), to: path("equity.csv"))
+        try AtomicFile.write(HTMLReport.render(report), to: path("report.html"))
     }
 
     /// Portfolio metrics as a JSON object (snake_case keys; NaN as null), plus the run's identity.
@@ -39,9 +47,11 @@ public enum ResultWriter {
                      "  \"strategy_path\": \(jsonString(r.strategyPath))",
                      "  \"params\": {" + r.params.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "}",
                      "  \"symbols\": \(r.panel.symbolCount)",
-                     "  \"bars\": \(r.panel.barCount)"]
+                     "  \"bars\": \(r.panel.barCount)",
+                     "  \"settings\": \(jsonString(r.settings))",
+                     "  \"benchmark\": \(jsonString(r.benchmarkName))"]
         for (k, v) in r.portfolio.fields {
-            lines.append("  \(jsonString(k)): \(k == "trades" || k == "open_trades" ? String(Int(v)) : jsonNumber(v))")
+            lines.append("  \(jsonString(k)): \(Metrics.integerKeys.contains(k) ? String(Int(v)) : jsonNumber(v))")
         }
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }
@@ -57,12 +67,13 @@ public enum ResultWriter {
     }
 
     public static func tradesCSV(_ r: RunReport) -> String {
-        var out = "symbol,status,entry_date,exit_date,entry_bar,exit_bar,entry_price,exit_price,size,entry_fees,exit_fees,pnl,return\n"
+        var out = "symbol,status,direction,entry_date,exit_date,entry_bar,exit_bar,entry_price,exit_price,size,entry_fees,exit_fees,pnl,return,exit_reason\n"
         let dates = r.panel.timestamps.map { Calendar.format($0, daily: r.panel.isDaily) }
         for t in r.trades {
-            let cells = [csvField(r.panel.symbols[t.symbol]), t.isOpen ? "open" : "closed", dates[t.entryBar], dates[t.exitBar],
-                         String(t.entryBar), String(t.exitBar)] +
-                [t.entryPrice, t.exitPrice, t.size, t.entryFees, t.exitFees, t.pnl, t.returnFraction].map(CSVWriter.formatNumber)
+            let cells = [csvField(r.panel.symbols[t.symbol]), t.isOpen ? "open" : "closed", t.isShort ? "short" : "long",
+                         dates[t.entryBar], dates[t.exitBar], String(t.entryBar), String(t.exitBar)] +
+                [t.entryPrice, t.exitPrice, t.size, t.entryFees, t.exitFees, t.pnl, t.returnFraction].map(CSVWriter.formatNumber) +
+                [t.exitReason.rawValue]
             out += cells.joined(separator: ",") + "\n"
         }
         return out

@@ -54,10 +54,19 @@ public struct StrategyDefinition: @unchecked Sendable {
     public let indicators: [(name: String, node: NodeID)]
     /// True when the strategy has an `on_bar(ctx, p)`: it runs on the per-bar path.
     public let perBar: Bool
+    /// Simulation settings from the strategy table (`fill`, `stop_loss`, `rebalance`, …) as text,
+    /// in the form `SimulationOptions.set(_:_:)` reads.
+    public var settings: [String: String] = [:]
 }
 
 /// The signal names `signals` may return.
-public let signalNames = ["entries", "exits"]
+public let signalNames = ["entries", "exits", "short_entries", "short_exits", "position", "weight", "score",
+                          "stop_loss", "take_profit", "trailing_stop"]
+/// The ones that must be bool series; the others are float series (a bool one reads as 0/1).
+public let boolSignalNames: Set<String> = ["entries", "exits", "short_entries", "short_exits"]
+/// Strategy-table fields that configure the simulator.
+public let simulationFieldNames = ["fill", "fees", "fixed_fee", "slippage", "sizing", "integer", "reverse",
+                                   "stop_loss", "take_profit", "trailing_stop", "rebalance", "portfolio", "top"]
 
 /// Loads strategy files into graphs inside a fresh sandboxed state.
 public enum StrategyLoader {
@@ -86,6 +95,8 @@ public final class StrategySession {
     /// Declared parameters with their defaults, in name order.
     public let declared: [(name: String, value: ParamValue)]
     public let perBar: Bool
+    /// Simulation fields of the strategy table (`fill`, `stop_loss`, …) as text.
+    public let settings: [String: String]
     public var graph: Graph { dsl.graph }
     private let strategyRef: Int32, barsRef: Int32
 
@@ -106,6 +117,7 @@ public final class StrategySession {
         name = StrategySession.stringField(L, "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         description = StrategySession.stringField(L, "description") ?? ""
         declared = try StrategySession.readParams(L, path: path)
+        settings = StrategySession.readSettings(L)
         lua_getfield(L, -1, "on_bar")
         perBar = lua_type(L, -1) == LUA_TFUNCTION
         swl_pop(L, 1)
@@ -169,15 +181,33 @@ public final class StrategySession {
             return lua_toboolean(L, -1) != 0
         })
         swl_pop(L, 2)
-        return StrategyDefinition(name: name, description: description, path: path, params: params,
-                                  graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
-                                  indicators: indicators, perBar: perBar)
+        var def = StrategyDefinition(name: name, description: description, path: path, params: params,
+                                     graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
+                                     indicators: indicators, perBar: perBar)
+        def.settings = settings
+        return def
     }
 
     static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
         lua_getfield(L, -1, key)
         defer { swl_pop(L, 1) }
         return lua_type(L, -1) == LUA_TSTRING ? String(cString: swl_tostring(L, -1)!) : nil
+    }
+
+    /// The simulation fields of the strategy table as text (types were checked by the prelude).
+    static func readSettings(_ L: OpaquePointer) -> [String: String] {
+        var out: [String: String] = [:]
+        for key in simulationFieldNames {
+            lua_getfield(L, -1, key)
+            switch lua_type(L, -1) {
+            case LUA_TSTRING: out[key] = String(cString: swl_tostring(L, -1)!)
+            case LUA_TNUMBER: out[key] = ParamValue.number(lua_tonumberx(L, -1, nil)).description
+            case LUA_TBOOLEAN: out[key] = lua_toboolean(L, -1) != 0 ? "true" : "false"
+            default: break
+            }
+            swl_pop(L, 1)
+        }
+        return out
     }
 
     static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
@@ -218,14 +248,15 @@ public final class StrategySession {
             guard let id = seriesAt(L, -1) else {
                 throw ScriptError("\(path): signals: '\(key)' must be a bool Series, got \(typeName(L, -1))")
             }
-            guard graph[id].type == .bool else {
+            guard graph[id].type == .bool || !boolSignalNames.contains(key) else {
                 throw ScriptError("\(path): signals: '\(key)' must be a bool series, got a \(graph[id].type.rawValue) " +
                     "series (compare to make one, e.g. close:gt(sma))")
             }
             outputs[key] = id
         }
-        guard outputs["entries"] != nil else {
-            throw ScriptError("\(path): signals returned no 'entries': return { entries = ..., exits = ... }")
+        guard ["entries", "short_entries", "position", "weight", "score"].contains(where: { outputs[$0] != nil }) else {
+            throw ScriptError("\(path): signals returned no 'entries' (nor short_entries, position, weight or score): " +
+                "return { entries = ..., exits = ... }")
         }
         return outputs
     }
@@ -289,7 +320,28 @@ extension LuaVM {
 
 private let dslPrelude = """
 local L = _LUNAR
-local strategy_fields = { "name", "description", "params", "signals", "indicators", "on_bar", "init" }
+local strategy_fields = { "name", "description", "params", "signals", "indicators", "on_bar", "init",
+  "fill", "fees", "fixed_fee", "slippage", "sizing", "integer", "reverse",
+  "stop_loss", "take_profit", "trailing_stop", "rebalance", "portfolio", "top" }
+local sim_checks = {
+  fill = function(v) return v == "close" or v == "next_open", '"close" or "next_open"' end,
+  fees = function(v) return type(v) == "number" and v >= 0 and v < 1, "a fraction in [0, 1)" end,
+  fixed_fee = function(v) return type(v) == "number" and v >= 0, "a number >= 0" end,
+  slippage = function(v) return type(v) == "number" and v >= 0 and v < 1, "a fraction in [0, 1)" end,
+  sizing = function(v) return type(v) == "string" or (type(v) == "number" and v > 0 and v <= 1),
+    '"all", "fraction:F", "cash:X", "units:N" or a fraction in (0, 1]' end,
+  integer = function(v) return type(v) == "boolean", "true or false" end,
+  reverse = function(v) return type(v) == "boolean", "true or false" end,
+  stop_loss = function(v) return type(v) == "number" and v > 0 and v < 1, "a fraction in (0, 1)" end,
+  take_profit = function(v) return type(v) == "number" and v > 0, "a fraction > 0" end,
+  trailing_stop = function(v) return type(v) == "number" and v > 0 and v < 1, "a fraction in (0, 1)" end,
+  rebalance = function(v)
+    return v == "every" or v == "weekly" or v == "monthly" or v == "change" or
+      (math.type(v) == "integer" and v >= 1), '"every", "weekly", "monthly", "change" or a number of bars'
+  end,
+  portfolio = function(v) return v == "independent" or v == "shared", '"independent" or "shared"' end,
+  top = function(v) return math.type(v) == "integer" and v >= 1, "a whole number >= 1" end,
+}
 local function keyset(list) local s = {} for _, k in ipairs(list) do s[k] = true end return s end
 local known = keyset(strategy_fields)
 
@@ -308,6 +360,13 @@ function strategy(def)
   end
   if def.signals == nil and def.on_bar == nil then
     error("strategy: define signals(bars, p) (vectorized) or on_bar(ctx, p) (per bar)", 2)
+  end
+  for k, check in pairs(sim_checks) do
+    local v = def[k]
+    if v ~= nil then
+      local ok, want = check(v)
+      if not ok then error(("strategy: '%s' must be %s, got %s"):format(k, want, tostring(v)), 2) end
+    end
   end
   return def
 end

@@ -1,18 +1,22 @@
 /// One symbol's account driven bar by bar: the simulator interface of the per-bar (Lua) path.
 ///
-/// At each bar the runner calls `beginBar` (pending orders, price exits and next-open fills
-/// act on the bar's open/high/low), then the strategy submits orders as it decides at the
-/// close, then `endBar` values the account. Market orders fill at this bar's close (the
-/// default) or at the next bar's open; sizing and fees follow the vectorized simulator's
-/// rules (all cash net of fees when no size is given, fractional units).
+/// Every fill goes through the vectorized simulator's own ledger (`Account`): the same sizing,
+/// fee, slippage and trade-booking code, so both paths account identically. On top of it this
+/// type keeps what only the per-bar path has: pending limit/stop orders, absolute price exits
+/// and next-open market orders.
+///
+/// At each bar the runner calls `beginBar` (next-open fills, price exits, pending orders act on
+/// the bar's open/high/low), then the strategy submits orders as it decides at the close (a
+/// market order fills at once at the close, or queues for the next open), then `endBar`
+/// values the account.
 public struct BarAccount {
     public enum Fill: String, Sendable { case close, nextOpen = "next_open" }
 
     public enum Side: Int, Sendable { case buy, sell, short, cover, close }
 
-    /// An order as `on_bar` places it. `size` nil: all cash (buy/short) or the whole position
-    /// (sell/cover). `limit`/`stop` make it a pending order, good for `bars` bars (nil: until
-    /// filled or cancelled).
+    /// An order as `on_bar` places it. `size` nil: the sizing rule (all cash by default) for
+    /// buy/short, the whole position for sell/cover. `limit`/`stop` make it a pending order,
+    /// good for `bars` bars (nil: until filled or cancelled).
     public struct Order: Sendable {
         public var side: Side
         public var size: Double?
@@ -29,37 +33,39 @@ public struct BarAccount {
     }
 
     public let symbol: Int
-    public let fees: Double
     public let fill: Fill
     let open, high, low, close: UnsafeBufferPointer<Double>
+    var ledger: Account
 
-    public private(set) var cash: Double
-    /// Signed units: positive long, negative short.
-    public private(set) var units = 0.0
-    public private(set) var entryPrice = Double.nan
-    public private(set) var trades: [Trade] = []
     public private(set) var equity: [Double]
     /// Price exits of the open position (absolute prices), and the trailing fraction.
     public var stopLoss = Double.nan, takeProfit = Double.nan, trailFraction = Double.nan
     var trailPeak = Double.nan
-    var entryBar = 0, entryFees = 0.0
     var pending: [Order] = []
     var queued: [Order] = []     // market orders waiting for the next open
     var nextID = 1
     var lastPrice = Double.nan
     var bar = 0
 
-    public init(symbol: Int, capital: Double, fees: Double, fill: Fill,
+    public init(symbol: Int, capital: Double, options: SimulationOptions,
                 open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
                 low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>) {
-        self.symbol = symbol; self.cash = capital; self.fees = fees; self.fill = fill
+        self.symbol = symbol
+        self.fill = options.fill == .nextOpen ? .nextOpen : .close
         self.open = open; self.high = high; self.low = low; self.close = close
+        ledger = Account(symbol: symbol, cash: capital, options: options)
         equity = [Double](repeating: capital, count: close.count)
         pending.reserveCapacity(8); queued.reserveCapacity(4)
     }
 
+    public var cash: Double { ledger.cash }
+    /// Signed units: positive long, negative short.
+    public var units: Double { ledger.q }
+    /// The open position's average entry price (NaN when flat).
+    public var entryPrice: Double { ledger.q == 0 ? .nan : ledger.entryGross / ledger.entryUnits }
+    public var trades: [Trade] { ledger.trades }
     /// Value at the last known price.
-    public var value: Double { units == 0 ? cash : cash + units * lastPrice }
+    public var value: Double { ledger.q == 0 ? ledger.cash : ledger.cash + ledger.q * lastPrice }
 
     // MARK: - the bar cycle
 
@@ -67,12 +73,12 @@ public struct BarAccount {
     public mutating func beginBar(_ t: Int) {
         bar = t
         let o = open[t], h = high[t], l = low[t]
-        if !o.isNaN && !queued.isEmpty {
-            for order in queued { execute(order, at: o) }
+        if !queued.isEmpty {
+            if o.isNaN { ledger.skipped += queued.count } else { for order in queued { execute(order, at: o) } }
             queued.removeAll(keepingCapacity: true)
         }
         guard !o.isNaN, !h.isNaN, !l.isNaN else { return }
-        if units != 0 && t > entryBar { checkPriceExits(o, h, l) }
+        if ledger.q != 0 && t > ledger.entryBar { checkPriceExits(o, h, l) }
         if !pending.isEmpty { checkPending(t, o, h, l) }
     }
 
@@ -82,12 +88,15 @@ public struct BarAccount {
             lastPrice = close[t]
             // The trail follows the close of the bar it starts on, then each later bar's high
             // (low for shorts), so a bar's own extreme counts only from the next bar (vectorbt's rule).
-            if units != 0, !trailFraction.isNaN {
-                let extreme = units > 0 ? high[t] : low[t]
-                if trailPeak.isNaN || extreme.isNaN || t == entryBar { trailPeak = trailPeak.isNaN ? close[t] : trailPeak }
-                else { trailPeak = units > 0 ? max(trailPeak, extreme) : min(trailPeak, extreme) }
+            if ledger.q != 0, !trailFraction.isNaN {
+                let extreme = ledger.q > 0 ? high[t] : low[t]
+                if trailPeak.isNaN { trailPeak = close[t] }
+                else if t != ledger.entryBar, !extreme.isNaN {
+                    trailPeak = ledger.q > 0 ? max(trailPeak, extreme) : min(trailPeak, extreme)
+                }
             }
         }
+        if ledger.q != 0 { ledger.barsInMarket += 1 }
         equity[t] = value
     }
 
@@ -99,7 +108,11 @@ public struct BarAccount {
         o.id = nextID; nextID += 1
         o.placedBar = bar
         if o.isMarket {
-            if fill == .close { if !close[bar].isNaN { execute(o, at: close[bar]) } } else { queued.append(o) }
+            if fill == .close {
+                if close[bar].isNaN { ledger.skipped += 1 } else { execute(o, at: close[bar]) }
+            } else if bar + 1 < close.count {
+                queued.append(o)   // an order decided on the last bar never fills
+            }
         } else {
             pending.append(o)
         }
@@ -110,101 +123,66 @@ public struct BarAccount {
 
     /// Closes the books: an open position becomes an open trade marked at the last close.
     public mutating func finish() {
-        if units != 0 { record(exitPrice: lastPrice, quantity: abs(units), exitFee: 0, open: true) }
+        ledger.finish(lastPrice: lastPrice, lastBar: close.count - 1)
     }
 
-    // MARK: - fills
+    // MARK: - fills, all through the ledger
 
-    mutating func execute(_ order: Order, at price: Double) {
+    mutating func execute(_ order: Order, at price: Double, reason: ExitReason = .signal) {
+        let q = ledger.q
         switch order.side {
         case .buy:
-            if units < 0 { trade(order.size.map { min($0, -units) } ?? -units, price) }   // a buy while short covers
-            else { open(+1, order.size, price) }
+            if q < 0 { reduce(order.size, price, reason) } else { add(long: true, order.size, price) }
         case .short:
-            if units > 0 { trade(-(order.size.map { min($0, units) } ?? units), price) }
-            else { open(-1, order.size, price) }
-        case .sell: if units > 0 { trade(-(order.size.map { min($0, units) } ?? units), price) }
-        case .cover: if units < 0 { trade(order.size.map { min($0, -units) } ?? -units, price) }
-        case .close: if units != 0 { trade(-units, price) }
+            if q > 0 { reduce(order.size, price, reason) } else { add(long: false, order.size, price) }
+        case .sell: if q > 0 { reduce(order.size, price, reason) }
+        case .cover: if q < 0 { reduce(order.size, price, reason) }
+        case .close: if q != 0 { reduce(nil, price, reason) }
         }
+        if ledger.q == 0 { stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan }
     }
 
-    /// Opens or adds in `direction`: all the money net of fees when `size` is nil (the vectorized
-    /// rule), else `size` units, cut to what the money pays for. Longs spend cash; shorts are
-    /// sized on the account's value.
-    mutating func open(_ direction: Double, _ size: Double?, _ price: Double) {
-        guard price > 0 else { return }
-        if size == nil && units == 0 {
-            guard cash > 0 else { return }
-            let spend = cash / (1 + fees)
-            let fee = cash - spend
-            cash = direction > 0 ? 0 : cash + spend - fee
-            startOrAdd(direction * (spend / price), price, fee)
+    /// Opens by the sizing rule when flat and no size is given (the vectorized entry, bit for
+    /// bit), else buys (sells short) `size` units, cut to what the cash pays for.
+    mutating func add(long: Bool, _ size: Double?, _ price: Double) {
+        if size == nil && ledger.q == 0 {
+            _ = ledger.openPosition(long: long, ref: price, bar: bar, equity: ledger.cash)
             return
         }
-        let budget = direction > 0 ? cash : value
-        guard budget > 0 else { return }
-        let affordable = budget / (price * (1 + fees))
-        let qty = min(size ?? affordable, affordable)
+        let px = ledger.slipped(price, buy: long)
+        let budget = long ? ledger.cash : value
+        guard px > 0, budget > ledger.fixed else { return }
+        let affordable = (budget - ledger.fixed) / (px * (1 + ledger.rate))
+        var qty = min(size ?? affordable, affordable)
+        if ledger.integer { qty = qty.rounded(.down) }
         guard qty > 0 else { return }
-        let fee = qty * price * fees
-        cash -= direction * qty * price + fee
-        startOrAdd(direction * qty, price, fee)
+        ledger.fill(long ? qty : -qty, price: px, fee: qty * px * ledger.rate + ledger.fixed, bar: bar, reason: .signal)
     }
 
-    mutating func startOrAdd(_ delta: Double, _ price: Double, _ fee: Double) {
-        if units == 0 {
-            entryPrice = price; entryBar = bar; entryFees = fee
-            trailPeak = .nan
-        } else {
-            entryPrice = (entryPrice * abs(units) + price * abs(delta)) / (abs(units) + abs(delta))
-            entryFees += fee
-        }
-        units += delta
+    /// Sells (covers) `size` units of the position, or all of it.
+    mutating func reduce(_ size: Double?, _ price: Double, _ reason: ExitReason) {
+        let q = ledger.q
+        guard let size, size < abs(q) else { ledger.close(ref: price, bar: bar, reason: reason); return }
+        let px = ledger.slipped(price, buy: q < 0)
+        ledger.fill(q > 0 ? -size : size, price: px, fee: size * px * ledger.rate + ledger.fixed, bar: bar, reason: reason)
     }
 
-    /// Reduces the position by `delta` (opposite sign to `units`) at `price`.
-    mutating func trade(_ delta: Double, _ price: Double) {
-        let qty = abs(delta)
-        guard qty > 0 else { return }
-        let proceeds = qty * price
-        let fee = proceeds * fees
-        cash += (units > 0 ? proceeds : -proceeds) - fee
-        record(exitPrice: price, quantity: qty, exitFee: fee, open: false)
-        units += delta
-        if abs(units) < 1e-12 * max(1, qty) {
-            units = 0; entryPrice = .nan
-            stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan
-        }
-    }
-
-    mutating func record(exitPrice: Double, quantity: Double, exitFee: Double, open: Bool) {
-        let share = quantity / abs(units)
-        let fee = entryFees * share
-        let long = units > 0
-        // The vectorized simulator's arithmetic, term by term, so both paths give the same bits.
-        let gross = long ? quantity * exitPrice - quantity * entryPrice : quantity * entryPrice - quantity * exitPrice
-        let pnl = gross - fee - exitFee
-        trades.append(Trade(symbol: symbol, entryBar: entryBar, exitBar: open ? close.count - 1 : bar,
-                            entryPrice: entryPrice, exitPrice: exitPrice, size: long ? quantity : -quantity,
-                            entryFees: fee, exitFees: exitFee, pnl: pnl,
-                            returnFraction: pnl / (quantity * entryPrice), isOpen: open))
-        entryFees -= fee
-    }
-
-    /// Stop-loss first, then take-profit, then the trailing stop; a gap through a level fills at the open.
+    /// Stop-loss and trailing stop first, then take-profit; a gap through a level fills at the open.
     mutating func checkPriceExits(_ o: Double, _ h: Double, _ l: Double) {
-        let long = units > 0
-        var levels: [Double] = []
-        if !stopLoss.isNaN { levels.append(stopLoss) }
-        if !trailFraction.isNaN, !trailPeak.isNaN { levels.append(long ? trailPeak * (1 - trailFraction) : trailPeak * (1 + trailFraction)) }
-        for level in levels {
-            if long ? o <= level : o >= level { trade(-units, o); return }
-            if long ? l <= level : h >= level { trade(-units, level); return }
+        let long = ledger.q > 0
+        let all = Order(side: .close)
+        var levels: [(Double, ExitReason, ExitReason)] = []
+        if !stopLoss.isNaN { levels.append((stopLoss, .stopLoss, .stopLossGap)) }
+        if !trailFraction.isNaN, !trailPeak.isNaN {
+            levels.append((long ? trailPeak * (1 - trailFraction) : trailPeak * (1 + trailFraction), .trailingStop, .trailingStopGap))
+        }
+        for (level, hit, gap) in levels {
+            if long ? o <= level : o >= level { execute(all, at: o, reason: gap); return }
+            if long ? l <= level : h >= level { execute(all, at: level, reason: hit); return }
         }
         if !takeProfit.isNaN {
-            if long ? o >= takeProfit : o <= takeProfit { trade(-units, o); return }
-            if long ? h >= takeProfit : l <= takeProfit { trade(-units, takeProfit); return }
+            if long ? o >= takeProfit : o <= takeProfit { execute(all, at: o, reason: .takeProfitGap); return }
+            if long ? h >= takeProfit : l <= takeProfit { execute(all, at: takeProfit, reason: .takeProfit); return }
         }
     }
 
@@ -217,7 +195,7 @@ public struct BarAccount {
             var order = pending[i]
             if let n = order.bars, t - order.placedBar > n { pending.remove(at: i); continue }
             if t <= order.placedBar { i += 1; continue }
-            let buying = order.side == .buy || order.side == .cover || (order.side == .close && units < 0)
+            let buying = order.side == .buy || order.side == .cover || (order.side == .close && ledger.q < 0)
             var price = Double.nan
             if let stop = order.stop, !order.triggered {
                 if buying ? h >= stop : l <= stop {
@@ -246,6 +224,10 @@ extension SymbolRun {
     /// A finished per-bar account's result.
     public init(account: BarAccount, capital: Double) {
         self.init(equity: account.equity, trades: account.trades, initialCapital: capital)
+        feesPaid = account.ledger.fees
+        tradedValue = account.ledger.traded
+        barsInMarket = account.ledger.barsInMarket
+        skippedOrders = account.ledger.skipped
     }
 
     /// An account that never traded: cash all along.

@@ -1,62 +1,200 @@
 /// Performance figures of one equity curve and its trades. See docs/semantics.md, "Metrics".
 public struct Metrics: Sendable, Equatable {
-    public var totalReturn: Double
-    public var cagr: Double
-    public var volatility: Double
-    public var sharpe: Double
+    public var totalReturn = Double.nan
+    public var cagr = Double.nan
+    public var volatility = Double.nan
+    public var sharpe = Double.nan
+    public var sortino = Double.nan
+    public var calmar = Double.nan
     /// The deepest fall from a running peak, as a negative fraction (−0.25 = 25 % below the peak).
-    public var maxDrawdown: Double
+    public var maxDrawdown = 0.0
+    /// The longest stretch, in bars, spent below a previous peak (to recovery or to the end).
+    public var maxDrawdownBars = 0
     /// Closed plus open trades (vectorbt's count).
-    public var trades: Int
-    public var openTrades: Int
+    public var trades = 0
+    public var closedTrades = 0
+    public var openTrades = 0
     /// Share of closed trades with pnl > 0; NaN without closed trades.
-    public var winRate: Double
-    public var finalEquity: Double
+    public var winRate = Double.nan
+    /// Σ winning pnl / |Σ losing pnl| over closed trades (∞ with no loss, NaN with no trade).
+    public var profitFactor = Double.nan
+    /// Mean pnl of a closed trade, in cash.
+    public var expectancy = Double.nan
+    public var avgWin = Double.nan
+    public var avgLoss = Double.nan
+    /// Best and worst closed-trade return (pnl / entry value).
+    public var bestTrade = Double.nan
+    public var worstTrade = Double.nan
+    /// Van Tharp's system quality number: √n · mean(pnl) / std(pnl), closed trades.
+    public var sqn = Double.nan
+    /// Share of bars ending with a position.
+    public var exposure = 0.0
+    /// Traded value per year as a multiple of the mean equity (one round trip of all capital = 2).
+    public var turnover = 0.0
+    public var feesPaid = 0.0
+    public var finalEquity = Double.nan
+    /// Against the benchmark's bar returns: CAPM alpha (annualized), beta, and total return minus
+    /// the benchmark's total return. NaN without a benchmark.
+    public var alpha = Double.nan
+    public var beta = Double.nan
+    public var excessReturn = Double.nan
+    public var benchmarkReturn = Double.nan
 
-    /// Name and value of each figure, in report order, keys in snake_case.
+    public init() {}
+
+    /// Name and value of each figure, in report order, keys in snake_case. The first eight keys
+    /// are the original summary.json keys.
     public var fields: [(String, Double)] {
         [("total_return", totalReturn), ("cagr", cagr), ("volatility", volatility), ("sharpe", sharpe),
          ("max_drawdown", maxDrawdown), ("trades", Double(trades)), ("open_trades", Double(openTrades)),
-         ("win_rate", winRate), ("final_equity", finalEquity)]
+         ("win_rate", winRate), ("final_equity", finalEquity),
+         ("sortino", sortino), ("calmar", calmar), ("max_drawdown_bars", Double(maxDrawdownBars)),
+         ("closed_trades", Double(closedTrades)), ("profit_factor", profitFactor), ("expectancy", expectancy),
+         ("avg_win", avgWin), ("avg_loss", avgLoss), ("best_trade", bestTrade), ("worst_trade", worstTrade),
+         ("sqn", sqn), ("exposure", exposure), ("turnover", turnover), ("fees_paid", feesPaid),
+         ("benchmark_return", benchmarkReturn), ("excess_return", excessReturn), ("alpha", alpha), ("beta", beta)]
     }
+
+    /// Keys whose values are whole numbers.
+    public static let integerKeys: Set<String> = ["trades", "open_trades", "closed_trades", "max_drawdown_bars"]
 
     /// - Parameters:
     ///   - equity: the account value after each bar.
     ///   - initial: the value before the first bar.
     ///   - barsPerYear: annualization factor from the calendar's spacing.
-    public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double) -> Metrics {
+    ///   - barsInMarket, tradedValue, fees: from the simulation (0 when unknown).
+    ///   - benchmark: the benchmark's value after each bar (any scale), or nil.
+    public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
+                               barsInMarket: Int = 0, tradedValue: Double = 0, fees: Double = 0,
+                               benchmark: [Double]? = nil) -> Metrics {
+        compute(equity: equity, initial: initial, trades: trades, barsPerYear: barsPerYear, barsInMarket: barsInMarket,
+                tradedValue: tradedValue, fees: fees, benchmark: benchmark.map { Benchmark($0) })
+    }
+
+    /// The same, with the benchmark's returns computed once (for many symbols against one benchmark).
+    public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
+                               barsInMarket: Int, tradedValue: Double, fees: Double,
+                               benchmark: Benchmark?) -> Metrics {
+        var m = Metrics()
         let T = equity.count
         let final = equity.last ?? initial
-        let total = final / initial - 1
-        // Bar returns, the first one against the initial value (as vectorbt does).
-        var mean = 0.0, n = 0.0
-        var prev = initial
-        for v in equity { mean += v / prev - 1; prev = v; n += 1 }
-        mean = n > 0 ? mean / n : .nan
-        var ss = 0.0
-        prev = initial
-        for v in equity { let d = (v / prev - 1) - mean; ss += d * d; prev = v }
-        let std = n > 1 ? (ss / (n - 1)).squareRoot() : .nan
-        let years = Double(T) / barsPerYear
-        let cagr = T == 0 ? .nan : (final <= 0 ? -1 : _pow(final / initial, 1 / years) - 1)
-        var peak = -Double.infinity, mdd = 0.0
-        for v in equity {
-            if v > peak { peak = v }
+        m.finalEquity = final
+        m.totalReturn = final / initial - 1
+        // Bar returns, the first one against the initial value (as vectorbt does); one array per
+        // call, reused by every figure below.
+        var returns = [Double](repeating: 0, count: T)
+        var mean = 0.0, prev = initial
+        for t in 0 ..< T { let v = equity[t]; let r = v / prev - 1; returns[t] = r; mean += r; prev = v }
+        let n = Double(T)
+        mean = T > 0 ? mean / n : .nan
+        var ss = 0.0, down = 0.0
+        for r in returns {
+            ss += (r - mean) * (r - mean)
+            if r < 0 { down += r * r }
+        }
+        let std = T > 1 ? (ss / (n - 1)).squareRoot() : .nan
+        let downside = T > 0 ? (down / n).squareRoot() : .nan
+        let root = barsPerYear.squareRoot()
+        m.volatility = std * root
+        m.sharpe = std > 0 ? mean / std * root : .nan
+        m.sortino = downside > 0 ? mean / downside * root : (mean > 0 ? .infinity : .nan)
+        let years = n / barsPerYear
+        m.cagr = T == 0 ? .nan : (final <= 0 ? -1 : _pow(final / initial, 1 / years) - 1)
+        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
+        for (t, v) in equity.enumerated() {
+            if v >= peak { peak = v; peakBar = t }
             let dd = v / peak - 1
             if dd < mdd { mdd = dd }
+            if v < peak { longest = max(longest, t - peakBar) }
         }
-        let closed = trades.filter { !$0.isOpen }
-        let wins = closed.filter { $0.pnl > 0 }.count
-        return Metrics(
-            totalReturn: total,
-            cagr: cagr,
-            volatility: std * barsPerYear.squareRoot(),
-            sharpe: std > 0 ? mean / std * barsPerYear.squareRoot() : .nan,
-            maxDrawdown: mdd,
-            trades: trades.count,
-            openTrades: trades.count - closed.count,
-            winRate: closed.isEmpty ? .nan : Double(wins) / Double(closed.count),
-            finalEquity: final)
+        m.maxDrawdown = mdd
+        m.maxDrawdownBars = longest
+        m.calmar = mdd < 0 ? m.cagr / -mdd : .nan
+
+        m.trades = trades.count
+        var wins = 0, losses = 0, sumWin = 0.0, sumLoss = 0.0, sumPnl = 0.0, sumPnl2 = 0.0
+        var best = -Double.infinity, worst = Double.infinity
+        for t in trades where !t.isOpen {
+            m.closedTrades += 1
+            sumPnl += t.pnl; sumPnl2 += t.pnl * t.pnl
+            if t.pnl > 0 { wins += 1; sumWin += t.pnl } else if t.pnl < 0 { losses += 1; sumLoss += t.pnl }
+            best = max(best, t.returnFraction); worst = min(worst, t.returnFraction)
+        }
+        m.openTrades = m.trades - m.closedTrades
+        let k = Double(m.closedTrades)
+        if m.closedTrades > 0 {
+            m.winRate = Double(wins) / k
+            m.expectancy = sumPnl / k
+            m.profitFactor = sumLoss < 0 ? sumWin / -sumLoss : (sumWin > 0 ? .infinity : .nan)
+            m.bestTrade = best; m.worstTrade = worst
+        }
+        if wins > 0 { m.avgWin = sumWin / Double(wins) }
+        if losses > 0 { m.avgLoss = sumLoss / Double(losses) }
+        if m.closedTrades > 1 {
+            let sd = (max(0, sumPnl2 - sumPnl * sumPnl / k) / (k - 1)).squareRoot()
+            m.sqn = sd > 0 ? k.squareRoot() * (sumPnl / k) / sd : .nan
+        }
+        m.exposure = T > 0 ? Double(barsInMarket) / n : 0
+        let meanEquity = T > 0 ? equity.reduce(0, +) / n : initial
+        m.turnover = meanEquity > 0 && years > 0 ? tradedValue / meanEquity / years : 0
+        m.feesPaid = fees
+
+        if let b = benchmark, b.returns.count == T, T > 1, !b.totalReturn.isNaN {
+            m.benchmarkReturn = b.totalReturn
+            m.excessReturn = m.totalReturn - m.benchmarkReturn
+            // Regression of bar returns on the benchmark's over bars where both are defined.
+            var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, cnt = 0.0
+            for t in 1 ..< T {
+                let x = b.returns[t], y = returns[t]
+                if !x.isFinite || !y.isFinite { continue }
+                sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
+            }
+            if cnt > 1 {
+                let vx = sxx - sx * sx / cnt
+                if vx > 0 {
+                    m.beta = (sxy - sx * sy / cnt) / vx
+                    m.alpha = (sy / cnt - m.beta * sx / cnt) * barsPerYear
+                }
+            }
+        }
+        return m
+    }
+
+    /// A benchmark's bar returns (`r[0] = 0`) and total return, computed once.
+    public struct Benchmark: Sendable {
+        public let returns: [Double]
+        public let totalReturn: Double
+        public init(_ values: [Double]) {
+            var r = [Double](repeating: 0, count: values.count)
+            for t in values.indices.dropFirst() { r[t] = values[t] / values[t - 1] - 1 }
+            returns = r
+            if let b0 = values.first(where: { !$0.isNaN }), b0 > 0 {
+                totalReturn = (values.last(where: { !$0.isNaN }) ?? b0) / b0 - 1
+            } else {
+                totalReturn = .nan
+            }
+        }
+    }
+
+    /// Equal-weight buy-and-hold of the given closes (symbol-major, `symbols × bars`): each symbol
+    /// is bought with an equal slice at its first valid close and held; no fees. Value starts at 1.
+    public static func equalWeightBenchmark(close: [Double], symbols N: Int, bars T: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: T)
+        var used = 0
+        for s in 0 ..< N {
+            let base = s * T
+            guard let first = (0 ..< T).first(where: { !close[base + $0].isNaN && close[base + $0] > 0 }) else { continue }
+            used += 1
+            let p0 = close[base + first]
+            var lastRatio = 1.0
+            for t in 0 ..< T {
+                let c = close[base + t]
+                if t >= first && !c.isNaN { lastRatio = c / p0 }
+                out[t] += t < first ? 1 : lastRatio
+            }
+        }
+        if used > 0 { for t in 0 ..< T { out[t] /= Double(used) } }
+        return out
     }
 }
 

@@ -1,40 +1,32 @@
 import LunarData
 
-/// Execution and sizing rules. See docs/semantics.md, "Simulator".
-public struct SimulationOptions: Sendable {
-    /// Total starting capital, split equally across symbols.
-    public var capital: Double = 100_000
-    /// Fee as a fraction of traded value, paid on entry and on exit.
-    public var fees: Double = 0
-    public var threads: Int = defaultThreadCount
-
-    public init(capital: Double = 100_000, fees: Double = 0, threads: Int = defaultThreadCount) {
-        self.capital = capital; self.fees = fees; self.threads = threads
-    }
-
-    public func validate() throws {
-        guard capital.isFinite, capital > 0 else { throw SimulationError.badOption("capital must be a positive number, got \(capital)") }
-        guard fees.isFinite, fees >= 0, fees < 1 else { throw SimulationError.badOption("fees must be a fraction in [0, 1), got \(fees)") }
-    }
+/// Why a trade ended.
+public enum ExitReason: String, Sendable, CaseIterable {
+    case signal
+    case stopLoss = "sl", stopLossGap = "sl_gap"
+    case takeProfit = "tp", takeProfitGap = "tp_gap"
+    case trailingStop = "trail", trailingStopGap = "trail_gap"
+    /// An opposite entry with `reverse = true`.
+    case reverse
+    /// A target position or weight brought it back to zero.
+    case rebalance
+    /// Still open at the end of the data (marked to market).
+    case open
 }
 
-public enum SimulationError: Error, CustomStringConvertible {
-    case badOption(String)
-    public var description: String {
-        switch self { case .badOption(let m): return m }
-    }
-}
-
-/// One round trip (or an open position at the end of the data).
+/// One round trip from flat to flat (or an open position at the end of the data).
 public struct Trade: Sendable, Equatable {
     public var symbol: Int
     public var entryBar: Int
     /// The exit bar; for an open trade, the last bar (where it is marked to market).
     public var exitBar: Int
+    /// Average entry fill (Σ units·price / Σ units, as vectorbt reports it).
     public var entryPrice: Double
-    /// The exit fill; for an open trade, the last valid close.
+    /// Average exit fill; for an open trade, the last valid close for what is still held.
     public var exitPrice: Double
+    /// Units entered (always positive; see `isShort`).
     public var size: Double
+    public var isShort: Bool
     public var entryFees: Double
     public var exitFees: Double
     /// Net of both fees.
@@ -42,46 +34,150 @@ public struct Trade: Sendable, Equatable {
     /// pnl / entry value (size × entry price), as vectorbt reports it.
     public var returnFraction: Double
     public var isOpen: Bool
+    public var exitReason: ExitReason
+
+    public init(symbol: Int, entryBar: Int, exitBar: Int, entryPrice: Double, exitPrice: Double, size: Double,
+                isShort: Bool = false, entryFees: Double, exitFees: Double, pnl: Double, returnFraction: Double,
+                isOpen: Bool, exitReason: ExitReason = .signal) {
+        self.symbol = symbol; self.entryBar = entryBar; self.exitBar = exitBar; self.entryPrice = entryPrice
+        self.exitPrice = exitPrice; self.size = size; self.isShort = isShort; self.entryFees = entryFees
+        self.exitFees = exitFees; self.pnl = pnl; self.returnFraction = returnFraction; self.isOpen = isOpen
+        self.exitReason = exitReason
+    }
 }
 
-/// The result for one symbol: its sub-account's value at each bar and its trades.
+/// The result for one symbol: its (sub-)account's value at each bar and its trades.
 public struct SymbolRun: Sendable {
+    /// The sub-account's value after each bar; in a shared portfolio, the whole starting capital
+    /// plus this symbol's P&L (so its return is its contribution to the portfolio's).
     public var equity: [Double]
     public var trades: [Trade]
     public var initialCapital: Double
+    public var feesPaid = 0.0
+    /// Σ |units × fill price| over every order.
+    public var tradedValue = 0.0
+    /// Bars that ended with a non-zero position.
+    public var barsInMarket = 0
+    /// Orders dropped because their fill price was NaN (see docs/semantics.md).
+    public var skippedOrders = 0
+
+    public init(equity: [Double], trades: [Trade], initialCapital: Double) {
+        self.equity = equity; self.trades = trades; self.initialCapital = initialCapital
+    }
+
+    public var closedTrades: Int { trades.lazy.filter { !$0.isOpen }.count }
+}
+
+/// What the strategy gives the simulator: symbol-major arrays (`symbols × bars`), each optional.
+/// Bool series hold 1 (true), 0 or NaN (false).
+public struct SignalInputs: Sendable {
+    public var entries: [Double]? = nil
+    public var exits: [Double]? = nil
+    public var shortEntries: [Double]? = nil
+    public var shortExits: [Double]? = nil
+    /// Target exposure in −1…1, a fraction of the symbol's sub-account equity; NaN = keep.
+    public var position: [Double]? = nil
+    /// Target fraction of the shared portfolio's equity, −1…1 (Σ|w| ≤ 1); NaN = 0.
+    public var weight: [Double]? = nil
+    /// A ranking score: with `top`, the best-scored symbols are held at equal weight.
+    public var score: [Double]? = nil
+    /// Per-bar stop fractions, read on the bar an entry is decided; NaN = the scalar option.
+    public var stopLoss: [Double]? = nil
+    public var takeProfit: [Double]? = nil
+    public var trailingStop: [Double]? = nil
+
+    public init(entries: [Double]? = nil, exits: [Double]? = nil) { self.entries = entries; self.exits = exits }
+
+    var usesTargets: Bool { weight != nil || score != nil }
+}
+
+/// The whole simulation's result.
+public struct SimulationResult: Sendable {
+    public var runs: [SymbolRun]
+    /// The portfolio's value after each bar.
+    public var equity: [Double]
+    public var mode: CapitalMode
+    /// Bars on which a target portfolio was traded (shared mode).
+    public var rebalances: Int
 }
 
 public enum Simulator {
-    /// Simulates every symbol's sub-account (in parallel) from entry and exit signals.
-    ///
-    /// - Parameters:
-    ///   - close: symbol-major closes, `symbols × bars`.
-    ///   - entries, exits: symbol-major bool series (1 = true; 0 or NaN = false).
+    /// Simulates `inputs` over `panel` with `options`. Independent sub-accounts run per symbol in
+    /// parallel; a shared portfolio runs bar by bar across symbols.
+    public static func run(panel: Panel, inputs: SignalInputs, options: SimulationOptions) throws -> SimulationResult {
+        try options.validate()
+        let N = panel.symbolCount, T = panel.barCount
+        try validate(inputs, symbols: panel.symbols, bars: T)
+        let mode = options.capitalMode ?? (inputs.usesTargets ? .shared : .independent)
+        let hasSignals = inputs.entries != nil || inputs.exits != nil || inputs.shortEntries != nil || inputs.shortExits != nil
+        if hasSignals && (inputs.position != nil || inputs.usesTargets) {
+            throw SimulationError.badInput("give either signals (entries/exits/short_entries/short_exits) or a target (position, weight or score), not both")
+        }
+        if inputs.position != nil && inputs.usesTargets {
+            throw SimulationError.badInput("give one target: position (per symbol) or weight/score (shared portfolio), not both")
+        }
+        if N == 0 || T == 0 { return SimulationResult(runs: [], equity: [], mode: mode, rebalances: 0) }
+        let close = panel.fields["close"]!
+        let open = panel.fields["open"] ?? close, high = panel.fields["high"] ?? close, low = panel.fields["low"] ?? close
+        if mode == .shared {
+            guard inputs.usesTargets else {
+                throw SimulationError.badInput("a shared portfolio trades target weights: return `weight` (or `score` with `top`) from signals")
+            }
+            if options.stopLoss != nil || options.takeProfit != nil || options.trailingStop != nil ||
+                inputs.stopLoss != nil || inputs.takeProfit != nil || inputs.trailingStop != nil {
+                throw SimulationError.badInput("stops apply to independent sub-accounts; a shared portfolio trades only at rebalances")
+            }
+            if inputs.score != nil && inputs.weight == nil && options.top == nil {
+                throw SimulationError.badInput("a `score` series needs `top = N` (how many of the best-scored symbols to hold)")
+            }
+            return try Portfolio.runShared(panel: panel, inputs: inputs, options: options)
+        }
+        guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
+            throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
+        }
+        let slice = options.capital / Double(max(N, 1))
+        let schedule = options.rebalance.schedule(panel.timestamps)
+        var runs = [SymbolRun?](repeating: nil, count: N)
+        let prices = Columns([open, high, low, close])
+        let sig = Columns([inputs.entries, inputs.exits, inputs.shortEntries, inputs.shortExits,
+                           inputs.position ?? inputs.weight, inputs.stopLoss, inputs.takeProfit, inputs.trailingStop])
+        withExtendedLifetime((open, high, low, close, inputs)) {
+            runs.withUnsafeMutableBufferPointer { out in
+                let results = SharedBuffer(out.baseAddress!, count: N)
+                let chunk = 8
+                parallelFor(chunks: (N + chunk - 1) / chunk, threads: options.threads) { k in
+                    for s in k * chunk ..< min(N, (k + 1) * chunk) {
+                        results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
+                                                    capital: slice, options: options, schedule: schedule)
+                    }
+                }
+            }
+        }
+        let all = runs.map { $0! }
+        var equity = [Double](repeating: 0, count: T)
+        for r in all { for t in 0 ..< T { equity[t] += r.equity[t] } }
+        return SimulationResult(runs: all, equity: equity, mode: .independent, rebalances: 0)
+    }
+
+    /// The first simulator's interface, kept for callers that have only closes and long signals:
+    /// long only, all-in, fills at the close, stops (if any) checked on the close.
     public static func run(close: [Double], entries: [Double], exits: [Double],
                            symbols: Int, bars: Int, options: SimulationOptions) -> [SymbolRun] {
         precondition(close.count == symbols * bars && entries.count == close.count && exits.count == close.count)
+        if close.isEmpty { return (0 ..< symbols).map { _ in SymbolRun(equity: [], trades: [], initialCapital: options.capital / Double(symbols)) } }
         let slice = options.capital / Double(max(symbols, 1))
+        let schedule = [Bool](repeating: false, count: bars)
         var runs = [SymbolRun?](repeating: nil, count: symbols)
-        runs.withUnsafeMutableBufferPointer { out in
-            let results = SharedBuffer(out.baseAddress!, count: symbols)
-            close.withUnsafeBufferPointer { c in
-                entries.withUnsafeBufferPointer { en in
-                    exits.withUnsafeBufferPointer { ex in
-                        let cp = SharedBuffer(UnsafeMutablePointer(mutating: c.baseAddress!), count: c.count)
-                        let ep = SharedBuffer(UnsafeMutablePointer(mutating: en.baseAddress!), count: en.count)
-                        let xp = SharedBuffer(UnsafeMutablePointer(mutating: ex.baseAddress!), count: ex.count)
-                        let chunk = 16
-                        parallelFor(chunks: (symbols + chunk - 1) / chunk, threads: options.threads) { k in
-                            for s in k * chunk ..< min(symbols, (k + 1) * chunk) {
-                                let o = s * bars
-                                results[s] = simulateLong(
-                                    symbol: s,
-                                    close: UnsafeBufferPointer(start: cp.base + o, count: bars),
-                                    entries: UnsafeBufferPointer(start: ep.base + o, count: bars),
-                                    exits: UnsafeBufferPointer(start: xp.base + o, count: bars),
-                                    capital: slice, fees: options.fees)
-                            }
-                        }
+        let prices = Columns([close, close, close, close])
+        let sig = Columns([entries, exits, nil, nil, nil, nil, nil, nil])
+        withExtendedLifetime((close, entries, exits)) {
+            runs.withUnsafeMutableBufferPointer { out in
+                let results = SharedBuffer(out.baseAddress!, count: symbols)
+                let chunk = 16
+                parallelFor(chunks: (symbols + chunk - 1) / chunk, threads: options.threads) { k in
+                    for s in k * chunk ..< min(symbols, (k + 1) * chunk) {
+                        results[s] = simulateSymbol(symbol: s, bars: bars, prices: prices.view(s, bars), signals: sig.view(s, bars),
+                                                    capital: slice, options: options, schedule: schedule)
                     }
                 }
             }
@@ -89,59 +185,374 @@ public enum Simulator {
         return runs.map { $0! }
     }
 
-    /// One symbol, long only, all-in fractional sizing, fills at the signal bar's close.
-    ///
-    /// An entry while long and an exit while flat are ignored; a bar with both signals takes
-    /// neither (vectorbt's default); a bar whose close is NaN takes no order.
-    public static func simulateLong(symbol: Int, close: UnsafeBufferPointer<Double>,
-                                    entries: UnsafeBufferPointer<Double>, exits: UnsafeBufferPointer<Double>,
-                                    capital: Double, fees: Double) -> SymbolRun {
-        let T = close.count
+    /// Rejects what would otherwise give silently wrong numbers: non-bool signals, out-of-range
+    /// targets, negative stop fractions.
+    static func validate(_ inputs: SignalInputs, symbols: [String], bars T: Int) throws {
+        let cells = symbols.count * T
+        func place(_ i: Int) -> String { "\(symbols[i / max(T, 1)]) bar \(i % max(T, 1))" }
+        let bools: [(String, [Double]?)] = [("entries", inputs.entries), ("exits", inputs.exits),
+                                             ("short_entries", inputs.shortEntries), ("short_exits", inputs.shortExits)]
+        for (name, a) in bools {
+            guard let a else { continue }
+            guard a.count == cells else { throw SimulationError.badInput("\(name) holds \(a.count) values, expected \(cells)") }
+            if let i = a.firstIndex(where: { $0 != 0 && $0 != 1 && !$0.isNaN }) {
+                throw SimulationError.badInput("\(name) must be a bool series (0 or 1), got \(a[i]) at \(place(i))")
+            }
+        }
+        let ranged: [(String, [Double]?, ClosedRange<Double>)] = [
+            ("position", inputs.position, -1 ... 1), ("weight", inputs.weight, -1 ... 1),
+            ("stop_loss", inputs.stopLoss, 0 ... 1), ("take_profit", inputs.takeProfit, 0 ... .greatestFiniteMagnitude),
+            ("trailing_stop", inputs.trailingStop, 0 ... 1)]
+        for (name, a, range) in ranged {
+            guard let a else { continue }
+            guard a.count == cells else { throw SimulationError.badInput("\(name) holds \(a.count) values, expected \(cells)") }
+            if let i = a.firstIndex(where: { !$0.isNaN && !range.contains($0) }) {
+                throw SimulationError.badInput("\(name) must lie in \(range.lowerBound)…\(range.upperBound == .greatestFiniteMagnitude ? "∞" : String(range.upperBound)), got \(a[i]) at \(place(i))")
+            }
+        }
+        if let s = inputs.score, s.count != cells { throw SimulationError.badInput("score holds \(s.count) values, expected \(cells)") }
+    }
+
+    // MARK: - one symbol
+
+    /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).
+    static func simulateSymbol(symbol: Int, bars T: Int, prices: [UnsafePointer<Double>?], signals: [UnsafePointer<Double>?],
+                               capital: Double, options o: SimulationOptions, schedule: [Bool]) -> SymbolRun {
+        let open = prices[0]!, high = prices[1]!, low = prices[2]!, close = prices[3]!
+        let en = signals[0], ex = signals[1], sen = signals[2], sex = signals[3], target = signals[4]
+        let slSeries = signals[5], tpSeries = signals[6], trSeries = signals[7]
+        var acct = Account(symbol: symbol, cash: capital, options: o)
         var equity = [Double](repeating: capital, count: T)
-        var trades: [Trade] = []
-        var cash = capital, shares = 0.0
         var lastPrice = Double.nan
-        var open = Trade(symbol: symbol, entryBar: 0, exitBar: 0, entryPrice: 0, exitPrice: 0, size: 0,
-                         entryFees: 0, exitFees: 0, pnl: 0, returnFraction: 0, isOpen: true)
+        let nextOpen = o.fill == .nextOpen
+        // A decided order waiting for the next open: 0 none, 1 go long, 2 go short, 3 close, 4 target.
+        var pending: Int8 = 0
+        var pendingTarget = 0.0
+        var lastTarget = Double.nan
+        var stop = StopState()
+        // Stops decided with the pending entry.
+        var pendingStops = (Double.nan, Double.nan, Double.nan)
+        let stopSource = StopSource(sl: slSeries, tp: tpSeries, tr: trSeries,
+                                    scalars: (o.stopLoss ?? .nan, o.takeProfit ?? .nan, o.trailingStop ?? .nan))
+        // Helpers are static functions and small structs rather than nested closures that
+        // capture the loop's state, so that state can stay in registers.
+
         equity.withUnsafeMutableBufferPointer { eq in
             for t in 0 ..< T {
-                let price = close[t]
-                if !price.isNaN {
-                    lastPrice = price
-                    let enter = entries[t] == 1, exit = exits[t] == 1
-                    if enter != exit {
-                        if enter && shares == 0 {
-                            let spend = cash / (1 + fees)
-                            let fee = cash - spend
-                            shares = spend / price
-                            cash = 0
-                            open = Trade(symbol: symbol, entryBar: t, exitBar: t, entryPrice: price, exitPrice: price,
-                                         size: shares, entryFees: fee, exitFees: 0, pnl: 0, returnFraction: 0, isOpen: true)
-                        } else if exit && shares > 0 {
-                            let proceeds = shares * price
-                            let fee = proceeds * fees
-                            cash += proceeds - fee
-                            open.exitBar = t; open.exitPrice = price; open.exitFees = fee; open.isOpen = false
-                            settle(&open)
-                            trades.append(open)
-                            shares = 0
+                let c = close[t]
+                // 1. The order decided on the previous bar fills at this bar's open.
+                if nextOpen && pending != 0 {
+                    let px = open[t]
+                    if !(px.isNaN || px <= 0) { lastPrice = px }   // the latest known price, should the close be NaN
+                    if px.isNaN || px <= 0 {
+                        acct.skipped += 1
+                    } else if pending == 4 {
+                        acct.trade(toFraction: pendingTarget, ref: px, bar: t)
+                        if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
+                    } else {
+                        // Filled at the open, so this bar's whole range comes after the entry:
+                        // its stops are live on this same bar.
+                        if act(pending, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
+                    }
+                    pending = 0
+                }
+                if c.isNaN {
+                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
+                    if acct.q != 0 { acct.barsInMarket += 1 }
+                    continue
+                }
+                lastPrice = c
+                // 2. Stops, before the bar's signals; a bar with a stop exit takes no other order.
+                var stopped = false
+                if acct.q != 0 && t >= stop.armedFrom && stop.any {
+                    let op = open[t].isNaN ? c : open[t]
+                    let hi = high[t].isNaN ? max(op, c) : high[t]
+                    let lo = low[t].isNaN ? min(op, c) : low[t]
+                    if let (px, reason) = checkStops(long: acct.q > 0, open: op, high: hi, low: lo, base: stop.base,
+                                                     extreme: stop.extreme, sl: stop.sl, tp: stop.tp, tr: stop.tr) {
+                        acct.close(ref: px, bar: t, reason: reason)
+                        stopped = true
+                    } else if !stop.tr.isNaN {
+                        // The bar's own extreme counts only after its check (vectorbt).
+                        stop.extreme = acct.q > 0 ? max(stop.extreme, hi) : min(stop.extreme, lo)
+                    }
+                }
+                // 3. This bar's signals or target.
+                if !stopped {
+                    if let target {
+                        let x = target[t]
+                        if !x.isNaN && (x != lastTarget || schedule[t]) {
+                            lastTarget = x
+                            if nextOpen {
+                                if t + 1 < T { pending = 4; pendingTarget = x; pendingStops = stopSource[t] }
+                            } else {
+                                acct.trade(toFraction: x, ref: c, bar: t)
+                                if acct.q != 0 && acct.entryBar == t { stop.arm(c, from: t + 1, stopSource[t]) }
+                            }
+                        }
+                    } else {
+                        var le = en.map { $0[t] == 1 } ?? false, lx = ex.map { $0[t] == 1 } ?? false
+                        var se = sen.map { $0[t] == 1 } ?? false, sx = sex.map { $0[t] == 1 } ?? false
+                        // Conflicting signals on one bar cancel (vectorbt: upon_*_conflict = ignore).
+                        if le && lx { le = false; lx = false }
+                        if se && sx { se = false; sx = false }
+                        if le && se { le = false; se = false }
+                        var action: Int8 = 0
+                        if acct.q == 0 {
+                            action = le ? 1 : (se ? 2 : 0)
+                        } else if acct.q > 0 {
+                            action = se && o.reverse ? 2 : (lx ? 3 : 0)
+                        } else {
+                            action = le && o.reverse ? 1 : (sx ? 3 : 0)
+                        }
+                        if action != 0 {
+                            if nextOpen {
+                                if t + 1 < T {
+                                    pending = action
+                                    pendingStops = stopSource[t]
+                                }
+                            } else {
+                                if act(action, ref: c, bar: t, &acct) { stop.arm(c, from: t + 1, stopSource[t]) }
+                            }
                         }
                     }
                 }
-                eq[t] = shares == 0 ? cash : cash + shares * lastPrice
+                if acct.q != 0 { acct.barsInMarket += 1 }
+                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
             }
         }
-        if shares > 0 {   // marked to market at the last valid close, no exit fee
-            open.exitBar = T - 1; open.exitPrice = lastPrice; open.exitFees = 0
-            settle(&open)
-            trades.append(open)
-        }
-        return SymbolRun(equity: equity, trades: trades, initialCapital: capital)
+        acct.finish(lastPrice: lastPrice, lastBar: T - 1)
+        var run = SymbolRun(equity: equity, trades: acct.trades, initialCapital: capital)
+        run.feesPaid = acct.fees; run.tradedValue = acct.traded
+        run.barsInMarket = acct.barsInMarket; run.skippedOrders = acct.skipped
+        return run
     }
 
-    private static func settle(_ t: inout Trade) {
-        let cost = t.size * t.entryPrice
-        t.pnl = t.size * t.exitPrice - cost - t.entryFees - t.exitFees
-        t.returnFraction = t.pnl / cost
+    /// Executes a go-long (1) / go-short (2) / close (3) action at `ref` on bar t; true when it
+    /// opened a position (whose stops the caller then arms).
+    @inline(__always)
+    static func act(_ action: Int8, ref: Double, bar t: Int, _ acct: inout Account) -> Bool {
+        switch action {
+        case 3:
+            acct.close(ref: ref, bar: t, reason: .signal)
+            return false
+        case 1, 2:
+            if acct.q != 0 { acct.close(ref: ref, bar: t, reason: .reverse) }
+            return acct.openPosition(long: action == 1, ref: ref, bar: t, equity: acct.cash)
+        default:
+            return false
+        }
+    }
+
+    /// The stop that fires on a bar, if any: (reference fill price, reason). Stop-loss and trailing
+    /// stop (the tighter level) first, take-profit only if neither fired; a bar that opens through
+    /// a level fills at the open.
+    @inline(__always)
+    static func checkStops(long: Bool, open op: Double, high hi: Double, low lo: Double, base: Double, extreme: Double,
+                           sl: Double, tp: Double, tr: Double) -> (Double, ExitReason)? {
+        if long {
+            var level = -Double.infinity, trailing = false
+            if !sl.isNaN { level = base * (1 - sl) }
+            if !tr.isNaN { let l = extreme * (1 - tr); if l > level { level = l; trailing = true } }
+            if level > -Double.infinity {
+                if op <= level { return (op, trailing ? .trailingStopGap : .stopLossGap) }
+                if lo <= level && level <= hi { return (level, trailing ? .trailingStop : .stopLoss) }
+            }
+            if !tp.isNaN {
+                let level = base * (1 + tp)
+                if level <= op { return (op, .takeProfitGap) }
+                if lo <= level && level <= hi { return (level, .takeProfit) }
+            }
+        } else {
+            var level = Double.infinity, trailing = false
+            if !sl.isNaN { level = base * (1 + sl) }
+            if !tr.isNaN { let l = extreme * (1 + tr); if l < level { level = l; trailing = true } }
+            if level < Double.infinity {
+                if op >= level { return (op, trailing ? .trailingStopGap : .stopLossGap) }
+                if lo <= level && level <= hi { return (level, trailing ? .trailingStop : .stopLoss) }
+            }
+            if !tp.isNaN {
+                let level = base * (1 - tp)
+                if level >= op { return (op, .takeProfitGap) }
+                if lo <= level && level <= hi { return (level, .takeProfit) }
+            }
+        }
+        return nil
+    }
+}
+
+/// The open trade's stops (NaN = off), its base (the entry's reference price) and the running
+/// extreme for the trailing stop; checked from bar `armedFrom` on.
+struct StopState {
+    var sl = Double.nan, tp = Double.nan, tr = Double.nan
+    var base = 0.0, extreme = 0.0, armedFrom = Int.max
+    var any: Bool { !sl.isNaN || !tp.isNaN || !tr.isNaN }
+    mutating func arm(_ ref: Double, from t: Int, _ f: (Double, Double, Double)) {
+        base = ref; extreme = ref; armedFrom = t
+        (sl, tp, tr) = f
+    }
+}
+
+/// Stop fractions for an entry decided on bar t: the per-bar series where given and not NaN,
+/// else the scalar options.
+struct StopSource {
+    let sl: UnsafePointer<Double>?, tp: UnsafePointer<Double>?, tr: UnsafePointer<Double>?
+    let scalars: (Double, Double, Double)
+    subscript(t: Int) -> (Double, Double, Double) {
+        (pick(sl, t, scalars.0), pick(tp, t, scalars.1), pick(tr, t, scalars.2))
+    }
+    @inline(__always) private func pick(_ s: UnsafePointer<Double>?, _ t: Int, _ scalar: Double) -> Double {
+        if let s, !s[t].isNaN { return s[t] }
+        return scalar
+    }
+}
+
+/// Raw column pointers that may cross into worker closures; the arrays outlive the call.
+struct Columns: @unchecked Sendable {
+    let bases: [UnsafePointer<Double>?]
+    init(_ arrays: [[Double]?]) {
+        // Arrays are kept alive by the caller (withExtendedLifetime); their storage does not move.
+        bases = arrays.map { a in a.map { $0.withUnsafeBufferPointer { $0.baseAddress! } } }
+    }
+    func view(_ s: Int, _ T: Int) -> [UnsafePointer<Double>?] { bases.map { $0.map { $0 + s * T } } }
+}
+
+/// One symbol's ledger: cash, signed units, the open trade's running sums and the closed trades.
+struct Account {
+    let symbol: Int
+    var cash: Double
+    var q = 0.0
+    let rate: Double, fixed: Double, slip: Double, integer: Bool, sizing: Sizing
+    var trades: [Trade] = []
+    var fees = 0.0, traded = 0.0, barsInMarket = 0, skipped = 0
+    // The open trade.
+    var entryBar = 0, isShort = false
+    var entryUnits = 0.0, entryGross = 0.0, entryFees = 0.0
+    var exitUnits = 0.0, exitGross = 0.0, exitFees = 0.0
+
+    init(symbol: Int, cash: Double, options o: SimulationOptions) {
+        self.symbol = symbol; self.cash = cash
+        rate = o.fees; fixed = o.fixedFee; slip = o.slippage; integer = o.integerUnits; sizing = o.sizing
+    }
+
+    /// Buys (delta > 0) or sells `|delta|` units at `price` paying `fee`, and books the trade.
+    mutating func fill(_ delta: Double, price: Double, fee: Double, bar: Int, reason: ExitReason) {
+        cash -= delta * price + fee
+        fees += fee
+        traded += abs(delta) * price
+        if q == 0 {
+            begin(delta, price: price, fee: fee, bar: bar)
+            return
+        }
+        if (delta > 0) == (q > 0) {   // adding to the position
+            entryUnits += abs(delta); entryGross += abs(delta) * price; entryFees += fee
+            q += delta
+            return
+        }
+        let closing = min(abs(delta), abs(q))
+        let share = closing / abs(delta)
+        exitUnits += closing; exitGross += closing * price; exitFees += fee * share
+        let before = q
+        q += delta
+        // Orders that close a position exactly pass delta = −q; guard against a last ulp anyway.
+        if abs(q) <= 1e-12 * entryUnits { q = 0 }
+        if q == 0 || (q > 0) != (before > 0) {
+            let rest = q
+            q = 0
+            book(exitBar: bar, open: false, reason: reason)
+            if rest != 0 { begin(rest, price: price, fee: fee * (1 - share), bar: bar) }
+        }
+    }
+
+    private mutating func begin(_ delta: Double, price: Double, fee: Double, bar: Int) {
+        q = delta; isShort = delta < 0; entryBar = bar
+        entryUnits = abs(delta); entryGross = abs(delta) * price; entryFees = fee
+        exitUnits = 0; exitGross = 0; exitFees = 0
+    }
+
+    /// Appends the trade; its exit sums must cover all entered units.
+    private mutating func book(exitBar: Int, open: Bool, reason: ExitReason) {
+        let size = entryUnits
+        let entryPrice = entryGross / entryUnits
+        let exitPrice = exitGross / exitUnits
+        // Same order of operations as vectorbt: (size·exit − size·entry) − fees.
+        let gross = isShort ? size * entryPrice - size * exitPrice : size * exitPrice - size * entryPrice
+        let pnl = gross - entryFees - exitFees
+        trades.append(Trade(symbol: symbol, entryBar: entryBar, exitBar: exitBar, entryPrice: entryPrice, exitPrice: exitPrice,
+                            size: size, isShort: isShort, entryFees: entryFees, exitFees: exitFees, pnl: pnl,
+                            returnFraction: pnl / (size * entryPrice), isOpen: open, exitReason: reason))
+    }
+
+    /// The price after slippage for a buy (up) or a sell (down).
+    @inline(__always) func slipped(_ ref: Double, buy: Bool) -> Double { slip == 0 ? ref : ref * (buy ? 1 + slip : 1 - slip) }
+
+    /// Closes the whole position at `ref` (before slippage).
+    mutating func close(ref: Double, bar: Int, reason: ExitReason) {
+        guard q != 0 else { return }
+        let px = slipped(ref, buy: q < 0)
+        fill(-q, price: px, fee: abs(q) * px * rate + fixed, bar: bar, reason: reason)
+    }
+
+    /// Opens a position sized by the sizing rule; false when the cash buys nothing.
+    mutating func openPosition(long: Bool, ref: Double, bar: Int, equity: Double) -> Bool {
+        let px = slipped(ref, buy: long)
+        let avail = cash
+        guard avail > fixed, px > 0 else { return false }
+        var units: Double, fee: Double
+        if case .units(let u) = sizing {
+            units = integer ? u.rounded(.down) : u
+            if units * px * (1 + rate) + fixed > avail { units = (avail - fixed) / (px * (1 + rate)) }
+            if integer { units = units.rounded(.down) }
+            fee = units * px * rate + fixed
+        } else {
+            let budget: Double
+            switch sizing {
+            case .allIn, .units: budget = avail
+            case .equityFraction(let f): budget = min(f * equity, avail)
+            case .cash(let x): budget = min(x, avail)
+            }
+            let net = budget - fixed
+            guard net > 0 else { return false }
+            if integer {
+                units = (net / (px * (1 + rate))).rounded(.down)
+                fee = units * px * rate + fixed
+            } else {
+                // vectorbt's form: the fee is what the budget keeps back, so the cash ends at 0.
+                let req = net / (1 + rate)
+                units = req / px
+                fee = budget - req
+            }
+        }
+        guard units > 0 else { return false }
+        fill(long ? units : -units, price: px, fee: fee, bar: bar, reason: .signal)
+        return true
+    }
+
+    /// Trades toward `x` × equity of exposure (x in −1…1) at `ref`.
+    mutating func trade(toFraction x: Double, ref: Double, bar: Int) {
+        let equity = cash + q * ref
+        var goal = x == 0 || equity <= 0 ? 0 : x * equity / (ref * (1 + rate))
+        if integer { goal = goal.rounded(.towardZero) }
+        var delta = x == 0 ? -q : goal - q
+        if delta == 0 || (x != 0 && abs(delta) * ref < 1e-12 * equity) { return }
+        let buy = delta > 0
+        let px = slipped(ref, buy: buy)
+        // A buy that adds exposure is limited by the cash (shorts' proceeds included).
+        if buy && goal > 0 {
+            let spend = cash - fixed
+            let afford = max(0, spend / (px * (1 + rate)))
+            let maxDelta = afford + max(0, -q)
+            if delta > maxDelta { delta = integer ? maxDelta.rounded(.down) : maxDelta }
+            if delta <= 0 { return }
+        }
+        fill(delta, price: px, fee: abs(delta) * px * rate + fixed, bar: bar, reason: .rebalance)
+    }
+
+    /// Marks an open position at the last valid close and lists it as an open trade.
+    mutating func finish(lastPrice: Double, lastBar: Int) {
+        guard q != 0 else { return }
+        let held = abs(q)
+        exitUnits += held; exitGross += held * lastPrice
+        book(exitBar: lastBar, open: true, reason: .open)
     }
 }

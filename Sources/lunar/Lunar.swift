@@ -49,9 +49,10 @@ struct Run: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
     var params: [String] = []
-    @Option(help: "Fee as a fraction of traded value, on entry and exit.") var fees: Double = 0
-    @Option(help: "Starting capital, split equally across symbols.") var capital: Double = 100_000
-    @Option(help: "Write summary.json, symbols.csv, trades.csv and equity.csv to this folder.") var out: String?
+    @Option(help: "Fee as a fraction of traded value, on every order (default 0).") var fees: Double?
+    @OptionGroup var sim: SimulationFlags
+    @Option(help: "Starting capital (split equally across symbols unless the portfolio is shared).") var capital: Double = 100_000
+    @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
@@ -83,7 +84,9 @@ struct Run: ParsableCommand {
                 let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
                 options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
-            options.simulation.fees = fees
+            if let fees { options.overrides["fees"] = String(fees) }
+            options.overrides.merge(sim.overrides) { $1 }
+            options.benchmark = sim.benchmark
             options.simulation.capital = capital
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
@@ -152,5 +155,39 @@ struct List: ParsableCommand {
             print(IndicatorDocs.listing(), terminator: "")
             try Listing.run(what, libraries: libraries)   // indicators written in Lua, from the library roots
         } catch { throw fail(error) }
+    }
+}
+
+/// `lunar run`'s simulation options; each one given overrides the strategy table's field.
+struct SimulationFlags: ParsableArguments {
+    @Option(help: "Fill orders at this bar's close or the next bar's open: close | next_open.") var fill: String?
+    @Option(name: .customLong("fixed-fee"), help: "A fixed fee per order, in cash.") var fixedFee: Double?
+    @Option(help: "Slippage as a fraction of the price, against the trader.") var slippage: Double?
+    @Option(help: "Entry size: all | fraction:F | cash:X | units:N.") var sizing: String?
+    @Flag(name: .customLong("whole-units"), help: "Trade whole units only (rounded down).") var wholeUnits = false
+    @Flag(help: "An opposite entry while in a position reverses it (otherwise it is ignored).") var reverse = false
+    @Option(name: .customLong("stop-loss"), help: "Stop-loss as a fraction of the entry price.") var stopLoss: Double?
+    @Option(name: .customLong("take-profit"), help: "Take-profit as a fraction of the entry price.") var takeProfit: Double?
+    @Option(name: .customLong("trailing-stop"), help: "Trailing stop as a fraction below the peak.") var trailingStop: Double?
+    @Option(help: "Rebalance targets: every | weekly | monthly | change | N bars.") var rebalance: String?
+    @Option(help: "Capital: independent (equal split) | shared (target weights).") var portfolio: String?
+    @Option(help: "With a score series: hold the N best-scored symbols.") var top: Int?
+    @Option(help: "Benchmark symbol (default: equal-weight buy-and-hold of the universe).") var benchmark: String?
+
+    var overrides: [String: String] {
+        var o: [String: String] = [:]
+        if let fill { o["fill"] = fill }
+        if let fixedFee { o["fixed_fee"] = String(fixedFee) }
+        if let slippage { o["slippage"] = String(slippage) }
+        if let sizing { o["sizing"] = sizing }
+        if wholeUnits { o["integer"] = "true" }
+        if reverse { o["reverse"] = "true" }
+        if let stopLoss { o["stop_loss"] = String(stopLoss) }
+        if let takeProfit { o["take_profit"] = String(takeProfit) }
+        if let trailingStop { o["trailing_stop"] = String(trailingStop) }
+        if let rebalance { o["rebalance"] = rebalance }
+        if let portfolio { o["portfolio"] = portfolio }
+        if let top { o["top"] = String(top) }
+        return o
     }
 }

@@ -10,8 +10,9 @@ import Testing
                               fields: ["open": [1, 2, 3, 4], "high": [1, 2, 3, 4], "low": [1, 2, 3, 4],
                                        "close": [1, 2, 3, 4], "volume": [1, 1, 1, 1]])
         // A real run of symbol "B,C": buy 2 at 3 on the first bar, sell at 4 on the second.
-        let run: SymbolRun = [3.0, 4].withUnsafeBufferPointer { c in [1.0, 0].withUnsafeBufferPointer { e in
-            [0.0, 1].withUnsafeBufferPointer { x in Simulator.simulateLong(symbol: 1, close: c, entries: e, exits: x, capital: 6, fees: 0) } } }
+        var run = Simulator.run(close: [3.0, 4], entries: [1.0, 0], exits: [0.0, 1], symbols: 1, bars: 2,
+                                options: .init(capital: 6, fees: 0, threads: 1))[0]
+        run.trades[0].symbol = 1
         let t = run.trades[0]
         var m = Metrics.compute(equity: [100, 150], initial: 100, trades: run.trades, barsPerYear: 252)
         m.cagr = .nan
@@ -34,9 +35,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rw-\(UUID())").path
         try ResultWriter.write(try report(), to: dir)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(names == ["equity.csv", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(names == ["equity.csv", "report.html", "summary.json", "symbols.csv", "trades.csv"])
         let trades = try String(contentsOfFile: dir + "/trades.csv", encoding: .utf8)
-        #expect(trades.contains("\"B,C\",closed,1970-01-01,1970-01-02,0,1,3,4,2,0,0,2,"))
+        #expect(trades.contains("\"B,C\",closed,long,1970-01-01,1970-01-02,0,1,3,4,2,0,0,2,"))
         let equity = try String(contentsOfFile: dir + "/equity.csv", encoding: .utf8)
         #expect(equity.hasPrefix("date,portfolio,A,\"B,C\"\n1970-01-01,100,50,50\n"))
     }

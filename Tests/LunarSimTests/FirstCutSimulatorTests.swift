@@ -5,9 +5,8 @@ import Testing
 
 @Suite struct FirstCutSimulatorTests {
     func simulate(_ close: [Double], _ entries: [Double], _ exits: [Double], capital: Double = 1000, fees: Double = 0) -> SymbolRun {
-        close.withUnsafeBufferPointer { c in entries.withUnsafeBufferPointer { e in exits.withUnsafeBufferPointer { x in
-            Simulator.simulateLong(symbol: 0, close: c, entries: e, exits: x, capital: capital, fees: fees)
-        } } }
+        Simulator.run(close: close, entries: entries, exits: exits, symbols: 1, bars: close.count,
+                      options: .init(capital: capital, fees: fees, threads: 1))[0]
     }
 
     /// Worked by hand: buy 1000 at 10 with a 1 % fee, sell at 12, buy at 11, hold to the end at 13.

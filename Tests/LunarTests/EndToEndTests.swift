@@ -117,7 +117,7 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         #expect(json?["trades"] != nil && json?["sharpe"] != nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files.filter { !$0.hasPrefix("h.sqlite") } == ["equity.csv", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(files.filter { !$0.hasPrefix("h.sqlite") } == ["equity.csv", "report.html", "summary.json", "symbols.csv", "trades.csv"])
         #expect(try String(contentsOfFile: out + "/summary.json", encoding: .utf8) == r.out)
     }
 

@@ -149,7 +149,7 @@ import Testing
             """)
         let r = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [[10, 9, 8, 12]]), options: options(fees: 0.01))
         let units = (1000 / 1.01) / 10
-        #expect(r.trades.count == 1 && r.trades[0].size < 0)
+        #expect(r.trades.count == 1 && r.trades[0].isShort)
         #expect(near(r.trades[0].pnl, units * 2 - (1000 - 1000 / 1.01) - units * 8 * 0.01))
         #expect(near(r.equity[3], 1000 + r.trades[0].pnl))
     }

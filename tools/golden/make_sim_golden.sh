@@ -39,4 +39,6 @@ fi
 
 "$PY" -c 'import importlib.metadata as m; print("versions:", ", ".join(p + " " + m.version(p) for p in ("vectorbt", "backtesting", "numba", "pandas", "numpy")))'
 "$PY" "$SCRIPT_DIR/sim_golden.py" --out "$REPO_ROOT/Tests/Fixtures/golden/sim" > /dev/null
+# Cases D–F (shorts, stop-and-reverse, fixed fees + slippage, stops on shorts) from the files above.
+"$PY" "$SCRIPT_DIR/sim_golden_extra.py" --out "$REPO_ROOT/Tests/Fixtures/golden/sim" > /dev/null
 echo "==> wrote $REPO_ROOT/Tests/Fixtures/golden/sim"
