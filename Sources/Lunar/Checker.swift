@@ -3,6 +3,7 @@ import LunarData
 import LunarEngine
 import LunarGraph
 import LunarScript
+import LunarReport
 
 /// One problem `lunar check` found.
 public struct Finding: Sendable, Equatable {
@@ -134,23 +135,10 @@ public enum Checker {
     /// Findings as JSON for tools.
     public static func json(_ findings: [Finding], files: Int) -> String {
         let items = findings.map { f in
-            "    {\"severity\": \"\(f.severity.rawValue)\", \"file\": \(jsonQuote(f.file)), \"line\": \(f.line.map(String.init) ?? "null"), \"message\": \(jsonQuote(f.message))}"
+            "    {\"severity\": \"\(f.severity.rawValue)\", \"file\": \(ResultWriter.jsonString(f.file)), \"line\": \(f.line.map(String.init) ?? "null"), \"message\": \(ResultWriter.jsonString(f.message))}"
         }
         let errors = findings.filter { $0.severity == .error }.count
         return "{\n  \"files\": \(files),\n  \"errors\": \(errors),\n  \"warnings\": \(findings.count - errors),\n  \"findings\": [\n"
             + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n") + "  ]\n}\n"
-    }
-
-    static func jsonQuote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }

@@ -35,6 +35,7 @@ enum PerBarRunner {
                 // The arrays outlive this scope unmutated, so their storage stays where it is.
                 let series = all.map { arr in SharedBuffer(UnsafeMutablePointer(mutating: arr.withUnsafeBufferPointer { $0.baseAddress! }), count: arr.count) }
                 let signalBuffers = [entries, exits].map { $0.map { arr in SharedBuffer(UnsafeMutablePointer(mutating: arr.withUnsafeBufferPointer { $0.baseAddress! }), count: arr.count) } }
+                let daily = panel.isDaily
                 let stamps = SharedBuffer(UnsafeMutablePointer(mutating: panel.timestamps.withUnsafeBufferPointer { $0.baseAddress! }), count: T)
                 DispatchQueue.concurrentPerform(iterations: threads) { _ in
                     let runtime: BarRuntime
@@ -53,8 +54,8 @@ enum PerBarRunner {
                             open: ptr(series[0]), high: ptr(series[1]), low: ptr(series[2]), close: ptr(series[3])))
                         broker.entries = signalBuffers[0].map { UnsafePointer($0.base + o) }
                         broker.exits = signalBuffers[1].map { UnsafePointer($0.base + o) }
-                        let inputs = BarInputs(symbol: panel.symbols[s], timestamps: UnsafeBufferPointer(start: stamps.base, count: T),
-                                               daily: panel.isDaily, series: series.map { UnsafePointer($0.base + o) }, count: T)
+                        let inputs = BarInputs(symbol: panel.symbols[s], date: { Calendar.format(stamps[$0], daily: daily) },
+                                               series: series.map { UnsafePointer($0.base + o) }, count: T)
                         do {
                             try runtime.run(inputs, broker: broker)
                             broker.account.finish()

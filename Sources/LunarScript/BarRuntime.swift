@@ -22,13 +22,13 @@ public protocol BarBroker: AnyObject {
 /// One symbol's inputs for a per-bar run: pointers to its bars, valid while `run` executes.
 public struct BarInputs {
     public var symbol: String
-    public var timestamps: UnsafeBufferPointer<Int64>
-    public var daily: Bool
+    /// The text of bar t's date, as `ctx.date` and error messages show it.
+    public var date: (Int) -> String
     /// open, high, low, close, volume, then the indicators in `BarRuntime.indicatorNames` order.
     public var series: [UnsafePointer<Double>]
     public var count: Int
-    public init(symbol: String, timestamps: UnsafeBufferPointer<Int64>, daily: Bool, series: [UnsafePointer<Double>], count: Int) {
-        self.symbol = symbol; self.timestamps = timestamps; self.daily = daily; self.series = series; self.count = count
+    public init(symbol: String, date: @escaping (Int) -> String, series: [UnsafePointer<Double>], count: Int) {
+        self.symbol = symbol; self.date = date; self.series = series; self.count = count
     }
 }
 
@@ -187,7 +187,7 @@ public final class BarRuntime {
         lua_pushvalue(L, -2)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))
         do { try vm.call(nargs: 2, nresults: 0) } catch let e as ScriptError {
-            let date = LunarDate.format(inputs.timestamps[state.t], daily: inputs.daily)
+            let date = inputs.date(state.t)
             throw ScriptError("\(inputs.symbol) at \(date) (bar \(state.t)): \(e.message)", traceback: e.traceback)
         }
     }
@@ -209,26 +209,6 @@ func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
         if x == x.rounded(), abs(x) < 1e15 { lua_pushinteger(L, lua_Integer(x)) } else { lua_pushnumber(L, x) }
     case .string(let s): lua_pushstring(L, s)
     case .bool(let b): lua_pushboolean(L, b ? 1 : 0)
-    }
-}
-
-/// Date formatting without importing LunarData into the script layer.
-enum LunarDate {
-    static func format(_ t: Int64, daily: Bool) -> String {
-        let days = t >= 0 ? t / 86_400 : -((-t + 86_399) / 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        let date = String(format: "%04d-%02d-%02d", Int(y), Int(m), Int(d))
-        if daily { return date }
-        let s = Int(t - days * 86_400)
-        return date + String(format: "T%02d:%02d:%02dZ", s / 3600, s / 60 % 60, s % 60)
     }
 }
 
@@ -266,7 +246,7 @@ private func contextIndex(_ L: OpaquePointer?) -> Int32 {
     guard lua_type(L, 2) == LUA_TSTRING, let raw = swl_tostring(L, 2) else { return luaFail(L, "ctx: field names are strings") }
     let key = String(cString: raw)
     if key == "date", let inputs = st.inputs {
-        lua_pushstring(L, LunarDate.format(inputs.timestamps[st.t], daily: inputs.daily))
+        lua_pushstring(L, inputs.date(st.t))
         return 1
     }
     lua_getfield(L, swl_upvalueindex(3), key)
