@@ -6,8 +6,8 @@ public enum IndicatorDocs {
     /// Categories in the order the docs present them; unknown ones follow, sorted.
     static let categoryOrder = ["average", "momentum", "trend", "volatility", "volume", "statistics", "signal", "transform"]
 
-    static var categories: [String] {
-        let present = Set(Registry.all.map(\.category))
+    static func categories(_ specs: [PrimitiveSpec]) -> [String] {
+        let present = Set(specs.map(\.category))
         return categoryOrder.filter(present.contains) + present.subtracting(categoryOrder).sorted()
     }
 
@@ -22,7 +22,7 @@ public enum IndicatorDocs {
     /// One line per primitive, grouped by category, for the terminal.
     public static func listing() -> String {
         var text = ""
-        for category in categories {
+        for category in categories(Registry.all) {
             text += "\(category):\n"
             for spec in Registry.all where spec.category == category {
                 var sig = signature(spec)
@@ -61,7 +61,8 @@ public enum IndicatorDocs {
     }
 
     /// docs/indicators.md.
-    public static func markdown(stdlibSource: String) -> String {
+    /// The shipped primitives only: plugins registered in this process are not Lunar's docs.
+    public static func markdown(stdlibSource: String, specs: [PrimitiveSpec] = Registry.builtIns) -> String {
         var md = """
         # Indicators
 
@@ -111,16 +112,16 @@ public enum IndicatorDocs {
         | --- | --- | --- |
 
         """
-        for category in categories {
-            for spec in Registry.all where spec.category == category {
+        for category in categories(specs) {
+            for spec in specs where spec.category == category {
                 let outs = spec.outputs.map { $0.name + ($0.kind == .bool ? " (bool)" : "") }.joined(separator: ", ")
                 md += "| [`\(signature(spec))`](#\(spec.name)) | \(outs) | \(spec.summary.replacingOccurrences(of: "|", with: "\\|")) |\n"
             }
         }
         let helpers = luaHelpers(stdlibSource)
-        for category in categories {
+        for category in categories(specs) {
             md += "\n## \(category.prefix(1).uppercased() + category.dropFirst())\n"
-            for spec in Registry.all where spec.category == category {
+            for spec in specs where spec.category == category {
                 md += "\n### \(spec.name)\n\n`\(signature(spec))`\n\n\(spec.summary)\n\n"
                 md += "- Formula: `\(spec.formula)`\n"
                 for input in spec.inputs { md += "- `\(input.name)`: \(kindText(input.kind))\n" }
