@@ -8,6 +8,8 @@ import LunarReport
 
 /// Which evaluator turns a strategy's graph into signal arrays.
 public enum EngineKind: String, Sendable, CaseIterable {
+    /// Optimized, planned and run in fused, blocked, multi-threaded passes (the default).
+    case fused
     /// The reference evaluator: one full array per node. The oracle for tests.
     case naive
 }
@@ -16,7 +18,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
 public struct BacktestOptions: Sendable {
     public var params: [String: String] = [:]
     public var simulation = SimulationOptions()
-    public var engine: EngineKind = .naive
+    public var engine: EngineKind = .fused
     public var limits = ScriptLimits()
     /// The `stdlib/` folder; found automatically when nil.
     public var stdlib: String? = nil
@@ -58,6 +60,11 @@ public enum Backtest {
         let values: [NodeID: [Double]]
         switch options.engine {
         case .naive: values = try NaiveEvaluator(panel: panel).evaluate(strategy.graph, outputs: wanted)
+        case .fused:
+            let compiled = try FusedEngine.compile(strategy.graph, outputs: wanted, symbols: panel.symbolCount,
+                                                   bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads))
+            timings.compile += clock.lap()
+            values = try FusedEngine.run(compiled, panel: panel)
         }
         let cells = panel.symbolCount * panel.barCount
         let entrySignals = values[entries]!
@@ -66,10 +73,9 @@ public enum Backtest {
         let runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals, exits: exitSignals,
                                  symbols: panel.symbolCount, bars: panel.barCount, options: options.simulation)
         timings.simulate = clock.lap()
-        var equity = [Double](repeating: 0, count: panel.barCount)
-        for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
+        let equity = Portfolio.sumEquity(runs, bars: panel.barCount, threads: options.simulation.threads)
         let bpy = panel.barsPerYear
-        let symbolMetrics = runs.map { Metrics.compute(equity: $0.equity, initial: $0.initialCapital, trades: $0.trades, barsPerYear: bpy) }
+        let symbolMetrics = Portfolio.symbolMetrics(runs, barsPerYear: bpy, threads: options.simulation.threads)
         let portfolio = Metrics.compute(equity: equity, initial: options.simulation.capital,
                                         trades: runs.flatMap(\.trades), barsPerYear: bpy)
         timings.metrics = clock.lap()

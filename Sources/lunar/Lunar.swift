@@ -11,7 +11,7 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, DataCommand.self, List.self])
+        subcommands: [Run.self, DataCommand.self, List.self, Bench.self])
 }
 
 /// Options shared by commands that read data.
@@ -51,7 +51,8 @@ struct Run: ParsableCommand {
     @Option(help: "Starting capital, split equally across symbols.") var capital: Double = 100_000
     @Option(help: "Write summary.json, symbols.csv, trades.csv and equity.csv to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
-    @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
+    @Option(help: "Evaluator: fused (default) or naive (the reference).") var engine: String = "fused"
+    @Flag(help: "Print the fused plan (stages, steps, buffers, tiles, bytes) instead of running.") var explain = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
     func validate() throws {
@@ -81,6 +82,11 @@ struct Run: ParsableCommand {
             options.simulation.capital = capital
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
+            if explain {
+                progress.done()
+                print(try Backtest.explain(strategyPath: strategy, panel: panel, options: options), terminator: "")
+                return
+            }
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             let report = result.report

@@ -1,0 +1,58 @@
+import LunarData
+import LunarGraph
+import LunarEngine
+import LunarScript
+import LunarSim
+
+/// The per-symbol results folded into a portfolio, in parallel. Each thread owns a range of
+/// bars (for the sum) or of symbols (for metrics), so results do not depend on the thread count.
+enum Portfolio {
+    /// Sum of the sub-accounts at each bar, added in symbol order (as a serial loop would).
+    static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
+        var equity = [Double](repeating: 0, count: bars)
+        let chunk = 256
+        equity.withUnsafeMutableBufferPointer { eq in
+            let out = SharedBuffer(eq.baseAddress!, count: bars)
+            parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
+                let range = k * chunk ..< min(bars, (k + 1) * chunk)
+                for r in runs {
+                    r.equity.withUnsafeBufferPointer { e in for t in range { out[t] += e[t] } }
+                }
+            }
+        }
+        return equity
+    }
+
+    static func symbolMetrics(_ runs: [SymbolRun], barsPerYear: Double, threads: Int) -> [Metrics] {
+        var out = [Metrics?](repeating: nil, count: runs.count)
+        out.withUnsafeMutableBufferPointer { buf in
+            let results = SharedBuffer(buf.baseAddress!, count: runs.count)
+            let chunk = 32
+            parallelFor(chunks: (runs.count + chunk - 1) / chunk, threads: threads) { k in
+                for s in k * chunk ..< min(runs.count, (k + 1) * chunk) {
+                    let r = runs[s]
+                    results[s] = Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: barsPerYear)
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+}
+
+extension Backtest {
+    /// The fused plan `run` would execute for this strategy and panel (`lunar run --explain`).
+    public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {
+        let stdlib = try options.stdlib ?? Stdlib.locate()
+        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
+                                               overrides: options.params, stdlib: stdlib, limits: options.limits)
+        let named = signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } }
+        let compiled = try FusedEngine.compile(strategy.graph, outputs: named.map(\.1), symbols: panel.symbolCount,
+                                               bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads))
+        var names: [NodeID: String] = [:]
+        for (name, id) in named {
+            let o = compiled.outputMap[id]!
+            names[o] = names[o].map { $0 + ", " + name } ?? name
+        }
+        return compiled.plan.explain(names: names, optimizer: compiled.optimized)
+    }
+}
