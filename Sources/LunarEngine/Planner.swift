@@ -168,8 +168,17 @@ public enum Planner {
                 slotCount += 1
                 return slotCount - 1
             }
-            // Slots that hold a constant as a series, for kernels that read one.
+            // Slots that hold a constant as a series, for kernels that read one. They are filled
+            // once per tile, so they are taken first and never released.
             var kernelConstant: [UInt64: Int] = [:]
+            for g in groups {
+                guard case .primitive = graph[g[0]].op else { continue }
+                for input in graph[g[0]].inputs {
+                    guard let v = graph[input].constantValue, kernelConstant[v.bitPattern] == nil else { continue }
+                    let s = takeSlot()
+                    kernelConstant[v.bitPattern] = s; stages[k].constantSlots.append((s, v))
+                }
+            }
             for (i, g) in groups.enumerated() {
                 let node = graph[g[0]]
                 let kind: Step.Kind
@@ -187,10 +196,7 @@ public enum Planner {
                 if case .kernel(let name, _) = kind {
                     inputs = inputs.map { loc in
                         guard case .scalar(let v) = loc else { return loc }
-                        if let s = kernelConstant[v.bitPattern] { return .slot(s) }
-                        let s = takeSlot()
-                        kernelConstant[v.bitPattern] = s; stages[k].constantSlots.append((s, v))
-                        return .slot(s)
+                        return .slot(kernelConstant[v.bitPattern]!)
                     }
                     let spec = Registry.spec(name)!
                     for k in spec.outputs.indices {
