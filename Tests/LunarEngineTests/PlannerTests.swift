@@ -1,0 +1,72 @@
+import LunarData
+import LunarEngine
+import LunarGraph
+import Testing
+
+@Suite("Planner")
+struct PlannerTests {
+    /// close → 28 more nodes in a chain of rolling, recursive and elementwise steps, with one rank.
+    func thirtyNodeGraph() throws -> (Graph, NodeID) {
+        let g = Graph()
+        var x = g.field("close")
+        var ranked = false
+        for k in 0 ..< 27 {
+            switch k % 4 {
+            case 0: x = try g.primitive("sma", inputs: [x], params: [Double(2 + k % 5)])[0]
+            case 1: x = try g.primitive("ema", inputs: [x], params: [3])[0]
+            case 2: x = try g.binary(.mul, x, g.constant(1.01))
+            default: x = try g.binary(.sub, x, try g.primitive("shift", inputs: [x], params: [1])[0])
+            }
+            if k == 13 && !ranked { x = try g.crossSection(.rank, x); ranked = true }
+        }
+        return (g, try g.binary(.gt, x, g.constant(0)))
+    }
+
+    @Test("a 30-node graph is cut at rank into 2 stages and runs in a few slots")
+    func stagesAndSlots() throws {
+        let (g, out) = try thirtyNodeGraph()
+        #expect(g.reachable(from: [out]).count >= 30)
+        let plan = Planner.plan(g, outputs: [out], symbols: 100, bars: 2520)
+        #expect(plan.stages.count == 2)
+        #expect(plan.stages[1].crossSteps.count == 1)
+        // Materialized: the rank input, the rank, the output. Nothing else is a full array.
+        #expect(plan.buffers.count == 3)
+        #expect(plan.slotCount <= 4)
+        let text = plan.explain()
+        #expect(text.contains("stage 1: 1 cross-sectional"))
+        #expect(text.contains("rank("))
+    }
+
+    @Test("only requested outputs (and stage boundaries) are materialized")
+    func onlyOutputs() throws {
+        let g = Graph()
+        let fast = try g.primitive("sma", inputs: [g.field("close")], params: [10])[0]
+        let slow = try g.primitive("sma", inputs: [g.field("close")], params: [50])[0]
+        let entries = try g.primitive("crossover", inputs: [fast, slow], params: [])[0]
+        let exits = try g.primitive("crossunder", inputs: [fast, slow], params: [])[0]
+        let plan = Planner.plan(g, outputs: [entries, exits], symbols: 10, bars: 100)
+        #expect(plan.buffers == [entries, exits])
+        #expect(plan.stages.count == 1 && plan.stages[0].steps.count == 4)
+        #expect(plan.slotCount == 2)
+    }
+
+    @Test("rank and zscore follow the documented definitions")
+    func crossSectionDefinitions() throws {
+        let g = Graph()
+        let c = g.field("close")
+        let r = try g.crossSection(.rank, c), z = try g.crossSection(.zscore, c)
+        var fields: [String: [Double]] = [:]
+        // One bar, five symbols: a tie at 2 and a NaN.
+        let close: [Double] = [3, 2, .nan, 2, 7]
+        for name in Panel.standardFields { fields[name] = close }
+        let panel = try Panel(symbols: ["A", "B", "C", "D", "E"], timestamps: [0], fields: fields)
+        for values in [try FusedEngine.evaluate(g, outputs: [r, z], panel: panel),
+                       try NaiveEvaluator(panel: panel).evaluate(g, outputs: [r, z])] {
+            // pandas rank(pct=True): average ranks 3, 1.5, -, 1.5, 4 over 4 valid values.
+            #expect(values[r]![0] == 0.75 && values[r]![1] == 0.375 && values[r]![2].isNaN && values[r]![3] == 0.375 && values[r]![4] == 1)
+            let mean = 3.5, std = ((0.25 + 2.25 + 2.25 + 12.25) / 4).squareRoot()
+            #expect(Swift.abs(values[z]![4] - (7 - mean) / std) < 1e-15)
+            #expect(values[z]![2].isNaN)
+        }
+    }
+}
