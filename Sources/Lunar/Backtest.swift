@@ -91,7 +91,12 @@ public enum DataSource {
         if let (n, t, seed) = try Synthetic.parseSpec(spec) {
             return Synthetic.panel(symbols: n, bars: t, seed: seed)
         }
-        return try CSVLoader.load(path: spec, options: .init(adjust: adjust), progress: progress)
+        // A binary cache next to the data makes every load after the first one cheap.
+        let fingerprint = PanelCache.fingerprint(of: spec, adjust: adjust)
+        if let fingerprint, let panel = PanelCache.load(spec, fingerprint: fingerprint) { return panel }
+        let panel = try CSVLoader.load(path: spec, options: .init(adjust: adjust), progress: progress)
+        if let fingerprint { PanelCache.store(panel, for: spec, fingerprint: fingerprint) }
+        return panel
     }
 }
 

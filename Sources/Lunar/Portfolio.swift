@@ -56,3 +56,25 @@ extension Backtest {
         return compiled.plan.explain(names: names, optimizer: compiled.optimized)
     }
 }
+
+/// What `lunar bench` needs to know about a compiled strategy.
+public struct PlanSummary: Sendable {
+    /// Graph nodes the plan evaluates (fields and constants excluded).
+    public let nodes: Int
+    /// Panel fields the plan reads.
+    public let fields: [String]
+}
+
+extension Backtest {
+    /// Loads the strategy and compiles its signals for `panel` without running them.
+    public static func planSummary(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> PlanSummary {
+        let stdlib = try options.stdlib ?? Stdlib.locate()
+        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
+                                               overrides: options.params, stdlib: stdlib, limits: options.limits)
+        let outputs = signalNames.compactMap { strategy.outputs[$0] }
+        let plan = try FusedEngine.compile(strategy.graph, outputs: outputs, symbols: panel.symbolCount,
+                                           bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads)).plan
+        let nodes = plan.stages.reduce(0) { $0 + $1.crossSteps.count + $1.steps.reduce(0) { $0 + $1.nodes.count } }
+        return PlanSummary(nodes: nodes, fields: plan.fields)
+    }
+}
