@@ -73,9 +73,9 @@ public enum Backtest {
         let runs = Simulator.run(close: panel.fields["close"]!, entries: entrySignals, exits: exitSignals,
                                  symbols: panel.symbolCount, bars: panel.barCount, options: options.simulation)
         timings.simulate = clock.lap()
-        let equity = Portfolio.sumEquity(runs, bars: panel.barCount, threads: options.simulation.threads)
+        let equity = ParallelFold.sumEquity(runs, bars: panel.barCount, threads: options.simulation.threads)
         let bpy = panel.barsPerYear
-        let symbolMetrics = Portfolio.symbolMetrics(runs, barsPerYear: bpy, threads: options.simulation.threads)
+        let symbolMetrics = ParallelFold.symbolMetrics(runs, barsPerYear: bpy, threads: options.simulation.threads)
         let portfolio = Metrics.compute(equity: equity, initial: options.simulation.capital,
                                         trades: runs.flatMap(\.trades), barsPerYear: bpy)
         timings.metrics = clock.lap()

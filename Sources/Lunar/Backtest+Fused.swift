@@ -6,7 +6,7 @@ import LunarSim
 
 /// The per-symbol results folded into a portfolio, in parallel. Each thread owns a range of
 /// bars (for the sum) or of symbols (for metrics), so results do not depend on the thread count.
-enum Portfolio {
+enum ParallelFold {
     /// Sum of the sub-accounts at each bar, added in symbol order (as a serial loop would).
     static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
         var equity = [Double](repeating: 0, count: bars)
