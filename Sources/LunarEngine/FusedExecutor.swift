@@ -113,20 +113,20 @@ private struct Context: @unchecked Sendable {
                     case .scalar: fatalError("scalars are passed by value")
                     }
                 }
-                @inline(__always) func operand(_ loc: Location) -> Operand {
+                @inline(__always) func operand(_ loc: Location) -> BlockOperand {
                     if case .scalar(let v) = loc { return .value(v) }
-                    return .pointer(pointer(loc))
+                    return .pointer(UnsafePointer(pointer(loc)))
                 }
                 var k = 0
                 for step in stage.steps {
                     switch step.kind {
                     case .unary(let op):
-                        Elementwise.unary(op, operand(step.inputs[0]), pointer(step.outputs[0]), n)
+                        op.apply(operand(step.inputs[0]), into: pointer(step.outputs[0]), count: n)
                     case .binary(let op):
-                        Elementwise.binary(op, operand(step.inputs[0]), operand(step.inputs[1]), pointer(step.outputs[0]), n)
+                        op.apply(operand(step.inputs[0]), operand(step.inputs[1]), into: pointer(step.outputs[0]), count: n)
                     case .select:
-                        Elementwise.select(operand(step.inputs[0]), operand(step.inputs[1]), operand(step.inputs[2]),
-                                           pointer(step.outputs[0]), n)
+                        selectBlock(operand(step.inputs[0]), operand(step.inputs[1]), operand(step.inputs[2]),
+                                    into: pointer(step.outputs[0]), count: n)
                     case .kernel:
                         for (j, loc) in step.inputs.enumerated() { ins[k][j] = UnsafePointer(pointer(loc)) }
                         for (j, loc) in step.outputs.enumerated() { outs[k][j] = pointer(loc) }
@@ -160,13 +160,13 @@ private struct Context: @unchecked Sendable {
             let t0 = chunk * C, width = min(C, T - t0)
             let column = UnsafeMutablePointer<Double>.allocate(capacity: width * N)
             let order = UnsafeMutablePointer<Int>.allocate(capacity: N)
-            let ranks = UnsafeMutablePointer<Double>.allocate(capacity: N)
-            defer { column.deallocate(); order.deallocate(); ranks.deallocate() }
+            let keys = UnsafeMutablePointer<Double>.allocate(capacity: N)
+            defer { column.deallocate(); order.deallocate(); keys.deallocate() }
             for s in 0 ..< N { for j in 0 ..< width { column[j * N + s] = src.base[s * T + t0 + j] } }
             for j in 0 ..< width {
                 let x = column + j * N
                 switch step.op {
-                case .rank: CrossSection.rank(x, N, order, ranks)
+                case .rank: CrossSection.rank(x, N, order, keys)
                 case .zscore: CrossSection.zscore(x, N)
                 }
             }
@@ -175,93 +175,58 @@ private struct Context: @unchecked Sendable {
     }
 }
 
-/// A step's operand: a block of values or a constant.
-enum Operand {
-    case pointer(UnsafeMutablePointer<Double>)
-    case value(Double)
-}
-
-/// Tight loops over one block. Each operation is dispatched once per block; inside the loop
-/// `apply` is inlined with a constant op, so the loop body is a few instructions (and
-/// vectorizes where the operation allows it).
-enum Elementwise {
-    static func unary(_ op: UnaryOp, _ a: Operand, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
-        switch op {
-        case .neg: map(a, out, n) { UnaryOp.neg.apply($0) }
-        case .abs: map(a, out, n) { UnaryOp.abs.apply($0) }
-        case .log: map(a, out, n) { UnaryOp.log.apply($0) }
-        case .exp: map(a, out, n) { UnaryOp.exp.apply($0) }
-        case .sqrt: map(a, out, n) { UnaryOp.sqrt.apply($0) }
-        case .not: map(a, out, n) { UnaryOp.not.apply($0) }
-        }
-    }
-
-    static func binary(_ op: BinaryOp, _ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
-        switch op {
-        case .add: zip(a, b, out, n) { BinaryOp.add.apply($0, $1) }
-        case .sub: zip(a, b, out, n) { BinaryOp.sub.apply($0, $1) }
-        case .mul: zip(a, b, out, n) { BinaryOp.mul.apply($0, $1) }
-        case .div: zip(a, b, out, n) { BinaryOp.div.apply($0, $1) }
-        case .min: zip(a, b, out, n) { BinaryOp.min.apply($0, $1) }
-        case .max: zip(a, b, out, n) { BinaryOp.max.apply($0, $1) }
-        case .gt: zip(a, b, out, n) { BinaryOp.gt.apply($0, $1) }
-        case .ge: zip(a, b, out, n) { BinaryOp.ge.apply($0, $1) }
-        case .lt: zip(a, b, out, n) { BinaryOp.lt.apply($0, $1) }
-        case .le: zip(a, b, out, n) { BinaryOp.le.apply($0, $1) }
-        case .eq: zip(a, b, out, n) { BinaryOp.eq.apply($0, $1) }
-        case .ne: zip(a, b, out, n) { BinaryOp.ne.apply($0, $1) }
-        case .and: zip(a, b, out, n) { BinaryOp.and.apply($0, $1) }
-        case .or: zip(a, b, out, n) { BinaryOp.or.apply($0, $1) }
-        }
-    }
-
-    static func select(_ c: Operand, _ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ n: Int) {
-        @inline(__always) func at(_ o: Operand, _ i: Int) -> Double {
-            switch o { case .pointer(let p): return p[i]; case .value(let v): return v }
-        }
-        for i in 0 ..< n { out[i] = selectValue(at(c, i), at(a, i), at(b, i)) }
-    }
-
-    @inline(__always)
-    static func map(_ a: Operand, _ out: UnsafeMutablePointer<Double>, _ n: Int, _ f: (Double) -> Double) {
-        switch a {
-        case .pointer(let x): for i in 0 ..< n { out[i] = f(x[i]) }
-        case .value(let v): let r = f(v); for i in 0 ..< n { out[i] = r }
-        }
-    }
-
-    @inline(__always)
-    static func zip(_ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ n: Int,
-                    _ f: (Double, Double) -> Double) {
-        switch (a, b) {
-        case (.pointer(let x), .pointer(let y)): for i in 0 ..< n { out[i] = f(x[i], y[i]) }
-        case (.pointer(let x), .value(let v)): for i in 0 ..< n { out[i] = f(x[i], v) }
-        case (.value(let u), .pointer(let y)): for i in 0 ..< n { out[i] = f(u, y[i]) }
-        case (.value(let u), .value(let v)): let r = f(u, v); for i in 0 ..< n { out[i] = r }
-        }
-    }
-}
-
 /// Cross-sectional operations over one bar's column of `n` symbols, in place. Same arithmetic,
 /// in the same order, as `NaiveEvaluator.crossSection`, so results are bit-equal.
 enum CrossSection {
     /// Average-tie percentile rank among valid values: (less + (equal + 1) / 2) / valid.
+    /// `keys`/`order` are scratch of n values: the valid values and their symbols, sorted
+    /// together in place (no allocation per bar, no indirection in the comparisons).
     static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ order: UnsafeMutablePointer<Int>,
-                     _ ranks: UnsafeMutablePointer<Double>) {
+                     _ keys: UnsafeMutablePointer<Double>) {
         var valid = 0
-        for s in 0 ..< n where !x[s].isNaN { order[valid] = s; valid += 1 }
-        var idx = UnsafeMutableBufferPointer(start: order, count: valid)
-        idx.sort { x[$0] < x[$1] }
+        for s in 0 ..< n where !x[s].isNaN { keys[valid] = x[s]; order[valid] = s; valid += 1 }
+        sortPairs(keys, order, 0, valid)
         var i = 0
-        // Ranks go to a second pass: the values are still needed to find the tie groups.
         while i < valid {
             var j = i + 1
-            while j < valid && x[idx[j]] == x[idx[i]] { j += 1 }
+            while j < valid && keys[j] == keys[i] { j += 1 }
             let r = (Double(i) + Double(j - i + 1) / 2) / Double(valid)
-            for k in i ..< j { ranks[k] = r }
+            for k in i ..< j { x[order[k]] = r }
             i = j
         }
-        for k in 0 ..< valid { x[idx[k]] = ranks[k] }
+    }
+
+    /// Sorts keys[lo..<hi] ascending (no NaN), moving `order` along: quicksort with a
+    /// median-of-three pivot, insertion sort below 16 values. Tie order does not matter: equal
+    /// values get the same rank.
+    static func sortPairs(_ k: UnsafeMutablePointer<Double>, _ o: UnsafeMutablePointer<Int>, _ lo: Int, _ hi: Int) {
+        var lo = lo, hi = hi
+        @inline(__always) func swapAt(_ a: Int, _ b: Int) {
+            let tk = k[a]; k[a] = k[b]; k[b] = tk
+            let to = o[a]; o[a] = o[b]; o[b] = to
+        }
+        while hi - lo > 16 {
+            let mid = lo + (hi - lo) / 2
+            if k[mid] < k[lo] { swapAt(mid, lo) }
+            if k[hi - 1] < k[lo] { swapAt(hi - 1, lo) }
+            if k[hi - 1] < k[mid] { swapAt(hi - 1, mid) }
+            let pivot = k[mid]
+            var i = lo, j = hi - 1
+            while i <= j {
+                while k[i] < pivot { i += 1 }
+                while k[j] > pivot { j -= 1 }
+                if i <= j { swapAt(i, j); i += 1; j -= 1 }
+            }
+            // Recurse into the smaller side, loop on the larger: depth stays O(log n).
+            if j + 1 - lo < hi - i { sortPairs(k, o, lo, j + 1); lo = i } else { sortPairs(k, o, i, hi); hi = j + 1 }
+        }
+        if hi - lo < 2 { return }
+        for a in lo + 1 ..< hi {
+            let key = k[a], idx = o[a]
+            var b = a - 1
+            while b >= lo && k[b] > key { k[b + 1] = k[b]; o[b + 1] = o[b]; b -= 1 }
+            k[b + 1] = key; o[b + 1] = idx
+        }
     }
 
     /// (x − mean) / population std over the valid values; NaN with < 2 valid or zero spread.
