@@ -163,13 +163,10 @@ private struct Context: @unchecked Sendable {
             let keys = UnsafeMutablePointer<Double>.allocate(capacity: N)
             defer { column.deallocate(); order.deallocate(); keys.deallocate() }
             for s in 0 ..< N { for j in 0 ..< width { column[j * N + s] = src.base[s * T + t0 + j] } }
-            var previousValid = 0
             for j in 0 ..< width {
                 let x = column + j * N
                 switch step.op {
-                case .rank:
-                    previousValid = CrossSection.rank(x, N, order, keys, previous: j > 0 ? x - N : nil,
-                                                      previousValid: previousValid)
+                case .rank: CrossSection.rank(x, N, order, keys)
                 case .zscore: CrossSection.zscore(x, N)
                 }
             }
@@ -184,25 +181,11 @@ enum CrossSection {
     /// Average-tie percentile rank among valid values: (less + (equal + 1) / 2) / valid.
     /// `keys`/`order` are scratch of n values: the valid values and their symbols, sorted
     /// together in place (no allocation per bar, no indirection in the comparisons).
-    ///
-    /// With `previous` (the column of the bar before, already ranked, and `order` still
-    /// holding that bar's sorted symbols), symbols start in yesterday's order: ranks change
-    /// slowly, so an insertion sort finishes in about one pass. Past a budget of moves it
-    /// falls back to the quicksort; either way the sorted keys, hence the ranks, are the same.
     static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ order: UnsafeMutablePointer<Int>,
-                     _ keys: UnsafeMutablePointer<Double>, previous: UnsafeMutablePointer<Double>?, previousValid: Int) -> Int {
+                     _ keys: UnsafeMutablePointer<Double>) {
         var valid = 0
-        if let previous {
-            for k in 0 ..< previousValid where !x[order[k]].isNaN {
-                let s = order[k]
-                keys[valid] = x[s]; order[valid] = s; valid += 1
-            }
-            for s in 0 ..< n where !x[s].isNaN && previous[s].isNaN { keys[valid] = x[s]; order[valid] = s; valid += 1 }
-            if !insertionSort(keys, order, valid, budget: 4 * valid + 64) { sortPairs(keys, order, 0, valid) }
-        } else {
-            for s in 0 ..< n where !x[s].isNaN { keys[valid] = x[s]; order[valid] = s; valid += 1 }
-            sortPairs(keys, order, 0, valid)
-        }
+        for s in 0 ..< n where !x[s].isNaN { keys[valid] = x[s]; order[valid] = s; valid += 1 }
+        sortPairs(keys, order, 0, valid)
         var i = 0
         while i < valid {
             var j = i + 1
@@ -211,23 +194,6 @@ enum CrossSection {
             for k in i ..< j { x[order[k]] = r }
             i = j
         }
-        return valid
-    }
-
-    /// Insertion sort of keys[0..<n] (moving `order` along); false when it gave up after
-    /// `budget` element moves, leaving a permutation of the input for another sort.
-    static func insertionSort(_ k: UnsafeMutablePointer<Double>, _ o: UnsafeMutablePointer<Int>, _ n: Int, budget: Int) -> Bool {
-        var moves = 0
-        if n < 2 { return true }
-        for a in 1 ..< n {
-            let key = k[a], idx = o[a]
-            var b = a - 1
-            while b >= 0 && k[b] > key { k[b + 1] = k[b]; o[b + 1] = o[b]; b -= 1 }
-            k[b + 1] = key; o[b + 1] = idx
-            moves += a - 1 - b
-            if moves > budget { return false }
-        }
-        return true
     }
 
     /// Sorts keys[lo..<hi] ascending (no NaN), moving `order` along: quicksort with a
