@@ -29,6 +29,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         do {
             keepFreedMemory()
+            let baseline = PeakMemory.current()   // runtime, Lua, code: before any panel exists
             let wanted = Set(workloads.split(separator: ",").map(String.init))
             let root = try BenchFiles.root()
             let threadCount = threads ?? defaultThreadCount
@@ -48,6 +49,7 @@ struct Bench: ParsableCommand {
                 results.append(try BenchRunner.backtest(name: "W4", strategy: root + "/bench/workloads/w4_mixed.lua",
                                                         panel: panel, runs: runs, threads: threadCount))
             }
+            for i in results.indices { results[i].baselineBytes = baseline }
             print(json ? BenchResult.json(results, threads: threadCount) : BenchResult.table(results, threads: threadCount),
                   terminator: "")
         } catch {
@@ -65,8 +67,14 @@ struct BenchResult {
     /// Time to read the evaluated fields once with a plain summing loop on the same threads.
     var floor = 0.0
     var inputBytes = 0
+    /// Bytes of the panels alive during the workload (W1-load holds the synthetic and the loaded one).
     var panelBytes = 0
+    var panelCount = 1
     var peakBytes = 0
+    /// Resident bytes of the process before any panel was made (runtime, libraries).
+    var baselineBytes = 0
+    /// Peak beyond the panel(s) alive and the baseline: what the workload itself added.
+    var extraBytes: Int { peakBytes - baselineBytes - panelBytes }
     /// W1-load only: parse (first load, writes the cache) and cached load, and the CSV bytes.
     var parse: Double? = nil, firstLoad: Double? = nil, cachedLoad: Double? = nil, csvBytes: Int? = nil
 
@@ -89,7 +97,7 @@ struct BenchResult {
             out += "  simulate        \(fmt(r.simulate * 1000))\n"
             out += "  metrics         \(fmt(r.metrics * 1000))\n"
             out += "  total           \(fmt(r.total * 1000))   \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
-            out += "  peak memory     \(fmt(Double(r.peakBytes) / 1_048_576)) MiB (panel \(fmt(Double(r.panelBytes) / 1_048_576)) MiB, beyond it \(fmt(Double(r.peakBytes - r.panelBytes) / 1_048_576)) MiB)\n"
+            out += "  peak memory     \(fmt(Double(r.peakBytes) / 1_048_576)) MiB = process before data \(fmt(Double(r.baselineBytes) / 1_048_576)) + panels \(fmt(Double(r.panelBytes) / 1_048_576)) + workload \(fmt(Double(r.extraBytes) / 1_048_576)) MiB (\(fmt(Double(r.extraBytes) / Double(r.panelBytes / max(1, r.panelCount))))× one panel)\n"
         }
         return out
     }
@@ -104,6 +112,7 @@ struct BenchResult {
                 ("bar_node_evals_per_s", num(r.barNodesPerSecond)), ("bandwidth_floor_ms", num(r.floor * 1000)),
                 ("evaluate_over_floor", num(r.evaluate / r.floor)), ("input_bytes", "\(r.inputBytes)"),
                 ("panel_bytes", "\(r.panelBytes)"), ("peak_bytes", "\(r.peakBytes)"),
+                ("baseline_bytes", "\(r.baselineBytes)"), ("workload_bytes", "\(r.extraBytes)"),
             ]
             if let p = r.parse, let a = r.firstLoad, let b = r.cachedLoad, let c = r.csvBytes {
                 f += [("csv_bytes", "\(c)"), ("ingest_ms", num(p * 1000)), ("first_load_ms", num(a * 1000)),
@@ -128,11 +137,13 @@ enum BenchRunner {
     }
 
     /// Warm-up, then `runs` timed backtests; phase medians, floor, peak memory.
-    static func backtest(name: String, strategy: String, panel: Panel, runs: Int, threads: Int) throws -> BenchResult {
+    static func backtest(name: String, strategy: String, panel: Panel, runs: Int, threads: Int,
+                         otherPanels: [Panel] = []) throws -> BenchResult {
         let opts = options(threads: threads)
         let plan = try Backtest.planSummary(strategyPath: strategy, panel: panel, options: opts)
         var r = BenchResult(name: name, symbols: panel.symbolCount, bars: panel.barCount, nodes: plan.nodes)
-        r.panelBytes = panel.byteCount
+        r.panelBytes = panel.byteCount + otherPanels.reduce(0) { $0 + $1.byteCount }
+        r.panelCount = 1 + otherPanels.count
         PeakMemory.reset()
         _ = try Backtest.run(strategyPath: strategy, panel: panel, options: opts)   // warm-up
         var samples: [BacktestResult.Timings] = []
@@ -162,7 +173,8 @@ enum BenchRunner {
             let c = clock.lap()
             if k > 0 { parse.append(a); first.append(b); cached.append(c) }
         }
-        var r = try backtest(name: "W1-load", strategy: strategy, panel: loaded, runs: runs, threads: threads)
+        var r = try backtest(name: "W1-load", strategy: strategy, panel: loaded, runs: runs, threads: threads,
+                             otherPanels: [panel])
         r.parse = median(parse); r.firstLoad = median(first); r.cachedLoad = median(cached); r.csvBytes = bytes
         r.compile += r.cachedLoad!   // the total of a repeated run: cached load + backtest
         return r
@@ -207,10 +219,20 @@ final class SumSink: @unchecked Sendable {
 
 /// The process's peak resident memory (VmHWM), resettable through /proc/self/clear_refs.
 enum PeakMemory {
-    static func reset() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
-    static func read() -> Int {
+    /// Returns free heap pages to the kernel first (`malloc_trim`), so memory a previous
+    /// workload freed does not count as this one's peak.
+    static func reset() {
+        #if canImport(Glibc)
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") { _ = unsafeBitCast(sym, to: Trim.self)(0) }
+        #endif
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+    static func read() -> Int { status("VmHWM:") }
+    static func current() -> Int { status("VmRSS:") }
+    static func status(_ key: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb * 1024
         }
