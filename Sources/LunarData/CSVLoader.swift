@@ -97,6 +97,13 @@ public enum CSVLoader {
             var tables: [String: SymbolTable] = [:]
             var current = symbolColumn ? "" : "_"
             var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+            if !symbolColumn {
+                // One table per file: reserve every row up front so appends never reallocate.
+                var rows = 0
+                for i in 0 ..< buf.count - 1 where buf[i] == 10 { rows += 1 }
+                table.timestamps.reserveCapacity(rows + 1); table.lines.reserveCapacity(rows + 1)
+                for k in table.columns.indices { table.columns[k].reserveCapacity(rows + 1) }
+            }
             var fieldRanges: [Range<Int>] = []
             var lineNo = 1
             while let range = reader.next() {
@@ -135,7 +142,8 @@ public enum CSVLoader {
                 }
                 table.timestamps.append(t)
                 table.lines.append(lineNo)
-                for (k, c) in valueCols.enumerated() {
+                for k in 0 ..< valueCols.count {
+                    let c = valueCols[k]
                     let r = fieldRanges[c]
                     let v = parseNumber(buf, r)
                     guard let v else {
@@ -279,7 +287,16 @@ public enum CSVLoader {
     // MARK: - fast paths (each falls back to the general parser when it does not apply)
 
     /// Exact powers of ten: every one up to 1e22 is a Double without rounding.
-    static let powersOfTen: [Double] = (0 ... 22).map { k in (0 ..< k).reduce(1.0) { r, _ in r * 10 } }
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        // A literal table on the stack: a global array would cost a lazy-initialization check
+        // per number.
+        let table: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
+            (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+             1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
+        return withUnsafeBytes(of: table) { $0.load(fromByteOffset: k * 8, as: Double.self) }
+    }
 
     /// `[-]digits[.digits]` with at most 19 significant digits → a double, correctly rounded
     /// (Clinger's fast path: the integer and the power of ten are both exact, and one IEEE
@@ -309,7 +326,7 @@ public enum CSVLoader {
         // At most 19 digits cannot overflow; a mantissa up to 2^53 converts exactly.
         guard any, digits <= 19, fraction <= 22 else { return nil }
         if mantissa <= 1 << 53 {
-            let v = Double(mantissa) / powersOfTen[fraction]
+            let v = Double(mantissa) / powerOfTen(fraction)
             return negative ? -v : v
         }
         #if arch(x86_64)
@@ -317,7 +334,7 @@ public enum CSVLoader {
         // operands in 64-bit precision, then round to 53 bits. That double rounding is exact
         // unless the 64-bit quotient sits exactly halfway between two doubles; leave that
         // case to strtod.
-        let q = Float80(mantissa) / Float80(powersOfTen[fraction])
+        let q = Float80(mantissa) / Float80(powerOfTen(fraction))
         guard q.significandBitPattern & 0x7FF != 0x400 else { return nil }
         let v = Double(q)
         return negative ? -v : v
