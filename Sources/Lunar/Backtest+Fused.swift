@@ -16,7 +16,7 @@ enum ParallelFold {
             parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
                 let range = k * chunk ..< min(bars, (k + 1) * chunk)
                 for r in runs {
-                    r.equity.withUnsafeBufferPointer { e in for t in range { out[t] += e[t] } }
+                    r.equity.withUnsafeBufferPointer { e in for t in range { out.base[t] += e[t] } }
                 }
             }
         }

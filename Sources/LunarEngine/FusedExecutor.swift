@@ -28,9 +28,9 @@ public struct FusedExecutor {
         // Materialized buffers are Swift arrays from the start, so outputs are returned without
         // a copy; they are created uninitialized (every cell is written by its step).
         let boxes = plan.buffers.map { _ in Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
-        withPointers(fieldArrays.map(Box.init), read: true) { fieldPtrs in
-            withPointers(boxes, read: false) { bufferPtrs in
-                let ctx = Context(plan: plan, fields: fieldPtrs.map { UnsafePointer($0) }, buffers: bufferPtrs)
+        withReadPointers(fieldArrays) { fieldPtrs in
+            withPointers(boxes) { bufferPtrs in
+                let ctx = Context(plan: plan, fields: fieldPtrs, buffers: bufferPtrs)
                 for stage in plan.stages {
                     for cross in stage.crossSteps { ctx.runCross(cross) }
                     if !stage.steps.isEmpty { ctx.runStage(stage) }
@@ -56,13 +56,23 @@ private final class Box {
     init(_ a: [Double]) { array = a }
 }
 
-/// Calls `body` with stable base pointers of every box's array.
-private func withPointers(_ boxes: [Box], read: Bool, _ i: Int = 0,
-                          _ acc: [UnsafeMutablePointer<Double>] = [],
+/// Calls `body` with stable base pointers of every box's array (each array is unique, so
+/// this never copies).
+private func withPointers(_ boxes: [Box], _ i: Int = 0, _ acc: [UnsafeMutablePointer<Double>] = [],
                           _ body: ([UnsafeMutablePointer<Double>]) -> Void) {
     if i == boxes.count { return body(acc) }
     boxes[i].array.withUnsafeMutableBufferPointer { b in
-        withPointers(boxes, read: read, i + 1, acc + [b.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!], body)
+        withPointers(boxes, i + 1, acc + [b.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!], body)
+    }
+}
+
+/// Read-only base pointers of arrays shared with the panel: a mutable pointer would force a
+/// copy of each field (the panel holds another reference).
+private func withReadPointers(_ arrays: [[Double]], _ i: Int = 0, _ acc: [UnsafePointer<Double>] = [],
+                              _ body: ([UnsafePointer<Double>]) -> Void) {
+    if i == arrays.count { return body(acc) }
+    arrays[i].withUnsafeBufferPointer { b in
+        withReadPointers(arrays, i + 1, acc + [b.baseAddress ?? UnsafePointer(bitPattern: 8)!], body)
     }
 }
 
