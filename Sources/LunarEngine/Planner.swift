@@ -96,7 +96,8 @@ public enum Planner {
     public static func plan(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
                             options: PlanOptions = PlanOptions()) -> Plan {
         let order = graph.reachable(from: outputs)
-        // Level: the number of cross-sectional nodes on the longest path from the inputs.
+        // Level: the number of cross-sectional nodes on the longest path from the inputs (the
+        // earliest stage a node can run in).
         var level: [NodeID: Int] = [:]
         var consumers: [NodeID: [NodeID]] = [:]
         for id in order {
@@ -106,6 +107,16 @@ public enum Planner {
             for i in n.inputs { consumers[i, default: []].append(id) }
         }
         func isCross(_ id: NodeID) -> Bool { if case .crossSection = graph[id].op { return true }; return false }
+        // Stage of each per-symbol node: as late as its readers allow (a cross-section's input
+        // must be done the stage before it). Work that only the last stages need then runs
+        // there, fused with its readers, instead of being materialized across the cut.
+        let lastStage = order.map { level[$0]! }.max() ?? 0
+        var stage = level
+        for id in order.reversed() where !isCross(id) {
+            var latest = Set(outputs).contains(id) ? lastStage : Int.max
+            for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stage[c]!) }
+            stage[id] = latest == Int.max ? level[id]! : latest
+        }
         func isSource(_ id: NodeID) -> Bool {
             switch graph[id].op { case .field, .constant: return true; default: return false }
         }
@@ -126,16 +137,16 @@ public enum Planner {
                 // Materialize what is asked for, what a cross-sectional node reads, and what a
                 // later stage reads; everything else lives in scratch slots.
                 let cs = consumers[id] ?? []
-                if requested.contains(id) || cs.contains(where: { isCross($0) || level[$0]! != level[id]! }) {
+                if requested.contains(id) || cs.contains(where: { isCross($0) || stage[$0]! != stage[id]! }) {
                     location[id] = .full(buffers.count); buffers.append(id)
                 }
             }
         }
 
-        let stageCount = (order.map { level[$0]! }.max() ?? 0) + 1
+        let stageCount = lastStage + 1
         var stages = [Stage](repeating: Stage(), count: stageCount)
         for k in 0 ..< stageCount {
-            let members = order.filter { level[$0]! == k && !isSource($0) }
+            let members = order.filter { stage[$0]! == k && !isSource($0) }
             for id in members where isCross(id) {
                 stages[k].crossSteps.append(CrossStep(op: { if case .crossSection(let op) = graph[id].op { return op }; fatalError() }(),
                                                       input: location[graph[id].inputs[0]]!,

@@ -50,6 +50,19 @@ struct PlannerTests {
         #expect(plan.slotCount == 2)
     }
 
+    @Test("work only a later stage reads runs in that stage instead of crossing the cut")
+    func lateWork() throws {
+        let g = Graph()
+        let close = g.field("close")
+        let trend = try g.binary(.gt, close, try g.primitive("sma", inputs: [close], params: [20])[0])
+        let ranked = try g.crossSection(.rank, try g.primitive("ema", inputs: [close], params: [5])[0])
+        let out = try g.binary(.and, trend, try g.binary(.gt, ranked, g.constant(0.5)))
+        let plan = Planner.plan(g, outputs: [out], symbols: 10, bars: 100)
+        #expect(plan.stages[0].steps.count == 1)          // only the ema feeding rank
+        #expect(plan.stages[1].steps.count == 4)          // sma, >, >, &
+        #expect(plan.buffers.count == 3)                  // rank input, rank output, the output
+    }
+
     @Test("rank and zscore follow the documented definitions")
     func crossSectionDefinitions() throws {
         let g = Graph()
