@@ -169,14 +169,13 @@ private struct Context: @unchecked Sendable {
         parallelFor(chunks: (T + C - 1) / C, threads: plan.threads) { chunk in
             let t0 = chunk * C, width = min(C, T - t0)
             let column = UnsafeMutablePointer<Double>.allocate(capacity: width * N)
-            let order = UnsafeMutablePointer<Int>.allocate(capacity: N)
-            let keys = UnsafeMutablePointer<Double>.allocate(capacity: N)
-            defer { column.deallocate(); order.deallocate(); keys.deallocate() }
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 4 * N + 256)
+            defer { column.deallocate(); scratch.deallocate() }
             for s in 0 ..< N { for j in 0 ..< width { column[j * N + s] = src.base[s * T + t0 + j] } }
             for j in 0 ..< width {
                 let x = column + j * N
                 switch step.op {
-                case .rank: CrossSection.rank(x, N, order, keys)
+                case .rank: CrossSection.rank(x, N, scratch)
                 case .zscore: CrossSection.zscore(x, N)
                 }
             }
@@ -189,53 +188,44 @@ private struct Context: @unchecked Sendable {
 /// in the same order, as `NaiveEvaluator.crossSection`, so results are bit-equal.
 enum CrossSection {
     /// Average-tie percentile rank among valid values: (less + (equal + 1) / 2) / valid.
-    /// `keys`/`order` are scratch of n values: the valid values and their symbols, sorted
-    /// together in place (no allocation per bar, no indirection in the comparisons).
-    static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ order: UnsafeMutablePointer<Int>,
-                     _ keys: UnsafeMutablePointer<Double>) {
+    /// The valid values are sorted with their symbols by an LSD radix sort on order-preserving
+    /// integer keys: no comparisons to mispredict, no allocation (`scratch` holds 4n words).
+    static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ scratch: UnsafeMutablePointer<UInt64>) {
+        var keys = scratch, keys2 = scratch + n
+        var syms = scratch + 2 * n, syms2 = scratch + 3 * n
         var valid = 0
-        for s in 0 ..< n where !x[s].isNaN { keys[valid] = x[s]; order[valid] = s; valid += 1 }
-        sortPairs(keys, order, 0, valid)
+        for s in 0 ..< n where !x[s].isNaN {
+            // Flip negatives entirely and set the sign bit of positives: unsigned order = numeric order.
+            let b = x[s].bitPattern
+            keys[valid] = b >> 63 == 1 ? ~b : b | (1 << 63)
+            syms[valid] = UInt64(s)
+            valid += 1
+        }
+        let c = scratch + 4 * n   // digit counts, then bucket starts
+        for shift in stride(from: UInt64(0), to: 64, by: 8) where valid > 1 {
+            for d in 0 ..< 256 { c[d] = 0 }
+            for i in 0 ..< valid { c[Int((keys[i] >> shift) & 0xFF)] += 1 }
+            if c[Int((keys[0] >> shift) & 0xFF)] == UInt64(valid) { continue }   // one digit: nothing moves
+            var sum: UInt64 = 0
+            for d in 0 ..< 256 { let t = c[d]; c[d] = sum; sum += t }
+            for i in 0 ..< valid {
+                let d = Int((keys[i] >> shift) & 0xFF)
+                let at = Int(c[d])
+                keys2[at] = keys[i]; syms2[at] = syms[i]; c[d] += 1
+            }
+            swap(&keys, &keys2); swap(&syms, &syms2)
+        }
+        @inline(__always) func value(_ k: UInt64) -> Double {
+            Double(bitPattern: k >> 63 == 1 ? k & ~(1 << 63) : ~k)
+        }
         var i = 0
         while i < valid {
+            let v = value(keys[i])
             var j = i + 1
-            while j < valid && keys[j] == keys[i] { j += 1 }
+            while j < valid && value(keys[j]) == v { j += 1 }   // −0 and +0 are adjacent and equal
             let r = (Double(i) + Double(j - i + 1) / 2) / Double(valid)
-            for k in i ..< j { x[order[k]] = r }
+            for k in i ..< j { x[Int(syms[k])] = r }
             i = j
-        }
-    }
-
-    /// Sorts keys[lo..<hi] ascending (no NaN), moving `order` along: quicksort with a
-    /// median-of-three pivot, insertion sort below 16 values. Tie order does not matter: equal
-    /// values get the same rank.
-    static func sortPairs(_ k: UnsafeMutablePointer<Double>, _ o: UnsafeMutablePointer<Int>, _ lo: Int, _ hi: Int) {
-        var lo = lo, hi = hi
-        @inline(__always) func swapAt(_ a: Int, _ b: Int) {
-            let tk = k[a]; k[a] = k[b]; k[b] = tk
-            let to = o[a]; o[a] = o[b]; o[b] = to
-        }
-        while hi - lo > 16 {
-            let mid = lo + (hi - lo) / 2
-            if k[mid] < k[lo] { swapAt(mid, lo) }
-            if k[hi - 1] < k[lo] { swapAt(hi - 1, lo) }
-            if k[hi - 1] < k[mid] { swapAt(hi - 1, mid) }
-            let pivot = k[mid]
-            var i = lo, j = hi - 1
-            while i <= j {
-                while k[i] < pivot { i += 1 }
-                while k[j] > pivot { j -= 1 }
-                if i <= j { swapAt(i, j); i += 1; j -= 1 }
-            }
-            // Recurse into the smaller side, loop on the larger: depth stays O(log n).
-            if j + 1 - lo < hi - i { sortPairs(k, o, lo, j + 1); lo = i } else { sortPairs(k, o, i, hi); hi = j + 1 }
-        }
-        if hi - lo < 2 { return }
-        for a in lo + 1 ..< hi {
-            let key = k[a], idx = o[a]
-            var b = a - 1
-            while b >= lo && k[b] > key { k[b + 1] = k[b]; o[b + 1] = o[b]; b -= 1 }
-            k[b + 1] = key; o[b + 1] = idx
         }
     }
 

@@ -63,6 +63,22 @@ struct PlannerTests {
         #expect(plan.buffers.count == 3)                  // rank input, rank output, the output
     }
 
+    @Test("rank orders signed zeros, infinities and negatives like the oracle", arguments: [3, 17, 300])
+    func rankSpecialValues(symbols n: Int) throws {
+        let g = Graph()
+        let r = try g.crossSection(.rank, g.field("close"))
+        let specials: [Double] = [-.infinity, -1e300, -2, -0.0, 0.0, .leastNonzeroMagnitude, 1, 1, 2, .infinity, .nan, -2]
+        var fields: [String: [Double]] = [:]
+        var f = Fixture(seed: UInt64(n))
+        let T = 7
+        let values = (0 ..< n * T).map { _ in f.pick(specials) }
+        for name in Panel.standardFields { fields[name] = values }
+        let panel = try Panel(symbols: (0 ..< n).map { "S\($0)" }, timestamps: (0 ..< T).map { Int64($0) * 86_400 }, fields: fields)
+        let fused = try FusedEngine.evaluate(g, outputs: [r], panel: panel)[r]!
+        let naive = try NaiveEvaluator(panel: panel).evaluate(g, outputs: [r])[r]!
+        #expect(firstMismatch(fused, naive, tolerance: 0) == nil)
+    }
+
     @Test("rank and zscore follow the documented definitions")
     func crossSectionDefinitions() throws {
         let g = Graph()
