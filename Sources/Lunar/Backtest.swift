@@ -9,6 +9,8 @@ import LunarReport
 
 /// Which evaluator turns a strategy's graph into signal arrays.
 public enum EngineKind: String, Sendable, CaseIterable {
+    /// Optimized, planned and run in fused, blocked, multi-threaded passes (the default).
+    case fused
     /// The reference evaluator: one full array per node. The oracle for tests.
     case naive
 }
@@ -17,7 +19,7 @@ public enum EngineKind: String, Sendable, CaseIterable {
 public struct BacktestOptions: Sendable {
     public var params: [String: String] = [:]
     public var simulation = SimulationOptions()
-    public var engine: EngineKind = .naive
+    public var engine: EngineKind = .fused
     public var limits = ScriptLimits()
     /// The `stdlib/` folder; found automatically when nil.
     public var stdlib: String? = nil
@@ -117,8 +119,7 @@ public enum Backtest {
                                            entries: entries, exits: exits, options: o)
             runs = out.runs
             failures = out.failures.map { ($0.symbol, $0.message) }
-            equity = [Double](repeating: 0, count: panel.barCount)
-            for r in runs { for t in equity.indices { equity[t] += r.equity[t] } }
+            equity = ParallelFold.sumEquity(runs, bars: panel.barCount, threads: sim.threads)
         } else {
             let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim)
             runs = simulation.runs; equity = simulation.equity; mode = simulation.mode

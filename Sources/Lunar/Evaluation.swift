@@ -9,6 +9,10 @@ public enum Evaluation {
                                 threads: Int) throws -> [NodeID: [Double]] {
         switch engine {
         case .naive: return try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
+        case .fused:
+            let compiled = try FusedEngine.compile(graph, outputs: outputs, symbols: panel.symbolCount,
+                                                   bars: panel.barCount, options: PlanOptions(threads: threads))
+            return try FusedEngine.run(compiled, panel: panel)
         }
     }
 }

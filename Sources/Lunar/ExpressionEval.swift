@@ -20,7 +20,7 @@ public struct ExpressionResult: Sendable {
 public enum ExpressionEval {
     /// Loads `expression` against the panel's fields and evaluates it with the chosen engine.
     public static func run(_ expression: String, panel: Panel, stdlib: String? = nil,
-                           limits: ScriptLimits = ScriptLimits(), engine: EngineKind = .naive,
+                           limits: ScriptLimits = ScriptLimits(), engine: EngineKind = .fused,
                            threads: Int = defaultThreadCount) throws -> ExpressionResult {
         let definition = try ExpressionLoader.load(expression, fields: panel.fields.keys.sorted(),
                                                    stdlib: try stdlib ?? Stdlib.locate(), limits: limits)

@@ -28,12 +28,18 @@ public enum CSVLoader {
                 .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
             guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
             let url = URL(fileURLWithPath: path)
-            tables = try names.enumerated().map { (i, name) in
-                let file = url.appendingPathComponent(name).path
-                let parsed = try parse(file: file, symbolColumn: false)
-                progress?(i + 1, names.count)
-                return (String(name.dropLast(4)), parsed[0].1)
+            // Files parse in parallel, in batches so progress can be reported between them.
+            let parsed = ParsedFiles(count: names.count)
+            let batch = 64
+            for start in stride(from: 0, to: names.count, by: batch) {
+                let end = min(names.count, start + batch)
+                parallelFor(chunks: end - start, threads: defaultThreadCount) { k in
+                    let i = start + k
+                    parsed.set(i, Result { try parse(file: url.appendingPathComponent(names[i]).path, symbolColumn: false)[0].1 })
+                }
+                progress?(end, names.count)
             }
+            tables = try names.indices.map { (String(names[$0].dropLast(4)), try parsed.get($0)) }
         } else {
             tables = try parse(file: path, symbolColumn: true)
         }
@@ -91,6 +97,13 @@ public enum CSVLoader {
             var tables: [String: SymbolTable] = [:]
             var current = symbolColumn ? "" : "_"
             var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+            if !symbolColumn {
+                // One table per file: reserve every row up front so appends never reallocate.
+                var rows = 0
+                for i in 0 ..< buf.count - 1 where buf[i] == 10 { rows += 1 }
+                table.timestamps.reserveCapacity(rows + 1); table.lines.reserveCapacity(rows + 1)
+                for k in table.columns.indices { table.columns[k].reserveCapacity(rows + 1) }
+            }
             var fieldRanges: [Range<Int>] = []
             var lineNo = 1
             while let range = reader.next() {
@@ -115,8 +128,9 @@ public enum CSVLoader {
                         }
                     }
                 }
-                let dateText = Substring(decoding: UnsafeBufferPointer(rebasing: buf[fieldRanges[dateCol]]), as: UTF8.self)
-                guard let t = Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
+                let dateRange = fieldRanges[dateCol]
+                var dateText: Substring { Substring(decoding: UnsafeBufferPointer(rebasing: buf[dateRange]), as: UTF8.self) }
+                guard let t = plainDate(buf, dateRange) ?? Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
                     throw DataError.malformed(file: file, line: lineNo,
                         message: "cannot read date '\(dateText)' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
                 }
@@ -128,7 +142,8 @@ public enum CSVLoader {
                 }
                 table.timestamps.append(t)
                 table.lines.append(lineNo)
-                for (k, c) in valueCols.enumerated() {
+                for k in 0 ..< valueCols.count {
+                    let c = valueCols[k]
                     let r = fieldRanges[c]
                     let v = parseNumber(buf, r)
                     guard let v else {
@@ -149,19 +164,26 @@ public enum CSVLoader {
 
     /// Joins the symbols' tables onto the union calendar and validates prices.
     static func assemble(_ tables: [(String, SymbolTable)], options: Options) throws -> Panel {
-        var all = Set<Int64>()
-        for (_, t) in tables { all.formUnion(t.timestamps) }
-        let calendar = all.sorted()
+        // Usually every file has the same dates: then that is the calendar, with no hashing.
+        let sameDates = tables.allSatisfy { $0.1.timestamps == tables[0].1.timestamps }
+        let calendar: [Int64]
+        if sameDates {
+            calendar = tables.first?.1.timestamps ?? []
+        } else {
+            var all = Set<Int64>()
+            for (_, t) in tables { all.formUnion(t.timestamps) }
+            calendar = all.sorted()
+        }
         let T = calendar.count, N = tables.count
         var index: [Int64: Int] = [:]
         index.reserveCapacity(T)
-        for (i, t) in calendar.enumerated() { index[t] = i }
+        if !sameDates { for (i, t) in calendar.enumerated() { index[t] = i } }
         var names: [String] = []
         for (_, t) in tables { for n in t.names where !names.contains(n) { names.append(n) } }
         var fields: [String: [Double]] = [:]
         for n in names { fields[n] = [Double](repeating: .nan, count: N * T) }
         for (s, (symbol, table)) in tables.enumerated() {
-            let slots = table.timestamps.map { index[$0]! }
+            let slots = sameDates ? Array(0 ..< T) : table.timestamps.map { index[$0]! }
             for (k, name) in table.names.enumerated() {
                 let col = table.columns[k]
                 fields[name]!.withUnsafeMutableBufferPointer { out in
@@ -252,6 +274,7 @@ public enum CSVLoader {
             let word = String(decoding: UnsafeBufferPointer(rebasing: buf[lo ..< hi]), as: UTF8.self).lowercased()
             return ["nan", "null", "na", "n/a"].contains(word) ? .nan : nil
         }
+        if let v = plainDecimal(buf, lo, hi) { return v }
         let base = buf.baseAddress! + lo
         var end: UnsafeMutablePointer<CChar>? = nil
         let v = base.withMemoryRebound(to: CChar.self, capacity: hi - lo) { p -> Double in
@@ -260,4 +283,91 @@ public enum CSVLoader {
         guard let end, UnsafeRawPointer(end) - UnsafeRawPointer(buf.baseAddress!) == hi else { return nil }
         return v
     }
+
+    // MARK: - fast paths (each falls back to the general parser when it does not apply)
+
+    /// Exact powers of ten: every one up to 1e22 is a Double without rounding.
+    @inline(__always)
+    static func powerOfTen(_ k: Int) -> Double {
+        // A literal table on the stack: a global array would cost a lazy-initialization check
+        // per number.
+        let table: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
+            (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+             1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
+        return withUnsafeBytes(of: table) { $0.load(fromByteOffset: k * 8, as: Double.self) }
+    }
+
+    /// `[-]digits[.digits]` with at most 19 significant digits → a double, correctly rounded
+    /// (Clinger's fast path: the integer and the power of ten are both exact, and one IEEE
+    /// division rounds correctly). Anything else (exponents, 20+ digits) → nil, for strtod.
+    @inline(__always)
+    static func plainDecimal(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Double? {
+        var i = lo
+        let negative = buf[i] == 45
+        if negative || buf[i] == 43 { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, fraction = 0
+        var seenDot = false, any = false
+        while i < hi {
+            let c = buf[i]
+            if c &- 48 < 10 {
+                if mantissa != 0 || c != 48 { digits += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(c &- 48)
+                if seenDot { fraction += 1 }
+                any = true
+            } else if c == 46 && !seenDot {
+                seenDot = true
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        // At most 19 digits cannot overflow; a mantissa up to 2^53 converts exactly.
+        guard any, digits <= 19, fraction <= 22 else { return nil }
+        if mantissa <= 1 << 53 {
+            let v = Double(mantissa) / powerOfTen(fraction)
+            return negative ? -v : v
+        }
+        #if arch(x86_64)
+        // 17–19 digits (the shortest form of most doubles): divide exactly-represented
+        // operands in 64-bit precision, then round to 53 bits. That double rounding is exact
+        // unless the 64-bit quotient sits exactly halfway between two doubles; leave that
+        // case to strtod.
+        let q = Float80(mantissa) / Float80(powerOfTen(fraction))
+        guard q.significandBitPattern & 0x7FF != 0x400 else { return nil }
+        let v = Double(q)
+        return negative ? -v : v
+        #else
+        return nil
+        #endif
+    }
+
+    /// A bare `YYYY-MM-DD` field → epoch seconds, without building a string; nil otherwise.
+    @inline(__always)
+    static func plainDate(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int64? {
+        guard r.count == 10, buf[r.lowerBound + 4] == 45, buf[r.lowerBound + 7] == 45 else { return nil }
+        func num(_ at: Int, _ n: Int) -> Int? {
+            var v = 0
+            for k in 0 ..< n {
+                let c = buf[r.lowerBound + at + k] &- 48
+                guard c < 10 else { return nil }
+                v = v * 10 + Int(c)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let m = num(5, 2), let d = num(8, 2), (1 ... 12).contains(m), d >= 1, d <= 28 else {
+            return nil   // days 29–31 take the general path, which knows month lengths
+        }
+        return Calendar.daysFromCivil(y, m, d) * 86_400
+    }
+}
+
+/// Per-file parse results written by worker threads, each to its own index.
+final class ParsedFiles: @unchecked Sendable {
+    private var results: [Result<CSVLoader.SymbolTable, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<CSVLoader.SymbolTable, Error>) { lock.lock(); results[i] = r; lock.unlock() }
+    func get(_ i: Int) throws -> CSVLoader.SymbolTable { try results[i]!.get() }
 }

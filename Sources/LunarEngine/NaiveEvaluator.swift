@@ -51,8 +51,7 @@ public struct NaiveEvaluator {
             return zip(args[0], args[1]).map { NaiveEvaluator.apply(op, $0, $1) }
         case .select:
             return (0 ..< N * T).map { i in
-                let c = args[0][i]
-                return c.isNaN ? .nan : (c == 1 ? args[1][i] : args[2][i])
+                return selectValue(args[0][i], args[1][i], args[2][i])
             }
         case .primitive(let name, _, let output):
             var out = [Double](repeating: .nan, count: N * T)
@@ -62,42 +61,18 @@ public struct NaiveEvaluator {
                 out.replaceSubrange(s * T ..< (s + 1) * T, with: result)
             }
             return out
+        case .crossSection(let op):
+            return NaiveEvaluator.crossSection(op, args[0], symbols: N, bars: T)
         }
     }
 
     // MARK: - elementwise rules (shared with the fused executor: one definition of each op)
 
     @inline(__always)
-    public static func apply(_ op: UnaryOp, _ x: Double) -> Double {
-        switch op {
-        case .neg: return -x
-        case .abs: return Swift.abs(x)
-        case .log: return x > 0 ? _log(x) : (x == 0 ? -.infinity : .nan)
-        case .exp: return _exp(x)
-        case .sqrt: return x >= 0 ? x.squareRoot() : .nan
-        case .not: return x.isNaN ? .nan : (x == 1 ? 0 : 1)
-        }
-    }
+    public static func apply(_ op: UnaryOp, _ x: Double) -> Double { op.apply(x) }
 
     @inline(__always)
-    public static func apply(_ op: BinaryOp, _ a: Double, _ b: Double) -> Double {
-        switch op {
-        case .add: return a + b
-        case .sub: return a - b
-        case .mul: return a * b
-        case .div: return a / b
-        case .min: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
-        case .max: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
-        case .gt: return a.isNaN || b.isNaN ? .nan : Truth.of(a > b)
-        case .ge: return a.isNaN || b.isNaN ? .nan : Truth.of(a >= b)
-        case .lt: return a.isNaN || b.isNaN ? .nan : Truth.of(a < b)
-        case .le: return a.isNaN || b.isNaN ? .nan : Truth.of(a <= b)
-        case .eq: return a.isNaN || b.isNaN ? .nan : Truth.of(a == b)
-        case .ne: return a.isNaN || b.isNaN ? .nan : Truth.of(a != b)
-        case .and: return a.isNaN || b.isNaN ? .nan : Truth.of(a == 1 && b == 1)
-        case .or: return a.isNaN || b.isNaN ? .nan : Truth.of(a == 1 || b == 1)
-        }
-    }
+    public static func apply(_ op: BinaryOp, _ a: Double, _ b: Double) -> Double { op.apply(a, b) }
 
     // MARK: - primitives, written out plainly for one symbol
 
@@ -162,6 +137,34 @@ public struct NaiveEvaluator {
         return out
     }
 
+    // MARK: - cross-sectional operations, written out plainly
+
+    /// rank: pandas' `rank(pct=True)` with average ties over the valid values at each bar;
+    /// zscore: (x − mean) / population std over the valid values. NaN in, NaN out; zscore is
+    /// NaN where fewer than 2 values are valid or they are all equal.
+    static func crossSection(_ op: CrossSectionOp, _ x: [Double], symbols N: Int, bars T: Int) -> [Double] {
+        var out = [Double](repeating: .nan, count: N * T)
+        for t in 0 ..< T {
+            let column = (0 ..< N).map { x[$0 * T + t] }
+            let valid = column.filter { !$0.isNaN }
+            switch op {
+            case .rank:
+                for s in 0 ..< N where !column[s].isNaN {
+                    let less = valid.filter { $0 < column[s] }.count
+                    let equal = valid.filter { $0 == column[s] }.count
+                    out[s * T + t] = (Double(less) + Double(equal + 1) / 2) / Double(valid.count)
+                }
+            case .zscore:
+                guard valid.count >= 2 else { continue }
+                let mean = valid.reduce(0, +) / Double(valid.count)
+                let std = (valid.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(valid.count)).squareRoot()
+                guard std > 0 else { continue }
+                for s in 0 ..< N where !column[s].isNaN { out[s * T + t] = (column[s] - mean) / std }
+            }
+        }
+        return out
+    }
+
     /// Runs a registry kernel over whole series in one call; returns every output.
     public static func wholeSeries(_ name: String, _ p: [Double], _ x: [[Double]]) -> [[Double]] {
         let spec = Registry.spec(name)!
@@ -182,13 +185,3 @@ public struct NaiveEvaluator {
         return outs
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#else
-import Darwin
-@inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-#endif

@@ -36,6 +36,13 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+/// Operations across all symbols at one bar. They are the planner's pipeline breakers: every
+/// symbol's input must exist at a bar before any output there can be computed.
+/// Definitions (NaN inputs are skipped and give NaN) are in docs/design.md, "Cross-sectional".
+public enum CrossSectionOp: String, Sendable, Hashable, CaseIterable {
+    case rank, zscore
+}
+
 /// The operation of a node. Constants are kept as bit patterns so that NaN interns too.
 public enum Op: Hashable, Sendable {
     case field(String)
@@ -44,6 +51,7 @@ public enum Op: Hashable, Sendable {
     case binary(BinaryOp)
     case select                                     // where(cond, a, b)
     case primitive(name: String, params: [UInt64], output: Int)
+    case crossSection(CrossSectionOp)
 
     public static func constant(_ v: Double) -> Op { .constant(bits: v.bitPattern) }
 }
@@ -177,6 +185,14 @@ public final class Graph: @unchecked Sendable {
         }
     }
 
+    /// A cross-sectional operation (`rank`, `zscore`) of a float series.
+    public func crossSection(_ op: CrossSectionOp, _ x: NodeID) throws -> NodeID {
+        guard self[x].type == .float else {
+            throw GraphError.typeMismatch("\(op.rawValue) needs a float series, got a \(self[x].type == .bool ? "bool series" : "number")")
+        }
+        return intern(.crossSection(op), [x], type: .float, lookback: self[x].lookback)
+    }
+
     private func intern(_ op: Op, _ inputs: [NodeID], type: ValueType, lookback: Int) -> NodeID {
         let key = InternKey(op: op, inputs: inputs)
         if let id = interned[key] { return id }
@@ -208,6 +224,7 @@ public final class Graph: @unchecked Sendable {
         case .binary(let op):
             if op == .min || op == .max { return "\(op.rawValue)(\(describe(n.inputs[0])), \(describe(n.inputs[1])))" }
             return "(\(describe(n.inputs[0])) \(op.symbol) \(describe(n.inputs[1])))"
+        case .crossSection(let op): return "\(op.rawValue)(\(describe(n.inputs[0])))"
         case .select: return "where(\(n.inputs.map(describe).joined(separator: ", ")))"
         case .primitive(let name, _, let output):
             let spec = Registry.spec(name)!

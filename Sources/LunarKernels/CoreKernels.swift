@@ -88,22 +88,36 @@ struct DiffKernel: StreamKernel {
 
 /// Running sum in TA-Lib's order (add the newest, divide, drop the oldest); NaNs are kept out
 /// of the sum and counted, so the average recovers once they leave the window.
+/// The ring is its own buffer, walked through one pointer per block: this kernel is the hot
+/// loop of most strategies, and `RingWindow.push` pays a bounds and uniqueness check per value.
 struct SMAKernel: StreamKernel {
-    var window: RingWindow
+    var ring: [Double]
+    var head = 0, filled = 0, nans = 0
     var sum = 0.0
     let n: Int
-    init(n: Int) { self.n = n; window = RingWindow(capacity: n) }
+    init(n: Int) { self.n = n; ring = [Double](repeating: 0, count: n) }
     mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
                       _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let dn = Double(n)
-        for i in 0 ..< count {
-            let v = x[i]
-            let old = window.push(v)
-            if !v.isNaN { sum += v }
-            if let old, !old.isNaN { sum -= old }
-            out[i] = window.isFull && window.nanCount == 0 ? sum / dn : .nan
+        let dn = Double(n), n = self.n
+        var head = self.head, filled = self.filled, nans = self.nans, sum = self.sum
+        ring.withUnsafeMutableBufferPointer { r in
+            for i in 0 ..< count {
+                let v = x[i]
+                if v.isNaN { nans += 1 } else { sum += v }
+                if filled < n {
+                    r[filled] = v; filled += 1
+                } else {
+                    let old = r[head]
+                    r[head] = v
+                    head += 1
+                    if head == n { head = 0 }
+                    if old.isNaN { nans -= 1 } else { sum -= old }
+                }
+                out[i] = filled == n && nans == 0 ? sum / dn : .nan
+            }
         }
+        self.head = head; self.filled = filled; self.nans = nans; self.sum = sum
     }
 }
 

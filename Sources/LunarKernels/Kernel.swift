@@ -59,6 +59,11 @@ public struct RingWindow {
     /// Calls `body` with the window's values oldest first.
     @inline(__always)
     public func forEachOldestFirst(_ body: (Double) -> Void) {
-        for k in 0 ..< filled { body(values[(head + k) % capacity]) }
+        // Two straight runs (head…end, then 0…) instead of a modulo per value.
+        values.withUnsafeBufferPointer { v in
+            let firstRun = min(filled, capacity - head)
+            for k in 0 ..< firstRun { body(v[head + k]) }
+            for k in 0 ..< filled - firstRun { body(v[k]) }
+        }
     }
 }

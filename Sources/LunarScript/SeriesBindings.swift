@@ -12,6 +12,9 @@ final class DSLContext {
 
 private let seriesMeta = "Series"
 
+/// `ta` functions that are not registry primitives: elementwise and cross-sectional ones.
+private let extraFunctions = ["abs", "log", "exp", "sqrt", "min", "max", "where", "rank", "zscore"]
+
 // MARK: - installing the DSL into a state
 
 extension LuaVM {
@@ -55,7 +58,7 @@ extension LuaVM {
             swl_pushswift(L, primitiveCall, c, 1)
             lua_setfield(L, -2, spec.name)
         }
-        for name in ["abs", "log", "exp", "sqrt", "min", "max", "where"] {
+        for name in extraFunctions {
             lua_pushstring(L, name)
             swl_pushswift(L, elementwiseFunction, c, 1)
             lua_setfield(L, -2, name)
@@ -144,7 +147,7 @@ private func seriesToString(_ L: OpaquePointer?) -> Int32 {
 private func unknownMember(_ L: OpaquePointer?) -> Int32 {
     let table = String(cString: swl_tostring(L, swl_upvalueindex(3))!)
     let key = swl_tostring(L, 2).map { String(cString: $0) } ?? "?"
-    var names = Registry.names + ["abs", "log", "exp", "sqrt", "min", "max", "where"]
+    var names = Registry.names + extraFunctions
     // Lua helpers added by stdlib/ta.lua are raw fields of the table itself.
     lua_pushnil(L)
     while lua_next(L, 1) != 0 {
@@ -223,6 +226,8 @@ private func elementwiseFunction(_ L: OpaquePointer?) -> Int32 {
         case "where": id = try g.select(args[0], args[1], args[2])
         case "min": id = try g.binary(.min, args[0], args[1])
         case "max": id = try g.binary(.max, args[0], args[1])
+        case "rank": id = try g.crossSection(.rank, args[0])
+        case "zscore": id = try g.crossSection(.zscore, args[0])
         default: id = try g.unary(UnaryOp(rawValue: name)!, args[0])
         }
         pushSeries(L, id)

@@ -13,7 +13,7 @@ struct LunarCommand: ParsableCommand {
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
         subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Check.self, Watch.self,
-                      TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self])
+                      TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self, Bench.self])
 }
 
 /// Options shared by commands that read data.
@@ -54,7 +54,8 @@ struct Run: ParsableCommand {
     @Option(help: "Starting capital (split equally across symbols unless the portfolio is shared).") var capital: Double = 100_000
     @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
-    @Option(help: "Evaluator: naive (the reference).") var engine: String = "naive"
+    @Option(help: "Evaluator: fused (default) or naive (the reference).") var engine: String = "fused"
+    @Flag(help: "Print the fused plan (stages, steps, buffers, tiles, bytes) instead of running.") var explain = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Per-bar strategies: finish the other symbols when on_bar fails on one.") var keepGoing = false
     @Flag(help: "Do not record this run in the run history.") var noRecord = false
@@ -92,6 +93,11 @@ struct Run: ParsableCommand {
             if let threads { options.simulation.threads = threads }
             options.keepGoing = keepGoing
             options.libraries = try libraries.settings()
+            if explain {
+                progress.done()
+                print(try Backtest.explain(strategyPath: strategy, panel: panel, options: options), terminator: "")
+                return
+            }
             let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
             progress.done()
             for f in result.failures {

@@ -1,0 +1,67 @@
+import LunarData
+import LunarGraph
+import LunarEngine
+import LunarScript
+import LunarSim
+
+/// The per-symbol results folded into a portfolio, in parallel. Each thread owns a range of
+/// bars, so results do not depend on the thread count.
+enum ParallelFold {
+    /// Sum of the sub-accounts at each bar, added in symbol order (as a serial loop would).
+    static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
+        var equity = [Double](repeating: 0, count: bars)
+        let chunk = 256
+        equity.withUnsafeMutableBufferPointer { eq in
+            let out = SharedBuffer(eq.baseAddress!, count: bars)
+            parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
+                let range = k * chunk ..< min(bars, (k + 1) * chunk)
+                for r in runs {
+                    r.equity.withUnsafeBufferPointer { e in for t in range { out.base[t] += e[t] } }
+                }
+            }
+        }
+        return equity
+    }
+}
+
+extension Backtest {
+    /// The fused plan `run` would execute for this strategy and panel (`lunar run --explain`).
+    public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {
+        let stdlib = try options.stdlib ?? Stdlib.locate()
+        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
+                                               overrides: options.params, stdlib: stdlib,
+                                               libraries: options.libraries, limits: options.limits)
+        let named = signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } }
+        let compiled = try FusedEngine.compile(strategy.graph, outputs: named.map(\.1), symbols: panel.symbolCount,
+                                               bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads))
+        var names: [NodeID: String] = [:]
+        for (name, id) in named {
+            let o = compiled.outputMap[id]!
+            names[o] = names[o].map { $0 + ", " + name } ?? name
+        }
+        return compiled.plan.explain(names: names, optimizer: compiled.optimized)
+    }
+}
+
+/// What `lunar bench` needs to know about a compiled strategy.
+public struct PlanSummary: Sendable {
+    /// Graph nodes the plan evaluates (fields and constants excluded).
+    public let nodes: Int
+    /// Panel fields the plan reads.
+    public let fields: [String]
+}
+
+extension Backtest {
+    /// Loads the strategy and compiles its signals for `panel` without running them.
+    public static func planSummary(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> PlanSummary {
+        let stdlib = try options.stdlib ?? Stdlib.locate()
+        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
+                                               overrides: options.params, stdlib: stdlib,
+                                               libraries: options.libraries, limits: options.limits)
+        let outputs = signalNames.compactMap { strategy.outputs[$0] }
+        let plan = try FusedEngine.compile(strategy.graph, outputs: outputs, symbols: panel.symbolCount,
+                                           bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads)).plan
+        let nodes = plan.stages.reduce(0) { $0 + $1.crossSteps.count + $1.steps.reduce(0) { $0 + $1.nodes.count } }
+        return PlanSummary(nodes: nodes, fields: plan.fields)
+    }
+}

@@ -1,0 +1,32 @@
+import LunarData
+import LunarGraph
+
+/// The default engine: optimize the graph, plan it for the panel's shape, run it fused.
+public enum FusedEngine {
+    public struct Compiled: @unchecked Sendable {
+        public let optimized: OptimizedGraph
+        public let plan: Plan
+        /// Original output id → optimized output id.
+        public let outputMap: [NodeID: NodeID]
+    }
+
+    public static func compile(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
+                               options: PlanOptions = PlanOptions()) throws -> Compiled {
+        let optimized = try Optimizer.optimize(graph, outputs: outputs)
+        let plan = Planner.plan(optimized.graph, outputs: optimized.outputs, symbols: symbols, bars: bars, options: options)
+        return Compiled(optimized: optimized, plan: plan,
+                        outputMap: Dictionary(zip(outputs, optimized.outputs), uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Evaluates `outputs` of `graph` over `panel`, keyed by the original output ids.
+    public static func evaluate(_ graph: Graph, outputs: [NodeID], panel: Panel,
+                                options: PlanOptions = PlanOptions()) throws -> [NodeID: [Double]] {
+        let compiled = try compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
+        return try run(compiled, panel: panel)
+    }
+
+    public static func run(_ compiled: Compiled, panel: Panel) throws -> [NodeID: [Double]] {
+        let values = try FusedExecutor(plan: compiled.plan).run(panel)
+        return compiled.outputMap.mapValues { values[$0]! }
+    }
+}

@@ -1,0 +1,246 @@
+import LunarData
+import LunarGraph
+import LunarKernels
+
+/// Runs a `Plan` over a panel in fused, blocked, multi-threaded passes.
+///
+/// Per stage: its cross-sectional steps first (parallel over blocks of bars), then its
+/// per-symbol steps, threads taking tiles of symbols. Within a tile each symbol walks its bars
+/// in blocks of `plan.blockBars`, and every step handles a whole block per call: elementwise
+/// steps are tight loops over the block, registry kernels carry their state (a window, an
+/// average) from one block to the next. Every symbol is computed by one thread in the same
+/// order, so results do not depend on the thread count, the tile size or the block size.
+public struct FusedExecutor {
+    public let plan: Plan
+    public init(plan: Plan) { self.plan = plan }
+
+    /// Evaluates the plan; returns each requested output as a full symbol-major array.
+    public func run(_ panel: Panel) throws -> [NodeID: [Double]] {
+        precondition(panel.symbolCount == plan.symbols && panel.barCount == plan.bars, "plan built for another shape")
+        let cells = plan.symbols * plan.bars
+        var fieldArrays: [[Double]] = []
+        for name in plan.fields {
+            guard let v = panel.values(name) else {
+                throw EvaluationError.unknownField(name, available: panel.fields.keys.sorted())
+            }
+            fieldArrays.append(v)
+        }
+        // Materialized buffers are Swift arrays from the start, so outputs are returned without
+        // a copy; they are created uninitialized (every cell is written by its step).
+        let boxes = plan.buffers.map { _ in Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
+        withReadPointers(fieldArrays) { fieldPtrs in
+            withPointers(boxes) { bufferPtrs in
+                let ctx = Context(plan: plan, fields: fieldPtrs, buffers: bufferPtrs)
+                for stage in plan.stages {
+                    for cross in stage.crossSteps { ctx.runCross(cross) }
+                    if !stage.steps.isEmpty { ctx.runStage(stage) }
+                }
+            }
+        }
+        var result: [NodeID: [Double]] = [:]
+        for (id, loc) in plan.outputs {
+            switch loc {
+            case .full(let b): result[id] = boxes[b].array
+            case .field(let f): result[id] = fieldArrays[f]
+            case .scalar(let v): result[id] = [Double](repeating: v, count: cells)
+            case .slot: fatalError("an output must be materialized")
+            }
+        }
+        return result
+    }
+}
+
+/// A class box, so that several arrays can be pinned at once without overlapping inout access.
+private final class Box {
+    var array: [Double]
+    init(_ a: [Double]) { array = a }
+}
+
+/// Calls `body` with stable base pointers of every box's array (each array is unique, so
+/// this never copies).
+private func withPointers(_ boxes: [Box], _ i: Int = 0, _ acc: [UnsafeMutablePointer<Double>] = [],
+                          _ body: ([UnsafeMutablePointer<Double>]) -> Void) {
+    if i == boxes.count { return body(acc) }
+    boxes[i].array.withUnsafeMutableBufferPointer { b in
+        withPointers(boxes, i + 1, acc + [b.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!], body)
+    }
+}
+
+/// Read-only base pointers of arrays shared with the panel: a mutable pointer would force a
+/// copy of each field (the panel holds another reference).
+private func withReadPointers(_ arrays: [[Double]], _ i: Int = 0, _ acc: [UnsafePointer<Double>] = [],
+                              _ body: ([UnsafePointer<Double>]) -> Void) {
+    if i == arrays.count { return body(acc) }
+    arrays[i].withUnsafeBufferPointer { b in
+        withReadPointers(arrays, i + 1, acc + [b.baseAddress ?? UnsafePointer(bitPattern: 8)!], body)
+    }
+}
+
+/// What the workers share: the plan and the base pointers. Workers write disjoint ranges.
+private struct Context: @unchecked Sendable {
+    let plan: Plan
+    let fields: [UnsafePointer<Double>]
+    let buffers: [UnsafeMutablePointer<Double>]
+
+    // MARK: - per-symbol stages
+
+    func runStage(_ stage: Stage) {
+        let N = plan.symbols, tile = plan.tileSymbols
+        parallelFor(chunks: (N + tile - 1) / tile, threads: plan.threads) { k in
+            runTile(stage, symbols: k * tile ..< min(N, (k + 1) * tile))
+        }
+    }
+
+    private func runTile(_ stage: Stage, symbols: Range<Int>) {
+        let B = plan.blockBars, T = plan.bars
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, stage.slotCount * B))
+        defer { scratch.deallocate() }
+        for (slot, value) in stage.constantSlots { (scratch + slot * B).initialize(repeating: value, count: B) }
+        // One pointer table per kernel step, filled per block (no allocation in the loop).
+        let kernelSteps = stage.steps.indices.filter { if case .kernel = stage.steps[$0].kind { return true }; return false }
+        let ins = kernelSteps.map { UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: max(1, stage.steps[$0].inputs.count)) }
+        let outs = kernelSteps.map { UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: max(1, stage.steps[$0].outputs.count)) }
+        defer { ins.forEach { $0.deallocate() }; outs.forEach { $0.deallocate() } }
+        let specs: [(PrimitiveSpec, [Double])] = kernelSteps.map {
+            guard case .kernel(let name, let params) = stage.steps[$0].kind else { fatalError() }
+            return (Registry.spec(name)!, params)
+        }
+        var kernels: [any StreamKernel] = []
+        kernels.reserveCapacity(kernelSteps.count)
+        for s in symbols {
+            // A fresh state per symbol: kernels follow one symbol through time.
+            kernels.removeAll(keepingCapacity: true)
+            for (spec, params) in specs { kernels.append(spec.makeKernel(params)) }
+            var t0 = 0
+            while t0 < T {
+                let n = min(B, T - t0)
+                let base = s * T + t0
+                @inline(__always) func pointer(_ loc: Location) -> UnsafeMutablePointer<Double> {
+                    switch loc {
+                    case .field(let f): return UnsafeMutablePointer(mutating: fields[f] + base)
+                    case .full(let b): return buffers[b] + base
+                    case .slot(let i): return scratch + i * B
+                    case .scalar: fatalError("scalars are passed by value")
+                    }
+                }
+                @inline(__always) func operand(_ loc: Location) -> BlockOperand {
+                    if case .scalar(let v) = loc { return .value(v) }
+                    return .pointer(UnsafePointer(pointer(loc)))
+                }
+                var k = 0
+                for step in stage.steps {
+                    switch step.kind {
+                    case .unary(let op):
+                        op.apply(operand(step.inputs[0]), into: pointer(step.outputs[0]), count: n)
+                    case .binary(let op):
+                        op.apply(operand(step.inputs[0]), operand(step.inputs[1]), into: pointer(step.outputs[0]), count: n)
+                    case .select:
+                        selectBlock(operand(step.inputs[0]), operand(step.inputs[1]), operand(step.inputs[2]),
+                                    into: pointer(step.outputs[0]), count: n)
+                    case .kernel:
+                        for (j, loc) in step.inputs.enumerated() { ins[k][j] = UnsafePointer(pointer(loc)) }
+                        for (j, loc) in step.outputs.enumerated() { outs[k][j] = pointer(loc) }
+                        kernels[k].run(UnsafeBufferPointer(start: ins[k], count: step.inputs.count),
+                                       UnsafeBufferPointer(start: outs[k], count: step.outputs.count), count: n)
+                        k += 1
+                    }
+                }
+                t0 += n
+            }
+        }
+    }
+
+    // MARK: - cross-sectional steps
+
+    /// Bars per cross-sectional chunk: the input is gathered into a bar-major scratch of
+    /// `chunk × symbols` values so that each bar's column is contiguous.
+    static let crossChunk = 32
+
+    func runCross(_ step: CrossStep) {
+        let N = plan.symbols, T = plan.bars, C = Context.crossChunk
+        let input: UnsafePointer<Double>
+        switch step.input {
+        case .field(let f): input = fields[f]
+        case .full(let b): input = UnsafePointer(buffers[b])
+        default: fatalError("a cross-sectional input is always materialized")
+        }
+        let src = SharedBuffer(UnsafeMutablePointer(mutating: input), count: N * T)
+        let dst = SharedBuffer(buffers[step.output], count: N * T)
+        parallelFor(chunks: (T + C - 1) / C, threads: plan.threads) { chunk in
+            let t0 = chunk * C, width = min(C, T - t0)
+            let column = UnsafeMutablePointer<Double>.allocate(capacity: width * N)
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 4 * N + 256)
+            defer { column.deallocate(); scratch.deallocate() }
+            for s in 0 ..< N { for j in 0 ..< width { column[j * N + s] = src.base[s * T + t0 + j] } }
+            for j in 0 ..< width {
+                let x = column + j * N
+                switch step.op {
+                case .rank: CrossSection.rank(x, N, scratch)
+                case .zscore: CrossSection.zscore(x, N)
+                }
+            }
+            for s in 0 ..< N { for j in 0 ..< width { dst.base[s * T + t0 + j] = column[j * N + s] } }
+        }
+    }
+}
+
+/// Cross-sectional operations over one bar's column of `n` symbols, in place. Same arithmetic,
+/// in the same order, as `NaiveEvaluator.crossSection`, so results are bit-equal.
+enum CrossSection {
+    /// Average-tie percentile rank among valid values: (less + (equal + 1) / 2) / valid.
+    /// The valid values are sorted with their symbols by an LSD radix sort on order-preserving
+    /// integer keys: no comparisons to mispredict, no allocation (`scratch` holds 4n words).
+    static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ scratch: UnsafeMutablePointer<UInt64>) {
+        var keys = scratch, keys2 = scratch + n
+        var syms = scratch + 2 * n, syms2 = scratch + 3 * n
+        var valid = 0
+        for s in 0 ..< n where !x[s].isNaN {
+            // Flip negatives entirely and set the sign bit of positives: unsigned order = numeric order.
+            let b = x[s].bitPattern
+            keys[valid] = b >> 63 == 1 ? ~b : b | (1 << 63)
+            syms[valid] = UInt64(s)
+            valid += 1
+        }
+        let c = scratch + 4 * n   // digit counts, then bucket starts
+        for shift in stride(from: UInt64(0), to: 64, by: 8) where valid > 1 {
+            for d in 0 ..< 256 { c[d] = 0 }
+            for i in 0 ..< valid { c[Int((keys[i] >> shift) & 0xFF)] += 1 }
+            if c[Int((keys[0] >> shift) & 0xFF)] == UInt64(valid) { continue }   // one digit: nothing moves
+            var sum: UInt64 = 0
+            for d in 0 ..< 256 { let t = c[d]; c[d] = sum; sum += t }
+            for i in 0 ..< valid {
+                let d = Int((keys[i] >> shift) & 0xFF)
+                let at = Int(c[d])
+                keys2[at] = keys[i]; syms2[at] = syms[i]; c[d] += 1
+            }
+            swap(&keys, &keys2); swap(&syms, &syms2)
+        }
+        @inline(__always) func value(_ k: UInt64) -> Double {
+            Double(bitPattern: k >> 63 == 1 ? k & ~(1 << 63) : ~k)
+        }
+        var i = 0
+        while i < valid {
+            let v = value(keys[i])
+            var j = i + 1
+            while j < valid && value(keys[j]) == v { j += 1 }   // −0 and +0 are adjacent and equal
+            let r = (Double(i) + Double(j - i + 1) / 2) / Double(valid)
+            for k in i ..< j { x[Int(syms[k])] = r }
+            i = j
+        }
+    }
+
+    /// (x − mean) / population std over the valid values; NaN with < 2 valid or zero spread.
+    static func zscore(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
+        var sum = 0.0, count = 0
+        for s in 0 ..< n where !x[s].isNaN { sum += x[s]; count += 1 }
+        let mean = sum / Double(count)
+        var ss = 0.0
+        for s in 0 ..< n where !x[s].isNaN { ss += (x[s] - mean) * (x[s] - mean) }
+        let std = (ss / Double(count)).squareRoot()
+        guard count >= 2, std > 0 else {
+            for s in 0 ..< n { x[s] = .nan }
+            return
+        }
+        for s in 0 ..< n where !x[s].isNaN { x[s] = (x[s] - mean) / std }
+    }
+}

@@ -1,0 +1,245 @@
+import LunarGraph
+import LunarKernels
+
+/// Where a step reads or writes a series, resolved to a pointer for each block of bars.
+public enum Location: Hashable, Sendable, CustomStringConvertible {
+    /// A panel field (by index into `Plan.fields`), read in place.
+    case field(Int)
+    /// A materialized `symbols × bars` array (by index into `Plan.buffers`).
+    case full(Int)
+    /// A per-worker scratch buffer of `Plan.blockBars` values, reused once its readers ran.
+    case slot(Int)
+    /// A constant, broadcast where a series is needed.
+    case scalar(Double)
+
+    public var description: String {
+        switch self {
+        case .field(let i): return "field#\(i)"
+        case .full(let i): return "B\(i)"
+        case .slot(let i): return "s\(i)"
+        case .scalar(let v): return PrimitiveSpec.Param.show(v)
+        }
+    }
+}
+
+/// One kernel call per block: an elementwise loop or a registry kernel (all of its outputs).
+public struct Step: Sendable {
+    public enum Kind: Sendable {
+        case unary(UnaryOp)
+        case binary(BinaryOp)
+        case select
+        /// A registry primitive: `spec.makeKernel(params)` gives a fresh state per symbol.
+        case kernel(name: String, params: [Double])
+    }
+    public let kind: Kind
+    public let inputs: [Location]
+    /// One per kernel output; outputs nobody reads go to a scratch slot freed right after.
+    public let outputs: [Location]
+    /// The graph nodes this step computes (for --explain).
+    public let nodes: [NodeID]
+}
+
+/// A cross-sectional operation between stages: reads a whole materialized input.
+public struct CrossStep: Sendable {
+    public let op: CrossSectionOp
+    public let input: Location
+    public let output: Int
+    public let node: NodeID
+}
+
+/// A pipeline stage: per-symbol steps fused over tiles, after the cross-sectional steps that
+/// feed it.
+public struct Stage: Sendable {
+    public var crossSteps: [CrossStep] = []
+    public var steps: [Step] = []
+    public var slotCount = 0
+    /// Constants a kernel reads as a series: slots filled once per tile, never released.
+    public var constantSlots: [(slot: Int, value: Double)] = []
+}
+
+/// How the planner sizes work.
+public struct PlanOptions: Sendable {
+    /// Bars per block: every scratch slot holds this many values. 512 × 8 B = 4 KiB, so a
+    /// 30-slot stage keeps its working set (≈ 120 KiB) in L2.
+    public var blockBars = 512
+    /// Symbols per tile (the unit a thread takes); nil picks enough tiles to balance threads.
+    public var tileSymbols: Int? = nil
+    public var threads = 1
+    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1) {
+        self.blockBars = blockBars; self.tileSymbols = tileSymbols; self.threads = threads
+    }
+}
+
+/// A compiled graph: what the fused executor runs.
+public struct Plan: @unchecked Sendable {
+    public let graph: Graph
+    public let symbols: Int
+    public let bars: Int
+    public let blockBars: Int
+    public let tileSymbols: Int
+    public let threads: Int
+    /// Panel field names read, in `Location.field` order.
+    public let fields: [String]
+    /// Node held by each materialized buffer, in `Location.full` order.
+    public let buffers: [NodeID]
+    public let stages: [Stage]
+    /// Where each requested output lives after the run.
+    public let outputs: [NodeID: Location]
+    /// The largest slot count of any stage (the scratch each worker allocates).
+    public var slotCount: Int { stages.map(\.slotCount).max() ?? 0 }
+}
+
+public enum Planner {
+    /// Cuts `graph` (already optimized) into stages at cross-sectional nodes, schedules each
+    /// stage in topological order, gives every intermediate a scratch slot by liveness, and
+    /// materializes only outputs and what crosses a stage boundary.
+    public static func plan(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
+                            options: PlanOptions = PlanOptions()) -> Plan {
+        let order = graph.reachable(from: outputs)
+        // Level: the number of cross-sectional nodes on the longest path from the inputs (the
+        // earliest stage a node can run in).
+        var level: [NodeID: Int] = [:]
+        var consumers: [NodeID: [NodeID]] = [:]
+        for id in order {
+            let n = graph[id]
+            let inLevel = n.inputs.map { level[$0]! }.max() ?? 0
+            if case .crossSection = n.op { level[id] = inLevel + 1 } else { level[id] = inLevel }
+            for i in n.inputs { consumers[i, default: []].append(id) }
+        }
+        func isCross(_ id: NodeID) -> Bool { if case .crossSection = graph[id].op { return true }; return false }
+        // Stage of each per-symbol node: as late as its readers allow (a cross-section's input
+        // must be done the stage before it). Work that only the last stages need then runs
+        // there, fused with its readers, instead of being materialized across the cut.
+        let lastStage = order.map { level[$0]! }.max() ?? 0
+        var stage = level
+        for id in order.reversed() where !isCross(id) {
+            var latest = Set(outputs).contains(id) ? lastStage : Int.max
+            for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stage[c]!) }
+            stage[id] = latest == Int.max ? level[id]! : latest
+        }
+        func isSource(_ id: NodeID) -> Bool {
+            switch graph[id].op { case .field, .constant: return true; default: return false }
+        }
+        let requested = Set(outputs)
+
+        var fields: [String] = []
+        var buffers: [NodeID] = []
+        var location: [NodeID: Location] = [:]
+        for id in order {
+            switch graph[id].op {
+            case .field(let name):
+                location[id] = .field(fields.count); fields.append(name)
+            case .constant:
+                location[id] = .scalar(graph[id].constantValue!)
+            case .crossSection:
+                location[id] = .full(buffers.count); buffers.append(id)
+            default:
+                // Materialize what is asked for, what a cross-sectional node reads, and what a
+                // later stage reads; everything else lives in scratch slots.
+                let cs = consumers[id] ?? []
+                if requested.contains(id) || cs.contains(where: { isCross($0) || stage[$0]! != stage[id]! }) {
+                    location[id] = .full(buffers.count); buffers.append(id)
+                }
+            }
+        }
+
+        let stageCount = lastStage + 1
+        var stages = [Stage](repeating: Stage(), count: stageCount)
+        for k in 0 ..< stageCount {
+            let members = order.filter { stage[$0]! == k && !isSource($0) }
+            for id in members where isCross(id) {
+                stages[k].crossSteps.append(CrossStep(op: { if case .crossSection(let op) = graph[id].op { return op }; fatalError() }(),
+                                                      input: location[graph[id].inputs[0]]!,
+                                                      output: { if case .full(let b) = location[id]! { return b }; fatalError() }(),
+                                                      node: id))
+            }
+            // Group the outputs of one multi-output primitive into one step.
+            var groups: [[NodeID]] = []
+            var groupOf: [String: Int] = [:]
+            for id in members where !isCross(id) {
+                let n = graph[id]
+                if case .primitive(let name, let params, _) = n.op {
+                    let key = "\(name)|\(params)|\(n.inputs)"
+                    if let g = groupOf[key] { groups[g].append(id); continue }
+                    groupOf[key] = groups.count
+                }
+                groups.append([id])
+            }
+            // Liveness: the last step of this stage that reads each node.
+            var stepOf: [NodeID: Int] = [:]
+            for (i, g) in groups.enumerated() { for id in g { stepOf[id] = i } }
+            var lastUse: [NodeID: Int] = [:]
+            for (i, g) in groups.enumerated() {
+                for input in graph[g[0]].inputs where stepOf[input] != nil { lastUse[input] = max(lastUse[input] ?? 0, i) }
+            }
+            var free: [Int] = []
+            var slotCount = 0
+            func takeSlot() -> Int {
+                if let s = free.popLast() { return s }
+                slotCount += 1
+                return slotCount - 1
+            }
+            // Slots that hold a constant as a series, for kernels that read one. They are filled
+            // once per tile, so they are taken first and never released.
+            var kernelConstant: [UInt64: Int] = [:]
+            for g in groups {
+                guard case .primitive = graph[g[0]].op else { continue }
+                for input in graph[g[0]].inputs {
+                    guard let v = graph[input].constantValue, kernelConstant[v.bitPattern] == nil else { continue }
+                    let s = takeSlot()
+                    kernelConstant[v.bitPattern] = s; stages[k].constantSlots.append((s, v))
+                }
+            }
+            for (i, g) in groups.enumerated() {
+                let node = graph[g[0]]
+                let kind: Step.Kind
+                var outs: [Location] = []
+                var scratch: [Int] = []   // slots of outputs nobody reads
+                switch node.op {
+                case .unary(let op): kind = .unary(op)
+                case .binary(let op): kind = .binary(op)
+                case .select: kind = .select
+                case .primitive(let name, _, _):
+                    kind = .kernel(name: name, params: node.params())
+                default: fatalError("unexpected node in a stage: \(node.op)")
+                }
+                var inputs = node.inputs.map { location[$0]! }
+                if case .kernel(let name, _) = kind {
+                    inputs = inputs.map { loc in
+                        guard case .scalar(let v) = loc else { return loc }
+                        return .slot(kernelConstant[v.bitPattern]!)
+                    }
+                    let spec = Registry.spec(name)!
+                    for k in spec.outputs.indices {
+                        if let id = g.first(where: { if case .primitive(_, _, let o) = graph[$0].op { return o == k }; return false }) {
+                            if location[id] == nil { location[id] = .slot(takeSlot()) }
+                            outs.append(location[id]!)
+                        } else {
+                            let s = takeSlot(); scratch.append(s); outs.append(.slot(s))
+                        }
+                    }
+                } else {
+                    if location[g[0]] == nil { location[g[0]] = .slot(takeSlot()) }
+                    outs = [location[g[0]]!]
+                }
+                // Outputs were taken before inputs are released, so they never alias an input.
+                free.append(contentsOf: scratch)
+                for id in g where location[id].map({ if case .slot = $0 { return true }; return false }) == true && lastUse[id] == nil {
+                    if case .slot(let s) = location[id]! { free.append(s) }
+                }
+                for input in Set(node.inputs) where lastUse[input] == i {
+                    if case .slot(let s) = location[input]! { free.append(s) }
+                }
+                stages[k].steps.append(Step(kind: kind, inputs: inputs, outputs: outs, nodes: g))
+            }
+            stages[k].slotCount = slotCount
+        }
+        let threads = max(1, options.threads)
+        let tile = options.tileSymbols ?? max(1, min(64, symbols / (threads * 8)))
+        var outs: [NodeID: Location] = [:]
+        for id in outputs { outs[id] = location[id]! }
+        return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
+                    tileSymbols: max(1, tile), threads: threads, fields: fields, buffers: buffers,
+                    stages: stages, outputs: outs)
+    }
+}

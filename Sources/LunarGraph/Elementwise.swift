@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+@usableFromInline @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@usableFromInline @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+#else
+import Darwin
+@usableFromInline @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
+@usableFromInline @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+#endif
+
+// The elementwise rules, defined once. The naive evaluator, constant folding and the fused
+// executor all call these, so folded and fused arithmetic is bit-equal to the oracle's.
+
+extension UnaryOp {
+    @inlinable @inline(__always)
+    public func apply(_ x: Double) -> Double {
+        switch self {
+        case .neg: return -x
+        case .abs: return Swift.abs(x)
+        case .log: return x > 0 ? _log(x) : (x == 0 ? -.infinity : .nan)
+        case .exp: return _exp(x)
+        case .sqrt: return x >= 0 ? x.squareRoot() : .nan
+        case .not: return x.isNaN ? .nan : (x == 1 ? 0 : 1)
+        }
+    }
+}
+
+extension BinaryOp {
+    @inlinable @inline(__always)
+    public func apply(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case .add: return a + b
+        case .sub: return a - b
+        case .mul: return a * b
+        case .div: return a / b
+        case .min: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
+        case .max: return a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
+        case .gt: return a.isNaN || b.isNaN ? .nan : _truth(a > b)
+        case .ge: return a.isNaN || b.isNaN ? .nan : _truth(a >= b)
+        case .lt: return a.isNaN || b.isNaN ? .nan : _truth(a < b)
+        case .le: return a.isNaN || b.isNaN ? .nan : _truth(a <= b)
+        case .eq: return a.isNaN || b.isNaN ? .nan : _truth(a == b)
+        case .ne: return a.isNaN || b.isNaN ? .nan : _truth(a != b)
+        case .and: return a.isNaN || b.isNaN ? .nan : _truth(a == 1 && b == 1)
+        case .or: return a.isNaN || b.isNaN ? .nan : _truth(a == 1 || b == 1)
+        }
+    }
+}
+
+/// `where(cond, a, b)`: NaN when the condition is unknown.
+@inlinable @inline(__always)
+public func selectValue(_ c: Double, _ a: Double, _ b: Double) -> Double {
+    c.isNaN ? .nan : (c == 1 ? a : b)
+}
+
+/// `Truth.of`, repeated here so the rules inline across modules (bool series: 1, 0, NaN).
+@usableFromInline @inline(__always) func _truth(_ b: Bool) -> Double { b ? 1 : 0 }
+
+// MARK: - block loops
+
+/// One operand of an elementwise block loop: a block of values or a constant.
+public enum BlockOperand {
+    case pointer(UnsafePointer<Double>)
+    case value(Double)
+}
+
+// The loops live beside the rules so the optimizer inlines `apply` (with the op a constant)
+// into each loop body inside this module; callers pay one call per block, not per value.
+
+extension UnaryOp {
+    /// `out[i] = apply(a[i])` for i in 0..<n.
+    public func apply(_ a: BlockOperand, into out: UnsafeMutablePointer<Double>, count n: Int) {
+        switch self {
+        case .neg: blockMap(a, out, n) { UnaryOp.neg.apply($0) }
+        case .abs: blockMap(a, out, n) { UnaryOp.abs.apply($0) }
+        case .log: blockMap(a, out, n) { UnaryOp.log.apply($0) }
+        case .exp: blockMap(a, out, n) { UnaryOp.exp.apply($0) }
+        case .sqrt: blockMap(a, out, n) { UnaryOp.sqrt.apply($0) }
+        case .not: blockMap(a, out, n) { UnaryOp.not.apply($0) }
+        }
+    }
+}
+
+extension BinaryOp {
+    /// `out[i] = apply(a[i], b[i])` for i in 0..<n.
+    public func apply(_ a: BlockOperand, _ b: BlockOperand, into out: UnsafeMutablePointer<Double>, count n: Int) {
+        switch self {
+        case .add: blockZip(a, b, out, n) { BinaryOp.add.apply($0, $1) }
+        case .sub: blockZip(a, b, out, n) { BinaryOp.sub.apply($0, $1) }
+        case .mul: blockZip(a, b, out, n) { BinaryOp.mul.apply($0, $1) }
+        case .div: blockZip(a, b, out, n) { BinaryOp.div.apply($0, $1) }
+        case .min: blockZip(a, b, out, n) { BinaryOp.min.apply($0, $1) }
+        case .max: blockZip(a, b, out, n) { BinaryOp.max.apply($0, $1) }
+        case .gt: blockZip(a, b, out, n) { BinaryOp.gt.apply($0, $1) }
+        case .ge: blockZip(a, b, out, n) { BinaryOp.ge.apply($0, $1) }
+        case .lt: blockZip(a, b, out, n) { BinaryOp.lt.apply($0, $1) }
+        case .le: blockZip(a, b, out, n) { BinaryOp.le.apply($0, $1) }
+        case .eq: blockZip(a, b, out, n) { BinaryOp.eq.apply($0, $1) }
+        case .ne: blockZip(a, b, out, n) { BinaryOp.ne.apply($0, $1) }
+        case .and: blockZip(a, b, out, n) { BinaryOp.and.apply($0, $1) }
+        case .or: blockZip(a, b, out, n) { BinaryOp.or.apply($0, $1) }
+        }
+    }
+}
+
+/// `out[i] = selectValue(c[i], a[i], b[i])` for i in 0..<n.
+public func selectBlock(_ c: BlockOperand, _ a: BlockOperand, _ b: BlockOperand,
+                        into out: UnsafeMutablePointer<Double>, count n: Int) {
+    @inline(__always) func at(_ o: BlockOperand, _ i: Int) -> Double {
+        switch o { case .pointer(let p): return p[i]; case .value(let v): return v }
+    }
+    for i in 0 ..< n { out[i] = selectValue(at(c, i), at(a, i), at(b, i)) }
+}
+
+@inline(__always)
+private func blockMap(_ a: BlockOperand, _ out: UnsafeMutablePointer<Double>, _ n: Int, _ f: (Double) -> Double) {
+    switch a {
+    case .pointer(let x): for i in 0 ..< n { out[i] = f(x[i]) }
+    case .value(let v): let r = f(v); for i in 0 ..< n { out[i] = r }
+    }
+}
+
+@inline(__always)
+private func blockZip(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutablePointer<Double>, _ n: Int,
+                      _ f: (Double, Double) -> Double) {
+    switch (a, b) {
+    case (.pointer(let x), .pointer(let y)): for i in 0 ..< n { out[i] = f(x[i], y[i]) }
+    case (.pointer(let x), .value(let v)): for i in 0 ..< n { out[i] = f(x[i], v) }
+    case (.value(let u), .pointer(let y)): for i in 0 ..< n { out[i] = f(u, y[i]) }
+    case (.value(let u), .value(let v)): let r = f(u, v); for i in 0 ..< n { out[i] = r }
+    }
+}
