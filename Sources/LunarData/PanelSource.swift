@@ -43,8 +43,14 @@ public struct CSVSource: PanelSource {
     public let options: CSVLoader.Options
     public init(path: String, options: CSVLoader.Options = .init()) { self.path = path; self.options = options }
     public var description: String { path }
+    /// A binary cache next to the data (invalidated when a CSV changes) makes every load after
+    /// the first one cheap.
     public func load(progress: ((Int, Int) -> Void)?) throws -> Panel {
-        try CSVLoader.load(path: path, options: options, progress: progress)
+        let fingerprint = PanelCache.fingerprint(of: path, adjust: options.adjust)
+        if let fingerprint, let panel = PanelCache.load(path, fingerprint: fingerprint) { return panel }
+        let panel = try CSVLoader.load(path: path, options: options, progress: progress)
+        if let fingerprint { PanelCache.store(panel, for: path, fingerprint: fingerprint) }
+        return panel
     }
 }
 

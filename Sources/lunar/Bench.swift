@@ -7,7 +7,7 @@ import LunarData
 /// warm-up. Meaningful only from a release build (`swift build -c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the fixed benchmark workloads (W1, W1-load, W4); use a release build.")
+        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W4, W5, W6); use a release build.")
 
     @Option(help: "Symbols in the synthetic universe.") var symbols = 1000
     @Option(help: "Bars per symbol.") var bars = 2520
@@ -15,14 +15,16 @@ struct Bench: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option(help: "Folder for W1-load's CSVs (written with `lunar data gen` if missing; default: a temporary folder).")
     var csvDir: String?
-    @Option(help: "Comma-separated workloads to run.") var workloads = "W1,W1-load,W4"
+    @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory).")
+    var workloads = "W1,W1-load,W2,W3,W4,W5,W6"
     @Flag(help: "Print machine-readable JSON instead of the table.") var json = false
 
     func validate() throws {
         guard runs >= 1, symbols >= 1, bars >= 1 else { throw ValidationError("--runs, --symbols and --bars must be ≥ 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
-        for w in workloads.split(separator: ",") where !["W1", "W1-load", "W4"].contains(String(w)) {
-            throw ValidationError("unknown workload '\(w)'; expected W1, W1-load, W4")
+        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W4", "W5", "W6"]
+        for w in workloads.split(separator: ",") where !known.contains(String(w)) {
+            throw ValidationError("unknown workload '\(w)'; expected \(known.joined(separator: ", "))")
         }
     }
 
@@ -49,9 +51,30 @@ struct Bench: ParsableCommand {
                 results.append(try BenchRunner.backtest(name: "W4", strategy: root + "/bench/workloads/w4_mixed.lua",
                                                         panel: panel, runs: runs, threads: threadCount))
             }
+            if wanted.contains("W5") {
+                results.append(try BenchRunner.backtest(name: "W5", strategy: root + "/bench/workloads/w5_indicators.lua",
+                                                        panel: panel, runs: runs, threads: threadCount))
+            }
             for i in results.indices { results[i].baselineBytes = baseline }
-            print(json ? BenchResult.json(results, threads: threadCount) : BenchResult.table(results, threads: threadCount),
-                  terminator: "")
+            var extra: [ExtraBenchResult] = []
+            if wanted.contains("W2") { extra.append(try ExtraWorkloads.w2(root: root, bars: bars, runs: runs, threads: threadCount)) }
+            if wanted.contains("W2-10k") {
+                extra.append(try ExtraWorkloads.w2(root: root, bars: bars, runs: 1, threads: threadCount,
+                                                   fast: "1:100", slow: "2:201:2", name: "W2-10k"))
+            }
+            if wanted.contains("W3") { extra.append(try ExtraWorkloads.w3(root: root, panel: panel, runs: runs, threads: threadCount)) }
+            if wanted.contains("W6") { extra.append(try ExtraWorkloads.w6(root: root, bars: bars, runs: runs, threads: threadCount)) }
+            if json {
+                var text = BenchResult.json(results, threads: threadCount)
+                if !extra.isEmpty {
+                    // Splice the extra workloads into the "workloads" array (before its closing "\n  ]\n}\n").
+                    let items = extra.map(\.json).joined(separator: ",\n")
+                    text = String(text.dropLast(7)) + (results.isEmpty ? "" : ",\n") + items + "\n  ]\n}\n"
+                }
+                print(text, terminator: "")
+            } else {
+                print(BenchResult.table(results, threads: threadCount) + extra.map(\.table).joined(), terminator: "")
+            }
         } catch {
             throw fail(error)
         }

@@ -1,0 +1,72 @@
+import Foundation
+import Lunar
+import LunarData
+
+/// The workloads other issues added to `lunar bench`: W2 (sweep), W3 (per-bar), W6 (watch
+/// latency). Each prints its own lines; W5 runs through `BenchRunner.backtest`.
+struct ExtraBenchResult {
+    var name: String
+    var lines: [String]
+    var fields: [(String, String)]
+
+    var table: String { "\n" + name + "\n" + lines.map { "  " + $0 + "\n" }.joined() }
+    var json: String { "    {\"name\": \"\(name)\", " + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}" }
+}
+
+enum ExtraWorkloads {
+    /// W2: SMA cross over fast 5…50 step 5 × slow 20…200 step 10 with fast < slow (174
+    /// combinations) on 100 symbols × `bars`; or any grid size for the memory check.
+    static func w2(root: String, bars: Int, runs: Int, threads: Int, fast: String = "5:50:5", slow: String = "20:200:10",
+                   name: String = "W2") throws -> ExtraBenchResult {
+        let panel = Synthetic.panel(symbols: 100, bars: bars)
+        var request = SweepRequest(space: [try ParamSpace.parse("fast=" + fast), try ParamSpace.parse("slow=" + slow)])
+        request.condition = "fast < slow"
+        let opts = BenchRunner.options(threads: threads)
+        let path = root + "/strategies/sma_cross.lua"
+        PeakMemory.reset()
+        let before = PeakMemory.current()
+        var times: [Double] = []
+        var combos = 0
+        for k in 0 ... runs {
+            var clock = Stopwatch()
+            let r = try Sweep.run(strategyPath: path, panel: panel, options: opts, request: request)
+            if k > 0 { times.append(clock.lap()) }
+            combos = r.rows.count
+        }
+        let peak = PeakMemory.read()
+        let t = BenchRunner.median(times)
+        let backtests = combos * panel.symbolCount
+        return ExtraBenchResult(name: "\(name): sweep of \(combos) combinations × \(panel.symbolCount) symbols × \(bars) bars = \(backtests) backtests", lines: [
+            "total           \(BenchResult.fmt(t * 1000)) ms   \(BenchResult.fmt(Double(backtests) / t)) backtests/s",
+            "peak memory     \(BenchResult.fmt(Double(peak) / 1_048_576)) MiB (\(BenchResult.fmt(Double(peak - before) / 1_048_576)) MiB above the process before the sweep)",
+        ], fields: [("combinations", "\(combos)"), ("backtests", "\(backtests)"), ("total_ms", BenchResult.num(t * 1000)),
+                    ("backtests_per_s", BenchResult.num(Double(backtests) / t)), ("peak_bytes", "\(peak)"),
+                    ("added_bytes", "\(peak - before)")])
+    }
+
+    /// W3: the per-bar trailing-stop breakout over `panel`; bars per second per core of the per-bar phase.
+    static func w3(root: String, panel: Panel, runs: Int, threads: Int) throws -> ExtraBenchResult {
+        let r = try BenchRunner.backtest(name: "W3", strategy: root + "/strategies/trailing_breakout.lua", panel: panel,
+                                         runs: runs, threads: threads)
+        let bars = Double(panel.symbolCount * panel.barCount)
+        let perCore = bars / r.simulate / Double(threads)
+        return ExtraBenchResult(name: "W3: per-bar trailing breakout, \(panel.symbolCount) symbols × \(panel.barCount) bars, \(threads) thread(s)", lines: [
+            "indicators      \(BenchResult.fmt((r.compile + r.evaluate) * 1000)) ms (compile and evaluate)",
+            "per-bar Lua     \(BenchResult.fmt(r.simulate * 1000)) ms   \(BenchResult.fmt(bars / r.simulate / 1e6)) M bars/s, \(BenchResult.fmt(perCore / 1e6)) M bars/s per core",
+            "metrics         \(BenchResult.fmt(r.metrics * 1000)) ms   total \(BenchResult.fmt(r.total * 1000)) ms",
+        ], fields: [("per_bar_ms", BenchResult.num(r.simulate * 1000)), ("bars_per_s", BenchResult.num(bars / r.simulate)),
+                    ("bars_per_s_per_core", BenchResult.num(perCore)), ("total_ms", BenchResult.num(r.total * 1000))])
+    }
+
+    /// W6: from saving a strategy file to the new result in `lunar watch`, 500 symbols × `bars`.
+    static func w6(root: String, bars: Int, runs: Int, threads: Int) throws -> ExtraBenchResult {
+        let panel = Synthetic.panel(symbols: 500, bars: bars)
+        let times = try WatchLatency.measure(strategyPath: root + "/strategies/sma_cross.lua", panel: panel,
+                                             options: BenchRunner.options(threads: threads), edits: max(5, runs) + 1,
+                                             from: "fast = 10", to: "fast = 12")
+        let t = BenchRunner.median(Array(times.dropFirst()))   // the first edit warms up
+        return ExtraBenchResult(name: "W6: watch, save to new result, 500 symbols × \(bars) bars", lines: [
+            "save → result   \(BenchResult.fmt(t * 1000)) ms (median of \(times.count - 1) edits; target ≤ 100 ms)",
+        ], fields: [("save_to_result_ms", BenchResult.num(t * 1000))])
+    }
+}
