@@ -142,53 +142,73 @@ public final class BarRuntime {
         state.inputs = inputs
         state.broker = broker
         defer { state.inputs = nil; state.broker = nil }
-        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: ctx (kept for the whole symbol)
-        defer { swl_pop(L, 1) }
+        let series = inputs.series            // read per bar through a local: no struct copies
+        let budget = Int32(clamping: vm.limits.instructions)
+        swl_pushmsgh(L)                       // stack: msgh (stays for the whole symbol)
+        let msgh = lua_gettop(L)
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: msgh, ctx
+        let ctx = lua_gettop(L)
         lua_pushstring(L, inputs.symbol); lua_setfield(L, -2, "symbol")
         swl_newtable(L); lua_setfield(L, -2, "state")
-        let close = inputs.series[3]
+        // stack: msgh, ctx, keys… — each field's key stays on the stack as a Lua string, so a
+        // field is set with a raw table write, without hashing or comparing C strings.
+        let firstKey = ctx + 1
+        for name in BarRuntime.fieldKeys { lua_pushstring(L, name) }
+        for key in keys { lua_pushstring(L, key) }
+        let stackTop = lua_gettop(L)
+        defer { swl_setlimit(L, 0); swl_pop(L, stackTop - msgh + 1) }
+        let setFields = { (t: Int) in self.setFields(L, series, bar: t, broker, ctx: ctx, firstKey: firstKey) }
+        let close = series[3]
         if initRef >= 0 {
             state.t = 0
-            setFields(L, bar: 0)
-            try call(initRef, inputs: inputs)
+            setFields(0)
+            try call(L, initRef, ctx: ctx, msgh: msgh, budget: budget)
         }
         for t in 0 ..< inputs.count {
             state.t = t
             broker.beginBar(t)
             if !close[t].isNaN {
-                setFields(L, bar: t)
-                try call(onBarRef, inputs: inputs)
+                setFields(t)
+                try call(L, onBarRef, ctx: ctx, msgh: msgh, budget: budget)
             }
             broker.endBar(t)
         }
     }
 
-    /// Sets the current bar's numbers on ctx (at stack top). Literal keys avoid string bridging.
+    /// The per-bar fields, in the order their keys sit on the stack (indicators follow).
+    static let fieldKeys = ["open", "high", "low", "close", "volume", "bar", "position", "entry_price", "equity", "cash"]
+
+    /// Sets the current bar's fields on ctx from the keys kept on the stack.
     @inline(__always)
-    private func setFields(_ L: OpaquePointer, bar t: Int) {
-        let s = state.inputs!.series
-        lua_pushnumber(L, s[0][t]); lua_setfield(L, -2, "open")
-        lua_pushnumber(L, s[1][t]); lua_setfield(L, -2, "high")
-        lua_pushnumber(L, s[2][t]); lua_setfield(L, -2, "low")
-        lua_pushnumber(L, s[3][t]); lua_setfield(L, -2, "close")
-        lua_pushnumber(L, s[4][t]); lua_setfield(L, -2, "volume")
-        lua_pushinteger(L, lua_Integer(t)); lua_setfield(L, -2, "bar")
-        for (k, key) in keys.enumerated() {
-            let v = s[5 + k][t]
-            if state.isBool[5 + k] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
-            lua_setfield(L, -2, key)
+    private func setFields(_ L: OpaquePointer, _ s: [UnsafePointer<Double>], bar t: Int, _ broker: BarBroker,
+                           ctx: Int32, firstKey: Int32) {
+        @inline(__always) func set(_ k: Int32, _ v: Double) {
+            lua_pushvalue(L, firstKey + k); lua_pushnumber(L, v); lua_rawset(L, ctx)
         }
-        setAccountFields(L, -1, state.broker!)
+        for k in 0 ..< 5 { set(Int32(k), s[k][t]) }
+        lua_pushvalue(L, firstKey + 5); lua_pushinteger(L, lua_Integer(t)); lua_rawset(L, ctx)
+        set(6, broker.position); set(7, broker.entryPrice); set(8, broker.equity); set(9, broker.cash)
+        let first = Int32(BarRuntime.fieldKeys.count)
+        for k in 0 ..< keys.count {
+            let v = s[5 + k][t]
+            lua_pushvalue(L, firstKey + first + Int32(k))
+            if state.isBool[5 + k] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
+            lua_rawset(L, ctx)
+        }
     }
 
-    private func call(_ ref: Int32, inputs: BarInputs) throws {
-        let L = vm.L
+    /// Calls `init` or `on_bar` (ctx at the stack top) under a fresh instruction budget.
+    @inline(__always)
+    private func call(_ L: OpaquePointer, _ ref: Int32, ctx: Int32, msgh: Int32, budget: Int32) throws {
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
-        lua_pushvalue(L, -2)
+        lua_pushvalue(L, ctx)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))
-        do { try vm.call(nargs: 2, nresults: 0) } catch let e as ScriptError {
-            let date = inputs.date(state.t)
-            throw ScriptError("\(inputs.symbol) at \(date) (bar \(state.t)): \(e.message)", traceback: e.traceback)
+        swl_setlimit(L, budget)               // the budget applies to each call
+        let rc = swl_pcall(L, 2, 0, msgh)
+        if rc != LUA_OK {
+            let e = vm.popError(rc)
+            let inputs = state.inputs!
+            throw ScriptError("\(inputs.symbol) at \(inputs.date(state.t)) (bar \(state.t)): \(e.message)", traceback: e.traceback)
         }
     }
 }
