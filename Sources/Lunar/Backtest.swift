@@ -95,8 +95,12 @@ public enum Backtest {
 
     /// Everything after evaluation: simulation, benchmark and metrics. Sweeps and walk-forward
     /// windows come through here too, so each of their rows is measured exactly like a run.
+    /// - Parameters:
+    ///   - perSymbol: also measure each symbol (a sweep row needs only the portfolio).
+    ///   - benchmark: the benchmark curve and name when already known (a sweep computes it once).
     static func simulate(_ strategy: StrategyDefinition, values: [NodeID: [Double]], panel: Panel,
-                         options: BacktestOptions, timings: BacktestResult.Timings = .init()) throws -> BacktestResult {
+                         options: BacktestOptions, timings: BacktestResult.Timings = .init(),
+                         perSymbol: Bool = true, benchmark known: ([Double], String)? = nil) throws -> BacktestResult {
         var timings = timings
         var clock = Stopwatch()
         let sim = try simulationOptions(strategy, options)
@@ -125,17 +129,18 @@ public enum Backtest {
             runs = simulation.runs; equity = simulation.equity; mode = simulation.mode
         }
         timings.simulate = clock.lap()
-        let (bench, benchName) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
+        let (bench, benchName) = try known ?? benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
         let benchReturns = Metrics.Benchmark(bench)
         // Per-symbol metrics in parallel, like the simulation (each writes its own slot).
-        var symbolMetrics = [Metrics](repeating: Metrics(), count: runs.count)
+        var symbolMetrics = [Metrics](repeating: Metrics(), count: perSymbol ? runs.count : 0)
         symbolMetrics.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress else { return }
             let out = SharedBuffer(base, count: buf.count)
             let chunk = 16
-            parallelFor(chunks: (runs.count + chunk - 1) / chunk, threads: sim.threads) { k in
-                for s in k * chunk ..< min(runs.count, (k + 1) * chunk) {
+            let n = out.count
+            parallelFor(chunks: (n + chunk - 1) / chunk, threads: sim.threads) { k in
+                for s in k * chunk ..< min(n, (k + 1) * chunk) {
                     let r = runs[s]
                     out[s] = Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
                                              barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
