@@ -149,11 +149,16 @@ public enum Backtest {
             }
         }
         // The portfolio is in the market on a bar when any symbol is.
-        var held = [Bool](repeating: false, count: panel.barCount)
+        // A difference array over bars: +1 where a trade starts holding, −1 after it stops.
+        var open = [Int](repeating: 0, count: panel.barCount + 1)
         for r in runs {
-            for tr in r.trades { for t in tr.entryBar ..< (tr.isOpen ? tr.exitBar + 1 : tr.exitBar) { held[t] = true } }
+            for tr in r.trades {
+                let end = tr.isOpen ? tr.exitBar + 1 : tr.exitBar
+                if end > tr.entryBar { open[tr.entryBar] += 1; open[end] -= 1 }
+            }
         }
-        let inMarket = held.lazy.filter { $0 }.count
+        var inMarket = 0, holding = 0
+        for t in 0 ..< panel.barCount { holding += open[t]; if holding > 0 { inMarket += 1 } }
         let portfolio = Metrics.compute(equity: equity, initial: sim.capital, trades: runs.flatMap(\.trades), barsPerYear: bpy,
                                         barsInMarket: inMarket, tradedValue: runs.reduce(0) { $0 + $1.tradedValue },
                                         fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: benchReturns)
