@@ -80,17 +80,36 @@ public struct Metrics: Sendable, Equatable {
         let final = equity.last ?? initial
         m.finalEquity = final
         m.totalReturn = final / initial - 1
-        // Bar returns, the first one against the initial value (as vectorbt does); one array per
-        // call, reused by every figure below.
+        // Bar returns, the first one against the initial value (as vectorbt does). Two fused
+        // passes over the bars; every sum keeps the order of the plain loops, so the figures
+        // are the same bits as one loop per figure.
         var returns = [Double](repeating: 0, count: T)
-        var mean = 0.0, prev = initial
-        for t in 0 ..< T { let v = equity[t]; let r = v / prev - 1; returns[t] = r; mean += r; prev = v }
+        var mean = 0.0, equitySum = 0.0
+        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
+        returns.withUnsafeMutableBufferPointer { r in
+            equity.withUnsafeBufferPointer { e in
+                var prev = initial
+                for t in 0 ..< T {
+                    let v = e[t]
+                    let x = v / prev - 1
+                    r[t] = x; mean += x; prev = v
+                    equitySum += v
+                    if v >= peak { peak = v; peakBar = t }
+                    let dd = v / peak - 1
+                    if dd < mdd { mdd = dd }
+                    if v < peak, t - peakBar > longest { longest = t - peakBar }
+                }
+            }
+        }
         let n = Double(T)
         mean = T > 0 ? mean / n : .nan
         var ss = 0.0, down = 0.0
-        for r in returns {
-            ss += (r - mean) * (r - mean)
-            if r < 0 { down += r * r }
+        returns.withUnsafeBufferPointer { r in
+            for t in 0 ..< T {
+                let x = r[t]
+                ss += (x - mean) * (x - mean)
+                if x < 0 { down += x * x }
+            }
         }
         let std = T > 1 ? (ss / (n - 1)).squareRoot() : .nan
         let downside = T > 0 ? (down / n).squareRoot() : .nan
@@ -100,13 +119,6 @@ public struct Metrics: Sendable, Equatable {
         m.sortino = downside > 0 ? mean / downside * root : (mean > 0 ? .infinity : .nan)
         let years = n / barsPerYear
         m.cagr = T == 0 ? .nan : (final <= 0 ? -1 : _pow(final / initial, 1 / years) - 1)
-        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
-        for (t, v) in equity.enumerated() {
-            if v >= peak { peak = v; peakBar = t }
-            let dd = v / peak - 1
-            if dd < mdd { mdd = dd }
-            if v < peak { longest = max(longest, t - peakBar) }
-        }
         m.maxDrawdown = mdd
         m.maxDrawdownBars = longest
         m.calmar = mdd < 0 ? m.cagr / -mdd : .nan
@@ -135,7 +147,7 @@ public struct Metrics: Sendable, Equatable {
             m.sqn = sd > 0 ? k.squareRoot() * (sumPnl / k) / sd : .nan
         }
         m.exposure = T > 0 ? Double(barsInMarket) / n : 0
-        let meanEquity = T > 0 ? equity.reduce(0, +) / n : initial
+        let meanEquity = T > 0 ? equitySum / n : initial
         m.turnover = meanEquity > 0 && years > 0 ? tradedValue / meanEquity / years : 0
         m.feesPaid = fees
 
@@ -144,10 +156,14 @@ public struct Metrics: Sendable, Equatable {
             m.excessReturn = m.totalReturn - m.benchmarkReturn
             // Regression of bar returns on the benchmark's over bars where both are defined.
             var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, cnt = 0.0
-            for t in 1 ..< T {
-                let x = b.returns[t], y = returns[t]
-                if !x.isFinite || !y.isFinite { continue }
-                sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
+            b.returns.withUnsafeBufferPointer { br in
+                returns.withUnsafeBufferPointer { r in
+                    for t in 1 ..< T {
+                        let x = br[t], y = r[t]
+                        if !x.isFinite || !y.isFinite { continue }
+                        sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
+                    }
+                }
             }
             if cnt > 1 {
                 let vx = sxx - sx * sx / cnt
