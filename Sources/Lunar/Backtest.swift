@@ -110,6 +110,7 @@ public enum Backtest {
         inputs.position = output("position"); inputs.weight = output("weight"); inputs.score = output("score")
         inputs.stopLoss = output("stop_loss"); inputs.takeProfit = output("take_profit")
         inputs.trailingStop = output("trailing_stop")
+        inputs.boolsAreTyped = true   // the loader accepted only bool-typed nodes for these
         let runs: [SymbolRun]
         var equity: [Double]
         var mode = CapitalMode.independent

@@ -85,6 +85,9 @@ public struct SignalInputs: Sendable {
     public var stopLoss: [Double]? = nil
     public var takeProfit: [Double]? = nil
     public var trailingStop: [Double]? = nil
+    /// The bool signals come from typed graph nodes, which hold only 0, 1 or NaN: their
+    /// values need no second check (sizes and ranged series are still checked).
+    public var boolsAreTyped = false
 
     public init(entries: [Double]? = nil, exits: [Double]? = nil) { self.entries = entries; self.exits = exits }
 
@@ -195,6 +198,7 @@ public enum Simulator {
         for (name, a) in bools {
             guard let a else { continue }
             guard a.count == cells else { throw SimulationError.badInput("\(name) holds \(a.count) values, expected \(cells)") }
+            if inputs.boolsAreTyped { continue }
             if let i = a.firstIndex(where: { $0 != 0 && $0 != 1 && !$0.isNaN }) {
                 throw SimulationError.badInput("\(name) must be a bool series (0 or 1), got \(a[i]) at \(place(i))")
             }
