@@ -77,10 +77,10 @@ public final class BarRuntime {
         try vm.runFile(strategyPath, displayName: strategyPath, nresults: 1)
         // stack: strategy
         guard lua_type(L, -1) == LUA_TTABLE else { throw ScriptError("\(strategyPath): the file must return a strategy") }
-        lua_getfield(L, -1, "on_bar")
+        rawField(L, -1, "on_bar")
         guard lua_type(L, -1) == LUA_TFUNCTION else { throw ScriptError("\(strategyPath): the strategy has no on_bar(ctx, p)") }
         onBarRef = luaL_ref(L, SWL_REGISTRYINDEX)
-        lua_getfield(L, -1, "init")
+        rawField(L, -1, "init")
         if lua_type(L, -1) == LUA_TFUNCTION { initRef = luaL_ref(L, SWL_REGISTRYINDEX) } else { swl_pop(L, 1) }
         swl_pop(L, 1)
         // p: the same read-only proxy `signals` gets.
@@ -292,7 +292,7 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     case LUA_TNUMBER: size = lua_tonumberx(L, 2, nil)
     case LUA_TTABLE:
         for key in ["size", "limit", "stop", "bars"] {
-            lua_getfield(L, 2, key)
+            rawField(L, 2, key)
             defer { swl_pop(L, 1) }
             if lua_type(L, -1) == LUA_TNIL { continue }
             guard lua_type(L, -1) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name){\(key) = …}: expected a number, got \(typeName(L, -1))") }
@@ -309,7 +309,9 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
         lua_pushnil(L)
         while lua_next(L, 2) != 0 {
             swl_pop(L, 1)
-            let k = swl_tostring(L, -1).map { String(cString: $0) } ?? "?"
+            // Only a string key may be read as text: lua_tolstring would turn a number key into
+            // a string in place and break the traversal.
+            let k = lua_type(L, -1) == LUA_TSTRING ? String(cString: swl_tostring(L, -1)!) : "?"
             if !["size", "limit", "stop", "bars"].contains(k) {
                 return luaFail(L, "ctx:\(name): unknown option '\(k)' (use size, limit, stop, bars)")
             }

@@ -119,10 +119,10 @@ public enum LuaTestRunner {
             var cases: [LuaTestCase] = []
             for i in 0 ..< count {
                 lua_rawgeti(L, -1, lua_Integer(i + 1))
-                lua_getfield(L, -1, "name")
+                rawField(L, -1, "name")
                 let name = swl_tostring(L, -1).map { String(cString: $0) } ?? "test \(i + 1)"
                 swl_pop(L, 1)
-                lua_getfield(L, -1, "fn")
+                rawField(L, -1, "fn")
                 swl_remove(L, -2)
                 // stack: tests, fn
                 var clock = DispatchTime.now().uptimeNanoseconds

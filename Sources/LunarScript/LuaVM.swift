@@ -53,6 +53,9 @@ public final class LuaVM {
         modules = ModuleLoader(libraries: libraries)
         openSandbox()
         host.pointee.limit = limits.memoryBytes
+        // Outside a protected call the cap is off: a refused allocation there would raise with
+        // no handler and abort the process. swl_pcall turns it on for the Lua code it runs.
+        host.pointee.inhost = 1
     }
 
     deinit {
@@ -133,8 +136,15 @@ public final class LuaVM {
         try load(Data(code.utf8), chunkName: chunkName)
         try call(nargs: 0, nresults: 1)
         defer { swl_pop(L, 1) }
-        guard lua_type(L, -1) != LUA_TNIL else { return nil }
-        return luaL_tolstring(L, -1, nil).map { String(cString: $0) }.map { s in swl_pop(L, 1); return s }
+        switch lua_type(L, -1) {
+        case LUA_TNIL: return nil
+        case LUA_TBOOLEAN: return lua_toboolean(L, -1) != 0 ? "true" : "false"
+        case LUA_TNUMBER, LUA_TSTRING:
+            lua_pushvalue(L, -1)   // lua_tolstring converts numbers in place: work on a copy
+            defer { swl_pop(L, 1) }
+            return swl_tostring(L, -1).map { String(cString: $0) }
+        default: return String(cString: lua_typename(L, lua_type(L, -1)))   // no __tostring: it could raise
+        }
     }
 }
 
@@ -147,6 +157,15 @@ final class ModuleLoader {
     var loadedFiles: [String] = []
     var loading: [String] = []
     init(libraries: LibraryPath) { self.libraries = libraries }
+}
+
+/// Pushes `t[key]` for the table at `index` without metamethods: user tables may carry an
+/// `__index` that raises, and a raise outside a protected call (or through a Swift frame)
+/// would abort the process.
+func rawField(_ L: OpaquePointer?, _ index: Int32, _ key: String) {
+    let table = lua_absindex(L, index)
+    lua_pushstring(L, key)
+    lua_rawget(L, table)
 }
 
 func luaFail(_ L: OpaquePointer?, _ message: String) -> Int32 {

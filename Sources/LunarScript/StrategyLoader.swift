@@ -118,7 +118,7 @@ public final class StrategySession {
         description = StrategySession.stringField(L, "description") ?? ""
         declared = try StrategySession.readParams(L, path: path)
         settings = StrategySession.readSettings(L)
-        lua_getfield(L, -1, "on_bar")
+        rawField(L, -1, "on_bar")
         perBar = lua_type(L, -1) == LUA_TFUNCTION
         swl_pop(L, 1)
         strategyRef = luaL_ref(L, SWL_REGISTRYINDEX)
@@ -157,7 +157,7 @@ public final class StrategySession {
         try vm.call(nargs: 2, nresults: 1)
         // stack: strategy, bars, p
         var indicators: [(name: String, node: NodeID)] = []
-        lua_getfield(L, -3, "indicators")
+        rawField(L, -3, "indicators")
         if lua_type(L, -1) == LUA_TFUNCTION {
             lua_pushvalue(L, -3); lua_pushvalue(L, -3)
             try vm.call(nargs: 2, nresults: 1)
@@ -165,7 +165,7 @@ public final class StrategySession {
         }
         swl_pop(L, 1)
         var outputs: [String: NodeID] = [:]
-        lua_getfield(L, -3, "signals")
+        rawField(L, -3, "signals")
         if lua_type(L, -1) == LUA_TFUNCTION {
             lua_pushvalue(L, -3); lua_pushvalue(L, -3)
             try vm.call(nargs: 2, nresults: 1)
@@ -189,7 +189,7 @@ public final class StrategySession {
     }
 
     static func stringField(_ L: OpaquePointer, _ key: String) -> String? {
-        lua_getfield(L, -1, key)
+        rawField(L, -1, key)
         defer { swl_pop(L, 1) }
         return lua_type(L, -1) == LUA_TSTRING ? String(cString: swl_tostring(L, -1)!) : nil
     }
@@ -198,7 +198,7 @@ public final class StrategySession {
     static func readSettings(_ L: OpaquePointer) -> [String: String] {
         var out: [String: String] = [:]
         for key in simulationFieldNames {
-            lua_getfield(L, -1, key)
+            rawField(L, -1, key)
             switch lua_type(L, -1) {
             case LUA_TSTRING: out[key] = String(cString: swl_tostring(L, -1)!)
             case LUA_TNUMBER: out[key] = ParamValue.number(lua_tonumberx(L, -1, nil)).description
@@ -211,7 +211,7 @@ public final class StrategySession {
     }
 
     static func readParams(_ L: OpaquePointer, path: String) throws -> [(name: String, value: ParamValue)] {
-        lua_getfield(L, -1, "params")
+        rawField(L, -1, "params")
         defer { swl_pop(L, 1) }
         if lua_type(L, -1) == LUA_TNIL { return [] }
         var out: [(name: String, value: ParamValue)] = []

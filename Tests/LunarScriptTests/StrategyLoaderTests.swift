@@ -87,6 +87,13 @@ import Testing
         #expect(failure("return strategy { signals = 3 }").contains("'signals' must be a function"))
     }
 
+    /// Tables with raising metamethods are read raw, so they give an error, never a crash.
+    @Test func hostileTablesDoNotCrash() {
+        #expect(failure("return setmetatable({}, { __index = function() error('boom') end })").contains("needs signals"))
+        let params = failure("return strategy { params = setmetatable({}, { __index = function() error('x') end }), signals = function(bars, p) return { entries = bars.close:gt(p.n) } end }")
+        #expect(params.contains("unknown parameter 'n'"))
+    }
+
     @Test func infiniteLoopInSignalsIsStopped() {
         let msg = failure("return strategy { signals = function(bars, p)\n  while true do end\nend }")
         #expect(msg.contains("s.lua:2: instruction limit exceeded"))

@@ -86,6 +86,18 @@ import Testing
         }
     }
 
+    @Test func badOrderOptionsAreErrorsNotCrashes() throws {
+        let path = strategy("on_bar = function(ctx, p)\n  ctx:buy{ [1] = 5, size = 2 }\nend,")
+        do {
+            _ = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [[1, 2]]), options: options())
+            Issue.record("must fail")
+        } catch { #expect("\(error)".contains("unknown option")) }
+        let meta = strategy("on_bar = function(ctx, p)\n  ctx:buy(setmetatable({}, { __index = function() error('no') end }))\nend,")
+        // Options are read raw: the raising __index is never called, the order is a plain buy.
+        let r = try Backtest.run(strategyPath: meta, panel: Fixtures.panel(closes: [[1, 2]]), options: options())
+        #expect(r.trades.count == 1)
+    }
+
     @Test func keepGoingFinishesOtherSymbols() throws {
         let path = strategy("on_bar = function(ctx, p)\n  if ctx.symbol == 'S1' and ctx.bar == 1 then error('boom') end\n  if ctx.position == 0 then ctx:buy() end\nend,")
         let panel = Fixtures.panel(closes: [[1, 2, 3], [1, 2, 3], [1, 1, 4]])
