@@ -25,22 +25,60 @@ public struct FusedExecutor {
             }
             fieldArrays.append(v)
         }
-        // Materialized buffers are Swift arrays from the start, so outputs are returned without
-        // a copy; they are created uninitialized (every cell is written by its step).
-        let boxes = plan.buffers.map { _ in Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
+        // Requested outputs are Swift arrays from the start, so they are returned without a
+        // copy; intermediates (a cross-section's input or output) are plain allocations. Each
+        // is made in the stage that writes it and freed after its last reader, so a later
+        // buffer can reuse the memory. All are created uninitialized: every cell is written.
+        let count = plan.buffers.count
+        let requested = Set(plan.outputs.values.compactMap { loc -> Int? in
+            if case .full(let b) = loc { return b }
+            return nil
+        })
+        var lastCrossRead = [Int](repeating: -1, count: count), lastStepRead = [Int](repeating: -1, count: count)
+        for (k, stage) in plan.stages.enumerated() {
+            for c in stage.crossSteps { if case .full(let b) = c.input { lastCrossRead[b] = k } }
+            for step in stage.steps { for case .full(let b) in step.inputs { lastStepRead[b] = k } }
+        }
+        var boxes = [Box?](repeating: nil, count: count)
+        var raw = [UnsafeMutablePointer<Double>?](repeating: nil, count: count)
+        defer { for p in raw { p?.deallocate() } }
+        func create(_ b: Int) {
+            guard boxes[b] == nil && raw[b] == nil else { return }
+            if requested.contains(b) { boxes[b] = Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
+            else { raw[b] = .allocate(capacity: max(cells, 1)) }
+        }
+        func release(_ done: (Int) -> Bool) {
+            for b in 0 ..< count where raw[b] != nil && done(b) { raw[b]!.deallocate(); raw[b] = nil }
+        }
         withReadPointers(fieldArrays) { fieldPtrs in
-            withPointers(boxes) { bufferPtrs in
-                let ctx = Context(plan: plan, fields: fieldPtrs, buffers: bufferPtrs)
-                for stage in plan.stages {
-                    for cross in stage.crossSteps { ctx.runCross(cross) }
-                    if !stage.steps.isEmpty { ctx.runStage(stage) }
+            /// Runs `body` with every live buffer pinned (a box's array storage never moves, so
+            /// pointers are the same from one stage to the next).
+            func pinned(_ body: (Context) -> Void) {
+                let live = (0 ..< count).compactMap { b in boxes[b].map { (b, $0) } }
+                withPointers(live.map(\.1)) { pinnedPtrs in
+                    var ptrs = raw.map { $0 ?? UnsafeMutablePointer(bitPattern: 8)! }
+                    for (k, (b, _)) in live.enumerated() { ptrs[b] = pinnedPtrs[k] }
+                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs))
                 }
+            }
+            for (k, stage) in plan.stages.enumerated() {
+                if !stage.crossSteps.isEmpty {
+                    for c in stage.crossSteps { create(c.output) }
+                    pinned { ctx in for c in stage.crossSteps { ctx.runCross(c) } }
+                    // A cross-section's input that nothing else reads is done with.
+                    release { b in lastCrossRead[b] == k && lastStepRead[b] < k }
+                }
+                if !stage.steps.isEmpty {
+                    for step in stage.steps { for case .full(let b) in step.outputs { create(b) } }
+                    pinned { ctx in ctx.runStage(stage) }
+                }
+                release { b in max(lastCrossRead[b], lastStepRead[b]) <= k }
             }
         }
         var result: [NodeID: [Double]] = [:]
         for (id, loc) in plan.outputs {
             switch loc {
-            case .full(let b): result[id] = boxes[b].array
+            case .full(let b): result[id] = boxes[b]!.array
             case .field(let f): result[id] = fieldArrays[f]
             case .scalar(let v): result[id] = [Double](repeating: v, count: cells)
             case .slot: fatalError("an output must be materialized")
