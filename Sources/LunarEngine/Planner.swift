@@ -106,21 +106,22 @@ public enum Planner {
             if case .crossSection = n.op { level[id] = inLevel + 1 } else { level[id] = inLevel }
             for i in n.inputs { consumers[i, default: []].append(id) }
         }
-        func isCross(_ id: NodeID) -> Bool { if case .crossSection = graph[id].op { return true }; return false }
+        func crossOp(_ id: NodeID) -> CrossSectionOp? { if case .crossSection(let op) = graph[id].op { return op }; return nil }
+        func isCross(_ id: NodeID) -> Bool { crossOp(id) != nil }
+        let requested = Set(outputs)
         // Stage of each per-symbol node: as late as its readers allow (a cross-section's input
         // must be done the stage before it). Work that only the last stages need then runs
         // there, fused with its readers, instead of being materialized across the cut.
         let lastStage = order.map { level[$0]! }.max() ?? 0
         var stage = level
         for id in order.reversed() where !isCross(id) {
-            var latest = Set(outputs).contains(id) ? lastStage : Int.max
+            var latest = requested.contains(id) ? lastStage : Int.max
             for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stage[c]!) }
             stage[id] = latest == Int.max ? level[id]! : latest
         }
         func isSource(_ id: NodeID) -> Bool {
             switch graph[id].op { case .field, .constant: return true; default: return false }
         }
-        let requested = Set(outputs)
 
         var fields: [String] = []
         var buffers: [NodeID] = []
@@ -147,11 +148,9 @@ public enum Planner {
         var stages = [Stage](repeating: Stage(), count: stageCount)
         for k in 0 ..< stageCount {
             let members = order.filter { stage[$0]! == k && !isSource($0) }
-            for id in members where isCross(id) {
-                stages[k].crossSteps.append(CrossStep(op: { if case .crossSection(let op) = graph[id].op { return op }; fatalError() }(),
-                                                      input: location[graph[id].inputs[0]]!,
-                                                      output: { if case .full(let b) = location[id]! { return b }; fatalError() }(),
-                                                      node: id))
+            for id in members {
+                guard let op = crossOp(id), case .full(let b) = location[id]! else { continue }
+                stages[k].crossSteps.append(CrossStep(op: op, input: location[graph[id].inputs[0]]!, output: b, node: id))
             }
             // Group the outputs of one multi-output primitive into one step.
             var groups: [[NodeID]] = []
