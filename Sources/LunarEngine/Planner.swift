@@ -65,8 +65,11 @@ public struct PlanOptions: Sendable {
     /// Symbols per tile (the unit a thread takes); nil picks enough tiles to balance threads.
     public var tileSymbols: Int? = nil
     public var threads = 1
-    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1) {
+    /// Symbols run side by side (in SIMD lanes) by kernels that have a lane version: 4 or 1.
+    public var lanes = 4
+    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1, lanes: Int = 4) {
         self.blockBars = blockBars; self.tileSymbols = tileSymbols; self.threads = threads
+        self.lanes = lanes
     }
 }
 
@@ -78,6 +81,8 @@ public struct Plan: @unchecked Sendable {
     public let blockBars: Int
     public let tileSymbols: Int
     public let threads: Int
+    /// Symbols a tile runs together (lane kernels take them in one call); 1 or 4.
+    public let lanes: Int
     /// Panel field names read, in `Location.field` order.
     public let fields: [String]
     /// Node held by each materialized buffer, in `Location.full` order.
@@ -238,7 +243,8 @@ public enum Planner {
         var outs: [NodeID: Location] = [:]
         for id in outputs { outs[id] = location[id]! }
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
-                    tileSymbols: max(1, tile), threads: threads, fields: fields, buffers: buffers,
+                    tileSymbols: max(1, tile), threads: threads, lanes: options.lanes >= 4 ? 4 : 1,
+                    fields: fields, buffers: buffers,
                     stages: stages, outputs: outs)
     }
 }
