@@ -29,6 +29,9 @@ enum LaneKernels {
         case "sma": return SMALanes(n: Int(params[0]))
         case "crossover": return CrossLanes(swapped: false)
         case "crossunder": return CrossLanes(swapped: true)
+        case "stdev": return StdevLanes(n: Int(params[0]))
+        case "highest": return ExtremeLanes(n: Int(params[0]), highest: true)
+        case "lowest": return ExtremeLanes(n: Int(params[0]), highest: false)
         default: return nil
         }
     }
@@ -109,5 +112,93 @@ struct CrossLanes: LaneKernel {
             above = gt
         }
         self.wasBelow = wasBelow; self.above = above
+    }
+}
+
+/// `RingWindow`'s bookkeeping for four lanes (the values live in the kernel's own buffer): the
+/// lanes fill together, so position and fill are shared; NaN counts are per lane.
+struct LaneRing {
+    var head = 0, filled = 0
+    var nans = SIMD4<Int64>(repeating: 0)
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    @inline(__always)
+    mutating func push(_ x: SIMD4<Double>, _ v: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+        nans &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: x .!= x)
+        if filled < capacity { v[filled] = x; filled += 1; return }
+        let old = v[head]
+        v[head] = x
+        head += 1
+        if head == capacity { head = 0 }
+        nans &-= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: old .!= old)
+    }
+}
+
+/// `StdevKernel` in four lanes: the same two passes over the window, oldest first.
+struct StdevLanes: LaneKernel {
+    var window: LaneRing
+    var values: [SIMD4<Double>]
+    let n: Int
+    init(n: Int) { self.n = n; window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n) }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let dn = SIMD4<Double>(repeating: Double(n)), n = self.n
+        let nan = SIMD4<Double>(repeating: .nan)
+        var w = window
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0 ..< count {
+                w.push(gather(x, i), v)
+                guard w.filled == n else { scatter(nan, out, i); continue }
+                var sum = SIMD4<Double>.zero
+                for k in w.head ..< n { sum += v[k] }
+                for k in 0 ..< w.head { sum += v[k] }
+                let mean = sum / dn
+                var ss = SIMD4<Double>.zero
+                for k in w.head ..< n { let d = v[k] - mean; ss += d * d }
+                for k in 0 ..< w.head { let d = v[k] - mean; ss += d * d }
+                scatter((ss / dn).squareRoot().replacing(with: nan, where: w.nans .!= 0), out, i)
+            }
+        }
+        window = w
+    }
+}
+
+/// `ExtremeKernel` in four lanes: start from the newest value, keep any strictly greater
+/// (smaller) one oldest first — the same selection, so the same bits.
+struct ExtremeLanes: LaneKernel {
+    var window: LaneRing
+    var values: [SIMD4<Double>]
+    let n: Int
+    let highest: Bool
+    init(n: Int, highest: Bool) {
+        self.n = n; self.highest = highest
+        window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n)
+    }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let n = self.n, highest = self.highest
+        let nan = SIMD4<Double>(repeating: .nan)
+        var w = window
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0 ..< count {
+                w.push(gather(x, i), v)
+                guard w.filled == n else { scatter(nan, out, i); continue }
+                var best = v[w.head == 0 ? n - 1 : w.head - 1]   // the newest value
+                if highest {
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .> best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .> best) }
+                } else {
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .< best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .< best) }
+                }
+                scatter(best.replacing(with: nan, where: w.nans .!= 0), out, i)
+            }
+        }
+        window = w
     }
 }
