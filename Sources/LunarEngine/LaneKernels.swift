@@ -29,6 +29,7 @@ enum LaneKernels {
         case "sma": return SMALanes(n: Int(params[0]))
         case "crossover": return CrossLanes(swapped: false)
         case "crossunder": return CrossLanes(swapped: true)
+        case "ema": return EMALanes(n: Int(params[0]), alpha: 2 / (params[0] + 1))
         case "stdev": return StdevLanes(n: Int(params[0]))
         case "highest": return ExtremeLanes(n: Int(params[0]), highest: true)
         case "lowest": return ExtremeLanes(n: Int(params[0]), highest: false)
@@ -200,5 +201,38 @@ struct ExtremeLanes: LaneKernel {
             }
         }
         window = w
+    }
+}
+
+/// `EMAKernel` in four lanes. NaN bars are skipped per lane, so each lane keeps its own count
+/// of seed values; every lane computes both the seed and the update, and keeps the one its
+/// state calls for.
+struct EMALanes: LaneKernel {
+    let n: Int
+    let alpha: Double
+    var seen = SIMD4<Int64>(repeating: 0)
+    var seedSum = SIMD4<Double>.zero
+    var value = SIMD4<Double>(repeating: .nan)
+    init(n: Int, alpha: Double) { self.n = n; self.alpha = alpha }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = SIMD4<Double>(repeating: Double(n))
+        let alpha = SIMD4<Double>(repeating: self.alpha), nan = SIMD4<Double>(repeating: .nan)
+        var seen = self.seen, seedSum = self.seedSum, value = self.value
+        for i in 0 ..< count {
+            let v = gather(x, i)
+            let valid = v .== v
+            let seeding = valid .& (seen .< n64)
+            let updating = valid .& .!seeding
+            seedSum = seedSum.replacing(with: seedSum + v, where: seeding)
+            seen = seen.replacing(with: seen &+ 1, where: seeding)
+            let seeded = seeding .& (seen .== n64)
+            value = value.replacing(with: seedSum / dn, where: seeded)
+            value = value.replacing(with: (v - value) * alpha + value, where: updating)
+            scatter(nan.replacing(with: value, where: seeded .| updating), out, i)
+        }
+        self.seen = seen; self.seedSum = seedSum; self.value = value
     }
 }
