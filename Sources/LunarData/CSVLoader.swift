@@ -309,7 +309,25 @@ public enum CSVLoader {
         var mantissa: UInt64 = 0
         var digits = 0, fraction = 0
         var seenDot = false, any = false
+        let base = UnsafeRawPointer(buf.baseAddress!)
         while i < hi {
+            // Eight digits at once once past the leading zeros (SWAR: test and convert the
+            // eight bytes of one little-endian word).
+            if mantissa != 0 && hi - i >= 8 {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if w & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030,
+                   (w &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030 {
+                    var v = w &- 0x3030_3030_3030_3030
+                    v = (v &* 10) &+ (v >> 8)
+                    v = (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32))) &+
+                         (((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32)))) >> 32
+                    mantissa = mantissa &* 100_000_000 &+ v
+                    digits += 8
+                    if seenDot { fraction += 8 }
+                    i += 8
+                    continue
+                }
+            }
             let c = buf[i]
             if c &- 48 < 10 {
                 if mantissa != 0 || c != 48 { digits += 1 }

@@ -25,22 +25,60 @@ public struct FusedExecutor {
             }
             fieldArrays.append(v)
         }
-        // Materialized buffers are Swift arrays from the start, so outputs are returned without
-        // a copy; they are created uninitialized (every cell is written by its step).
-        let boxes = plan.buffers.map { _ in Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
+        // Requested outputs are Swift arrays from the start, so they are returned without a
+        // copy; intermediates (a cross-section's input or output) are plain allocations. Each
+        // is made in the stage that writes it and freed after its last reader, so a later
+        // buffer can reuse the memory. All are created uninitialized: every cell is written.
+        let count = plan.buffers.count
+        let requested = Set(plan.outputs.values.compactMap { loc -> Int? in
+            if case .full(let b) = loc { return b }
+            return nil
+        })
+        var lastCrossRead = [Int](repeating: -1, count: count), lastStepRead = [Int](repeating: -1, count: count)
+        for (k, stage) in plan.stages.enumerated() {
+            for c in stage.crossSteps { if case .full(let b) = c.input { lastCrossRead[b] = k } }
+            for step in stage.steps { for case .full(let b) in step.inputs { lastStepRead[b] = k } }
+        }
+        var boxes = [Box?](repeating: nil, count: count)
+        var raw = [UnsafeMutablePointer<Double>?](repeating: nil, count: count)
+        defer { for p in raw { p?.deallocate() } }
+        func create(_ b: Int) {
+            guard boxes[b] == nil && raw[b] == nil else { return }
+            if requested.contains(b) { boxes[b] = Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
+            else { raw[b] = .allocate(capacity: max(cells, 1)) }
+        }
+        func release(_ done: (Int) -> Bool) {
+            for b in 0 ..< count where raw[b] != nil && done(b) { raw[b]!.deallocate(); raw[b] = nil }
+        }
         withReadPointers(fieldArrays) { fieldPtrs in
-            withPointers(boxes) { bufferPtrs in
-                let ctx = Context(plan: plan, fields: fieldPtrs, buffers: bufferPtrs)
-                for stage in plan.stages {
-                    for cross in stage.crossSteps { ctx.runCross(cross) }
-                    if !stage.steps.isEmpty { ctx.runStage(stage) }
+            /// Runs `body` with every live buffer pinned (a box's array storage never moves, so
+            /// pointers are the same from one stage to the next).
+            func pinned(_ body: (Context) -> Void) {
+                let live = (0 ..< count).compactMap { b in boxes[b].map { (b, $0) } }
+                withPointers(live.map(\.1)) { pinnedPtrs in
+                    var ptrs = raw.map { $0 ?? UnsafeMutablePointer(bitPattern: 8)! }
+                    for (k, (b, _)) in live.enumerated() { ptrs[b] = pinnedPtrs[k] }
+                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs))
                 }
+            }
+            for (k, stage) in plan.stages.enumerated() {
+                if !stage.crossSteps.isEmpty {
+                    for c in stage.crossSteps { create(c.output) }
+                    pinned { ctx in for c in stage.crossSteps { ctx.runCross(c) } }
+                    // A cross-section's input that nothing else reads is done with.
+                    release { b in lastCrossRead[b] == k && lastStepRead[b] < k }
+                }
+                if !stage.steps.isEmpty {
+                    for step in stage.steps { for case .full(let b) in step.outputs { create(b) } }
+                    pinned { ctx in ctx.runStage(stage) }
+                }
+                release { b in max(lastCrossRead[b], lastStepRead[b]) <= k }
             }
         }
         var result: [NodeID: [Double]] = [:]
         for (id, loc) in plan.outputs {
             switch loc {
-            case .full(let b): result[id] = boxes[b].array
+            case .full(let b): result[id] = boxes[b]!.array
             case .field(let f): result[id] = fieldArrays[f]
             case .scalar(let v): result[id] = [Double](repeating: v, count: cells)
             case .slot: fatalError("an output must be materialized")
@@ -91,62 +129,101 @@ private struct Context: @unchecked Sendable {
         }
     }
 
+    /// Runs the stage's steps for the symbols of one tile, `plan.lanes` symbols at a time:
+    /// each lane has its own scratch slots and kernel states; a step with a lane kernel runs
+    /// all lanes in one call, every other step runs once per lane.
     private func runTile(_ stage: Stage, symbols: Range<Int>) {
-        let B = plan.blockBars, T = plan.bars
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, stage.slotCount * B))
+        let B = plan.blockBars, T = plan.bars, L = plan.lanes, S = stage.slotCount
+        // Scratch: L lanes of S slots, then one junk block for lanes past the tile's end.
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (L * S + 1) * B)
         defer { scratch.deallocate() }
-        for (slot, value) in stage.constantSlots { (scratch + slot * B).initialize(repeating: value, count: B) }
-        // One pointer table per kernel step, filled per block (no allocation in the loop).
+        let junk = scratch + L * S * B
+        for l in 0 ..< L {
+            for (slot, value) in stage.constantSlots { (scratch + (l * S + slot) * B).initialize(repeating: value, count: B) }
+        }
+        // Per kernel step: its registry spec, its lane version if any, and pointer tables filled
+        // per block (no allocation in the loop).
         let kernelSteps = stage.steps.indices.filter { if case .kernel = stage.steps[$0].kind { return true }; return false }
+        let specs: [(spec: PrimitiveSpec, params: [Double], lanes: Bool)] = kernelSteps.map {
+            guard case .kernel(let name, let params) = stage.steps[$0].kind else { fatalError() }
+            return (Registry.spec(name)!, params, L == 4 && LaneKernels.make(name, params) != nil)
+        }
         let ins = kernelSteps.map { UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: max(1, stage.steps[$0].inputs.count)) }
         let outs = kernelSteps.map { UnsafeMutablePointer<UnsafeMutablePointer<Double>>.allocate(capacity: max(1, stage.steps[$0].outputs.count)) }
-        defer { ins.forEach { $0.deallocate() }; outs.forEach { $0.deallocate() } }
-        let specs: [(PrimitiveSpec, [Double])] = kernelSteps.map {
-            guard case .kernel(let name, let params) = stage.steps[$0].kind else { fatalError() }
-            return (Registry.spec(name)!, params)
+        let laneIns = kernelSteps.map { UnsafeMutablePointer<Lanes4<UnsafePointer<Double>>>.allocate(capacity: max(1, stage.steps[$0].inputs.count)) }
+        let laneOuts = kernelSteps.map { UnsafeMutablePointer<Lanes4<UnsafeMutablePointer<Double>>>.allocate(capacity: max(1, stage.steps[$0].outputs.count)) }
+        defer {
+            ins.forEach { $0.deallocate() }; outs.forEach { $0.deallocate() }
+            laneIns.forEach { $0.deallocate() }; laneOuts.forEach { $0.deallocate() }
         }
-        var kernels: [any StreamKernel] = []
-        kernels.reserveCapacity(kernelSteps.count)
-        for s in symbols {
-            // A fresh state per symbol: kernels follow one symbol through time.
-            kernels.removeAll(keepingCapacity: true)
-            for (spec, params) in specs { kernels.append(spec.makeKernel(params)) }
+        var kernels: [any StreamKernel] = []          // [kernel step * L + lane]
+        var laneKernels: [(any LaneKernel)?] = []     // [kernel step]
+        var first = symbols.lowerBound
+        while first < symbols.upperBound {
+            let lanes = min(L, symbols.upperBound - first)
+            // Fresh states: kernels follow their symbols through time.
+            kernels.removeAll(keepingCapacity: true); laneKernels.removeAll(keepingCapacity: true)
+            for (spec, params, hasLanes) in specs {
+                laneKernels.append(hasLanes ? LaneKernels.make(spec.name, params) : nil)
+                for _ in 0 ..< L { kernels.append(spec.makeKernel(params)) }
+            }
             var t0 = 0
             while t0 < T {
                 let n = min(B, T - t0)
-                let base = s * T + t0
-                @inline(__always) func pointer(_ loc: Location) -> UnsafeMutablePointer<Double> {
+                @inline(__always) func pointer(_ loc: Location, _ l: Int) -> UnsafeMutablePointer<Double> {
                     switch loc {
-                    case .field(let f): return UnsafeMutablePointer(mutating: fields[f] + base)
-                    case .full(let b): return buffers[b] + base
-                    case .slot(let i): return scratch + i * B
+                    case .field(let f): return UnsafeMutablePointer(mutating: fields[f] + (first + l) * T + t0)
+                    case .full(let b): return buffers[b] + (first + l) * T + t0
+                    case .slot(let i): return scratch + (l * S + i) * B
                     case .scalar: fatalError("scalars are passed by value")
                     }
                 }
-                @inline(__always) func operand(_ loc: Location) -> BlockOperand {
+                @inline(__always) func operand(_ loc: Location, _ l: Int) -> BlockOperand {
                     if case .scalar(let v) = loc { return .value(v) }
-                    return .pointer(UnsafePointer(pointer(loc)))
+                    return .pointer(UnsafePointer(pointer(loc, l)))
                 }
                 var k = 0
                 for step in stage.steps {
                     switch step.kind {
                     case .unary(let op):
-                        op.apply(operand(step.inputs[0]), into: pointer(step.outputs[0]), count: n)
+                        for l in 0 ..< lanes { op.apply(operand(step.inputs[0], l), into: pointer(step.outputs[0], l), count: n) }
                     case .binary(let op):
-                        op.apply(operand(step.inputs[0]), operand(step.inputs[1]), into: pointer(step.outputs[0]), count: n)
+                        for l in 0 ..< lanes {
+                            op.apply(operand(step.inputs[0], l), operand(step.inputs[1], l), into: pointer(step.outputs[0], l), count: n)
+                        }
                     case .select:
-                        selectBlock(operand(step.inputs[0]), operand(step.inputs[1]), operand(step.inputs[2]),
-                                    into: pointer(step.outputs[0]), count: n)
+                        for l in 0 ..< lanes {
+                            selectBlock(operand(step.inputs[0], l), operand(step.inputs[1], l), operand(step.inputs[2], l),
+                                        into: pointer(step.outputs[0], l), count: n)
+                        }
                     case .kernel:
-                        for (j, loc) in step.inputs.enumerated() { ins[k][j] = UnsafePointer(pointer(loc)) }
-                        for (j, loc) in step.outputs.enumerated() { outs[k][j] = pointer(loc) }
-                        kernels[k].run(UnsafeBufferPointer(start: ins[k], count: step.inputs.count),
-                                       UnsafeBufferPointer(start: outs[k], count: step.outputs.count), count: n)
+                        if laneKernels[k] != nil {
+                            // Lanes past the tile's end repeat lane 0's inputs and write to junk.
+                            for (j, loc) in step.inputs.enumerated() {
+                                var p = Lanes4(repeating: UnsafePointer(pointer(loc, 0)))
+                                for l in 1 ..< lanes { p[l] = UnsafePointer(pointer(loc, l)) }
+                                laneIns[k][j] = p
+                            }
+                            for (j, loc) in step.outputs.enumerated() {
+                                var p = Lanes4(repeating: junk)
+                                for l in 0 ..< lanes { p[l] = pointer(loc, l) }
+                                laneOuts[k][j] = p
+                            }
+                            laneKernels[k]!.run(laneIns[k], laneOuts[k], count: n)
+                        } else {
+                            for l in 0 ..< lanes {
+                                for (j, loc) in step.inputs.enumerated() { ins[k][j] = UnsafePointer(pointer(loc, l)) }
+                                for (j, loc) in step.outputs.enumerated() { outs[k][j] = pointer(loc, l) }
+                                kernels[k * L + l].run(UnsafeBufferPointer(start: ins[k], count: step.inputs.count),
+                                                       UnsafeBufferPointer(start: outs[k], count: step.outputs.count), count: n)
+                            }
+                        }
                         k += 1
                     }
                 }
                 t0 += n
             }
+            first += lanes
         }
     }
 

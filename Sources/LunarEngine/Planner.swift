@@ -65,8 +65,11 @@ public struct PlanOptions: Sendable {
     /// Symbols per tile (the unit a thread takes); nil picks enough tiles to balance threads.
     public var tileSymbols: Int? = nil
     public var threads = 1
-    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1) {
+    /// Symbols run side by side (in SIMD lanes) by kernels that have a lane version: 4 or 1.
+    public var lanes = 4
+    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1, lanes: Int = 4) {
         self.blockBars = blockBars; self.tileSymbols = tileSymbols; self.threads = threads
+        self.lanes = lanes
     }
 }
 
@@ -78,6 +81,8 @@ public struct Plan: @unchecked Sendable {
     public let blockBars: Int
     public let tileSymbols: Int
     public let threads: Int
+    /// Symbols a tile runs together (lane kernels take them in one call); 1 or 4.
+    public let lanes: Int
     /// Panel field names read, in `Location.field` order.
     public let fields: [String]
     /// Node held by each materialized buffer, in `Location.full` order.
@@ -106,21 +111,22 @@ public enum Planner {
             if case .crossSection = n.op { level[id] = inLevel + 1 } else { level[id] = inLevel }
             for i in n.inputs { consumers[i, default: []].append(id) }
         }
-        func isCross(_ id: NodeID) -> Bool { if case .crossSection = graph[id].op { return true }; return false }
+        func crossOp(_ id: NodeID) -> CrossSectionOp? { if case .crossSection(let op) = graph[id].op { return op }; return nil }
+        func isCross(_ id: NodeID) -> Bool { crossOp(id) != nil }
+        let requested = Set(outputs)
         // Stage of each per-symbol node: as late as its readers allow (a cross-section's input
         // must be done the stage before it). Work that only the last stages need then runs
         // there, fused with its readers, instead of being materialized across the cut.
         let lastStage = order.map { level[$0]! }.max() ?? 0
         var stage = level
         for id in order.reversed() where !isCross(id) {
-            var latest = Set(outputs).contains(id) ? lastStage : Int.max
+            var latest = requested.contains(id) ? lastStage : Int.max
             for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stage[c]!) }
             stage[id] = latest == Int.max ? level[id]! : latest
         }
         func isSource(_ id: NodeID) -> Bool {
             switch graph[id].op { case .field, .constant: return true; default: return false }
         }
-        let requested = Set(outputs)
 
         var fields: [String] = []
         var buffers: [NodeID] = []
@@ -147,11 +153,9 @@ public enum Planner {
         var stages = [Stage](repeating: Stage(), count: stageCount)
         for k in 0 ..< stageCount {
             let members = order.filter { stage[$0]! == k && !isSource($0) }
-            for id in members where isCross(id) {
-                stages[k].crossSteps.append(CrossStep(op: { if case .crossSection(let op) = graph[id].op { return op }; fatalError() }(),
-                                                      input: location[graph[id].inputs[0]]!,
-                                                      output: { if case .full(let b) = location[id]! { return b }; fatalError() }(),
-                                                      node: id))
+            for id in members {
+                guard let op = crossOp(id), case .full(let b) = location[id]! else { continue }
+                stages[k].crossSteps.append(CrossStep(op: op, input: location[graph[id].inputs[0]]!, output: b, node: id))
             }
             // Group the outputs of one multi-output primitive into one step.
             var groups: [[NodeID]] = []
@@ -239,7 +243,8 @@ public enum Planner {
         var outs: [NodeID: Location] = [:]
         for id in outputs { outs[id] = location[id]! }
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
-                    tileSymbols: max(1, tile), threads: threads, fields: fields, buffers: buffers,
+                    tileSymbols: max(1, tile), threads: threads, lanes: options.lanes >= 4 ? 4 : 1,
+                    fields: fields, buffers: buffers,
                     stages: stages, outputs: outs)
     }
 }

@@ -4,12 +4,15 @@ import LunarGraph
 import Testing
 
 /// Plan shapes every random case runs under: tiny blocks and tiles stress the state carried
-/// across blocks and the tile edges; several threads stress the work split.
+/// across blocks and the tile edges; several threads stress the work split; lanes on and off
+/// compare the SIMD lane kernels with the registry kernels (tiles of 3, 7 or 11 leave lanes of the last group empty).
 let shapes: [PlanOptions] = [
-    PlanOptions(blockBars: 512, tileSymbols: nil, threads: 1),
-    PlanOptions(blockBars: 1, tileSymbols: 1, threads: 2),
-    PlanOptions(blockBars: 7, tileSymbols: 3, threads: 3),
-    PlanOptions(blockBars: 64, tileSymbols: 2, threads: 4),
+    PlanOptions(blockBars: 512, tileSymbols: nil, threads: 1, lanes: 1),
+    PlanOptions(blockBars: 1, tileSymbols: 1, threads: 2, lanes: 1),
+    PlanOptions(blockBars: 7, tileSymbols: 3, threads: 3, lanes: 4),
+    PlanOptions(blockBars: 64, tileSymbols: 2, threads: 4, lanes: 4),
+    PlanOptions(blockBars: 512, tileSymbols: 7, threads: 2, lanes: 4),
+    PlanOptions(blockBars: 100, tileSymbols: 11, threads: 2, lanes: 4),
 ]
 
 @Suite("Fused executor against the naive oracle")

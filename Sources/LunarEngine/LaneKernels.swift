@@ -1,0 +1,238 @@
+import LunarKernels
+
+/// Four symbols' pointers for one input or output of a lane kernel.
+struct Lanes4<P> {
+    var p0, p1, p2, p3: P
+    init(repeating p: P) { p0 = p; p1 = p; p2 = p; p3 = p }
+    subscript(l: Int) -> P {
+        get { switch l { case 0: return p0; case 1: return p1; case 2: return p2; default: return p3 } }
+        set { switch l { case 0: p0 = newValue; case 1: p1 = newValue; case 2: p2 = newValue; default: p3 = newValue } }
+    }
+}
+
+/// A primitive run for four symbols at once, one SIMD lane each.
+///
+/// A running sum or a crossing state machine is a serial chain per symbol (each bar waits for
+/// the previous one); four symbols in the lanes of one vector run four chains side by side.
+/// Each lane performs exactly the operations of the registry kernel, in the same order, so the
+/// results are bit-equal to `StreamKernel`'s: the oracle tests run every graph with lanes on
+/// and off and require identical bits.
+protocol LaneKernel {
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int)
+}
+
+enum LaneKernels {
+    /// The lane version of a registry primitive, when there is one.
+    static func make(_ name: String, _ params: [Double]) -> (any LaneKernel)? {
+        switch name {
+        case "sma": return SMALanes(n: Int(params[0]))
+        case "crossover": return CrossLanes(swapped: false)
+        case "crossunder": return CrossLanes(swapped: true)
+        case "ema": return EMALanes(n: Int(params[0]), alpha: 2 / (params[0] + 1))
+        case "stdev": return StdevLanes(n: Int(params[0]))
+        case "highest": return ExtremeLanes(n: Int(params[0]), highest: true)
+        case "lowest": return ExtremeLanes(n: Int(params[0]), highest: false)
+        default: return nil
+        }
+    }
+}
+
+@inline(__always) private func gather(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> SIMD4<Double> {
+    SIMD4(p.p0[i], p.p1[i], p.p2[i], p.p3[i])
+}
+
+@inline(__always) private func scatter(_ v: SIMD4<Double>, _ p: Lanes4<UnsafeMutablePointer<Double>>, _ i: Int) {
+    p.p0[i] = v[0]; p.p1[i] = v[1]; p.p2[i] = v[2]; p.p3[i] = v[3]
+}
+
+/// `SMAKernel` in four lanes. All lanes start at bar 0 together, so the fill count and the
+/// ring position are shared; sums and NaN counts are per lane. A NaN adds (or removes) 0
+/// instead of being skipped: the sum starts at +0 and x + (−x) rounds to +0, so it is never
+/// −0, and adding or subtracting +0 leaves it unchanged — the same bits as skipping.
+struct SMALanes: LaneKernel {
+    var ring: [SIMD4<Double>]
+    var head = 0, filled = 0
+    var nans = SIMD4<Int64>(repeating: 0)
+    var sum = SIMD4<Double>(repeating: 0)
+    let n: Int
+    init(n: Int) { self.n = n; ring = [SIMD4<Double>](repeating: .zero, count: n) }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let dn = SIMD4<Double>(repeating: Double(n)), n = self.n
+        let zero = SIMD4<Double>.zero, nan = SIMD4<Double>(repeating: .nan)
+        var head = self.head, filled = self.filled, nans = self.nans, sum = self.sum
+        ring.withUnsafeMutableBufferPointer { r in
+            for i in 0 ..< count {
+                let v = gather(x, i)
+                let vNaN = v .!= v
+                nans &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: vNaN)
+                sum += v.replacing(with: zero, where: vNaN)
+                if filled < n {
+                    r[filled] = v; filled += 1
+                } else {
+                    let old = r[head]
+                    r[head] = v
+                    head += 1
+                    if head == n { head = 0 }
+                    let oldNaN = old .!= old
+                    nans &-= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: oldNaN)
+                    sum -= old.replacing(with: zero, where: oldNaN)
+                }
+                let avg = filled == n ? (sum / dn).replacing(with: nan, where: nans .!= 0) : nan
+                scatter(avg, out, i)
+            }
+        }
+        self.head = head; self.filled = filled; self.nans = nans; self.sum = sum
+    }
+}
+
+/// `CrossKernel` in four lanes, branch-free: NaN resets both flags and gives NaN; a > b fires
+/// when "was below" is set and the previous bar was not above; a < b sets "was below".
+struct CrossLanes: LaneKernel {
+    let swapped: Bool
+    var wasBelow = SIMDMask<SIMD4<Int64>>(repeating: false)
+    var above = SIMDMask<SIMD4<Int64>>(repeating: false)
+    init(swapped: Bool) { self.swapped = swapped }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let a = swapped ? inputs[1] : inputs[0], b = swapped ? inputs[0] : inputs[1]
+        let out = outputs[0]
+        let zero = SIMD4<Double>.zero, nan = SIMD4<Double>(repeating: .nan)
+        var wasBelow = self.wasBelow, above = self.above
+        for i in 0 ..< count {
+            let x = gather(a, i), y = gather(b, i)
+            let valid = (x .== x) .& (y .== y)
+            let gt = x .> y, lt = x .< y
+            let fire = gt .& wasBelow .& .!above
+            scatter(zero.replacing(with: 1, where: fire).replacing(with: nan, where: .!valid), out, i)
+            wasBelow = valid .& (wasBelow .| lt)
+            above = gt
+        }
+        self.wasBelow = wasBelow; self.above = above
+    }
+}
+
+/// `RingWindow`'s bookkeeping for four lanes (the values live in the kernel's own buffer): the
+/// lanes fill together, so position and fill are shared; NaN counts are per lane.
+struct LaneRing {
+    var head = 0, filled = 0
+    var nans = SIMD4<Int64>(repeating: 0)
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    @inline(__always)
+    mutating func push(_ x: SIMD4<Double>, _ v: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+        nans &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: x .!= x)
+        if filled < capacity { v[filled] = x; filled += 1; return }
+        let old = v[head]
+        v[head] = x
+        head += 1
+        if head == capacity { head = 0 }
+        nans &-= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: old .!= old)
+    }
+}
+
+/// `StdevKernel` in four lanes: the same two passes over the window, oldest first.
+struct StdevLanes: LaneKernel {
+    var window: LaneRing
+    var values: [SIMD4<Double>]
+    let n: Int
+    init(n: Int) { self.n = n; window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n) }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let dn = SIMD4<Double>(repeating: Double(n)), n = self.n
+        let nan = SIMD4<Double>(repeating: .nan)
+        var w = window
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0 ..< count {
+                w.push(gather(x, i), v)
+                guard w.filled == n else { scatter(nan, out, i); continue }
+                var sum = SIMD4<Double>.zero
+                for k in w.head ..< n { sum += v[k] }
+                for k in 0 ..< w.head { sum += v[k] }
+                let mean = sum / dn
+                var ss = SIMD4<Double>.zero
+                for k in w.head ..< n { let d = v[k] - mean; ss += d * d }
+                for k in 0 ..< w.head { let d = v[k] - mean; ss += d * d }
+                scatter((ss / dn).squareRoot().replacing(with: nan, where: w.nans .!= 0), out, i)
+            }
+        }
+        window = w
+    }
+}
+
+/// `ExtremeKernel` in four lanes: start from the newest value, keep any strictly greater
+/// (smaller) one oldest first — the same selection, so the same bits.
+struct ExtremeLanes: LaneKernel {
+    var window: LaneRing
+    var values: [SIMD4<Double>]
+    let n: Int
+    let highest: Bool
+    init(n: Int, highest: Bool) {
+        self.n = n; self.highest = highest
+        window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n)
+    }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let n = self.n, highest = self.highest
+        let nan = SIMD4<Double>(repeating: .nan)
+        var w = window
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0 ..< count {
+                w.push(gather(x, i), v)
+                guard w.filled == n else { scatter(nan, out, i); continue }
+                var best = v[w.head == 0 ? n - 1 : w.head - 1]   // the newest value
+                if highest {
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .> best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .> best) }
+                } else {
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .< best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .< best) }
+                }
+                scatter(best.replacing(with: nan, where: w.nans .!= 0), out, i)
+            }
+        }
+        window = w
+    }
+}
+
+/// `EMAKernel` in four lanes. NaN bars are skipped per lane, so each lane keeps its own count
+/// of seed values; every lane computes both the seed and the update, and keeps the one its
+/// state calls for.
+struct EMALanes: LaneKernel {
+    let n: Int
+    let alpha: Double
+    var seen = SIMD4<Int64>(repeating: 0)
+    var seedSum = SIMD4<Double>.zero
+    var value = SIMD4<Double>(repeating: .nan)
+    init(n: Int, alpha: Double) { self.n = n; self.alpha = alpha }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = SIMD4<Double>(repeating: Double(n))
+        let alpha = SIMD4<Double>(repeating: self.alpha), nan = SIMD4<Double>(repeating: .nan)
+        var seen = self.seen, seedSum = self.seedSum, value = self.value
+        for i in 0 ..< count {
+            let v = gather(x, i)
+            let valid = v .== v
+            let seeding = valid .& (seen .< n64)
+            let updating = valid .& .!seeding
+            seedSum = seedSum.replacing(with: seedSum + v, where: seeding)
+            seen = seen.replacing(with: seen &+ 1, where: seeding)
+            let seeded = seeding .& (seen .== n64)
+            value = value.replacing(with: seedSum / dn, where: seeded)
+            value = value.replacing(with: (v - value) * alpha + value, where: updating)
+            scatter(nan.replacing(with: value, where: seeded .| updating), out, i)
+        }
+        self.seen = seen; self.seedSum = seedSum; self.value = value
+    }
+}
