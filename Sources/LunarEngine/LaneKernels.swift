@@ -2,6 +2,7 @@ import LunarKernels
 
 /// Four symbols' pointers for one input or output of a lane kernel.
 struct Lanes4<P> {
+    static var width: Int { 4 }
     var p0, p1, p2, p3: P
     init(repeating p: P) { p0 = p; p1 = p; p2 = p; p3 = p }
     subscript(l: Int) -> P {

@@ -27,7 +27,7 @@ extension Plan {
             out.append("optimizer: \(o.nodesBefore) → \(o.nodesAfter) nodes (\(fired))")
         }
         let tiles = (symbols + tileSymbols - 1) / tileSymbols
-        out.append("tiles: \(tileSymbols) symbols × \(blockBars) bars, \(tiles) tiles; scratch \(blockBars * 8) B per slot, \(slotCount) slots = \(slotCount * blockBars * 8 / 1024) KiB per worker")
+        out.append("tiles: \(tileSymbols) symbols × \(blockBars) bars, \(tiles) tiles, \(lanes) symbol(s) per lane group; scratch \(blockBars * 8) B per slot, \(slotCount) slots × \(lanes) lane(s) = \(slotCount * lanes * blockBars * 8 / 1024) KiB per worker")
         out.append("fields: " + fields.enumerated().map { "field#\($0.offset) = \($0.element)" }.joined(separator: ", "))
         func show(_ l: Location) -> String {
             if case .field(let f) = l { return fields[f] }
@@ -48,6 +48,7 @@ extension Plan {
                 case .select: text = "where(\(args.joined(separator: ", ")))"
                 case .kernel(let name, let params):
                     text = "\(name)(\((args + params.map(PrimitiveSpec.Param.show)).joined(separator: ", ")))"
+                        + (lanes > 1 && LaneKernels.make(name, params) != nil ? "   [SIMD lanes]" : "")
                 }
                 let label = step.nodes.compactMap { names[$0] }.joined(separator: ", ")
                 out.append("  \(step.outputs.map(show).joined(separator: ", ")) = \(text)\(label.isEmpty ? "" : "   → \(label)")")

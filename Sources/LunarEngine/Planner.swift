@@ -239,11 +239,14 @@ public enum Planner {
             stages[k].slotCount = slotCount
         }
         let threads = max(1, options.threads)
-        let tile = options.tileSymbols ?? max(1, min(64, symbols / (threads * 8)))
+        let lanes = options.lanes >= Lanes4<Int>.width ? Lanes4<Int>.width : 1
+        // About 8 tiles per thread, at most 64 symbols, a whole number of lane groups.
+        var tile = options.tileSymbols ?? max(1, min(64, symbols / (threads * 8)))
+        if options.tileSymbols == nil { tile = (tile + lanes - 1) / lanes * lanes }
         var outs: [NodeID: Location] = [:]
         for id in outputs { outs[id] = location[id]! }
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
-                    tileSymbols: max(1, tile), threads: threads, lanes: options.lanes >= 4 ? 4 : 1,
+                    tileSymbols: max(1, tile), threads: threads, lanes: lanes,
                     fields: fields, buffers: buffers,
                     stages: stages, outputs: outs)
     }
