@@ -1,3 +1,4 @@
+import LunarData
 /// Performance figures of one equity curve and its trades. See docs/semantics.md, "Metrics".
 public struct Metrics: Sendable, Equatable {
     public var totalReturn = Double.nan
@@ -95,20 +96,40 @@ public struct Metrics: Sendable, Equatable {
                     r[t] = x; mean += x; prev = v
                     equitySum += v
                     if v >= peak { peak = v; peakBar = t }
-                    let dd = v / peak - 1
-                    if dd < mdd { mdd = dd }
+                    // Divide only when this bar may set a new low (the test has slack for rounding).
+                    else if v < peak * (1 + mdd) * (1 + 1e-12) {
+                        let dd = v / peak - 1
+                        if dd < mdd { mdd = dd }
+                    }
                     if v < peak, t - peakBar > longest { longest = t - peakBar }
                 }
             }
         }
         let n = Double(T)
         mean = T > 0 ? mean / n : .nan
+        // The second pass also gathers the regression on the benchmark's returns: independent
+        // sums in one loop hide each other's add latency (each keeps its own order).
         var ss = 0.0, down = 0.0
+        var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, cnt = 0.0
+        let bench = benchmark.flatMap { $0.returns.count == T && T > 1 && !$0.totalReturn.isNaN ? $0 : nil }
         returns.withUnsafeBufferPointer { r in
-            for t in 0 ..< T {
-                let x = r[t]
-                ss += (x - mean) * (x - mean)
-                if x < 0 { down += x * x }
+            if let bench {
+                bench.returns.withUnsafeBufferPointer { br in
+                    for t in 0 ..< T {
+                        let y = r[t]
+                        ss += (y - mean) * (y - mean)
+                        if y < 0 { down += y * y }
+                        let x = br[t]
+                        if t == 0 || !x.isFinite || !y.isFinite { continue }
+                        sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
+                    }
+                }
+            } else {
+                for t in 0 ..< T {
+                    let x = r[t]
+                    ss += (x - mean) * (x - mean)
+                    if x < 0 { down += x * x }
+                }
             }
         }
         let std = T > 1 ? (ss / (n - 1)).squareRoot() : .nan
@@ -151,20 +172,11 @@ public struct Metrics: Sendable, Equatable {
         m.turnover = meanEquity > 0 && years > 0 ? tradedValue / meanEquity / years : 0
         m.feesPaid = fees
 
-        if let b = benchmark, b.returns.count == T, T > 1, !b.totalReturn.isNaN {
+        if let b = bench {
             m.benchmarkReturn = b.totalReturn
             m.excessReturn = m.totalReturn - m.benchmarkReturn
-            // Regression of bar returns on the benchmark's over bars where both are defined.
-            var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, cnt = 0.0
-            b.returns.withUnsafeBufferPointer { br in
-                returns.withUnsafeBufferPointer { r in
-                    for t in 1 ..< T {
-                        let x = br[t], y = r[t]
-                        if !x.isFinite || !y.isFinite { continue }
-                        sx += x; sy += y; sxx += x * x; sxy += x * y; cnt += 1
-                    }
-                }
-            }
+            // Regression of bar returns on the benchmark's over bars where both are defined
+            // (sums gathered in the second pass above).
             if cnt > 1 {
                 let vx = sxx - sx * sx / cnt
                 if vx > 0 {
@@ -194,22 +206,55 @@ public struct Metrics: Sendable, Equatable {
 
     /// Equal-weight buy-and-hold of the given closes (symbol-major, `symbols × bars`): each symbol
     /// is bought with an equal slice at its first valid close and held; no fees. Value starts at 1.
-    public static func equalWeightBenchmark(close: [Double], symbols N: Int, bars T: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: T)
-        var used = 0
-        for s in 0 ..< N {
-            let base = s * T
-            guard let first = (0 ..< T).first(where: { !close[base + $0].isNaN && close[base + $0] > 0 }) else { continue }
-            used += 1
-            let p0 = close[base + first]
-            var lastRatio = 1.0
-            for t in 0 ..< T {
-                let c = close[base + t]
-                if t >= first && !c.isNaN { lastRatio = c / p0 }
-                out[t] += t < first ? 1 : lastRatio
+    public static func equalWeightBenchmark(close: [Double], symbols N: Int, bars T: Int,
+                                            threads: Int = defaultThreadCount) -> [Double] {
+        // Each symbol's first valid price; symbols with none are left out.
+        var first = [Int](repeating: -1, count: N)
+        close.withUnsafeBufferPointer { c in
+            for s in 0 ..< N {
+                var t = 0
+                while t < T, c[s * T + t].isNaN || !(c[s * T + t] > 0) { t += 1 }
+                if t < T { first[s] = t }
             }
         }
-        if used > 0 { for t in 0 ..< T { out[t] /= Double(used) } }
+        let used = first.filter { $0 >= 0 }.count
+        var out = [Double](repeating: 0, count: T)
+        guard used > 0 else { return out }
+        // Workers own ranges of bars and add the symbols in order, so every bar's sum is the
+        // same bits as a serial loop, whatever the thread count.
+        out.withUnsafeMutableBufferPointer { o in
+            close.withUnsafeBufferPointer { c in
+                first.withUnsafeBufferPointer { f in
+                    let out = SharedBuffer(o.baseAddress!, count: T)
+                    let cp = SharedBuffer(UnsafeMutablePointer(mutating: c.baseAddress!), count: c.count)
+                    let fp = SharedBuffer(UnsafeMutablePointer(mutating: f.baseAddress!), count: N)
+                    let chunk = 256
+                    parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
+                        let lo = k * chunk, hi = min(T, lo + chunk)
+                        for s in 0 ..< N {
+                            let start = fp[s]
+                            if start < 0 { continue }
+                            let base = s * T
+                            let inv = 1 / cp[base + start]   // a multiply per bar instead of a divide
+                            // The last valid ratio before this range (a NaN bar keeps the previous one).
+                            var lastRatio = 1.0
+                            if lo > start {
+                                var j = lo - 1
+                                while j > start, cp[base + j].isNaN { j -= 1 }
+                                lastRatio = cp[base + j] * inv
+                            }
+                            for t in lo ..< hi {
+                                let v = cp[base + t]
+                                if t >= start && !v.isNaN { lastRatio = v * inv }
+                                out[t] += t < start ? 1 : lastRatio
+                            }
+                        }
+                        let d = Double(used)
+                        for t in lo ..< hi { out[t] /= d }
+                    }
+                }
+            }
+        }
         return out
     }
 }
