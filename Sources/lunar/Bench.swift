@@ -60,7 +60,7 @@ struct Bench: ParsableCommand {
             if wanted.contains("W2") { extra.append(try ExtraWorkloads.w2(root: root, bars: bars, runs: runs, threads: threadCount)) }
             if wanted.contains("W2-10k") {
                 extra.append(try ExtraWorkloads.w2(root: root, bars: bars, runs: 1, threads: threadCount,
-                                                   fast: "1:100", slow: "2:201:2", name: "W2-10k"))
+                                                   fast: "1:100", slow: "101:200", name: "W2-10k"))
             }
             if wanted.contains("W3") { extra.append(try ExtraWorkloads.w3(root: root, panel: panel, runs: runs, threads: threadCount)) }
             if wanted.contains("W6") { extra.append(try ExtraWorkloads.w6(root: root, bars: bars, runs: runs, threads: threadCount)) }
