@@ -43,6 +43,8 @@ public struct SweepRequest: Sendable {
     public var seed: UInt64 = 42
     /// Bytes of intermediate series one chunk of combinations may hold.
     public var memoryBudget = 256 << 20
+    /// A grid larger than this is refused before any work starts.
+    public var maxCombinations = 1_000_000
     public init(space: [ParamSpace]) { self.space = space }
 }
 
@@ -67,6 +69,22 @@ public enum Sweep {
     /// The combinations to run: the grid (or `samples` random draws), filtered by the condition.
     public static func combinations(_ request: SweepRequest) throws -> [[(name: String, value: String)]] {
         let space = request.space
+        var seen = Set<String>()
+        for p in space where !seen.insert(p.name).inserted {
+            throw ScriptError("--param \(p.name) is given twice; give one range or list per parameter")
+        }
+        for p in space where p.values.isEmpty || p.values.contains("") {
+            throw ScriptError("--param \(p.name): the range or list is empty")
+        }
+        // The grid's size, checked before it is built.
+        var size = 1.0
+        for p in space { size *= Double(p.values.count) }
+        let drawn = request.samples.map(Double.init) ?? size
+        if drawn > Double(request.maxCombinations) {
+            throw ScriptError("the sweep has \(request.samples == nil ? "a grid of " : "")\(Int(min(drawn, 9e18))) combinations, more than " +
+                "--max-combinations \(request.maxCombinations): narrow the ranges, use --samples N, or raise the limit")
+        }
+        if let n = request.samples, n < 1 { throw ScriptError("--samples must be ≥ 1") }
         var combos: [[(name: String, value: String)]] = []
         if let n = request.samples {
             var rng = SplitMix64(seed: request.seed)

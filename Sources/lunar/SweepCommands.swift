@@ -13,6 +13,7 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "The metric to rank by (a summary.json key).") var metric = "sharpe"
     @Option(help: "Draw this many random combinations instead of the whole grid.") var samples: Int?
     @Option(help: "Seed for --samples.") var seed: UInt64 = 42
+    @Option(help: "Refuse grids larger than this before any work starts.") var maxCombinations = 1_000_000
     @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
     @Option(help: "Starting capital.") var capital: Double = 100_000
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
@@ -24,6 +25,7 @@ struct SweepOptions: ParsableArguments {
         r.metric = metric
         r.samples = samples
         r.seed = seed
+        r.maxCombinations = maxCombinations
         return r
     }
 

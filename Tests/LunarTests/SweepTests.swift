@@ -45,6 +45,24 @@ import Testing
         }
     }
 
+    @Test func badGridsFailBeforeAnyWork() throws {
+        #expect(throws: (any Error).self) { try ParamSpace.parse("fast=5:50:0") }      // step of zero
+        #expect(throws: (any Error).self) { try ParamSpace.parse("fast=") }            // empty
+        var r = SweepRequest(space: [try ParamSpace.parse("a=1:1000"), try ParamSpace.parse("b=1:1000"), try ParamSpace.parse("c=1:10")])
+        do { _ = try Sweep.combinations(r); Issue.record("must refuse 10 million combinations") } catch {
+            #expect("\(error)".contains("more than --max-combinations 1000000"))
+        }
+        r.samples = 50
+        #expect(try Sweep.combinations(r).count == 50)                               // sampling is fine
+        var none = SweepRequest(space: [try ParamSpace.parse("fast=5,10")])
+        none.condition = "fast > 100"
+        #expect(try Sweep.combinations(none).isEmpty)
+        let panel = Synthetic.panel(symbols: 2, bars: 100, seed: 1)
+        do { _ = try Sweep.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: options(), request: none); Issue.record("must fail") } catch {
+            #expect("\(error)".contains("no combinations"))
+        }
+    }
+
     @Test func unknownNamesAreReported() throws {
         let panel = Synthetic.panel(symbols: 2, bars: 100, seed: 1)
         var r = SweepRequest(space: [try ParamSpace.parse("fats=5,10")])
