@@ -107,11 +107,15 @@ public struct SweepTable: Sendable {
     /// Red (worst) through white to green (best).
     func color(_ f: Double) -> String {
         let g = max(0, min(1, f))
-        let (r, gr, b) = g < 0.5 ? (255.0, 255 * g * 2, 255 * g * 2) : (255 * (1 - g) * 2, 200 + 55 * (1 - g), 255 * (1 - g) * 2)
+        let (r, gr, b) = g < 0.5 ? (255.0, 255 * g * 2, 255 * g * 2) : (255 * (1 - g) * 2, 255 - 110 * (g - 0.5), 255 * (1 - g) * 2)
         return "rgb(\(Int(r)),\(Int(gr)),\(Int(b)))"
     }
 
-    func format(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "n/a" }
+    func format(_ v: Double) -> String {
+        guard v.isFinite else { return "n/a" }
+        if v == v.rounded(), abs(v) < 1e15, abs(v) >= 1000 { return String(Int64(v)) }   // counts, equity
+        return String(format: "%.3g", v)
+    }
 
     func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
