@@ -4,14 +4,18 @@ import Glibc
 #endif
 
 /// Waits for changes to a set of files. Uses inotify on Linux (watching the files' folders, so
-/// editors that save by writing a new file and renaming it are seen), and polls modification
-/// times elsewhere or when inotify is unavailable.
+/// editors that save by writing a new file and renaming it are seen) and kqueue vnode events on
+/// macOS (on the files and their folders, re-armed after each change); which files changed is
+/// read from their modification stamps. Polls stamps elsewhere, or with `forcePolling`.
 public final class FileWatcher {
     public private(set) var files: Set<String>
     private var stamps: [String: Stamp] = [:]
     #if os(Linux)
     private var fd: Int32 = -1
     private var watches: [Int32: String] = [:]   // watch descriptor → folder
+    #elseif os(macOS)
+    private var sources: [DispatchSourceFileSystemObject] = []
+    private let wake = DispatchSemaphore(value: 0)
     #endif
     public let usesPolling: Bool
 
@@ -26,6 +30,8 @@ public final class FileWatcher {
         #if os(Linux)
         if !forcePolling { fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
         usesPolling = fd < 0
+        #elseif os(macOS)
+        usesPolling = forcePolling
         #else
         usesPolling = true
         #endif
@@ -35,13 +41,38 @@ public final class FileWatcher {
     deinit {
         #if os(Linux)
         if fd >= 0 { close(fd) }
+        #elseif os(macOS)
+        sources.forEach { $0.cancel() }
         #endif
     }
+
+    #if os(macOS)
+    /// One kqueue source per file and per folder; any event wakes `nextBatch`.
+    private func armSources() {
+        sources.forEach { $0.cancel() }
+        sources = []
+        let folders = Set(files.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
+        for path in Array(files) + Array(folders) {
+            let descriptor = open(path, O_EVTONLY)
+            if descriptor < 0 { continue }
+            let source = DispatchSource.makeFileSystemObjectSource(
+                fileDescriptor: descriptor, eventMask: [.write, .extend, .delete, .rename, .attrib], queue: .global())
+            let wake = self.wake
+            source.setEventHandler { wake.signal() }
+            source.setCancelHandler { close(descriptor) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+    #endif
 
     /// Replaces the watched set (a strategy's modules change as it is edited).
     public func watch(_ newFiles: [String]) {
         files = Set(newFiles.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
         stamps = Dictionary(uniqueKeysWithValues: files.map { ($0, FileWatcher.stamp($0)) }).compactMapValues { $0 }
+        #if os(macOS)
+        if !usesPolling { armSources() }
+        #endif
         #if os(Linux)
         guard fd >= 0 else { return }
         let folders = Set(files.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
@@ -98,12 +129,24 @@ public final class FileWatcher {
             return names
         }
         #endif
+        #if os(macOS)
+        if !usesPolling {
+            // Sleep until kqueue reports something, then read the stamps to see what changed.
+            guard wake.wait(timeout: .now() + wait) == .success else { return [] }
+        } else {
+            Thread.sleep(forTimeInterval: wait)
+        }
+        #else
         Thread.sleep(forTimeInterval: wait)
+        #endif
         var changed = Set<String>()
         for f in files {
             let s = FileWatcher.stamp(f)
             if s != stamps[f] { changed.insert(f); stamps[f] = s }
         }
+        #if os(macOS)
+        if !usesPolling && !changed.isEmpty { armSources() }   // a renamed-over file is a new vnode
+        #endif
         return changed
     }
 
