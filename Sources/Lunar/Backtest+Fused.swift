@@ -4,26 +4,6 @@ import LunarEngine
 import LunarScript
 import LunarSim
 
-/// The per-symbol results folded into a portfolio, in parallel. Each thread owns a range of
-/// bars, so results do not depend on the thread count.
-enum ParallelFold {
-    /// Sum of the sub-accounts at each bar, added in symbol order (as a serial loop would).
-    static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
-        var equity = [Double](repeating: 0, count: bars)
-        let chunk = 256
-        equity.withUnsafeMutableBufferPointer { eq in
-            let out = SharedBuffer(eq.baseAddress!, count: bars)
-            parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
-                let range = k * chunk ..< min(bars, (k + 1) * chunk)
-                for r in runs {
-                    r.equity.withUnsafeBufferPointer { e in for t in range { out.base[t] += e[t] } }
-                }
-            }
-        }
-        return equity
-    }
-}
-
 extension Backtest {
     /// The fused plan `run` would execute for this strategy and panel (`lunar run --explain`).
     public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {

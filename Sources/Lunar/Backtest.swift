@@ -124,7 +124,7 @@ public enum Backtest {
                                            entries: entries, exits: exits, options: o)
             runs = out.runs
             failures = out.failures.map { ($0.symbol, $0.message) }
-            equity = ParallelFold.sumEquity(runs, bars: panel.barCount, threads: sim.threads)
+            equity = Simulator.sumEquity(runs, bars: panel.barCount, threads: sim.threads)
         } else {
             let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim)
             runs = simulation.runs; equity = simulation.equity; mode = simulation.mode

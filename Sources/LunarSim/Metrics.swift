@@ -226,37 +226,47 @@ public struct Metrics: Sendable, Equatable {
         let used = first.filter { $0 >= 0 }.count
         var out = [Double](repeating: 0, count: T)
         guard used > 0 else { return out }
-        // Workers own ranges of bars and add the symbols in order, so every bar's sum is the
-        // same bits as a serial loop, whatever the thread count.
-        out.withUnsafeMutableBufferPointer { o in
+        // Fixed groups of symbols (never dependent on the thread count) each sum their rows,
+        // read contiguously; the groups' partial sums are then added in group order.
+        let group = 32
+        let groups = (N + group - 1) / group
+        var partial = [Double](repeating: 0, count: groups * T)
+        partial.withUnsafeMutableBufferPointer { pb in
             close.withUnsafeBufferPointer { c in
                 first.withUnsafeBufferPointer { f in
-                    let out = SharedBuffer(o.baseAddress!, count: T)
+                    let part = SharedBuffer(pb.baseAddress!, count: pb.count)
                     let cp = SharedBuffer(UnsafeMutablePointer(mutating: c.baseAddress!), count: c.count)
                     let fp = SharedBuffer(UnsafeMutablePointer(mutating: f.baseAddress!), count: N)
-                    let chunk = 256
-                    parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
-                        let lo = k * chunk, hi = min(T, lo + chunk)
-                        for s in 0 ..< N {
+                    parallelFor(chunks: groups, threads: threads) { g in
+                        let p = part.base + g * T
+                        for s in g * group ..< min(N, (g + 1) * group) {
                             let start = fp[s]
                             if start < 0 { continue }
-                            let base = s * T
-                            let inv = 1 / cp[base + start]   // a multiply per bar instead of a divide
-                            // The last valid ratio before this range (a NaN bar keeps the previous one).
+                            let row = cp.base + s * T
+                            let inv = 1 / row[start]   // a multiply per bar instead of a divide
+                            for t in 0 ..< start { p[t] += 1 }
                             var lastRatio = 1.0
-                            if lo > start {
-                                var j = lo - 1
-                                while j > start, cp[base + j].isNaN { j -= 1 }
-                                lastRatio = cp[base + j] * inv
-                            }
-                            for t in lo ..< hi {
-                                let v = cp[base + t]
-                                if t >= start && !v.isNaN { lastRatio = v * inv }
-                                out[t] += t < start ? 1 : lastRatio
+                            for t in start ..< T {
+                                let v = row[t]
+                                if !v.isNaN { lastRatio = v * inv }   // a missing bar keeps the last value
+                                p[t] += lastRatio
                             }
                         }
-                        let d = Double(used)
-                        for t in lo ..< hi { out[t] /= d }
+                    }
+                }
+            }
+        }
+        out.withUnsafeMutableBufferPointer { o in
+            partial.withUnsafeBufferPointer { pb in
+                let dst = SharedBuffer(o.baseAddress!, count: T)
+                let src = SharedBuffer(UnsafeMutablePointer(mutating: pb.baseAddress!), count: pb.count)
+                let d = Double(used)
+                let chunk = 512
+                parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
+                    for t in k * chunk ..< min(T, (k + 1) * chunk) {
+                        var sum = 0.0
+                        for g in 0 ..< groups { sum += src[g * T + t] }
+                        dst[t] = sum / d
                     }
                 }
             }

@@ -148,18 +148,47 @@ public enum Simulator {
             runs.withUnsafeMutableBufferPointer { out in
                 let results = SharedBuffer(out.baseAddress!, count: N)
                 let chunk = 8
+                // The common case — long entries/exits at the close, no stops — has a lean loop
+                // of its own (the same ledger calls, so the same results; a test compares them).
+                let plain = inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
+                    inputs.weight == nil && inputs.stopLoss == nil && inputs.takeProfit == nil && inputs.trailingStop == nil &&
+                    options.stopLoss == nil && options.takeProfit == nil && options.trailingStop == nil &&
+                    options.fill == .close && inputs.entries != nil && !forceGeneralLoop
                 parallelFor(chunks: (N + chunk - 1) / chunk, threads: options.threads) { k in
                     for s in k * chunk ..< min(N, (k + 1) * chunk) {
-                        results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
-                                                    capital: slice, options: options, schedule: schedule)
+                        if plain {
+                            let sv = sig.view(s, T)
+                            results[s] = simulateLongSignals(symbol: s, bars: T, close: prices.view(s, T)[3]!, entries: sv[0]!,
+                                                             exits: sv[1], capital: slice, options: options)
+                        } else {
+                            results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
+                                                        capital: slice, options: options, schedule: schedule)
+                        }
                     }
                 }
             }
         }
         let all = runs.map { $0! }
-        var equity = [Double](repeating: 0, count: T)
-        for r in all { for t in 0 ..< T { equity[t] += r.equity[t] } }
+        let equity = sumEquity(all, bars: T, threads: options.threads)
         return SimulationResult(runs: all, equity: equity, mode: .independent, rebalances: 0)
+    }
+
+    /// Σ of the sub-accounts at each bar, in parallel over ranges of bars; each bar adds the
+    /// symbols in order, so the result is the same bits for any thread count.
+    public static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
+        var equity = [Double](repeating: 0, count: bars)
+        let chunk = 256
+        equity.withUnsafeMutableBufferPointer { eq in
+            guard let base = eq.baseAddress else { return }
+            let out = SharedBuffer(base, count: bars)
+            parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
+                let range = k * chunk ..< min(bars, (k + 1) * chunk)
+                for r in runs {
+                    r.equity.withUnsafeBufferPointer { e in for t in range { out.base[t] += e[t] } }
+                }
+            }
+        }
+        return equity
     }
 
     /// The first simulator's interface, kept for callers that have only closes and long signals:
@@ -217,7 +246,43 @@ public enum Simulator {
         if let s = inputs.score, s.count != cells { throw SimulationError.badInput("score holds \(s.count) values, expected \(cells)") }
     }
 
+    /// Tests set this to run every case through the general loop, to compare it with the lean one.
+    nonisolated(unsafe) static var forceGeneralLoop = false
+
     // MARK: - one symbol
+
+    /// Long entries and exits filled at the close, no stops: what `simulateSymbol` does for
+    /// such inputs, without the branches for shorts, targets, stops and next-open fills.
+    static func simulateLongSignals(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Double>,
+                                    exits: UnsafePointer<Double>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
+        var acct = Account(symbol: symbol, cash: capital, options: o)
+        var equity = [Double](repeating: capital, count: T)
+        var lastPrice = Double.nan
+        equity.withUnsafeMutableBufferPointer { eq in
+            for t in 0 ..< T {
+                let c = close[t]
+                if c.isNaN {
+                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
+                    if acct.q != 0 { acct.barsInMarket += 1 }
+                    continue
+                }
+                lastPrice = c
+                let enter = entries[t] == 1, exit = exits.map { $0[t] == 1 } ?? false
+                // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
+                if enter != exit {
+                    if enter && acct.q == 0 { _ = act(1, ref: c, bar: t, &acct) }
+                    else if exit && acct.q > 0 { _ = act(3, ref: c, bar: t, &acct) }
+                }
+                if acct.q != 0 { acct.barsInMarket += 1 }
+                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
+            }
+        }
+        acct.finish(lastPrice: lastPrice, lastBar: T - 1)
+        var run = SymbolRun(equity: equity, trades: acct.trades, initialCapital: capital)
+        run.feesPaid = acct.fees; run.tradedValue = acct.traded
+        run.barsInMarket = acct.barsInMarket; run.skippedOrders = acct.skipped
+        return run
+    }
 
     /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).
     static func simulateSymbol(symbol: Int, bars T: Int, prices: [UnsafePointer<Double>?], signals: [UnsafePointer<Double>?],
