@@ -62,11 +62,9 @@ public final class Watcher: @unchecked Sendable {
         } catch {
             // Keep watching what the last good version needed, plus the strategy itself.
             watcher.watch([strategyPath] + (lastGood?.strategy.files ?? []))
-            return .failure(Watcher.describe(error), changed: changed)
+            return .failure("\(error)", changed: changed)
         }
     }
-
-    static func describe(_ error: Error) -> String { "\(error)" }
 }
 
 /// W6: from a strategy file's save to the new result, as `lunar watch` sees it.
