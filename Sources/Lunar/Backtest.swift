@@ -74,7 +74,7 @@ public enum Backtest {
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
         let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: panel,
-                                             engine: options.engine, threads: sim.threads)
+                                             engine: options.engine, threads: sim.threads, cachePlans: true)
         timings.evaluate = clock.lap()
         return try simulate(strategy, values: values, panel: panel, options: options, timings: timings)
     }

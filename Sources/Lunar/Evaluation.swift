@@ -5,13 +5,17 @@ import LunarGraph
 /// The one place a graph is turned into arrays, whatever the engine: the backtest, sweeps,
 /// walk-forward and `lunar eval` all come through here.
 public enum Evaluation {
+    /// - Parameter cachePlans: reuse the compiled plan of a structurally identical graph (a run
+    ///   of an unchanged strategy); sweeps, whose graphs change every chunk, pass false.
     public static func evaluate(_ graph: Graph, outputs: [NodeID], panel: Panel, engine: EngineKind,
-                                threads: Int) throws -> [NodeID: [Double]] {
+                                threads: Int, cachePlans: Bool = false) throws -> [NodeID: [Double]] {
         switch engine {
         case .naive: return try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
         case .fused:
-            let compiled = try FusedEngine.compile(graph, outputs: outputs, symbols: panel.symbolCount,
-                                                   bars: panel.barCount, options: PlanOptions(threads: threads))
+            let options = PlanOptions(threads: threads)
+            let compiled = cachePlans
+                ? try PlanCache.shared.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
+                : try FusedEngine.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
             return try FusedEngine.run(compiled, panel: panel)
         }
     }

@@ -169,3 +169,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["S0000.csv", "S0001.csv", "S0002.csv"])
     }
 }
+
+/// A strategy run again unchanged reuses its compiled plan; a changed one does not.
+@Suite struct PlanCacheTests {
+    @Test func unchangedStrategiesReuseTheirPlan() throws {
+        let panel = Synthetic.panel(symbols: 7, bars: 300, seed: 31)
+        var o = BacktestOptions()
+        o.stdlib = Fixtures.stdlib
+        o.params = ["fast": "7", "slow": "33"]   // a shape no other test compiles
+        let path = Fixtures.path("strategies/sma_cross.lua")
+        let first = try Backtest.run(strategyPath: path, panel: panel, options: o)
+        let before = PlanCache.shared.hits
+        let second = try Backtest.run(strategyPath: path, panel: panel, options: o)
+        #expect(PlanCache.shared.hits > before)
+        #expect(second.equity == first.equity && second.trades == first.trades)
+        o.params["slow"] = "34"
+        let other = try Backtest.run(strategyPath: path, panel: panel, options: o)
+        var naive = o
+        naive.engine = .naive
+        #expect(other.equity == (try Backtest.run(strategyPath: path, panel: panel, options: naive)).equity)
+    }
+}
+
+import LunarEngine
