@@ -111,6 +111,20 @@ public enum Backtest {
         inputs.stopLoss = output("stop_loss"); inputs.takeProfit = output("take_profit")
         inputs.trailingStop = output("trailing_stop")
         inputs.boolsAreTyped = true   // the loader accepted only bool-typed nodes for these
+        // The benchmark depends on the closes alone: known before the simulation, so each
+        // symbol can be measured right after it is simulated, while its equity is in cache.
+        let (bench, benchName) = try known ?? benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
+        let bpy = panel.barsPerYear
+        let benchReturns = Metrics.Benchmark(bench)
+        var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
+        if perSymbol {
+            measure = { (r: SymbolRun) -> Metrics in
+                Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
+                                barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
+                                benchmark: benchReturns)
+            }
+        }
+        var measured: [Metrics]? = nil
         let runs: [SymbolRun]
         var equity: [Double]
         var mode = CapitalMode.independent
@@ -126,15 +140,15 @@ public enum Backtest {
             failures = out.failures.map { ($0.symbol, $0.message) }
             equity = Simulator.sumEquity(runs, bars: panel.barCount, threads: sim.threads)
         } else {
-            let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim)
+            let simulation = try Simulator.run(panel: panel, inputs: inputs, options: sim, measure: measure)
             runs = simulation.runs; equity = simulation.equity; mode = simulation.mode
+            measured = simulation.symbolMetrics
         }
         timings.simulate = clock.lap()
-        let (bench, benchName) = try known ?? benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
-        let bpy = panel.barsPerYear
-        let benchReturns = Metrics.Benchmark(bench)
-        // Per-symbol metrics in parallel, like the simulation (each writes its own slot).
-        var symbolMetrics = [Metrics](repeating: Metrics(), count: perSymbol ? runs.count : 0)
+        // Per-symbol metrics in parallel, like the simulation (each writes its own slot), unless
+        // the simulation already measured them.
+        var symbolMetrics = measured ?? [Metrics](repeating: Metrics(), count: perSymbol ? runs.count : 0)
+        if measured == nil {
         symbolMetrics.withUnsafeMutableBufferPointer { buf in
             guard let base = buf.baseAddress else { return }
             let out = SharedBuffer(base, count: buf.count)
@@ -148,6 +162,7 @@ public enum Backtest {
                                              benchmark: benchReturns)
                 }
             }
+        }
         }
         // The portfolio is in the market on a bar when any symbol is.
         // A difference array over bars: +1 where a trade starts holding, −1 after it stops.

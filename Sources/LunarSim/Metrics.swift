@@ -140,10 +140,12 @@ public struct Metrics: Sendable, Equatable {
         m.maxDrawdownBars = longest
         m.calmar = mdd < 0 ? m.cagr / -mdd : .nan
 
-        m.trades = trades.count
+        m.trades = 0
         var wins = 0, losses = 0, sumWin = 0.0, sumLoss = 0.0, sumPnl = 0.0, sumPnl2 = 0.0
         var best = -Double.infinity, worst = Double.infinity
-        for t in trades where !t.isOpen {
+        for t in trades {
+            m.trades += 1
+            if t.isOpen { continue }
             m.closedTrades += 1
             sumPnl += t.pnl; sumPnl2 += t.pnl * t.pnl
             if t.pnl > 0 { wins += 1; sumWin += t.pnl } else if t.pnl < 0 { losses += 1; sumLoss += t.pnl }

@@ -102,12 +102,18 @@ public struct SimulationResult: Sendable {
     public var mode: CapitalMode
     /// Bars on which a target portfolio was traded (shared mode).
     public var rebalances: Int
+    /// Each symbol's metrics, when `run` was given a `measure` function and could apply it
+    /// while the symbol's equity was still in cache (independent sub-accounts).
+    public var symbolMetrics: [Metrics]? = nil
 }
 
 public enum Simulator {
     /// Simulates `inputs` over `panel` with `options`. Independent sub-accounts run per symbol in
     /// parallel; a shared portfolio runs bar by bar across symbols.
-    public static func run(panel: Panel, inputs: SignalInputs, options: SimulationOptions) throws -> SimulationResult {
+    /// - Parameter measure: computes a symbol's metrics from its run, right after the symbol is
+    ///   simulated, on the same worker.
+    public static func run(panel: Panel, inputs: SignalInputs, options: SimulationOptions,
+                           measure: (@Sendable (SymbolRun) -> Metrics)? = nil) throws -> SimulationResult {
         try options.validate()
         let N = panel.symbolCount, T = panel.barCount
         try validate(inputs, symbols: panel.symbols, bars: T)
@@ -141,12 +147,15 @@ public enum Simulator {
         let slice = options.capital / Double(max(N, 1))
         let schedule = options.rebalance.schedule(panel.timestamps)
         var runs = [SymbolRun?](repeating: nil, count: N)
+        var measured = [Metrics](repeating: Metrics(), count: measure == nil ? 0 : N)
         let prices = Columns([open, high, low, close])
         let sig = Columns([inputs.entries, inputs.exits, inputs.shortEntries, inputs.shortExits,
                            inputs.position ?? inputs.weight, inputs.stopLoss, inputs.takeProfit, inputs.trailingStop])
         withExtendedLifetime((open, high, low, close, inputs)) {
+            measured.withUnsafeMutableBufferPointer { mb in
             runs.withUnsafeMutableBufferPointer { out in
                 let results = SharedBuffer(out.baseAddress!, count: N)
+                let metrics = mb.baseAddress.map { SharedBuffer($0, count: N) }
                 let chunk = 8
                 // The common case — long entries/exits at the close, no stops — has a lean loop
                 // of its own (the same ledger calls, so the same results; a test compares them).
@@ -164,13 +173,17 @@ public enum Simulator {
                             results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
                                                         capital: slice, options: options, schedule: schedule)
                         }
+                        if let measure, let metrics { metrics[s] = measure(results[s]!) }
                     }
                 }
+            }
             }
         }
         let all = runs.map { $0! }
         let equity = sumEquity(all, bars: T, threads: options.threads)
-        return SimulationResult(runs: all, equity: equity, mode: .independent, rebalances: 0)
+        var result = SimulationResult(runs: all, equity: equity, mode: .independent, rebalances: 0)
+        if measure != nil { result.symbolMetrics = measured }
+        return result
     }
 
     /// Σ of the sub-accounts at each bar, in parallel over ranges of bars; each bar adds the
