@@ -84,7 +84,7 @@ public final class BarRuntime {
         if lua_type(L, -1) == LUA_TFUNCTION { initRef = luaL_ref(L, SWL_REGISTRYINDEX) } else { swl_pop(L, 1) }
         swl_pop(L, 1)
         // p: the same read-only proxy `signals` gets.
-        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
+        vm.pushLunarField("make_params")
         swl_newtable(L)
         for p in params { pushParamValue(L, p.value); lua_setfield(L, -2, p.name) }
         pushStringList(L, params.map(\.name))
@@ -237,7 +237,8 @@ func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
 /// `ctx.past.x[k]`: x k bars back. k < 0 would be the future: an error. Before the first bar: NaN.
 private func pastIndex(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
-    let series = lua_touserdata(L, 1)!.load(as: Int.self)
+    guard let proxy = luaL_testudata(L, 1, "LunarPast") else { return luaFail(L, "ctx.past: expected a series proxy") }
+    let series = proxy.load(as: Int.self)
     var isInt: Int32 = 0
     let k = lua_tointegerx(L, 2, &isInt)
     guard isInt != 0 else {

@@ -114,8 +114,8 @@ public enum LuaTestRunner {
                 return LuaTestFileResult(file: file, cases: [], loadError: "\(error)")
             }
             // stack: (empty). _LUNAR.tests holds { name, fn } in declaration order.
-            lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "tests"); swl_remove(L, -2)
-            let count = Int(luaL_len(L, -1))
+            vm.pushLunarField("tests")
+            let count = lua_type(L, -1) == LUA_TTABLE ? Int(lua_rawlen(L, -1)) : 0
             var cases: [LuaTestCase] = []
             for i in 0 ..< count {
                 lua_rawgeti(L, -1, lua_Integer(i + 1))
@@ -156,7 +156,7 @@ final class TestContext {
 private func readInlinePanel(_ L: OpaquePointer?, _ index: Int32) -> InlinePanel? {
     guard lua_type(L, index) == LUA_TTABLE else { return nil }
     func list(_ i: Int32) -> [Double] {
-        let n = luaL_len(L, i)
+        let n = lua_type(L, i) == LUA_TTABLE ? lua_Integer(lua_rawlen(L, i)) : 0
         guard n > 0 else { return [] }
         return (1 ... n).map { k in
             lua_rawgeti(L, i, k)
@@ -165,8 +165,8 @@ private func readInlinePanel(_ L: OpaquePointer?, _ index: Int32) -> InlinePanel
         }
     }
     var symbols: [String] = []
-    lua_getfield(L, index, "symbols")
-    let n = lua_type(L, -1) == LUA_TTABLE ? luaL_len(L, -1) : 0
+    rawField(L, index, "symbols")
+    let n = lua_type(L, -1) == LUA_TTABLE ? lua_Integer(lua_rawlen(L, -1)) : 0
     if n > 0 {
         for k in 1 ... n {
             lua_rawgeti(L, -1, k)
@@ -176,7 +176,7 @@ private func readInlinePanel(_ L: OpaquePointer?, _ index: Int32) -> InlinePanel
     }
     swl_pop(L, 1)
     var fields: [String: [[Double]]] = [:]
-    lua_getfield(L, index, "fields")
+    rawField(L, index, "fields")
     guard lua_type(L, -1) == LUA_TTABLE else { swl_pop(L, 1); return nil }
     lua_pushnil(L)
     while lua_next(L, -2) != 0 {
@@ -235,16 +235,24 @@ private func testRunStrategy(_ L: OpaquePointer?) -> Int32 {
     if lua_type(L, 3) == LUA_TTABLE {
         lua_pushnil(L)
         while lua_next(L, 3) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING, let v = luaL_tolstring(L, -1, nil) {
-                params[String(cString: swl_tostring(L, -3)!)] = String(cString: v)
-                swl_pop(L, 1)                              // the string luaL_tolstring pushed
+            // Only plain values: a table's __tostring could raise through this Swift frame.
+            if lua_type(L, -2) == LUA_TSTRING {
+                let key = String(cString: swl_tostring(L, -2)!)
+                switch lua_type(L, -1) {
+                case LUA_TBOOLEAN: params[key] = lua_toboolean(L, -1) != 0 ? "true" : "false"
+                case LUA_TNUMBER, LUA_TSTRING:
+                    lua_pushvalue(L, -1)                   // tolstring converts numbers in place
+                    params[key] = String(cString: swl_tostring(L, -1)!)
+                    swl_pop(L, 1)
+                default: break
+                }
             }
             swl_pop(L, 1)
         }
     }
     func option(_ key: String) -> Double? {
         guard lua_type(L, 4) == LUA_TTABLE else { return nil }
-        lua_getfield(L, 4, key)
+        rawField(L, 4, key)
         defer { swl_pop(L, 1) }
         return lua_type(L, -1) == LUA_TNUMBER ? lua_tonumberx(L, -1, nil) : nil
     }

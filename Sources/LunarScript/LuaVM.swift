@@ -36,6 +36,8 @@ public final class LuaVM {
     private let host: UnsafeMutablePointer<swl_Host>
     public let limits: ScriptLimits
     let modules: ModuleLoader
+    /// The `_LUNAR` table, held in the registry: scripts may reassign or wrap the global.
+    var lunarRef: Int32 = -2   // LUA_NOREF
 
     public convenience init(limits: ScriptLimits = ScriptLimits(), roots: [String]) throws {
         try self.init(limits: limits, libraries: LibraryPath(plain: roots))
@@ -166,6 +168,20 @@ func rawField(_ L: OpaquePointer?, _ index: Int32, _ key: String) {
     let table = lua_absindex(L, index)
     lua_pushstring(L, key)
     lua_rawget(L, table)
+}
+
+extension LuaVM {
+    /// Pushes Lunar's own `_LUNAR` table (whatever the script did to the global).
+    func pushLunar() {
+        if lunarRef == -2 { lua_getglobal(L, "_LUNAR") } else { lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(lunarRef)) }
+    }
+
+    /// Pushes `_LUNAR[key]`, read raw.
+    func pushLunarField(_ key: String) {
+        pushLunar()
+        rawField(L, -1, key)
+        swl_remove(L, -2)
+    }
 }
 
 func luaFail(_ L: OpaquePointer?, _ message: String) -> Int32 {

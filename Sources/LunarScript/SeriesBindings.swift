@@ -70,6 +70,8 @@ extension LuaVM {
         lua_setfield(L, -2, "__index")
         lua_setmetatable(L, -2)
         lua_setfield(L, -2, "ta")
+        lua_pushvalue(L, -1)
+        lunarRef = luaL_ref(L, SWL_REGISTRYINDEX)
         lua_setglobal(L, "_LUNAR")
     }
 }
@@ -148,6 +150,7 @@ private func unknownMember(_ L: OpaquePointer?) -> Int32 {
     let table = String(cString: swl_tostring(L, swl_upvalueindex(3))!)
     let key = swl_tostring(L, 2).map { String(cString: $0) } ?? "?"
     var names = Registry.names + extraFunctions
+    guard lua_type(L, 1) == LUA_TTABLE else { return luaFail(L, "unknown \(table) function '\(key)'") }
     // Lua helpers added by stdlib/ta.lua are raw fields of the table itself.
     lua_pushnil(L)
     while lua_next(L, 1) != 0 {

@@ -122,7 +122,7 @@ public final class StrategySession {
         perBar = lua_type(L, -1) == LUA_TFUNCTION
         swl_pop(L, 1)
         strategyRef = luaL_ref(L, SWL_REGISTRYINDEX)
-        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_bars"); swl_remove(L, -2)
+        vm.pushLunarField("make_bars")
         pushStringList(L, fields)
         try vm.call(nargs: 1, nresults: 1)
         barsRef = luaL_ref(L, SWL_REGISTRYINDEX)
@@ -147,10 +147,10 @@ public final class StrategySession {
     public func build(params: [(name: String, value: ParamValue)]) throws -> StrategyDefinition {
         let L = vm.L
         let graph = dsl.graph
-        lua_getglobal(L, "_LUNAR"); swl_newtable(L); lua_setfield(L, -2, "used_params"); swl_pop(L, 1)
+        vm.pushLunar(); lua_pushstring(L, "used_params"); swl_newtable(L); lua_rawset(L, -3); swl_pop(L, 1)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(strategyRef))
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(barsRef))
-        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "make_params"); swl_remove(L, -2)
+        vm.pushLunarField("make_params")
         swl_newtable(L)
         for p in params { pushParamValue(L, p.value); lua_setfield(L, -2, p.name) }
         pushStringList(L, params.map(\.name))
@@ -175,12 +175,13 @@ public final class StrategySession {
             throw ScriptError("\(path): the strategy needs signals(bars, p) or on_bar(ctx, p)")
         }
         swl_pop(L, 4)   // the result (or nil), p, bars, strategy
-        lua_getglobal(L, "_LUNAR"); lua_getfield(L, -1, "used_params")
+        vm.pushLunarField("used_params")
         let used = Set(params.map(\.name).filter { name in
-            lua_getfield(L, -1, name); defer { swl_pop(L, 1) }
+            guard lua_type(L, -1) == LUA_TTABLE else { return false }
+            rawField(L, -1, name); defer { swl_pop(L, 1) }
             return lua_toboolean(L, -1) != 0
         })
-        swl_pop(L, 2)
+        swl_pop(L, 1)
         var def = StrategyDefinition(name: name, description: description, path: path, params: params,
                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
                                      indicators: indicators, perBar: perBar)
@@ -409,7 +410,7 @@ private func closestHint(_ L: OpaquePointer?) -> Int32 {
     let name = swl_tostring(L, 1).map { String(cString: $0) } ?? ""
     var candidates: [String] = []
     if lua_type(L, 2) == LUA_TTABLE {
-        let n = luaL_len(L, 2)
+        let n = lua_type(L, 2) == LUA_TTABLE ? lua_Integer(lua_rawlen(L, 2)) : 0
         if n > 0 {
             for i in 1 ... n {
                 lua_rawgeti(L, 2, i)

@@ -92,6 +92,13 @@ import Testing
         #expect(failure("return setmetatable({}, { __index = function() error('boom') end })").contains("needs signals"))
         let params = failure("return strategy { params = setmetatable({}, { __index = function() error('x') end }), signals = function(bars, p) return { entries = bars.close:gt(p.n) } end }")
         #expect(params.contains("unknown parameter 'n'"))
+        // Reassigning or wrapping Lunar's own globals, or calling its natives with bad
+        // arguments, gives errors or nothing, never a crash.
+        let ok = "return strategy { signals = function(bars, p) return { entries = bars.close:gt(1) } end }"
+        #expect((try? load("_LUNAR = nil\n" + ok)) != nil)
+        #expect((try? load("setmetatable(_LUNAR, { __index = function() error('x') end })\n" + ok)) != nil)
+        #expect((try? load("pcall(getmetatable(_LUNAR.ta).__index, 5, 'x')\n" +
+                          "pcall(_LUNAR.hint, 'x', setmetatable({}, { __len = function() error('len') end }))\n" + ok)) != nil)
     }
 
     @Test func infiniteLoopInSignalsIsStopped() {
