@@ -191,13 +191,13 @@ public enum Sweep {
 
     /// Simulates one combination over `bars` and measures it exactly as `lunar run` does.
     static func simulate(_ def: StrategyDefinition, values: [NodeID: [Double]], panel: Panel, bars: Range<Int>,
-                         options: BacktestOptions) throws -> (metrics: Metrics, equity: [Double]) {
+                         options: BacktestOptions) throws -> (metrics: Metrics, equity: [Double], trades: [Trade]) {
         let whole = bars == 0 ..< panel.barCount
         let window = panel.slicing(bars: bars)
         let cut = whole ? values : values.mapValues { sliceBars($0, symbols: panel.symbolCount, bars: panel.barCount, range: bars) }
         let capital = try Backtest.simulationOptions(def, options).capital
         let benchmark = try Backtest.benchmark(panel: window, symbol: options.benchmark, capital: capital)
         let r = try Backtest.simulate(def, values: cut, panel: window, options: options, perSymbol: false, benchmark: benchmark)
-        return (r.portfolio, r.equity)
+        return (r.portfolio, r.equity, r.trades)
     }
 }

@@ -53,6 +53,7 @@ public enum WalkForward {
         let stdlib = try options.stdlib ?? Stdlib.locate()
         var windows: [WalkForwardWindow] = []
         var equity: [Double] = []
+        var trades: [Trade] = []   // every window's, for the stitched trade statistics
         var capital = options.simulation.capital
         var start = 0
         let count = (T - request.train - 1) / request.test + 1
@@ -78,17 +79,16 @@ public enum WalkForward {
             let out = try Sweep.simulate(def, values: values, panel: visible, bars: trainEnd ..< testEnd, options: o)
             equity += out.equity
             capital = out.equity.last ?? capital
+            trades += out.trades
             windows.append(WalkForwardWindow(train: trainRange, test: trainEnd ..< testEnd, chosen: best.params,
                                              inSample: best.metrics, outOfSample: out.metrics))
             progress?(windows.count, count)
             start += request.test
         }
         let first = request.train
-        // Trade lists stay per window; the totals add the windows' counts (win rate is per window).
-        var total = Metrics.compute(equity: equity, initial: options.simulation.capital, trades: [], barsPerYear: panel.barsPerYear)
-        total.closedTrades = windows.reduce(0) { $0 + $1.outOfSample.closedTrades }
-        total.trades = windows.reduce(0) { $0 + $1.outOfSample.trades }
-        total.openTrades = windows.reduce(0) { $0 + $1.outOfSample.openTrades }
+        // A position still open at the end of a window is marked there, so it counts as open.
+        let total = Metrics.compute(equity: equity, initial: options.simulation.capital, trades: trades,
+                                    barsPerYear: panel.barsPerYear)
         let scores = windows.map { $0.inSample.value(request.sweep.metric) }.filter { !$0.isNaN }
         return WalkForwardResult(strategyName: URL(fileURLWithPath: strategyPath).deletingPathExtension().lastPathComponent,
                                  metric: request.sweep.metric, windows: windows, equity: equity, bars: first ..< first + equity.count,

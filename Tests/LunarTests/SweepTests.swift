@@ -94,6 +94,8 @@ import Testing
         let path = Fixtures.path("strategies/sma_cross.lua")
         let base = try WalkForward.run(strategyPath: path, panel: panel, options: options(), request: request)
         #expect(base.windows.count == 4 && base.equity.count == 600)
+        #expect(base.outOfSample.trades == base.windows.reduce(0) { $0 + $1.outOfSample.trades })
+        #expect(!base.outOfSample.winRate.isNaN)
         // Scramble everything from bar 600 on (the last two test windows).
         var altered = panel
         var close = panel.fields["close"]!
