@@ -7,7 +7,19 @@ import LunarKernels
 final class DSLContext {
     let graph: Graph
     let fields: [String]
-    init(graph: Graph, fields: [String]) { self.graph = graph; self.fields = fields }
+    /// The graph's size when the current build began: the node budget counts from there.
+    var startCount = 0
+    /// Nodes one build may add. The Lua memory cap does not see the graph, which lives in
+    /// Swift, so a script looping over new expressions is stopped here instead.
+    static let nodeLimit = 1_000_000
+    init(graph: Graph, fields: [String]) { self.graph = graph; self.fields = fields; startCount = graph.count }
+
+    /// An error result when the build has used up its node budget, else nil.
+    func overBudget(_ L: OpaquePointer?) -> Int32? {
+        guard graph.count - startCount > DSLContext.nodeLimit else { return nil }
+        return luaFail(L, "the strategy built more than \(DSLContext.nodeLimit) distinct series expressions " +
+                          "(a loop creating new ones?); the graph is capped to protect memory")
+    }
 }
 
 private let seriesMeta = "Series"
@@ -105,6 +117,7 @@ func typeName(_ L: OpaquePointer?, _ i: Int32) -> String {
 
 private func seriesArith(_ L: OpaquePointer?) -> Int32 {
     let ctx = luaContext(L, as: DSLContext.self)
+    if let fail = ctx.overBudget(L) { return fail }
     let name = String(cString: swl_tostring(L, swl_upvalueindex(3))!)
     let symbols = ["add": "+", "sub": "-", "mul": "*", "div": "/", "unm": "-", "band": "&", "bor": "|", "bnot": "~"]
     let shown = symbols[name].map { "'\($0)'" } ?? ":\(name)()"
@@ -167,6 +180,7 @@ private func unknownMember(_ L: OpaquePointer?) -> Int32 {
 /// (omitted trailing parameters take their defaults). Returns one Series per output.
 private func primitiveCall(_ L: OpaquePointer?) -> Int32 {
     let ctx = luaContext(L, as: DSLContext.self)
+    if let fail = ctx.overBudget(L) { return fail }
     let name = String(cString: swl_tostring(L, swl_upvalueindex(3))!)
     let spec = Registry.spec(name)!
     let argc = Int(lua_gettop(L))
@@ -210,6 +224,7 @@ private func primitiveCall(_ L: OpaquePointer?) -> Int32 {
 
 private func elementwiseFunction(_ L: OpaquePointer?) -> Int32 {
     let ctx = luaContext(L, as: DSLContext.self)
+    if let fail = ctx.overBudget(L) { return fail }
     let name = String(cString: swl_tostring(L, swl_upvalueindex(3))!)
     let arity = name == "where" ? 3 : (name == "min" || name == "max" ? 2 : 1)
     guard lua_gettop(L) == arity else {

@@ -147,6 +147,7 @@ public final class StrategySession {
     public func build(params: [(name: String, value: ParamValue)]) throws -> StrategyDefinition {
         let L = vm.L
         let graph = dsl.graph
+        dsl.startCount = graph.count
         vm.pushLunar(); lua_pushstring(L, "used_params"); swl_newtable(L); lua_rawset(L, -3); swl_pop(L, 1)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(strategyRef))
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(barsRef))

@@ -101,6 +101,25 @@ import Testing
                           "pcall(_LUNAR.hint, 'x', setmetatable({}, { __len = function() error('len') end }))\n" + ok)) != nil)
     }
 
+    /// A loop that keeps building new expressions is stopped before it exhausts memory (the
+    /// graph lives in Swift, outside the Lua memory cap).
+    @Test func graphGrowthIsCapped() throws {
+        let dir = Fixtures.tempDir()
+        let path = Fixtures.write("""
+            return strategy { signals = function(bars, p)
+              local s = bars.close
+              for i = 1, 2000000 do s = s + i end
+              return { entries = s:gt(1) }
+            end }
+            """, "big.lua", in: dir)
+        do {
+            _ = try StrategyLoader.load(path: path, fields: fields, stdlib: Fixtures.stdlib)
+            Issue.record("must be stopped")
+        } catch {
+            #expect("\(error)".contains("big.lua:3:") && "\(error)".contains("distinct series expressions"))
+        }
+    }
+
     @Test func infiniteLoopInSignalsIsStopped() {
         let msg = failure("return strategy { signals = function(bars, p)\n  while true do end\nend }")
         #expect(msg.contains("s.lua:2: instruction limit exceeded"))
