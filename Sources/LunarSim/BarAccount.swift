@@ -223,11 +223,7 @@ public struct BarAccount {
 extension SymbolRun {
     /// A finished per-bar account's result.
     public init(account: BarAccount, capital: Double) {
-        self.init(equity: account.equity, trades: account.trades, initialCapital: capital)
-        feesPaid = account.ledger.fees
-        tradedValue = account.ledger.traded
-        barsInMarket = account.ledger.barsInMarket
-        skippedOrders = account.ledger.skipped
+        self = account.ledger.symbolRun(equity: account.equity, capital: capital)
     }
 
     /// An account that never traded: cash all along.

@@ -159,10 +159,7 @@ public enum Simulator {
                 let chunk = 8
                 // The common case — long entries/exits at the close, no stops — has a lean loop
                 // of its own (the same ledger calls, so the same results; a test compares them).
-                let plain = inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
-                    inputs.weight == nil && inputs.stopLoss == nil && inputs.takeProfit == nil && inputs.trailingStop == nil &&
-                    options.stopLoss == nil && options.takeProfit == nil && options.trailingStop == nil &&
-                    options.fill == .close && inputs.entries != nil && !forceGeneralLoop
+                let plain = isPlainLong(inputs, options)
                 parallelFor(chunks: (N + chunk - 1) / chunk, threads: options.threads) { k in
                     for s in k * chunk ..< min(N, (k + 1) * chunk) {
                         if plain {
@@ -204,30 +201,15 @@ public enum Simulator {
         return equity
     }
 
-    /// The first simulator's interface, kept for callers that have only closes and long signals:
-    /// long only, all-in, fills at the close, stops (if any) checked on the close.
+    /// Long entries and exits over closes alone (open = high = low = close): the array form of
+    /// `run(panel:inputs:options:)`, for callers without a panel.
     public static func run(close: [Double], entries: [Double], exits: [Double],
-                           symbols: Int, bars: Int, options: SimulationOptions) -> [SymbolRun] {
+                           symbols: Int, bars: Int, options: SimulationOptions) throws -> [SymbolRun] {
         precondition(close.count == symbols * bars && entries.count == close.count && exits.count == close.count)
-        if close.isEmpty { return (0 ..< symbols).map { _ in SymbolRun(equity: [], trades: [], initialCapital: options.capital / Double(symbols)) } }
-        let slice = options.capital / Double(max(symbols, 1))
-        let schedule = [Bool](repeating: false, count: bars)
-        var runs = [SymbolRun?](repeating: nil, count: symbols)
-        let prices = Columns([close, close, close, close])
-        let sig = Columns([entries, exits, nil, nil, nil, nil, nil, nil])
-        withExtendedLifetime((close, entries, exits)) {
-            runs.withUnsafeMutableBufferPointer { out in
-                let results = SharedBuffer(out.baseAddress!, count: symbols)
-                let chunk = 16
-                parallelFor(chunks: (symbols + chunk - 1) / chunk, threads: options.threads) { k in
-                    for s in k * chunk ..< min(symbols, (k + 1) * chunk) {
-                        results[s] = simulateSymbol(symbol: s, bars: bars, prices: prices.view(s, bars), signals: sig.view(s, bars),
-                                                    capital: slice, options: options, schedule: schedule)
-                    }
-                }
-            }
-        }
-        return runs.map { $0! }
+        let panel = try Panel(symbols: (0 ..< symbols).map { "S\($0)" }, timestamps: (0 ..< bars).map { Int64($0) * 86_400 },
+                              fields: ["open": close, "high": close, "low": close, "close": close,
+                                       "volume": [Double](repeating: 0, count: close.count)])
+        return try run(panel: panel, inputs: SignalInputs(entries: entries, exits: exits), options: options).runs
     }
 
     /// Rejects what would otherwise give silently wrong numbers: non-bool signals, out-of-range
@@ -259,8 +241,13 @@ public enum Simulator {
         if let s = inputs.score, s.count != cells { throw SimulationError.badInput("score holds \(s.count) values, expected \(cells)") }
     }
 
-    /// Tests set this to run every case through the general loop, to compare it with the lean one.
-    nonisolated(unsafe) static var forceGeneralLoop = false
+    /// Long entries (and exits) filled at the close, with no shorts, targets or stops: the case
+    /// `simulateLongSignals` handles.
+    static func isPlainLong(_ inputs: SignalInputs, _ options: SimulationOptions) -> Bool {
+        inputs.entries != nil && inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
+            inputs.weight == nil && inputs.stopLoss == nil && inputs.takeProfit == nil && inputs.trailingStop == nil &&
+            options.stopLoss == nil && options.takeProfit == nil && options.trailingStop == nil && options.fill == .close
+    }
 
     // MARK: - one symbol
 
@@ -291,10 +278,7 @@ public enum Simulator {
             }
         }
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
-        var run = SymbolRun(equity: equity, trades: acct.trades, initialCapital: capital)
-        run.feesPaid = acct.fees; run.tradedValue = acct.traded
-        run.barsInMarket = acct.barsInMarket; run.skippedOrders = acct.skipped
-        return run
+        return acct.symbolRun(equity: equity, capital: capital)
     }
 
     /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).
@@ -404,10 +388,7 @@ public enum Simulator {
             }
         }
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
-        var run = SymbolRun(equity: equity, trades: acct.trades, initialCapital: capital)
-        run.feesPaid = acct.fees; run.tradedValue = acct.traded
-        run.barsInMarket = acct.barsInMarket; run.skippedOrders = acct.skipped
-        return run
+        return acct.symbolRun(equity: equity, capital: capital)
     }
 
     /// Executes a go-long (1) / go-short (2) / close (3) action at `ref` on bar t; true when it
@@ -628,6 +609,14 @@ struct Account {
             if delta <= 0 { return }
         }
         fill(delta, price: px, fee: abs(delta) * px * rate + fixed, bar: bar, reason: .rebalance)
+    }
+
+    /// The finished account as a symbol's result.
+    func symbolRun(equity: [Double], capital: Double) -> SymbolRun {
+        var run = SymbolRun(equity: equity, trades: trades, initialCapital: capital)
+        run.feesPaid = fees; run.tradedValue = traded
+        run.barsInMarket = barsInMarket; run.skippedOrders = skipped
+        return run
     }
 
     /// Marks an open position at the last valid close and lists it as an open trade.

@@ -10,7 +10,7 @@ import Testing
                               fields: ["open": [1, 2, 3, 4], "high": [1, 2, 3, 4], "low": [1, 2, 3, 4],
                                        "close": [1, 2, 3, 4], "volume": [1, 1, 1, 1]])
         // A real run of symbol "B,C": buy 2 at 3 on the first bar, sell at 4 on the second.
-        var run = Simulator.run(close: [3.0, 4], entries: [1.0, 0], exits: [0.0, 1], symbols: 1, bars: 2,
+        var run = try Simulator.run(close: [3.0, 4], entries: [1.0, 0], exits: [0.0, 1], symbols: 1, bars: 2,
                                 options: .init(capital: 6, fees: 0, threads: 1))[0]
         run.trades[0].symbol = 1
         let t = run.trades[0]

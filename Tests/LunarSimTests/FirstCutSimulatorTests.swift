@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct FirstCutSimulatorTests {
     func simulate(_ close: [Double], _ entries: [Double], _ exits: [Double], capital: Double = 1000, fees: Double = 0) -> SymbolRun {
-        Simulator.run(close: close, entries: entries, exits: exits, symbols: 1, bars: close.count,
+        try! Simulator.run(close: close, entries: entries, exits: exits, symbols: 1, bars: close.count,
                       options: .init(capital: capital, fees: fees, threads: 1))[0]
     }
 
@@ -41,8 +41,8 @@ import Testing
     @Test func splitsCapitalEquallyAndRunsInParallel() {
         let close: [Double] = [1, 2, 3, 4, 5, 6]
         let e: [Double] = [1, 0, 0, 1, 0, 0], x: [Double] = [0, 1, 0, 0, 0, 0]
-        let one = Simulator.run(close: close, entries: e, exits: x, symbols: 2, bars: 3, options: .init(capital: 100, threads: 1))
-        let many = Simulator.run(close: close, entries: e, exits: x, symbols: 2, bars: 3, options: .init(capital: 100, threads: 4))
+        let one = try! Simulator.run(close: close, entries: e, exits: x, symbols: 2, bars: 3, options: .init(capital: 100, threads: 1))
+        let many = try! Simulator.run(close: close, entries: e, exits: x, symbols: 2, bars: 3, options: .init(capital: 100, threads: 4))
         #expect(one.map(\.equity) == many.map(\.equity))
         #expect(one[0].equity == [50, 100, 100] && one[1].equity == [50, 62.5, 75])
     }
