@@ -167,22 +167,15 @@ public struct BarAccount {
         ledger.fill(q > 0 ? -size : size, price: px, fee: size * px * ledger.rate + ledger.fixed, bar: bar, reason: reason)
     }
 
-    /// Stop-loss and trailing stop first, then take-profit; a gap through a level fills at the open.
+    /// The simulator's stop rule on absolute levels: the tighter of stop-loss and trailing stop
+    /// first, then take-profit; a gap through a level fills at the open.
     mutating func checkPriceExits(_ o: Double, _ h: Double, _ l: Double) {
         let long = ledger.q > 0
-        let all = Order(side: .close)
-        var levels: [(Double, ExitReason, ExitReason)] = []
-        if !stopLoss.isNaN { levels.append((stopLoss, .stopLoss, .stopLossGap)) }
-        if !trailFraction.isNaN, !trailPeak.isNaN {
-            levels.append((long ? trailPeak * (1 - trailFraction) : trailPeak * (1 + trailFraction), .trailingStop, .trailingStopGap))
-        }
-        for (level, hit, gap) in levels {
-            if long ? o <= level : o >= level { execute(all, at: o, reason: gap); return }
-            if long ? l <= level : h >= level { execute(all, at: level, reason: hit); return }
-        }
-        if !takeProfit.isNaN {
-            if long ? o >= takeProfit : o <= takeProfit { execute(all, at: o, reason: .takeProfitGap); return }
-            if long ? h >= takeProfit : l <= takeProfit { execute(all, at: takeProfit, reason: .takeProfit); return }
+        let trailing = trailFraction.isNaN || trailPeak.isNaN ? Double.nan
+            : (long ? trailPeak * (1 - trailFraction) : trailPeak * (1 + trailFraction))
+        if let (price, reason) = Simulator.checkLevels(long: long, open: o, high: h, low: l, stopLoss: stopLoss,
+                                                        trailing: trailing, takeProfit: takeProfit) {
+            execute(Order(side: .close), at: price, reason: reason)
         }
     }
 

@@ -413,32 +413,27 @@ public enum Simulator {
     @inline(__always)
     static func checkStops(long: Bool, open op: Double, high hi: Double, low lo: Double, base: Double, extreme: Double,
                            sl: Double, tp: Double, tr: Double) -> (Double, ExitReason)? {
-        if long {
-            var level = -Double.infinity, trailing = false
-            if !sl.isNaN { level = base * (1 - sl) }
-            if !tr.isNaN { let l = extreme * (1 - tr); if l > level { level = l; trailing = true } }
-            if level > -Double.infinity {
-                if op <= level { return (op, trailing ? .trailingStopGap : .stopLossGap) }
-                if lo <= level && level <= hi { return (level, trailing ? .trailingStop : .stopLoss) }
-            }
-            if !tp.isNaN {
-                let level = base * (1 + tp)
-                if level <= op { return (op, .takeProfitGap) }
-                if lo <= level && level <= hi { return (level, .takeProfit) }
-            }
-        } else {
-            var level = Double.infinity, trailing = false
-            if !sl.isNaN { level = base * (1 + sl) }
-            if !tr.isNaN { let l = extreme * (1 + tr); if l < level { level = l; trailing = true } }
-            if level < Double.infinity {
-                if op >= level { return (op, trailing ? .trailingStopGap : .stopLossGap) }
-                if lo <= level && level <= hi { return (level, trailing ? .trailingStop : .stopLoss) }
-            }
-            if !tp.isNaN {
-                let level = base * (1 - tp)
-                if level >= op { return (op, .takeProfitGap) }
-                if lo <= level && level <= hi { return (level, .takeProfit) }
-            }
+        let s = long ? 1.0 : -1.0
+        return checkLevels(long: long, open: op, high: hi, low: lo,
+                           stopLoss: sl.isNaN ? .nan : base * (1 - s * sl),
+                           trailing: tr.isNaN ? .nan : extreme * (1 - s * tr),
+                           takeProfit: tp.isNaN ? .nan : base * (1 + s * tp))
+    }
+
+    /// The same rule for absolute price levels (NaN = off); the per-bar path's exits use it too.
+    @inline(__always)
+    static func checkLevels(long: Bool, open op: Double, high hi: Double, low lo: Double,
+                            stopLoss: Double, trailing: Double, takeProfit: Double) -> (Double, ExitReason)? {
+        // The tighter of the two stops: the one a falling (rising, for a short) price meets first.
+        var level = stopLoss, trailingWins = false
+        if !trailing.isNaN && (level.isNaN || (long ? trailing > level : trailing < level)) { level = trailing; trailingWins = true }
+        if !level.isNaN {
+            if long ? op <= level : op >= level { return (op, trailingWins ? .trailingStopGap : .stopLossGap) }
+            if lo <= level && level <= hi { return (level, trailingWins ? .trailingStop : .stopLoss) }
+        }
+        if !takeProfit.isNaN {
+            if long ? takeProfit <= op : takeProfit >= op { return (op, .takeProfitGap) }
+            if lo <= takeProfit && takeProfit <= hi { return (takeProfit, .takeProfit) }
         }
         return nil
     }

@@ -152,6 +152,21 @@ import Testing
         #expect(r.trades[1].entryBar == 3 && r.trades[1].exitBar == 5 && near(r.trades[1].exitPrice, 108))
     }
 
+    /// With both a stop-loss and a trailing stop, the tighter level fills (the one the falling
+    /// price meets first), as in the vectorized simulator.
+    @Test func tighterStopFillsFirst() throws {
+        let path = strategy("""
+            on_bar = function(ctx, p)
+              if ctx.bar == 0 then ctx:buy(); ctx:stop_loss(90); ctx:trailing_stop(0.1) end
+            end,
+            """)
+        // Peak after entry: the high of bar 1, 110 → trailing level 99; bar 2 falls to 85.
+        let panel = ohlc([(100, 100, 100, 100), (100, 110, 100, 105), (100, 100, 85, 86)])
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: options())
+        #expect(r.trades.count == 1 && r.trades[0].exitBar == 2 && near(r.trades[0].exitPrice, 99))
+        #expect(r.trades[0].exitReason == .trailingStop)
+    }
+
     @Test func shortsAndCovers() throws {
         let path = strategy("""
             on_bar = function(ctx, p)
