@@ -5,14 +5,24 @@ import LunarScript
 import LunarSim
 
 extension Backtest {
+    /// Loads a strategy for `panel` with the options' parameters and library roots: what every
+    /// entry point (run, explain, the bench's plan summary) starts from.
+    static func load(_ strategyPath: String, panel: Panel, options: BacktestOptions) throws -> StrategyDefinition {
+        try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(), overrides: options.params,
+                                stdlib: try options.stdlib ?? Stdlib.locate(), libraries: options.libraries,
+                                limits: options.limits)
+    }
+
+    /// The nodes a run evaluates, each with the names it is known by (signals and indicators).
+    static func namedOutputs(_ strategy: StrategyDefinition) -> [(name: String, node: NodeID)] {
+        signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } } + strategy.indicators
+    }
+
     /// The fused plan `run` would execute for this strategy and panel (`lunar run --explain`).
     public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {
-        let stdlib = try options.stdlib ?? Stdlib.locate()
-        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
-                                               overrides: options.params, stdlib: stdlib,
-                                               libraries: options.libraries, limits: options.limits)
-        let named = signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } }
-        let compiled = try FusedEngine.compile(strategy.graph, outputs: named.map(\.1), symbols: panel.symbolCount,
+        let strategy = try load(strategyPath, panel: panel, options: options)
+        let named = namedOutputs(strategy)
+        let compiled = try FusedEngine.compile(strategy.graph, outputs: named.map(\.node), symbols: panel.symbolCount,
                                                bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads))
         var names: [NodeID: String] = [:]
         for (name, id) in named {
@@ -32,14 +42,10 @@ public struct PlanSummary: Sendable {
 }
 
 extension Backtest {
-    /// Loads the strategy and compiles its signals for `panel` without running them.
+    /// Loads the strategy and compiles what a run evaluates for `panel` without running it.
     public static func planSummary(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> PlanSummary {
-        let stdlib = try options.stdlib ?? Stdlib.locate()
-        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
-                                               overrides: options.params, stdlib: stdlib,
-                                               libraries: options.libraries, limits: options.limits)
-        let outputs = signalNames.compactMap { strategy.outputs[$0] }
-        let plan = try FusedEngine.compile(strategy.graph, outputs: outputs, symbols: panel.symbolCount,
+        let strategy = try load(strategyPath, panel: panel, options: options)
+        let plan = try FusedEngine.compile(strategy.graph, outputs: wantedNodes(strategy), symbols: panel.symbolCount,
                                            bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads)).plan
         let nodes = plan.stages.reduce(0) { $0 + $1.crossSteps.count + $1.steps.reduce(0) { $0 + $1.nodes.count } }
         return PlanSummary(nodes: nodes, fields: plan.fields)

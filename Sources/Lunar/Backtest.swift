@@ -67,10 +67,7 @@ public enum Backtest {
     public static func run(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> BacktestResult {
         var timings = BacktestResult.Timings()
         var clock = Stopwatch()
-        let stdlib = try options.stdlib ?? Stdlib.locate()
-        let strategy = try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(),
-                                               overrides: options.params, stdlib: stdlib,
-                                               libraries: options.libraries, limits: options.limits)
+        let strategy = try load(strategyPath, panel: panel, options: options)
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
         let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: panel,
@@ -89,9 +86,7 @@ public enum Backtest {
     }
 
     /// The nodes a run needs evaluated: every signal the strategy returned and its indicators.
-    static func wantedNodes(_ strategy: StrategyDefinition) -> [NodeID] {
-        signalNames.compactMap { strategy.outputs[$0] } + strategy.indicators.map(\.node)
-    }
+    static func wantedNodes(_ strategy: StrategyDefinition) -> [NodeID] { namedOutputs(strategy).map(\.node) }
 
     /// Everything after evaluation: simulation, benchmark and metrics. Sweeps and walk-forward
     /// windows come through here too, so each of their rows is measured exactly like a run.

@@ -13,30 +13,18 @@ public enum Evaluation {
         case .naive: return try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
         case .fused:
             let options = PlanOptions(threads: threads)
-            let compiled = cachePlans
-                ? try PlanCache.shared.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
-                : try FusedEngine.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
+            guard cachePlans else { return try FusedEngine.evaluate(graph, outputs: outputs, panel: panel, options: options) }
+            let compiled = try PlanCache.shared.compile(graph, outputs: outputs, symbols: panel.symbolCount,
+                                                        bars: panel.barCount, options: options)
             return try FusedEngine.run(compiled, panel: panel)
         }
     }
 }
 
 extension Panel {
-    /// The first `bars` bars: what a walk-forward window may see.
-    public func prefix(bars: Int) -> Panel {
-        let T = barCount, n = min(bars, T)
-        var out: [String: [Double]] = [:]
-        for (name, values) in fields {
-            var v = [Double]()
-            v.reserveCapacity(symbolCount * n)
-            for s in 0 ..< symbolCount { v.append(contentsOf: values[s * T ..< s * T + n]) }
-            out[name] = v
-        }
-        return try! Panel(symbols: symbols, timestamps: Array(timestamps.prefix(n)), fields: out)
-    }
-}
+    /// The first `bars` bars: what a walk-forward choice may see.
+    public func prefix(bars: Int) -> Panel { slicing(bars: 0 ..< min(bars, barCount)) }
 
-extension Panel {
     /// Bars `range` of every symbol: a walk-forward window.
     public func slicing(bars range: Range<Int>) -> Panel {
         if range == 0 ..< barCount { return self }

@@ -111,12 +111,6 @@ final class AccountBroker: BarBroker {
     func setTrailingStop(_ fraction: Double) { account.trailFraction = fraction }
 }
 
-final class ChunkCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next() -> Int { lock.lock(); defer { lock.unlock() }; let v = value; value += 1; return v }
-}
-
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false

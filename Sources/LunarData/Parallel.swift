@@ -13,10 +13,10 @@ public func parallelFor(chunks: Int, threads: Int, _ body: @Sendable (Int) -> Vo
         return
     }
     let workers = min(threads, chunks)
-    let next = AtomicCounter()
+    let next = ChunkCounter()
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
         while true {
-            let c = next.increment()
+            let c = next.next()
             if c >= chunks { break }
             body(c)
         }
@@ -32,23 +32,16 @@ public var defaultThreadCount: Int {
     #endif
 }
 
-/// A counter shared by worker threads (a lock is plenty: one increment per chunk).
-final class AtomicCounter: @unchecked Sendable {
+/// Hands out 0, 1, 2, … to worker threads (a lock is plenty: one call per chunk of work).
+public final class ChunkCounter: @unchecked Sendable {
     private var value = 0
-    private let lock = NSLockLike()
-    func increment() -> Int {
+    private let lock = NSLock()
+    public init() {}
+    public func next() -> Int {
         lock.lock(); defer { lock.unlock() }
         let v = value; value += 1
         return v
     }
-}
-
-final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
 }
 
 /// A pointer that may cross into worker closures; each worker touches a disjoint range.

@@ -7,9 +7,9 @@ public enum ComparisonTable {
         var out = "metric               now           before         change\n"
         for (key, value) in current.fields {
             let before = old[key]
-            var line = pad(key, 16) + leftPad(format(key, value), 12)
+            var line = ConsoleSummary.pad(key, 16) + ConsoleSummary.leftPad(format(key, value), 12)
             if let before {
-                line += "  " + leftPad(format(key, before), 14)
+                line += "  " + ConsoleSummary.leftPad(format(key, before), 14)
                 let delta = value - before
                 if delta.isFinite && delta != 0 {
                     let up = delta > 0
@@ -34,7 +34,4 @@ public enum ComparisonTable {
         default: return ConsoleSummary.percent(v)
         }
     }
-
-    static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
-    static func leftPad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
 }

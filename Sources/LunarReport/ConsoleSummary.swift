@@ -74,6 +74,8 @@ public enum ConsoleSummary {
         return digits == 0 ? sign + String(intPart) : "\(sign)\(intPart).\(frac)"
     }
 
-    static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
-    static func leftPad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+    /// `s` left-aligned in `w` columns (with one space after it when it fills them).
+    public static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+    /// `s` right-aligned in `w` columns.
+    public static func leftPad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
 }

@@ -134,7 +134,5 @@ func show(_ v: Double?) -> String { v.map { "\($0)" } ?? "n/a" }
 func metric(_ r: RunRecord, _ key: String) -> Double { (r.metrics[key] ?? nil) ?? .nan }
 
 func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
-    if s.count >= w { return s }
-    let fill = String(repeating: " ", count: w - s.count)
-    return left ? fill + s : s + fill
+    left ? ConsoleSummary.leftPad(s, w) : ConsoleSummary.pad(s, w)
 }
