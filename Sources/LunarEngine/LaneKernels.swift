@@ -117,7 +117,7 @@ struct CrossLanes: LaneKernel {
     }
 }
 
-/// `RingWindow`'s bookkeeping for four lanes (the values live in the kernel's own buffer): the
+/// `Ring`'s bookkeeping for four lanes (the values live in the kernel's own buffer): the
 /// lanes fill together, so position and fill are shared; NaN counts are per lane.
 struct LaneRing {
     var head = 0, filled = 0

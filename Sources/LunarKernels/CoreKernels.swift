@@ -15,7 +15,7 @@ extension Registry {
             summary: "Change over k bars.",
             formula: "diff(x, k)[t] = x[t] − x[t−k]",
             inputs: [.init("x")], params: [.init("k", default: 1, range: 1 ... 100_000)],
-            lookback: { Int($0[0]) }, kernel: { DiffKernel(k: Int($0[0])) }),
+            lookback: { Int($0[0]) }, kernel: { LagKernel(n: Int($0[0]), mode: .mom) }),
         PrimitiveSpec(
             name: "sma", category: "average",
             summary: "Simple moving average (TA-Lib SMA).",
@@ -27,7 +27,7 @@ extension Registry {
             summary: "Exponential moving average, seeded with the SMA of the first n values (TA-Lib EMA).",
             formula: "k = 2/(n+1); ema[n−1] = mean(x[0..n−1]); ema[t] = (x[t] − ema[t−1])·k + ema[t−1]",
             inputs: [.init("x")], params: [period],
-            lookback: { Int($0[0]) - 1 }, kernel: { EMAKernel(n: Int($0[0]), alpha: 2 / ($0[0] + 1)) }),
+            lookback: { Int($0[0]) - 1 }, kernel: { EMAKernel(n: Int($0[0])) }),
         PrimitiveSpec(
             name: "stdev", category: "statistics",
             summary: "Rolling population standard deviation (divisor n, TA-Lib STDDEV with nbdev 1).",
@@ -62,9 +62,9 @@ extension Registry {
 }
 
 struct ShiftKernel: StreamKernel {
-    var window: RingWindow
+    var window: Ring
     let k: Int
-    init(k: Int) { self.k = k; window = RingWindow(capacity: k) }
+    init(k: Int) { self.k = k; window = Ring(k) }
     mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
                       _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
         let x = inputs[0], out = outputs[0]
@@ -73,23 +73,10 @@ struct ShiftKernel: StreamKernel {
     }
 }
 
-struct DiffKernel: StreamKernel {
-    var window: RingWindow
-    init(k: Int) { window = RingWindow(capacity: k) }
-    mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
-                      _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
-        let x = inputs[0], out = outputs[0]
-        for i in 0 ..< count {
-            let v = x[i]
-            if let old = window.push(v) { out[i] = v - old } else { out[i] = .nan }
-        }
-    }
-}
-
 /// Running sum in TA-Lib's order (add the newest, divide, drop the oldest); NaNs are kept out
 /// of the sum and counted, so the average recovers once they leave the window.
 /// The ring is its own buffer, walked through one pointer per block: this kernel is the hot
-/// loop of most strategies, and `RingWindow.push` pays a bounds and uniqueness check per value.
+/// loop of most strategies, and `Ring.push` pays a bounds and uniqueness check per value.
 struct SMAKernel: StreamKernel {
     var ring: [Double]
     var head = 0, filled = 0, nans = 0
@@ -121,29 +108,15 @@ struct SMAKernel: StreamKernel {
     }
 }
 
-/// TA-Lib's EMA: the first n valid values seed it with their mean; a NaN input gives NaN and
-/// leaves the state as it was.
+/// TA-Lib's EMA (EMAState): the first n valid values seed it with their mean; a NaN input gives
+/// NaN and leaves the state as it was.
 struct EMAKernel: StreamKernel {
-    let n: Int
-    let alpha: Double
-    var seen = 0
-    var seedSum = 0.0
-    var value = Double.nan
-    init(n: Int, alpha: Double) { self.n = n; self.alpha = alpha }
+    var state: EMAState
+    init(n: Int) { state = EMAState(n) }
     mutating func run(_ inputs: UnsafeBufferPointer<UnsafePointer<Double>>,
                       _ outputs: UnsafeBufferPointer<UnsafeMutablePointer<Double>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        for i in 0 ..< count {
-            let v = x[i]
-            if v.isNaN { out[i] = .nan; continue }
-            if seen < n {
-                seedSum += v; seen += 1
-                if seen == n { value = seedSum / Double(n); out[i] = value } else { out[i] = .nan }
-            } else {
-                value = (v - value) * alpha + value
-                out[i] = value
-            }
-        }
+        for i in 0 ..< count { out[i] = state.push(x[i]) }
     }
 }
 
