@@ -281,6 +281,44 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         #expect(m.sortino > m.sharpe)
     }
 
+    /// Bar returns built as y = 0.001 + 2x give beta 2 and alpha 0.001 a bar, annualized.
+    @Test func alphaAndBetaByHand() {
+        var rng = SplitMix64(seed: 9)
+        let x = [0.0] + (1 ..< 300).map { _ in 0.01 * rng.nextGaussian() }
+        var bench = [1.0], equity = [100.0 * (1 + 0.001 + 2 * x[0])]
+        for t in 1 ..< x.count {
+            bench.append(bench[t - 1] * (1 + x[t]))
+            equity.append(equity[t - 1] * (1 + 0.001 + 2 * x[t]))
+        }
+        let m = Metrics.compute(equity: equity, initial: 100, trades: [], barsPerYear: 252, barsInMarket: 0,
+                                tradedValue: 0, fees: 0, benchmark: bench)
+        #expect(abs(m.beta - 2) < 1e-9)
+        #expect(abs(m.alpha - 0.001 * 252) < 1e-9)
+        #expect(abs(m.excessReturn - (m.totalReturn - (bench.last! - 1))) < 1e-15)
+    }
+
+    /// More symbols than one summing group, with gaps and late listings, against the definition
+    /// (the mean over symbols of close / first close, the last value held through gaps).
+    @Test func equalWeightBenchmarkMatchesItsDefinition() {
+        let N = 75, T = 60
+        var rng = SplitMix64(seed: 4)
+        var close = (0 ..< N * T).map { _ in 50 + 10 * rng.nextUnit() }
+        for s in stride(from: 0, to: N, by: 7) { for t in 0 ..< 5 { close[s * T + t] = .nan } }   // listed late
+        for i in stride(from: 3, to: N * T, by: 41) { close[i] = .nan }                            // gaps
+        let b = Metrics.equalWeightBenchmark(close: close, symbols: N, bars: T, threads: 3)
+        for t in 0 ..< T {
+            var sum = 0.0
+            for s in 0 ..< N {
+                let row = Array(close[s * T ..< (s + 1) * T])
+                let first = row.firstIndex { !$0.isNaN }!
+                if t < first { sum += 1; continue }
+                let last = row[first ... t].last { !$0.isNaN }!
+                sum += last / row[first]
+            }
+            #expect(abs(b[t] - sum / Double(N)) < 1e-12, "bar \(t)")
+        }
+    }
+
     @Test func equalWeightBenchmarkStartsAtOne() {
         let b = Metrics.equalWeightBenchmark(close: [10, 20, .nan, .nan, 10, 20], symbols: 2, bars: 3)
         #expect(b == [1, 1.5, 2])   // S0: 1, 2, 2 (held at the last close); S1 from bar 1: 1 (before), 1, 2

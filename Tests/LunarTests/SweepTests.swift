@@ -96,6 +96,10 @@ import Testing
         #expect(base.windows.count == 4 && base.equity.count == 600)
         #expect(base.outOfSample.trades == base.windows.reduce(0) { $0 + $1.outOfSample.trades })
         #expect(!base.outOfSample.winRate.isNaN)
+        // Each window starts from the equity the last one ended with: the stitched return is the
+        // product of the windows' returns.
+        let chained = base.windows.reduce(1.0) { $0 * (1 + $1.outOfSample.totalReturn) } - 1
+        #expect(abs(base.outOfSample.totalReturn - chained) < 1e-12)
         // Scramble everything from bar 600 on (the last two test windows).
         var altered = panel
         var close = panel.fields["close"]!
