@@ -13,6 +13,7 @@ public final class FileWatcher {
     #if os(Linux)
     private var fd: Int32 = -1
     private var watches: [Int32: String] = [:]   // watch descriptor → folder
+    private var eventBuffer = [UInt8](repeating: 0, count: 64 * 1024)   // reused by every read
     #elseif os(macOS)
     private var sources: [DispatchSourceFileSystemObject] = []
     private let wake = DispatchSemaphore(value: 0)
@@ -107,13 +108,12 @@ public final class FileWatcher {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, Int32(wait * 1000)) > 0 else { return [] }
             var names = Set<String>()
-            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                let n = eventBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n <= 0 { break }
                 var off = 0
                 while off < n {
-                    let (wd, len, name) = buffer.withUnsafeBytes { raw -> (Int32, Int, String) in
+                    let (wd, len, name) = eventBuffer.withUnsafeBytes { raw -> (Int32, Int, String) in
                         let ev = raw.loadUnaligned(fromByteOffset: off, as: inotify_event.self)
                         let nameStart = off + MemoryLayout<inotify_event>.size
                         let bytes = raw[nameStart ..< nameStart + Int(ev.len)].prefix { $0 != 0 }
