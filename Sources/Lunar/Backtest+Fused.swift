@@ -5,19 +5,6 @@ import LunarScript
 import LunarSim
 
 extension Backtest {
-    /// Loads a strategy for `panel` with the options' parameters and library roots: what every
-    /// entry point (run, explain, the bench's plan summary) starts from.
-    static func load(_ strategyPath: String, panel: Panel, options: BacktestOptions) throws -> StrategyDefinition {
-        try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(), overrides: options.params,
-                                stdlib: try options.stdlib ?? Stdlib.locate(), libraries: options.libraries,
-                                limits: options.limits)
-    }
-
-    /// The nodes a run evaluates, each with the names it is known by (signals and indicators).
-    static func namedOutputs(_ strategy: StrategyDefinition) -> [(name: String, node: NodeID)] {
-        signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } } + strategy.indicators
-    }
-
     /// The fused plan `run` would execute for this strategy and panel (`lunar run --explain`).
     public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {
         let strategy = try load(strategyPath, panel: panel, options: options)
