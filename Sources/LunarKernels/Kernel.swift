@@ -15,5 +15,4 @@ public protocol StreamKernel {
 /// Boolean series are stored as Double: 1 = true, 0 = false, NaN = unknown (an input was NaN).
 public enum Truth {
     @inline(__always) public static func of(_ b: Bool) -> Double { b ? 1 : 0 }
-    @inline(__always) public static func isTrue(_ v: Double) -> Bool { v == 1 }
 }

@@ -65,9 +65,6 @@ public final class LuaVM {
         host.deallocate()
     }
 
-    /// Bytes currently held by the Lua state.
-    public var memoryInUse: Int { host.pointee.used }
-
     private func openSandbox() {
         let libs: [(String, lua_CFunction)] = [
             ("_G", luaopen_base), (LUA_STRLIBNAME, luaopen_string), (LUA_TABLIBNAME, luaopen_table),
