@@ -105,10 +105,9 @@ public enum Backtest {
     /// windows come through here too, so each of their rows is measured exactly like a run.
     /// - Parameters:
     ///   - perSymbol: also measure each symbol (a sweep row needs only the portfolio).
-    ///   - benchmark: the benchmark curve and name when already known (a sweep computes it once).
     static func simulate(_ strategy: StrategyDefinition, values: [NodeID: [Double]], panel: Panel,
                          options: BacktestOptions, timings: BacktestResult.Timings = .init(),
-                         perSymbol: Bool = true, benchmark known: ([Double], String)? = nil) throws -> BacktestResult {
+                         perSymbol: Bool = true) throws -> BacktestResult {
         var timings = timings
         var clock = Stopwatch()
         let sim = try simulationOptions(strategy, options)
@@ -121,9 +120,8 @@ public enum Backtest {
         inputs.boolsAreTyped = true   // the loader accepted only bool-typed nodes for these
         // The benchmark depends on the closes alone: known before the simulation, so each
         // symbol can be measured right after it is simulated, while its equity is in cache.
-        let (bench, benchName) = try known ?? benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
+        let (bench, benchName, benchReturns) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
-        let benchReturns = Metrics.Benchmark(bench)
         var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
         if perSymbol {
             measure = { (r: SymbolRun) -> Metrics in
@@ -196,27 +194,30 @@ public enum Backtest {
         return result
     }
 
-    /// The benchmark's value curve, scaled to `capital`: one symbol's close, or the universe's
-    /// equal-weight buy-and-hold.
-    static func benchmark(panel: Panel, symbol: String?, capital: Double) throws -> ([Double], String) {
-        let close = panel.fields["close"]!
-        let T = panel.barCount
-        var curve: [Double]
-        let name: String
+    /// The benchmark's value curve scaled to `capital` (one symbol's close, or the universe's
+    /// equal-weight buy-and-hold), its name and its returns. It depends on the closes alone, so
+    /// it is computed once per panel and capital (repeated runs on one panel reuse it).
+    static func benchmark(panel: Panel, symbol: String?, capital: Double) throws
+        -> (curve: [Double], name: String, returns: Metrics.Benchmark) {
+        var index: Int? = nil
         if let symbol {
             guard let s = panel.symbolIndex(symbol) else {
                 let hint = closestMatches(to: symbol, in: panel.symbols)
                 throw SimulationError.badOption("benchmark '\(symbol)' is not a symbol of the data" +
                     (hint.isEmpty ? "" : "; did you mean \(hint.map { "'\($0)'" }.joined(separator: ", "))?"))
             }
-            curve = Metrics.equalWeightBenchmark(close: Array(close[s * T ..< (s + 1) * T]), symbols: 1, bars: T)
-            name = symbol
-        } else {
-            curve = Metrics.equalWeightBenchmark(close: close, symbols: panel.symbolCount, bars: T)
-            name = "equal-weight universe"
+            index = s
         }
-        for t in curve.indices { curve[t] *= capital }
-        return (curve, name)
+        let key = "benchmark:\(index.map(String.init) ?? "equal-weight"):\(capital.bitPattern)"
+        let (curve, returns) = panel.derived(key) { () -> ([Double], Metrics.Benchmark) in
+            let close = panel.fields["close"]!
+            let T = panel.barCount
+            var curve = index.map { s in Metrics.equalWeightBenchmark(close: Array(close[s * T ..< (s + 1) * T]), symbols: 1, bars: T) }
+                ?? Metrics.equalWeightBenchmark(close: close, symbols: panel.symbolCount, bars: T)
+            for t in curve.indices { curve[t] *= capital }
+            return (curve, Metrics.Benchmark(curve))
+        }
+        return (curve, symbol ?? "equal-weight universe", returns)
     }
 }
 

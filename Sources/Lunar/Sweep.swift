@@ -195,9 +195,7 @@ public enum Sweep {
         let whole = bars == 0 ..< panel.barCount
         let window = panel.slicing(bars: bars)
         let cut = whole ? values : values.mapValues { sliceBars($0, symbols: panel.symbolCount, bars: panel.barCount, range: bars) }
-        let capital = try Backtest.simulationOptions(def, options).capital
-        let benchmark = try Backtest.benchmark(panel: window, symbol: options.benchmark, capital: capital)
-        let r = try Backtest.simulate(def, values: cut, panel: window, options: options, perSymbol: false, benchmark: benchmark)
+        let r = try Backtest.simulate(def, values: cut, panel: window, options: options, perSymbol: false)
         return (r.portfolio, r.equity, r.trades)
     }
 }

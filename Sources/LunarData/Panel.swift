@@ -13,6 +13,8 @@ public struct Panel: Sendable {
     public let isDaily: Bool
     /// Field name (lower case) → symbol-major values. Always holds the five standard fields.
     public private(set) var fields: [String: [Double]]
+    /// Values derived from the data (see `derived`); replaced whenever a field changes.
+    private(set) var memo = PanelMemo()
 
     public var symbolCount: Int { symbols.count }
     public var barCount: Int { timestamps.count }
@@ -53,6 +55,7 @@ public struct Panel: Sendable {
             throw DataError.invalid("field '\(name)' holds \(values.count) values, expected \(symbolCount * barCount)")
         }
         fields[name.lowercased()] = values
+        memo = PanelMemo()
     }
 
     public func symbolIndex(_ name: String) -> Int? { symbols.firstIndex(of: name) }

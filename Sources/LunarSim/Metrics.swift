@@ -95,15 +95,20 @@ public struct Metrics: Sendable, Equatable {
                 for t in 1 ..< T { r[t] = e[t] / e[t - 1] - 1 }   // independent: vectorizes
                 mean = Metrics.sum(r, T) { $0 }
                 equitySum = Metrics.sum(e, T) { $0 }
+                // Selects rather than branches for the peak (whether a bar sets a new peak is
+                // hard to predict; a missed branch costs more): `v > peak ? v : peak` is one
+                // max instruction, and keeps the peak when v is NaN.
+                var bound = 1.0   // min(1, (1 + mdd)(1 + 1e-12))
                 for t in 0 ..< T {
                     let v = e[t]
-                    if v >= peak { peak = v; peakBar = t; continue }
-                    // Divide only when this bar may set a new low (the test has slack for rounding).
-                    if v < peak * (1 + mdd) * (1 + 1e-12) {
+                    peakBar = v >= peak ? t : peakBar
+                    peak = v > peak ? v : peak
+                    longest = max(longest, t - peakBar)
+                    // Divide only when this bar may set a new low (the bound has slack for rounding).
+                    if v < peak * bound {
                         let dd = v / peak - 1
-                        if dd < mdd { mdd = dd }
+                        if dd < mdd { mdd = dd; bound = min(1, (1 + mdd) * (1 + 1e-12)) }
                     }
-                    if t - peakBar > longest { longest = t - peakBar }
                 }
             }
         }
@@ -121,6 +126,14 @@ public struct Metrics: Sendable, Equatable {
             // Regression of bar returns on the benchmark's over bars where both are defined.
             bench.returns.withUnsafeBufferPointer { bb in
                 let x = bb.baseAddress!
+                if bench.allFinite && mu.isFinite {
+                    // Every bar counts (a finite mean means finite returns): the benchmark's own
+                    // sums are known, and the two that involve this curve vectorize.
+                    (sx, sxx, cnt) = (bench.sum, bench.sumOfSquares, Double(T - 1))
+                    sy = Metrics.sum(r + 1, T - 1) { $0 }
+                    sxy = Metrics.dot(x + 1, r + 1, T - 1)
+                    return
+                }
                 for t in 1 ..< T {
                     let bx = x[t], y = r[t]
                     if !bx.isFinite || !y.isFinite { continue }
@@ -196,14 +209,35 @@ public struct Metrics: Sendable, Equatable {
         return (a + b) + (c + d)
     }
 
+    /// Σ a[i]·b[i] over n values with four interleaved accumulators.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var p = 0.0, q = 0.0, u = 0.0, v = 0.0
+        var i = 0
+        while i + 4 <= n { p += a[i] * b[i]; q += a[i + 1] * b[i + 1]; u += a[i + 2] * b[i + 2]; v += a[i + 3] * b[i + 3]; i += 4 }
+        while i < n { p += a[i] * b[i]; i += 1 }
+        return (p + q) + (u + v)
+    }
+
     /// A benchmark's bar returns (`r[0] = 0`) and total return, computed once.
     public struct Benchmark: Sendable {
         public let returns: [Double]
         public let totalReturn: Double
+        /// Whether every return from bar 1 on is finite, and then their sum and sum of squares
+        /// (what each symbol's regression on the benchmark would otherwise recompute).
+        let allFinite: Bool
+        let sum: Double, sumOfSquares: Double
         public init(_ values: [Double]) {
             var r = [Double](repeating: 0, count: values.count)
             for t in values.indices.dropFirst() { r[t] = values[t] / values[t - 1] - 1 }
             returns = r
+            let n = r.count - 1
+            (allFinite, sum, sumOfSquares) = n < 1 ? (false, 0, 0) : r.withUnsafeBufferPointer { rb in
+                let x = rb.baseAddress! + 1
+                let s = Metrics.sum(x, n) { $0 }
+                return (s.isFinite && !UnsafeBufferPointer(start: x, count: n).contains { !$0.isFinite },
+                        s, Metrics.sum(x, n) { $0 * $0 })
+            }
             if let b0 = values.first(where: { !$0.isNaN }), b0 > 0 {
                 totalReturn = (values.last(where: { !$0.isNaN }) ?? b0) / b0 - 1
             } else {

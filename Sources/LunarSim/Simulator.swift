@@ -151,17 +151,21 @@ public enum Simulator {
         let prices = Columns([open, high, low, close])
         let sig = Columns([inputs.entries, inputs.exits, inputs.shortEntries, inputs.shortExits,
                            inputs.position ?? inputs.weight, inputs.stopLoss, inputs.takeProfit, inputs.trailingStop])
+        let groups = (N + equityGroup - 1) / equityGroup
+        // Each group's Σ of equity, added while its symbols' curves are still in cache.
+        var partial = [Double](repeating: 0, count: groups * T)
         withExtendedLifetime((open, high, low, close, inputs)) {
+            partial.withUnsafeMutableBufferPointer { pb in
             measured.withUnsafeMutableBufferPointer { mb in
             runs.withUnsafeMutableBufferPointer { out in
                 let results = SharedBuffer(out.baseAddress!, count: N)
+                let sums = SharedBuffer(pb.baseAddress!, count: pb.count)
                 let metrics = mb.baseAddress.map { SharedBuffer($0, count: N) }
-                let chunk = 8
                 // The common case — long entries/exits at the close, no stops — has a lean loop
                 // of its own (the same ledger calls, so the same results; a test compares them).
                 let plain = isPlainLong(inputs, options)
-                parallelFor(chunks: (N + chunk - 1) / chunk, threads: options.threads) { k in
-                    for s in k * chunk ..< min(N, (k + 1) * chunk) {
+                parallelFor(chunks: groups, threads: options.threads) { g in
+                    for s in g * equityGroup ..< min(N, (g + 1) * equityGroup) {
                         if plain {
                             let sv = sig.view(s, T)
                             results[s] = simulateLongSignals(symbol: s, bars: T, close: prices.view(s, T)[3]!, entries: sv[0]!,
@@ -170,31 +174,56 @@ public enum Simulator {
                             results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
                                                         capital: slice, options: options, schedule: schedule)
                         }
+                        results[s]!.equity.withUnsafeBufferPointer { addEquity($0, into: sums.base + g * T) }
                         if let measure, let metrics { metrics[s] = measure(results[s]!) }
                     }
                 }
             }
             }
+            }
         }
-        let all = runs.map { $0! }
-        let equity = sumEquity(all, bars: T, threads: options.threads)
-        var result = SimulationResult(runs: all, equity: equity, mode: .independent, rebalances: 0)
+        let equity = sumGroups(partial, groups: groups, bars: T, threads: options.threads)
+        var result = SimulationResult(runs: runs.map { $0! }, equity: equity, mode: .independent, rebalances: 0)
         if measure != nil { result.symbolMetrics = measured }
         return result
     }
 
-    /// Σ of the sub-accounts at each bar, in parallel over ranges of bars; each bar adds the
-    /// symbols in order, so the result is the same bits for any thread count.
-    public static func sumEquity(_ runs: [SymbolRun], bars: Int, threads: Int) -> [Double] {
-        var equity = [Double](repeating: 0, count: bars)
-        let chunk = 256
+    /// Symbols per group in the portfolio's equity sum: each group adds its symbols in order,
+    /// then the groups are added in order, so the sum is the same bits for any thread count.
+    static let equityGroup = 8
+
+    /// Σ of the sub-accounts at each bar, summed exactly as `run` sums them.
+    public static func sumEquity(_ runs: [SymbolRun], bars T: Int, threads: Int) -> [Double] {
+        let groups = (runs.count + equityGroup - 1) / equityGroup
+        var partial = [Double](repeating: 0, count: groups * T)
+        partial.withUnsafeMutableBufferPointer { pb in
+            let sums = SharedBuffer(pb.baseAddress!, count: pb.count)
+            parallelFor(chunks: groups, threads: threads) { g in
+                for s in g * equityGroup ..< min(runs.count, (g + 1) * equityGroup) {
+                    runs[s].equity.withUnsafeBufferPointer { addEquity($0, into: sums.base + g * T) }
+                }
+            }
+        }
+        return sumGroups(partial, groups: groups, bars: T, threads: threads)
+    }
+
+    @inline(__always)
+    static func addEquity(_ e: UnsafeBufferPointer<Double>, into sum: UnsafeMutablePointer<Double>) {
+        for t in 0 ..< e.count { sum[t] += e[t] }
+    }
+
+    /// Σ over groups of `partial` (`groups × bars`), in group order, in parallel over bars.
+    static func sumGroups(_ partial: [Double], groups: Int, bars T: Int, threads: Int) -> [Double] {
+        var equity = [Double](repeating: 0, count: T)
+        let chunk = 512
         equity.withUnsafeMutableBufferPointer { eq in
-            guard let base = eq.baseAddress else { return }
-            let out = SharedBuffer(base, count: bars)
-            parallelFor(chunks: (bars + chunk - 1) / chunk, threads: threads) { k in
-                let range = k * chunk ..< min(bars, (k + 1) * chunk)
-                for r in runs {
-                    r.equity.withUnsafeBufferPointer { e in for t in range { out.base[t] += e[t] } }
+            partial.withUnsafeBufferPointer { pb in
+                guard let base = eq.baseAddress, let src = pb.baseAddress else { return }
+                let out = SharedBuffer(base, count: T)
+                let from = SharedBuffer(UnsafeMutablePointer(mutating: src), count: pb.count)
+                parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
+                    let range = k * chunk ..< min(T, (k + 1) * chunk)
+                    for g in 0 ..< groups { for t in range { out.base[t] += from.base[g * T + t] } }
                 }
             }
         }
@@ -256,9 +285,10 @@ public enum Simulator {
     static func simulateLongSignals(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Double>,
                                     exits: UnsafePointer<Double>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
         var acct = Account(symbol: symbol, cash: capital, options: o)
-        var equity = [Double](repeating: capital, count: T)
         var lastPrice = Double.nan
-        equity.withUnsafeMutableBufferPointer { eq in
+        // Every bar is written below, so the curve starts uninitialized.
+        let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
+            count = T
             for t in 0 ..< T {
                 let c = close[t]
                 if c.isNaN {
