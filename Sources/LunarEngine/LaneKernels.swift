@@ -47,6 +47,24 @@ enum LaneKernels {
     p.p0[i] = v[0]; p.p1[i] = v[1]; p.p2[i] = v[2]; p.p3[i] = v[3]
 }
 
+typealias Mask4 = SIMDMask<SIMD4<Int64>>
+
+/// `a` in the lanes where `m` is set, else `b`. Bitwise (and, and-not, or), because
+/// `replacing(with:where:)` compiles to a branch per lane here; the lanes keep exactly the
+/// chosen values, so results are unchanged.
+@inline(__always) private func pick(_ m: Mask4, _ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
+    let k = m._storage
+    let x = unsafeBitCast(a, to: SIMD4<Int64>.self), y = unsafeBitCast(b, to: SIMD4<Int64>.self)
+    return unsafeBitCast((x & k) | (y & ~k), to: SIMD4<Double>.self)
+}
+
+@inline(__always) private func pick(_ m: Mask4, _ a: SIMD4<Int64>, _ b: SIMD4<Int64>) -> SIMD4<Int64> {
+    (a & m._storage) | (b & ~m._storage)
+}
+
+/// 1 in the lanes where `m` is set, else 0 (a set lane holds all ones, i.e. −1).
+@inline(__always) private func ones(_ m: Mask4) -> SIMD4<Int64> { 0 &- m._storage }
+
 /// `SMAKernel` in four lanes. All lanes start at bar 0 together, so the fill count and the
 /// ring position are shared; sums and NaN counts are per lane. A NaN adds (or removes) 0
 /// instead of being skipped: the sum starts at +0 and x + (−x) rounds to +0, so it is never
@@ -69,8 +87,8 @@ struct SMALanes: LaneKernel {
             for i in 0 ..< count {
                 let v = gather(x, i)
                 let vNaN = v .!= v
-                nans &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: vNaN)
-                sum += v.replacing(with: zero, where: vNaN)
+                nans &+= ones(vNaN)
+                sum += pick(vNaN, zero, v)
                 if filled < n {
                     r[filled] = v; filled += 1
                 } else {
@@ -79,10 +97,10 @@ struct SMALanes: LaneKernel {
                     head += 1
                     if head == n { head = 0 }
                     let oldNaN = old .!= old
-                    nans &-= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: oldNaN)
-                    sum -= old.replacing(with: zero, where: oldNaN)
+                    nans &-= ones(oldNaN)
+                    sum -= pick(oldNaN, zero, old)
                 }
-                let avg = filled == n ? (sum / dn).replacing(with: nan, where: nans .!= 0) : nan
+                let avg = filled == n ? pick(nans .!= 0, nan, sum / dn) : nan
                 scatter(avg, out, i)
             }
         }
@@ -102,14 +120,14 @@ struct CrossLanes: LaneKernel {
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let a = swapped ? inputs[1] : inputs[0], b = swapped ? inputs[0] : inputs[1]
         let out = outputs[0]
-        let zero = SIMD4<Double>.zero, nan = SIMD4<Double>(repeating: .nan)
+        let zero = SIMD4<Double>.zero, one = SIMD4<Double>(repeating: 1), nan = SIMD4<Double>(repeating: .nan)
         var wasBelow = self.wasBelow, above = self.above
         for i in 0 ..< count {
             let x = gather(a, i), y = gather(b, i)
             let valid = (x .== x) .& (y .== y)
             let gt = x .> y, lt = x .< y
             let fire = gt .& wasBelow .& .!above
-            scatter(zero.replacing(with: 1, where: fire).replacing(with: nan, where: .!valid), out, i)
+            scatter(pick(valid, pick(fire, one, zero), nan), out, i)
             wasBelow = valid .& (wasBelow .| lt)
             above = gt
         }
@@ -127,13 +145,13 @@ struct LaneRing {
 
     @inline(__always)
     mutating func push(_ x: SIMD4<Double>, _ v: UnsafeMutableBufferPointer<SIMD4<Double>>) {
-        nans &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: x .!= x)
+        nans &+= ones(x .!= x)
         if filled < capacity { v[filled] = x; filled += 1; return }
         let old = v[head]
         v[head] = x
         head += 1
         if head == capacity { head = 0 }
-        nans &-= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: old .!= old)
+        nans &-= ones(old .!= old)
     }
 }
 
@@ -161,7 +179,7 @@ struct StdevLanes: LaneKernel {
                 var ss = SIMD4<Double>.zero
                 for k in w.head ..< n { let d = v[k] - mean; ss += d * d }
                 for k in 0 ..< w.head { let d = v[k] - mean; ss += d * d }
-                scatter((ss / dn).squareRoot().replacing(with: nan, where: w.nans .!= 0), out, i)
+                scatter(pick(w.nans .!= 0, nan, (ss / dn).squareRoot()), out, i)
             }
         }
         window = w
@@ -192,13 +210,13 @@ struct ExtremeLanes: LaneKernel {
                 guard w.filled == n else { scatter(nan, out, i); continue }
                 var best = v[w.head == 0 ? n - 1 : w.head - 1]   // the newest value
                 if highest {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .> best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .> best) }
+                    for k in w.head ..< n { best = pick(v[k] .> best, v[k], best) }
+                    for k in 0 ..< w.head { best = pick(v[k] .> best, v[k], best) }
                 } else {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .< best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .< best) }
+                    for k in w.head ..< n { best = pick(v[k] .< best, v[k], best) }
+                    for k in 0 ..< w.head { best = pick(v[k] .< best, v[k], best) }
                 }
-                scatter(best.replacing(with: nan, where: w.nans .!= 0), out, i)
+                scatter(pick(w.nans .!= 0, nan, best), out, i)
             }
         }
         window = w
@@ -227,12 +245,12 @@ struct EMALanes: LaneKernel {
             let valid = v .== v
             let seeding = valid .& (seen .< n64)
             let updating = valid .& .!seeding
-            seedSum = seedSum.replacing(with: seedSum + v, where: seeding)
-            seen = seen.replacing(with: seen &+ 1, where: seeding)
+            seedSum = pick(seeding, seedSum + v, seedSum)
+            seen &+= ones(seeding)
             let seeded = seeding .& (seen .== n64)
-            value = value.replacing(with: seedSum / dn, where: seeded)
-            value = value.replacing(with: (v - value) * alpha + value, where: updating)
-            scatter(nan.replacing(with: value, where: seeded .| updating), out, i)
+            value = pick(seeded, seedSum / dn, value)
+            value = pick(updating, (v - value) * alpha + value, value)
+            scatter(pick(seeded .| updating, value, nan), out, i)
         }
         self.seen = seen; self.seedSum = seedSum; self.value = value
     }

@@ -87,7 +87,7 @@ public struct Metrics: Sendable, Equatable {
         // is to ~1e-15, not bit for bit).
         var returns = [Double](repeating: 0, count: T)
         var mean = 0.0, equitySum = 0.0
-        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
+        var mdd = 0.0, longest = 0
         returns.withUnsafeMutableBufferPointer { rb in
             equity.withUnsafeBufferPointer { eb in
                 guard T > 0, let r = rb.baseAddress, let e = eb.baseAddress else { return }
@@ -95,21 +95,7 @@ public struct Metrics: Sendable, Equatable {
                 for t in 1 ..< T { r[t] = e[t] / e[t - 1] - 1 }   // independent: vectorizes
                 mean = Metrics.sum(r, T) { $0 }
                 equitySum = Metrics.sum(e, T) { $0 }
-                // Selects rather than branches for the peak (whether a bar sets a new peak is
-                // hard to predict; a missed branch costs more): `v > peak ? v : peak` is one
-                // max instruction, and keeps the peak when v is NaN.
-                var bound = 1.0   // min(1, (1 + mdd)(1 + 1e-12))
-                for t in 0 ..< T {
-                    let v = e[t]
-                    peakBar = v >= peak ? t : peakBar
-                    peak = v > peak ? v : peak
-                    longest = max(longest, t - peakBar)
-                    // Divide only when this bar may set a new low (the bound has slack for rounding).
-                    if v < peak * bound {
-                        let dd = v / peak - 1
-                        if dd < mdd { mdd = dd; bound = min(1, (1 + mdd) * (1 + 1e-12)) }
-                    }
-                }
+                (mdd, longest) = Metrics.drawdown(e, T)
             }
         }
         let n = Double(T)
@@ -197,6 +183,51 @@ public struct Metrics: Sendable, Equatable {
             }
         }
         return m
+    }
+
+    /// The deepest fall from a running peak (v / peak − 1, ≤ 0) and the longest stretch of bars
+    /// below a previous peak. NaN values are skipped; a value equal to the peak is at the peak.
+    static func drawdown(_ e: UnsafePointer<Double>, _ T: Int) -> (Double, Int) {
+        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
+        // Divide only for a value that may set a new deepest fall: v < peak·(1 + mdd), with
+        // slack for rounding, and v unlike the bar before (a repeated value below the peak has
+        // the fall already seen; a curve resting at its low repeats on every bar).
+        var bound = 1 + 1e-12   // (1 + mdd)(1 + 1e-12)
+        var t = 0
+        while t < T {
+            // A block of eight bars with no new peak and no candidate low changes only the
+            // duration: the common case once the curve has had its first falls.
+            if t + 8 <= T && t > 0 {
+                // Two lanes at a time (what baseline x86-64 has); `all` on wider masks is slow.
+                let p = SIMD2(repeating: peak), l = SIMD2(repeating: peak * bound)
+                let raw = UnsafeRawPointer(e + t)
+                var quiet = SIMDMask<SIMD2<Int64>>(repeating: true)
+                for k in 0 ..< 4 {
+                    let v = raw.loadUnaligned(fromByteOffset: 16 * k, as: SIMD2<Double>.self)
+                    let before = raw.loadUnaligned(fromByteOffset: 16 * k - 8, as: SIMD2<Double>.self)
+                    quiet .&= (v .< p) .& ((v .>= l) .| (v .== before))
+                }
+                if quiet[0] && quiet[1] {
+                    longest = max(longest, t + 7 - peakBar)
+                    t += 8
+                    continue
+                }
+            }
+            for i in t ..< min(T, t + 8) {
+                // Selects rather than branches for the peak (whether a bar sets one is hard to
+                // predict): `v > peak ? v : peak` is one max instruction and keeps the peak at NaN.
+                let v = e[i]
+                peakBar = v >= peak ? i : peakBar
+                peak = v > peak ? v : peak
+                longest = max(longest, i - peakBar)
+                if v < peak * bound && (i == 0 || v != e[i - 1]) {
+                    let dd = v / peak - 1
+                    if dd < mdd { mdd = dd; bound = (1 + mdd) * (1 + 1e-12) }
+                }
+            }
+            t += 8
+        }
+        return (mdd, longest)
     }
 
     /// Σ f(p[i]) over n values with four interleaved accumulators.
