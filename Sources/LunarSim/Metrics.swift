@@ -85,10 +85,11 @@ public struct Metrics: Sendable, Equatable {
         // four accumulators apiece so that the additions overlap instead of waiting on each
         // other (a different summation order than one running total: agreement with vectorbt
         // is to ~1e-15, not bit for bit).
-        var returns = [Double](repeating: 0, count: T)
         var mean = 0.0, equitySum = 0.0
         var mdd = 0.0, longest = 0
-        returns.withUnsafeMutableBufferPointer { rb in
+        // Every element is written below, so the array starts uninitialized.
+        let returns = [Double](unsafeUninitializedCapacity: T) { rb, count in
+            count = T
             equity.withUnsafeBufferPointer { eb in
                 guard T > 0, let r = rb.baseAddress, let e = eb.baseAddress else { return }
                 r[0] = e[0] / initial - 1
