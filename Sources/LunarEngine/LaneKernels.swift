@@ -209,12 +209,14 @@ struct ExtremeLanes: LaneKernel {
                 w.push(gather(x, i), v)
                 guard w.filled == n else { scatter(nan, out, i); continue }
                 var best = v[w.head == 0 ? n - 1 : w.head - 1]   // the newest value
+                // `replacing` here, not `pick`: LLVM makes this compare-and-select a max
+                // instruction, a shorter chain than the bitwise form.
                 if highest {
-                    for k in w.head ..< n { best = pick(v[k] .> best, v[k], best) }
-                    for k in 0 ..< w.head { best = pick(v[k] .> best, v[k], best) }
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .> best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .> best) }
                 } else {
-                    for k in w.head ..< n { best = pick(v[k] .< best, v[k], best) }
-                    for k in 0 ..< w.head { best = pick(v[k] .< best, v[k], best) }
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .< best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .< best) }
                 }
                 scatter(pick(w.nans .!= 0, nan, best), out, i)
             }
