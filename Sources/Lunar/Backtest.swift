@@ -125,9 +125,7 @@ public enum Backtest {
         var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
         if perSymbol {
             measure = { (r: SymbolRun) -> Metrics in
-                Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
-                                barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
-                                benchmark: benchReturns)
+                Metrics.compute(r, barsPerYear: bpy, benchmark: benchReturns)
             }
         }
         var measured: [Metrics]? = nil
@@ -162,10 +160,7 @@ public enum Backtest {
             let n = out.count
             parallelFor(chunks: (n + chunk - 1) / chunk, threads: sim.threads) { k in
                 for s in k * chunk ..< min(n, (k + 1) * chunk) {
-                    let r = runs[s]
-                    out[s] = Metrics.compute(equity: r.equity, initial: r.initialCapital, trades: r.trades, barsPerYear: bpy,
-                                             barsInMarket: r.barsInMarket, tradedValue: r.tradedValue, fees: r.feesPaid,
-                                             benchmark: benchReturns)
+                    out[s] = Metrics.compute(runs[s], barsPerYear: bpy, benchmark: benchReturns)
                 }
             }
         }

@@ -72,10 +72,19 @@ public struct Metrics: Sendable, Equatable {
                 tradedValue: tradedValue, fees: fees, benchmark: benchmark.map { Benchmark($0) })
     }
 
+    /// One symbol's run against a benchmark whose returns are computed once (for many symbols).
+    public static func compute(_ run: SymbolRun, barsPerYear: Double, benchmark: Benchmark?) -> Metrics {
+        compute(equity: run.equity, initial: run.initialCapital, trades: run.trades, barsPerYear: barsPerYear,
+                barsInMarket: run.barsInMarket, tradedValue: run.tradedValue, fees: run.feesPaid,
+                benchmark: benchmark, drawdown: run.drawdown)
+    }
+
     /// The same, with the benchmark's returns computed once (for many symbols against one benchmark).
+    /// - Parameter drawdown: the curve's drawdown when already tracked (the simulator's lean loop
+    ///   tracks it as it writes the curve); computed here otherwise.
     public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
                                barsInMarket: Int, tradedValue: Double, fees: Double,
-                               benchmark: Benchmark?) -> Metrics {
+                               benchmark: Benchmark?, drawdown tracked: Drawdown? = nil) -> Metrics {
         var m = Metrics()
         let T = equity.count
         let final = equity.last ?? initial
@@ -96,7 +105,7 @@ public struct Metrics: Sendable, Equatable {
                 for t in 1 ..< T { r[t] = e[t] / e[t - 1] - 1 }   // independent: vectorizes
                 mean = Metrics.sum(r, T) { $0 }
                 equitySum = Metrics.sum(e, T) { $0 }
-                (mdd, longest) = Metrics.drawdown(e, T)
+                (mdd, longest) = tracked.map { ($0.deepest, $0.longest) } ?? Metrics.drawdown(e, T)
             }
         }
         let n = Double(T)
@@ -186,21 +195,16 @@ public struct Metrics: Sendable, Equatable {
         return m
     }
 
-    /// The deepest fall from a running peak (v / peak − 1, ≤ 0) and the longest stretch of bars
-    /// below a previous peak. NaN values are skipped; a value equal to the peak is at the peak.
+    /// The deepest fall and its longest duration of the curve `e` (see `Drawdown`).
     static func drawdown(_ e: UnsafePointer<Double>, _ T: Int) -> (Double, Int) {
-        var peak = -Double.infinity, mdd = 0.0, peakBar = 0, longest = 0
-        // Divide only for a value that may set a new deepest fall: v < peak·(1 + mdd), with
-        // slack for rounding, and v unlike the bar before (a repeated value below the peak has
-        // the fall already seen; a curve resting at its low repeats on every bar).
-        var bound = 1 + 1e-12   // (1 + mdd)(1 + 1e-12)
+        var d = Drawdown()
         var t = 0
         while t < T {
             // A block of eight bars with no new peak and no candidate low changes only the
             // duration: the common case once the curve has had its first falls.
             if t + 8 <= T && t > 0 {
                 // Two lanes at a time (what baseline x86-64 has); `all` on wider masks is slow.
-                let p = SIMD2(repeating: peak), l = SIMD2(repeating: peak * bound)
+                let p = SIMD2(repeating: d.peak), l = SIMD2(repeating: d.peak * d.bound)
                 let raw = UnsafeRawPointer(e + t)
                 var quiet = SIMDMask<SIMD2<Int64>>(repeating: true)
                 for k in 0 ..< 4 {
@@ -209,26 +213,16 @@ public struct Metrics: Sendable, Equatable {
                     quiet .&= (v .< p) .& ((v .>= l) .| (v .== before))
                 }
                 if quiet[0] && quiet[1] {
-                    longest = max(longest, t + 7 - peakBar)
+                    d.longest = max(d.longest, t + 7 - d.peakBar)
+                    d.previous = e[t + 7]
                     t += 8
                     continue
                 }
             }
-            for i in t ..< min(T, t + 8) {
-                // Selects rather than branches for the peak (whether a bar sets one is hard to
-                // predict): `v > peak ? v : peak` is one max instruction and keeps the peak at NaN.
-                let v = e[i]
-                peakBar = v >= peak ? i : peakBar
-                peak = v > peak ? v : peak
-                longest = max(longest, i - peakBar)
-                if v < peak * bound && (i == 0 || v != e[i - 1]) {
-                    let dd = v / peak - 1
-                    if dd < mdd { mdd = dd; bound = (1 + mdd) * (1 + 1e-12) }
-                }
-            }
+            for i in t ..< min(T, t + 8) { d.add(e[i], bar: i) }
             t += 8
         }
-        return (mdd, longest)
+        return (d.deepest, d.longest)
     }
 
     /// Σ f(p[i]) over n values with four interleaved accumulators.

@@ -60,6 +60,8 @@ public struct SymbolRun: Sendable {
     public var barsInMarket = 0
     /// Orders dropped because their fill price was NaN (see docs/semantics.md).
     public var skippedOrders = 0
+    /// The equity curve's drawdown, when the loop that wrote the curve tracked it.
+    var drawdown: Drawdown? = nil
 
     public init(equity: [Double], trades: [Trade], initialCapital: Double) {
         self.equity = equity; self.trades = trades; self.initialCapital = initialCapital
@@ -286,6 +288,8 @@ public enum Simulator {
                                     exits: UnsafePointer<Double>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
         var acct = Account(symbol: symbol, cash: capital, options: o)
         var lastPrice = Double.nan
+        // Tracked here, where it costs little: this loop waits on memory, not on arithmetic.
+        var drawdown = Drawdown()
         // Every bar is written below, so the curve starts uninitialized.
         let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
             count = T
@@ -293,6 +297,7 @@ public enum Simulator {
                 let c = close[t]
                 if c.isNaN {
                     eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
+                    drawdown.add(eq[t], bar: t)
                     if acct.q != 0 { acct.barsInMarket += 1 }
                     continue
                 }
@@ -305,10 +310,13 @@ public enum Simulator {
                 }
                 if acct.q != 0 { acct.barsInMarket += 1 }
                 eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
+                drawdown.add(eq[t], bar: t)
             }
         }
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
-        return acct.symbolRun(equity: equity, capital: capital)
+        var run = acct.symbolRun(equity: equity, capital: capital)
+        run.drawdown = drawdown
+        return run
     }
 
     /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).

@@ -28,6 +28,10 @@ import Testing
             #expect(lean.equity == general.equity)
             #expect(lean.trades == general.trades)
             #expect(lean.barsInMarket == general.barsInMarket && lean.feesPaid == general.feesPaid)
+            // The drawdown the lean loop tracks is the one the metrics would compute.
+            let tracked = try #require(lean.drawdown)
+            let computed = lean.equity.withUnsafeBufferPointer { Metrics.drawdown($0.baseAddress!, T) }
+            #expect(tracked.deepest == computed.0 && tracked.longest == computed.1 && tracked.deepest < 0)
             trades += lean.trades.count
         }
         #expect(trades > 10)
