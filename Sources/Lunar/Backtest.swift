@@ -176,9 +176,8 @@ public enum Backtest {
         }
         var inMarket = 0, holding = 0
         for t in 0 ..< panel.barCount { holding += open[t]; if holding > 0 { inMarket += 1 } }
-        let portfolio = Metrics.compute(equity: equity, initial: sim.capital, trades: runs.flatMap(\.trades), barsPerYear: bpy,
-                                        barsInMarket: inMarket, tradedValue: runs.reduce(0) { $0 + $1.tradedValue },
-                                        fees: runs.reduce(0) { $0 + $1.feesPaid }, benchmark: benchReturns)
+        let portfolio = Metrics.compute(portfolio: runs, equity: equity, initial: sim.capital, barsPerYear: bpy,
+                                        barsInMarket: inMarket, benchmark: benchReturns)
         timings.metrics = clock.lap()
         var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
                                     portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)

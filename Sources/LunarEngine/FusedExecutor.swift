@@ -156,7 +156,11 @@ private struct Context: @unchecked Sendable {
             ins.forEach { $0.deallocate() }; outs.forEach { $0.deallocate() }
             laneIns.forEach { $0.deallocate() }; laneOuts.forEach { $0.deallocate() }
         }
-        var kernels: [any StreamKernel] = []          // [kernel step * L + lane]
+        // Registry kernels only for steps without a lane version (those run every lane,
+        // partial tiles included): step k's lane l is kernels[streamBase[k] + l].
+        var streamBase: [Int] = [], streamCount = 0
+        for (_, _, hasLanes) in specs { streamBase.append(streamCount); if !hasLanes { streamCount += L } }
+        var kernels: [any StreamKernel] = []
         var laneKernels: [(any LaneKernel)?] = []     // [kernel step]
         var first = symbols.lowerBound
         while first < symbols.upperBound {
@@ -165,7 +169,7 @@ private struct Context: @unchecked Sendable {
             kernels.removeAll(keepingCapacity: true); laneKernels.removeAll(keepingCapacity: true)
             for (spec, params, hasLanes) in specs {
                 laneKernels.append(hasLanes ? LaneKernels.make(spec.name, params) : nil)
-                for _ in 0 ..< L { kernels.append(spec.makeKernel(params)) }
+                if !hasLanes { for _ in 0 ..< L { kernels.append(spec.makeKernel(params)) } }
             }
             var t0 = 0
             while t0 < T {
@@ -214,7 +218,7 @@ private struct Context: @unchecked Sendable {
                             for l in 0 ..< lanes {
                                 for (j, loc) in step.inputs.enumerated() { ins[k][j] = UnsafePointer(pointer(loc, l)) }
                                 for (j, loc) in step.outputs.enumerated() { outs[k][j] = pointer(loc, l) }
-                                kernels[k * L + l].run(UnsafeBufferPointer(start: ins[k], count: step.inputs.count),
+                                kernels[streamBase[k] + l].run(UnsafeBufferPointer(start: ins[k], count: step.inputs.count),
                                                        UnsafeBufferPointer(start: outs[k], count: step.outputs.count), count: n)
                             }
                         }

@@ -85,6 +85,27 @@ public struct Metrics: Sendable, Equatable {
     public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
                                barsInMarket: Int, tradedValue: Double, fees: Double,
                                benchmark: Benchmark?, drawdown tracked: Drawdown? = nil) -> Metrics {
+        var tally = TradeTally()
+        tally.add(trades)
+        return compute(equity: equity, initial: initial, tally: tally, barsPerYear: barsPerYear, barsInMarket: barsInMarket,
+                       tradedValue: tradedValue, fees: fees, benchmark: benchmark, drawdown: tracked)
+    }
+
+    /// A portfolio of sub-accounts: its value curve `equity`, and the trades, traded value and fees
+    /// of every run, taken in order (the same figures as one list of all their trades, without
+    /// gathering one).
+    public static func compute(portfolio runs: [SymbolRun], equity: [Double], initial: Double, barsPerYear: Double,
+                               barsInMarket: Int, benchmark: Benchmark?) -> Metrics {
+        var tally = TradeTally()
+        var traded = 0.0, fees = 0.0
+        for r in runs { tally.add(r.trades); traded += r.tradedValue; fees += r.feesPaid }
+        return compute(equity: equity, initial: initial, tally: tally, barsPerYear: barsPerYear, barsInMarket: barsInMarket,
+                       tradedValue: traded, fees: fees, benchmark: benchmark, drawdown: nil)
+    }
+
+    static func compute(equity: [Double], initial: Double, tally: TradeTally, barsPerYear: Double,
+                        barsInMarket: Int, tradedValue: Double, fees: Double,
+                        benchmark: Benchmark?, drawdown tracked: Drawdown?) -> Metrics {
         var m = Metrics()
         let T = equity.count
         let final = equity.last ?? initial
@@ -149,31 +170,7 @@ public struct Metrics: Sendable, Equatable {
         m.maxDrawdownBars = longest
         m.calmar = mdd < 0 ? m.cagr / -mdd : .nan
 
-        m.trades = 0
-        var wins = 0, losses = 0, sumWin = 0.0, sumLoss = 0.0, sumPnl = 0.0, sumPnl2 = 0.0
-        var best = -Double.infinity, worst = Double.infinity
-        for t in trades {
-            m.trades += 1
-            if t.isOpen { continue }
-            m.closedTrades += 1
-            sumPnl += t.pnl; sumPnl2 += t.pnl * t.pnl
-            if t.pnl > 0 { wins += 1; sumWin += t.pnl } else if t.pnl < 0 { losses += 1; sumLoss += t.pnl }
-            best = max(best, t.returnFraction); worst = min(worst, t.returnFraction)
-        }
-        m.openTrades = m.trades - m.closedTrades
-        let k = Double(m.closedTrades)
-        if m.closedTrades > 0 {
-            m.winRate = Double(wins) / k
-            m.expectancy = sumPnl / k
-            m.profitFactor = sumLoss < 0 ? sumWin / -sumLoss : (sumWin > 0 ? .infinity : .nan)
-            m.bestTrade = best; m.worstTrade = worst
-        }
-        if wins > 0 { m.avgWin = sumWin / Double(wins) }
-        if losses > 0 { m.avgLoss = sumLoss / Double(losses) }
-        if m.closedTrades > 1 {
-            let sd = (max(0, sumPnl2 - sumPnl * sumPnl / k) / (k - 1)).squareRoot()
-            m.sqn = sd > 0 ? k.squareRoot() * (sumPnl / k) / sd : .nan
-        }
+        tally.apply(to: &m)
         m.exposure = T > 0 ? Double(barsInMarket) / n : 0
         let meanEquity = T > 0 ? equitySum / n : initial
         m.turnover = meanEquity > 0 && years > 0 ? tradedValue / meanEquity / years : 0
@@ -193,6 +190,43 @@ public struct Metrics: Sendable, Equatable {
             }
         }
         return m
+    }
+
+    /// Counts and sums over trades, added list by list in order.
+    struct TradeTally {
+        var count = 0, closed = 0, wins = 0, losses = 0
+        var sumWin = 0.0, sumLoss = 0.0, sumPnl = 0.0, sumPnl2 = 0.0
+        var best = -Double.infinity, worst = Double.infinity
+
+        mutating func add(_ trades: [Trade]) {
+            for t in trades {
+                count += 1
+                if t.isOpen { continue }
+                closed += 1
+                sumPnl += t.pnl; sumPnl2 += t.pnl * t.pnl
+                if t.pnl > 0 { wins += 1; sumWin += t.pnl } else if t.pnl < 0 { losses += 1; sumLoss += t.pnl }
+                best = max(best, t.returnFraction); worst = min(worst, t.returnFraction)
+            }
+        }
+
+        func apply(to m: inout Metrics) {
+            m.trades = count
+            m.closedTrades = closed
+            m.openTrades = count - closed
+            let k = Double(closed)
+            if closed > 0 {
+                m.winRate = Double(wins) / k
+                m.expectancy = sumPnl / k
+                m.profitFactor = sumLoss < 0 ? sumWin / -sumLoss : (sumWin > 0 ? .infinity : .nan)
+                m.bestTrade = best; m.worstTrade = worst
+            }
+            if wins > 0 { m.avgWin = sumWin / Double(wins) }
+            if losses > 0 { m.avgLoss = sumLoss / Double(losses) }
+            if closed > 1 {
+                let sd = (max(0, sumPnl2 - sumPnl * sumPnl / k) / (k - 1)).squareRoot()
+                m.sqn = sd > 0 ? k.squareRoot() * (sumPnl / k) / sd : .nan
+            }
+        }
     }
 
     /// The deepest fall and its longest duration of the curve `e` (see `Drawdown`).

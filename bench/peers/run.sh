@@ -17,7 +17,8 @@ DATA=${DATA:-.build-peers-data/${SYMBOLS}x${BARS}}
 if [[ -n "${PEERS_PYTHON:-}" ]]; then
   PY=$PEERS_PYTHON
 else
-  if [[ ! -x .build-venv-peers/bin/python ]]; then
+  # A venv left half-made (an interrupted pip) is completed rather than trusted.
+  if ! .build-venv-peers/bin/python -c "import vectorbt, numba" 2>/dev/null; then
     python3 -m venv .build-venv-peers
     .build-venv-peers/bin/pip install --quiet --upgrade pip
     .build-venv-peers/bin/pip install --quiet "vectorbt>=0.26" numba
