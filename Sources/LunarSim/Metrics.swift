@@ -232,30 +232,7 @@ public struct Metrics: Sendable, Equatable {
     /// The deepest fall and its longest duration of the curve `e` (see `Drawdown`).
     static func drawdown(_ e: UnsafePointer<Double>, _ T: Int) -> (Double, Int) {
         var d = Drawdown()
-        var t = 0
-        while t < T {
-            // A block of eight bars with no new peak and no candidate low changes only the
-            // duration: the common case once the curve has had its first falls.
-            if t + 8 <= T && t > 0 {
-                // Two lanes at a time (what baseline x86-64 has); `all` on wider masks is slow.
-                let p = SIMD2(repeating: d.peak), l = SIMD2(repeating: d.peak * d.bound)
-                let raw = UnsafeRawPointer(e + t)
-                var quiet = SIMDMask<SIMD2<Int64>>(repeating: true)
-                for k in 0 ..< 4 {
-                    let v = raw.loadUnaligned(fromByteOffset: 16 * k, as: SIMD2<Double>.self)
-                    let before = raw.loadUnaligned(fromByteOffset: 16 * k - 8, as: SIMD2<Double>.self)
-                    quiet .&= (v .< p) .& ((v .>= l) .| (v .== before))
-                }
-                if quiet[0] && quiet[1] {
-                    d.longest = max(d.longest, t + 7 - d.peakBar)
-                    d.previous = e[t + 7]
-                    t += 8
-                    continue
-                }
-            }
-            for i in t ..< min(T, t + 8) { d.add(e[i], bar: i) }
-            t += 8
-        }
+        d.add(e, bars: 0 ..< T)
         return (d.deepest, d.longest)
     }
 
