@@ -23,6 +23,7 @@ static const int SWL_ERRORCODE = SWL_ERROR;
 typedef struct {
   size_t used, limit;   /* bytes held by the state, and the cap */
   int inhost;           /* > 0 while a Swift callback runs: the cap never fires then */
+  long long patternsteps;   /* character tests one pattern call may make (pattern.h) */
 } swl_Host;
 
 static inline swl_Host *swl_host(lua_State *L) { return *(swl_Host **)lua_getextraspace(L); }
@@ -107,5 +108,7 @@ static inline lua_State *swl_newstate(swl_Host *h) {
   if (L) swl_sethost(L, h);
   return L;
 }
+
+#include "pattern.h"
 
 #endif

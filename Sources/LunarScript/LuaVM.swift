@@ -19,7 +19,8 @@ public struct ScriptError: Error, CustomStringConvertible, Equatable {
 
 /// Limits that keep an untrusted script from taking the process down.
 public struct ScriptLimits: Sendable {
-    /// Lua VM instructions per top-level call (signals, a module body…).
+    /// Lua VM instructions per top-level call (signals, a module body…); also the character
+    /// tests one call of string.find, match, gmatch (per step) or gsub may make.
     public var instructions: Int = 200_000_000
     /// Bytes the Lua state may hold.
     public var memoryBytes: Int = 512 << 20
@@ -46,7 +47,7 @@ public final class LuaVM {
     public init(limits: ScriptLimits = ScriptLimits(), libraries: LibraryPath) throws {
         self.limits = limits
         host = UnsafeMutablePointer<swl_Host>.allocate(capacity: 1)
-        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0))
+        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: Int64(limits.instructions)))
         guard let state = swl_newstate(host) else {
             host.deallocate()
             throw ScriptError("cannot create a Lua state")
@@ -72,6 +73,9 @@ public final class LuaVM {
         ]
         for (name, open) in libs {
             luaL_requiref(L, name, open, 1)
+            // Pattern functions that count their work: the instruction budget cannot stop a
+            // backtracking match, which runs inside one C call.
+            if name == LUA_STRLIBNAME { swl_install_patterns(L) }
             swl_pop(L, 1)
         }
         // stack: (empty)
