@@ -134,6 +134,14 @@ public enum Backtest {
         var mode = CapitalMode.independent
         var failures: [(symbol: String, message: String)] = []
         if strategy.perBar {
+            // Orders from on_bar trade each symbol's own account: the settings of target
+            // portfolios would be silently meaningless here.
+            let targetSettings = [("portfolio = \"shared\"", sim.capitalMode == .shared), ("top", sim.top != nil),
+                                  ("rebalance", sim.rebalance != .onChange)].filter(\.1).map(\.0)
+            if !targetSettings.isEmpty {
+                throw SimulationError.badOption("\(targetSettings.joined(separator: ", ")) applies to target weights returned by signals; " +
+                    "an on_bar strategy trades each symbol's own account with its orders")
+            }
             var o = options
             o.simulation = sim
             let entries = output("entries")

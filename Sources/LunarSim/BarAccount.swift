@@ -46,6 +46,16 @@ public struct BarAccount {
     var nextID = 1
     var lastPrice = Double.nan
     var bar = 0
+    /// The run's `stop_loss`, `take_profit` and `trailing_stop` fractions (NaN = off), armed on
+    /// every new position from its entry's reference price, as the vectorized simulator does.
+    let fractions: (sl: Double, tp: Double, tr: Double)
+    /// The bar of the last price exit: like the vectorized simulator, a bar with a price exit
+    /// takes no other market order.
+    var exitedBar = -1
+    /// Whether the position's fraction stops were armed by a fill at this bar's open: then,
+    /// as in the vectorized simulator, they are live on the entry bar itself and the trail
+    /// starts at the open and follows the entry bar's own extreme.
+    var armedAtOpen = false
 
     public init(symbol: Int, capital: Double, options: SimulationOptions,
                 open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
@@ -54,6 +64,7 @@ public struct BarAccount {
         self.fill = options.fill == .nextOpen ? .nextOpen : .close
         self.open = open; self.high = high; self.low = low; self.close = close
         ledger = Account(symbol: symbol, cash: capital, options: options)
+        fractions = (options.stopLoss ?? .nan, options.takeProfit ?? .nan, options.trailingStop ?? .nan)
         equity = [Double](repeating: capital, count: close.count)
         pending.reserveCapacity(8); queued.reserveCapacity(4)
     }
@@ -74,11 +85,11 @@ public struct BarAccount {
         bar = t
         let o = open[t], h = high[t], l = low[t]
         if !queued.isEmpty {
-            if o.isNaN { ledger.skipped += queued.count } else { for order in queued { execute(order, at: o) } }
+            if o.isNaN { ledger.skipped += queued.count } else { for order in queued { execute(order, at: o, atOpen: true) } }
             queued.removeAll(keepingCapacity: true)
         }
         guard !o.isNaN, !h.isNaN, !l.isNaN else { return }
-        if ledger.q != 0 && t > ledger.entryBar { checkPriceExits(o, h, l) }
+        if ledger.q != 0 && (t > ledger.entryBar || armedAtOpen) { checkPriceExits(o, h, l) }
         if !pending.isEmpty { checkPending(t, o, h, l) }
     }
 
@@ -91,7 +102,7 @@ public struct BarAccount {
             if ledger.q != 0, !trailFraction.isNaN {
                 let extreme = ledger.q > 0 ? high[t] : low[t]
                 if trailPeak.isNaN { trailPeak = close[t] }
-                else if t != ledger.entryBar, !extreme.isNaN {
+                else if t != ledger.entryBar || armedAtOpen, !extreme.isNaN {
                     trailPeak = ledger.q > 0 ? max(trailPeak, extreme) : min(trailPeak, extreme)
                 }
             }
@@ -108,6 +119,7 @@ public struct BarAccount {
         o.id = nextID; nextID += 1
         o.placedBar = bar
         if o.isMarket {
+            if exitedBar == bar { return o.id }   // a price exit took this bar
             if fill == .close {
                 if close[bar].isNaN { ledger.skipped += 1 } else { execute(o, at: close[bar]) }
             } else if bar + 1 < close.count {
@@ -128,8 +140,9 @@ public struct BarAccount {
 
     // MARK: - fills, all through the ledger
 
-    mutating func execute(_ order: Order, at price: Double, reason: ExitReason = .signal) {
+    mutating func execute(_ order: Order, at price: Double, reason: ExitReason = .signal, atOpen: Bool = false) {
         let q = ledger.q
+        defer { if ledger.q != 0 && (q == 0 || (q > 0) != (ledger.q > 0)) { armFractions(at: price, atOpen: atOpen) } }
         switch order.side {
         case .buy:
             if q < 0 { reduce(order.size, price, reason) } else { add(long: true, order.size, price) }
@@ -139,7 +152,19 @@ public struct BarAccount {
         case .cover: if q < 0 { reduce(order.size, price, reason) }
         case .close: if q != 0 { reduce(nil, price, reason) }
         }
-        if ledger.q == 0 { stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan }
+        if ledger.q == 0 { stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan; armedAtOpen = false }
+    }
+
+    /// A new position: the run's stop fractions become price exits around `ref`, its entry's
+    /// reference price (before slippage), for a long or a short.
+    mutating func armFractions(at ref: Double, atOpen: Bool) {
+        let (sl, tp, tr) = fractions
+        guard !sl.isNaN || !tp.isNaN || !tr.isNaN else { return }
+        let side = ledger.q > 0 ? 1.0 : -1.0
+        if !sl.isNaN { stopLoss = ref * (1 - side * sl) }
+        if !tp.isNaN { takeProfit = ref * (1 + side * tp) }
+        if !tr.isNaN { trailFraction = tr; trailPeak = atOpen ? ref : .nan }
+        armedAtOpen = atOpen
     }
 
     /// Opens by the sizing rule when flat and no size is given (the vectorized entry, bit for
@@ -176,6 +201,7 @@ public struct BarAccount {
         if let (price, reason) = Simulator.checkLevels(long: long, open: o, high: h, low: l, stopLoss: stopLoss,
                                                         trailing: trailing, takeProfit: takeProfit) {
             execute(Order(side: .close), at: price, reason: reason)
+            exitedBar = bar
         }
     }
 

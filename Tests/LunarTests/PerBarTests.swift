@@ -45,6 +45,41 @@ import Testing
         #expect(one.equity == bar.equity && one.trades == bar.trades)   // any thread count, same bits
     }
 
+    /// The run's stop fractions arm on the per-bar path exactly as on the vectorized one: the
+    /// same trades (exit reasons included) and equity, for fills at the close and the next open.
+    @Test(arguments: [
+        ["stop_loss": "0.03"], ["take_profit": "0.05"], ["trailing_stop": "0.04"],
+        ["stop_loss": "0.03", "take_profit": "0.06", "trailing_stop": "0.02"],
+        ["stop_loss": "0.03", "fill": "next_open"], ["trailing_stop": "0.04", "take_profit": "0.05", "fill": "next_open"],
+    ])
+    func stopFractionsEqualVectorized(_ overrides: [String: String]) throws {
+        let panel = Synthetic.panel(symbols: 20, bars: 600, seed: 5)
+        var o = options(capital: 20_000, fees: 0.001)
+        o.overrides = overrides
+        let vec = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: o)
+        let bar = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)
+        let stopped = vec.trades.filter { $0.exitReason != .signal && $0.exitReason != .open }.count
+        #expect(stopped > 10, "the stops must fire for the comparison to mean something")
+        #expect(bar.trades.count == vec.trades.count)
+        let mismatch = bar.trades.indices.first { $0 < vec.trades.count && bar.trades[$0] != vec.trades[$0] }
+        #expect(mismatch == nil, "first differing trade: \(mismatch.map { "\(bar.trades[$0]) vs \(vec.trades[$0])" } ?? "")")
+        #expect(bar.equity == vec.equity)
+    }
+
+    /// Settings of target portfolios mean nothing to orders from on_bar: refused, not ignored.
+    @Test(arguments: [("portfolio", "shared"), ("top", "3"), ("rebalance", "monthly")])
+    func targetPortfolioSettingsAreRefused(_ setting: (String, String)) throws {
+        var o = options()
+        o.overrides = [setting.0: setting.1]
+        let panel = Synthetic.panel(symbols: 3, bars: 100, seed: 2)
+        do {
+            _ = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)
+            Issue.record("\(setting) should be refused")
+        } catch let e as SimulationError {
+            #expect(e.description.contains("an on_bar strategy trades each symbol's own account"))
+        }
+    }
+
     @Test func contextFieldsAndHistory() throws {
         let path = strategy("""
             indicators = function(bars, p) return { twice = bars.close * 2, up = bars.close:gt(bars.open) } end,
