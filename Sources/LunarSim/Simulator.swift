@@ -127,6 +127,13 @@ public enum Simulator {
         if inputs.position != nil && inputs.usesTargets {
             throw SimulationError.badInput("give one target: position (per symbol) or weight/score (shared portfolio), not both")
         }
+        // Settings that only target portfolios read would otherwise be silently ignored.
+        if options.top != nil && inputs.score == nil {
+            throw SimulationError.badInput("`top` picks the best-scored symbols: it needs a `score` series from signals")
+        }
+        if options.rebalance != .onChange && inputs.position == nil && !inputs.usesTargets {
+            throw SimulationError.badInput("`rebalance` schedules trades toward targets: it needs `position`, `weight` or `score` from signals, not entries and exits")
+        }
         if N == 0 || T == 0 { return SimulationResult(runs: [], equity: [], mode: mode, rebalances: 0) }
         let close = panel.fields["close"]!
         let open = panel.fields["open"] ?? close, high = panel.fields["high"] ?? close, low = panel.fields["low"] ?? close
