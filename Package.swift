@@ -4,6 +4,15 @@ import PackageDescription
 // One setting list shared by every target, so the whole package builds the same way.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+// Homebrew's Lua lives outside the compiler's default paths; its pkg-config file (lua5.4.pc)
+// supplies them. Debian's headers and library are on the default paths already, so Linux needs
+// no pkg-config (and does not warn where it is not installed).
+#if os(macOS)
+let luaPkgConfig: String? = "lua5.4"
+#else
+let luaPkgConfig: String? = nil
+#endif
+
 let package = Package(
     name: "Lunar",
     platforms: [.macOS(.v14)],
@@ -18,7 +27,7 @@ let package = Package(
     ],
     targets: [
         // MARK: - Implementation layers, lowest first
-        .systemLibrary(name: "CLua", path: "Sources/CLua",
+        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: luaPkgConfig,
                        providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
         .target(name: "LunarData", swiftSettings: strict),
         .target(name: "LunarKernels", swiftSettings: strict),
