@@ -154,6 +154,10 @@ public enum CSVLoader {
                     table.columns[k].append(v)
                 }
             }
+            // A header alone would become a symbol (or a universe) without a single bar.
+            if symbolColumn ? order.isEmpty : table.timestamps.isEmpty {
+                throw DataError.invalid("\(file): a header but no data rows")
+            }
             if symbolColumn {
                 if !current.isEmpty { tables[current] = table }
                 return order.map { ($0, tables[$0]!) }

@@ -80,6 +80,14 @@ import Testing
         }
     }
 
+    @Test func aHeaderWithoutRowsIsAnError() throws {
+        let dir = Fixtures.tempDir()
+        let file = Fixtures.write("date,open,high,low,close,volume\n", "A.csv", in: dir)
+        #expect(throws: DataError.invalid("\(file): a header but no data rows")) { try CSVLoader.load(path: dir) }
+        let long = Fixtures.write("date,symbol,open,high,low,close,volume\r\n", "all.csv", in: Fixtures.tempDir())
+        #expect(throws: DataError.invalid("\(long): a header but no data rows")) { try CSVLoader.load(path: long) }
+    }
+
     @Test func missingColumnIsNamed() {
         let dir = Fixtures.tempDir()
         let file = Fixtures.write("date,open,high,low,close\n2020-01-02,1,1,1,1\n", "A.csv", in: dir)
