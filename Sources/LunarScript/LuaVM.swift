@@ -87,6 +87,15 @@ public final class LuaVM {
             local rawload = load
             load = function(chunk, name, mode, ...) return rawload(chunk, name, "t", ...) end
             math.randomseed(42)
+            -- Lua runs finalizers with hooks off, so an endless __gc could never be stopped; a
+            -- table is marked for finalization only when setmetatable sees __gc (a raw field).
+            local rawsetmetatable, rawget = setmetatable, rawget
+            setmetatable = function(t, mt)
+              if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+                error("__gc metamethods are not available in Lunar scripts: finalizers run where the instruction budget cannot stop them", 2)
+              end
+              return rawsetmetatable(t, mt)
+            end
             """
         luaL_loadbufferx(L, prelude, prelude.utf8.count, "=sandbox", "t")
         _ = lua_pcallk(L, 0, 0, 0, 0, nil)

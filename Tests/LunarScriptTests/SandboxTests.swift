@@ -56,6 +56,27 @@ import Testing
         #expect(try v.evaluate("return 1 + 1") == "2")   // the state stays usable
     }
 
+    /// Finalizers run with hooks off, where no budget could stop them: `__gc` is refused.
+    /// `__close` handlers run with hooks on, so the budget stops an endless one.
+    @Test func finalizersAreRefusedAndCloseHandlersBudgeted() throws {
+        let v = try vm(ScriptLimits(instructions: 100_000))
+        do {
+            _ = try v.evaluate("local t = setmetatable({}, { __gc = function() while true do end end })", chunkName: "@gc.lua")
+            Issue.record("__gc must be refused")
+        } catch let e as ScriptError {
+            #expect(e.message.hasPrefix("gc.lua:1: __gc metamethods are not available"))
+        }
+        #expect(try v.evaluate("return getmetatable(setmetatable({}, { __index = { x = 7 } })).__index.x") == "7")
+        do {
+            _ = try v.evaluate("do local x <close> = setmetatable({}, { __close = function() while true do end end }) end",
+                               chunkName: "@close.lua")
+            Issue.record("an endless __close must be stopped")
+        } catch let e as ScriptError {
+            #expect(e.message.contains("instruction limit exceeded"))
+        }
+        #expect(try v.evaluate("return 'still alive'") == "still alive")
+    }
+
     @Test func memoryCapStopsHogs() throws {
         let v = try vm(ScriptLimits(memoryBytes: 8 << 20))
         do {
