@@ -293,17 +293,18 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     case LUA_TNUMBER: size = lua_tonumberx(L, 2, nil)
     case LUA_TTABLE:
         for key in ["size", "limit", "stop", "bars"] {
+            // Read the field and pop it before any failure: the error message must stay on top.
             rawField(L, 2, key)
-            defer { swl_pop(L, 1) }
-            if lua_type(L, -1) == LUA_TNIL { continue }
-            guard lua_type(L, -1) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name){\(key) = …}: expected a number, got \(typeName(L, -1))") }
-            let v = lua_tonumberx(L, -1, nil)
+            let type = lua_type(L, -1), typeText = typeName(L, -1), v = lua_tonumberx(L, -1, nil)
+            swl_pop(L, 1)
+            if type == LUA_TNIL { continue }
+            guard type == LUA_TNUMBER else { return luaFail(L, "ctx:\(name){\(key) = …}: expected a number, got \(typeText)") }
             switch key {
             case "size": size = v
             case "limit": limit = v
             case "stop": stop = v
             default:
-                guard v >= 1, v == v.rounded() else { return luaFail(L, "ctx:\(name){bars = …}: expected a whole number ≥ 1, got \(v)") }
+                guard v >= 1, v == v.rounded() else { return luaFail(L, "ctx:\(name){bars = …}: expected a whole number ≥ 1, got \(shown(v))") }
                 bars = Int(v)
             }
         }
@@ -319,9 +320,9 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
         }
     default: return luaFail(L, "ctx:\(name): expected a size, a table of options or nothing, got \(typeName(L, 2))")
     }
-    if let v = size, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): size must be a positive number of units, got \(v)") }
+    if let v = size, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): size must be a positive number of units, got \(shown(v))") }
     for (label, v) in [("limit", limit), ("stop", stop)] {
-        if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(v)") }
+        if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(shown(v))") }
     }
     let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
     setAccountFields(L, 1, broker)     // an order filled at the close shows at once
@@ -339,13 +340,13 @@ private func setExit(_ L: OpaquePointer?) -> Int32 {
     let v = lua_tonumberx(L, 2, nil)
     switch kind {
     case 0:
-        guard v > 0 else { return luaFail(L, "ctx:stop_loss: expected a positive price, got \(v)") }
+        guard v > 0 else { return luaFail(L, "ctx:stop_loss: expected a positive price, got \(shown(v))") }
         broker.setStopLoss(v)
     case 1:
-        guard v > 0 else { return luaFail(L, "ctx:take_profit: expected a positive price, got \(v)") }
+        guard v > 0 else { return luaFail(L, "ctx:take_profit: expected a positive price, got \(shown(v))") }
         broker.setTakeProfit(v)
     default:
-        guard v > 0, v < 1 else { return luaFail(L, "ctx:trailing_stop: expected a fraction in (0, 1), e.g. 0.05, got \(v)") }
+        guard v > 0, v < 1 else { return luaFail(L, "ctx:trailing_stop: expected a fraction in (0, 1), e.g. 0.05, got \(shown(v))") }
         broker.setTrailingStop(v)
     }
     return 0
@@ -359,4 +360,11 @@ private func cancelOrder(_ L: OpaquePointer?) -> Int32 {
     guard isInt != 0 else { return luaFail(L, "ctx:cancel(id): expected an order id, got \(typeName(L, 2))") }
     broker.cancel(Int(id))
     return 0
+}
+
+/// A number as Lua would print it in a message: 2 rather than 2.0, nan rather than -nan.
+private func shown(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+    return v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
 }

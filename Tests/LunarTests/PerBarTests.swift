@@ -127,6 +127,15 @@ import Testing
             _ = try Backtest.run(strategyPath: path, panel: Fixtures.panel(closes: [[1, 2]]), options: options())
             Issue.record("must fail")
         } catch { #expect("\(error)".contains("unknown option")) }
+        // A bad option value is named in the message (it used to be replaced by the value itself).
+        for (option, expected) in [("bars = 1.5, limit = 3", "ctx:buy{bars = …}: expected a whole number ≥ 1, got 1.5"),
+                                   ("limit = 'x'", "ctx:buy{limit = …}: expected a number, got string")] {
+            let bad = strategy("on_bar = function(ctx, p)\n  ctx:buy{ \(option) }\nend,")
+            do {
+                _ = try Backtest.run(strategyPath: bad, panel: Fixtures.panel(closes: [[1, 2]]), options: options())
+                Issue.record("must fail")
+            } catch { #expect("\(error)".contains("bar.lua:4: \(expected)"), "\(error)") }
+        }
         let meta = strategy("on_bar = function(ctx, p)\n  ctx:buy(setmetatable({}, { __index = function() error('no') end }))\nend,")
         // Options are read raw: the raising __index is never called, the order is a plain buy.
         let r = try Backtest.run(strategyPath: meta, panel: Fixtures.panel(closes: [[1, 2]]), options: options())
