@@ -64,6 +64,10 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Rows to show.") var top = 10
     @Option(help: "Write sweep.csv and sweep.html to this folder.") var out: String?
 
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top must be ≥ 1, got \(top)") }
+    }
+
     func run() throws {
         do {
             let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
