@@ -102,10 +102,14 @@ public final class BarRuntime {
         let s = Unmanaged.passUnretained(state).toOpaque()
         swl_newtable(L)                                            // stack: ctx
         // ctx.past: one proxy per series; unknown names raise with suggestions.
+        // ctx.past is an empty table whose __index is the table of proxies (a table __index is
+        // the VM's fast path), so writes to it hit __newindex and are refused.
         swl_newtable(L)                                            // stack: ctx, past
         luaL_newmetatable(L, "LunarPast")
         swl_pushswift(L, pastIndex, s, 0); lua_setfield(L, -2, "__index")
         swl_pop(L, 1)
+        swl_newtable(L)                                            // stack: ctx, past, meta
+        swl_newtable(L)                                            // stack: ctx, past, meta, proxies
         for (i, name) in state.names.enumerated() {
             lua_newuserdatauv(L, MemoryLayout<Int>.size, 0)!.storeBytes(of: i, as: Int.self)
             luaL_setmetatable(L, "LunarPast")
@@ -114,6 +118,10 @@ public final class BarRuntime {
         swl_newtable(L)
         lua_pushstring(L, "ctx.past")
         swl_pushswift(L, unknownSeries, s, 1); lua_setfield(L, -2, "__index")
+        lua_setmetatable(L, -2)                                    // proxies: unknown names raise
+        lua_setfield(L, -2, "__index")
+        lua_pushstring(L, "ctx.past")
+        swl_pushswift(L, readOnlyContext, s, 1); lua_setfield(L, -2, "__newindex")
         lua_setmetatable(L, -2)
         lua_setfield(L, -2, "past")
         // Methods and lazily computed fields live behind __index.
@@ -131,6 +139,10 @@ public final class BarRuntime {
         swl_pushswift(L, cancelOrder, s, 0); lua_setfield(L, -2, "cancel")
         swl_pushswift(L, contextIndex, s, 1)                       // upvalue 3: methods
         lua_setfield(L, -2, "__index")
+        // ctx is one table per worker, reused for every symbol: a script's own field would
+        // carry over to the next symbol and make results depend on the thread count.
+        lua_pushstring(L, "ctx")
+        swl_pushswift(L, readOnlyContext, s, 1); lua_setfield(L, -2, "__newindex")
         lua_setmetatable(L, -2)
         ctxRef = luaL_ref(L, SWL_REGISTRYINDEX)
     }
@@ -148,8 +160,9 @@ public final class BarRuntime {
         let msgh = lua_gettop(L)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: msgh, ctx
         let ctx = lua_gettop(L)
-        lua_pushstring(L, inputs.symbol); lua_setfield(L, -2, "symbol")
-        swl_newtable(L); lua_setfield(L, -2, "state")
+        forgetForeignKeys(L, ctx)
+        lua_pushstring(L, "symbol"); lua_pushstring(L, inputs.symbol); lua_rawset(L, ctx)
+        lua_pushstring(L, "state"); swl_newtable(L); lua_rawset(L, ctx)
         // stack: msgh, ctx, keys… — each field's key stays on the stack as a Lua string, so a
         // field is set with a raw table write, without hashing or comparing C strings.
         let firstKey = ctx + 1
@@ -174,6 +187,33 @@ public final class BarRuntime {
             broker.endBar(t)
         }
     }
+
+    /// Removes every ctx key Lunar did not put there (one written with `rawset` despite the
+    /// read-only guard), so nothing a script stores in ctx reaches the next symbol.
+    private func forgetForeignKeys(_ L: OpaquePointer, _ ctx: Int32) {
+        // ctx.past holds no raw keys of its own: clear any.
+        rawField(L, ctx, "past")
+        let past = lua_gettop(L)
+        lua_pushnil(L)
+        while lua_next(L, past) != 0 {
+            swl_pop(L, 1)
+            lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, past)
+        }
+        swl_pop(L, 1)
+        lua_pushnil(L)
+        while lua_next(L, ctx) != 0 {
+            swl_pop(L, 1)                                           // the value
+            // Only a string key may be read as text (lua_tolstring converts numbers in place).
+            let own = lua_type(L, -1) == LUA_TSTRING && ownKeys.contains(String(cString: swl_tostring(L, -1)!))
+            if !own {
+                // Clearing a field during the traversal is allowed (it stays in the table).
+                lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, ctx)
+            }
+        }
+    }
+
+    /// The keys ctx holds as raw fields: the bar's values, the indicators, symbol, state, past.
+    private lazy var ownKeys = Set(BarRuntime.fieldKeys + indicatorNames + ["symbol", "state", "past"])
 
     /// The per-bar fields, in the order their keys sit on the stack (indicators follow).
     static let fieldKeys = ["open", "high", "low", "close", "volume", "bar", "position", "entry_price", "equity", "cash"]
@@ -252,6 +292,14 @@ private func pastIndex(_ L: OpaquePointer?) -> Int32 {
     let v = t >= 0 ? inputs.series[series][t] : .nan
     if st.isBool[series] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
     return 1
+}
+
+/// `ctx.x = v` or `ctx.past.x = v`: refused (upvalue 3 names the table).
+private func readOnlyContext(_ L: OpaquePointer?) -> Int32 {
+    let table = swl_tostring(L, swl_upvalueindex(3)).map { String(cString: $0) } ?? "ctx"
+    let key = lua_type(L, 2) == LUA_TSTRING ? "." + String(cString: swl_tostring(L, 2)!) : "[…]"
+    return luaFail(L, "\(table)\(key) cannot be set: \(table) is Lunar's, filled for every bar; " +
+        "keep your own values in ctx.state (one table per symbol)")
 }
 
 private func unknownSeries(_ L: OpaquePointer?) -> Int32 {

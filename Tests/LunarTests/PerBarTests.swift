@@ -121,6 +121,32 @@ import Testing
         }
     }
 
+    /// ctx is one table per worker, reused across symbols: a script's own fields are refused
+    /// (and any written raw are cleared), so nothing carries from one symbol to the next.
+    @Test func ctxKeepsNothingBetweenSymbols() throws {
+        let panel = Synthetic.panel(symbols: 6, bars: 50, seed: 4)
+        for (body, message) in [("ctx.count = 1", "ctx.count cannot be set"), ("ctx.past.close = 1", "ctx.past.close cannot be set")] {
+            let path = strategy("on_bar = function(ctx, p)\n  \(body)\nend,")
+            do {
+                _ = try Backtest.run(strategyPath: path, panel: panel, options: options())
+                Issue.record("\(body) must be refused")
+            } catch { #expect("\(error)".contains("bar.lua:4: \(message)") && "\(error)".contains("ctx.state"), "\(error)") }
+        }
+        // Counting bars in a raw ctx field: it restarts with each symbol, so the 60th bar
+        // never comes in 50-bar symbols, whatever worker ran the symbol before.
+        let raw = strategy("""
+            on_bar = function(ctx, p)
+              local n = (rawget(ctx, "n") or 0) + 1
+              rawset(ctx, "n", n)
+              if n == 60 then ctx:buy() end
+            end,
+            """)
+        for threads in [1, 2] {
+            let r = try Backtest.run(strategyPath: raw, panel: panel, options: options(threads: threads))
+            #expect(r.trades.isEmpty)
+        }
+    }
+
     @Test func badOrderOptionsAreErrorsNotCrashes() throws {
         let path = strategy("on_bar = function(ctx, p)\n  ctx:buy{ [1] = 5, size = 2 }\nend,")
         do {
