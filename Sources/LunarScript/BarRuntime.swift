@@ -52,7 +52,11 @@ public final class BarRuntime {
     /// C strings of the indicator names, made once: `lua_setfield` with a Swift String would
     /// bridge it on every bar.
     private let keys: [UnsafeMutablePointer<CChar>]
-    private var ctxRef: Int32 = 0, onBarRef: Int32 = 0, initRef: Int32 = -1, paramsRef: Int32 = 0
+    private var ctxRef: Int32 = 0, onBarRef: Int32 = -1, initRef: Int32 = -1, paramsRef: Int32 = 0
+    /// The strategy file, compiled once and run again for every symbol (see `instantiate`).
+    private var chunkRef: Int32 = -1
+    /// Symbols run so far.
+    private var runs = 0
     public let indicatorNames: [String]
     public let path: String
 
@@ -74,15 +78,11 @@ public final class BarRuntime {
         vm.installDSL(dsl)
         try vm.installPrelude(dsl)
         let L = vm.L
-        try vm.runFile(strategyPath, displayName: strategyPath, nresults: 1)
-        // stack: strategy
-        guard lua_type(L, -1) == LUA_TTABLE else { throw ScriptError("\(strategyPath): the file must return a strategy") }
-        rawField(L, -1, "on_bar")
-        guard lua_type(L, -1) == LUA_TFUNCTION else { throw ScriptError("\(strategyPath): the strategy has no on_bar(ctx, p)") }
-        onBarRef = luaL_ref(L, SWL_REGISTRYINDEX)
-        rawField(L, -1, "init")
-        if lua_type(L, -1) == LUA_TFUNCTION { initRef = luaL_ref(L, SWL_REGISTRYINDEX) } else { swl_pop(L, 1) }
-        swl_pop(L, 1)
+        guard let source = FileManager.default.contents(atPath: strategyPath) else { throw ScriptError("cannot read \(strategyPath)") }
+        vm.modules.loadedFiles.append(strategyPath)
+        try vm.load(source, chunkName: "@" + strategyPath)
+        chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        try instantiate()
         // p: the same read-only proxy `signals` gets.
         vm.pushLunarField("make_params")
         swl_newtable(L)
@@ -151,6 +151,8 @@ public final class BarRuntime {
     /// (the symbol does not trade then) are skipped.
     public func run(_ inputs: BarInputs, broker: BarBroker) throws {
         let L = vm.L
+        if runs > 0 { try instantiate() }   // the first symbol uses the instance made at load
+        runs += 1
         state.inputs = inputs
         state.broker = broker
         defer { state.inputs = nil; state.broker = nil }
@@ -186,6 +188,31 @@ public final class BarRuntime {
             }
             broker.endBar(t)
         }
+    }
+
+    /// Runs the strategy file afresh, with globals of its own (a table that reads through to
+    /// the shared ones), and takes its `on_bar` and `init`. Done for every symbol, so that
+    /// neither a global nor a file-level local that `on_bar` changes carries over to the next
+    /// symbol this worker runs: results must not depend on which worker ran which symbols.
+    private func instantiate() throws {
+        let L = vm.L
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(chunkRef))   // stack: chunk
+        swl_newtable(L)                                            // stack: chunk, env
+        swl_newtable(L)                                            // stack: chunk, env, meta
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))
+        lua_setfield(L, -2, "__index")
+        lua_setmetatable(L, -2)
+        _ = lua_setupvalue(L, -2, 1)                               // a main chunk's one upvalue is _ENV
+        try vm.call(nargs: 0, nresults: 1)                         // stack: strategy
+        guard lua_type(L, -1) == LUA_TTABLE else { swl_pop(L, 1); throw ScriptError("\(path): the file must return a strategy") }
+        rawField(L, -1, "on_bar")
+        guard lua_type(L, -1) == LUA_TFUNCTION else { swl_pop(L, 2); throw ScriptError("\(path): the strategy has no on_bar(ctx, p)") }
+        luaL_unref(L, SWL_REGISTRYINDEX, onBarRef)
+        onBarRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        luaL_unref(L, SWL_REGISTRYINDEX, initRef)
+        rawField(L, -1, "init")
+        if lua_type(L, -1) == LUA_TFUNCTION { initRef = luaL_ref(L, SWL_REGISTRYINDEX) } else { initRef = -1; swl_pop(L, 1) }
+        swl_pop(L, 1)
     }
 
     /// Removes every ctx key Lunar did not put there (one written with `rawset` despite the

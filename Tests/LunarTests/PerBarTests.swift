@@ -121,9 +121,9 @@ import Testing
         }
     }
 
-    /// ctx is one table per worker, reused across symbols: a script's own fields are refused
-    /// (and any written raw are cleared), so nothing carries from one symbol to the next.
-    @Test func ctxKeepsNothingBetweenSymbols() throws {
+    /// A worker runs many symbols in one Lua state: nothing a script stores — a ctx field (refused,
+    /// or cleared when written raw), a global, a file-level local — carries to the next symbol.
+    @Test func nothingCarriesBetweenSymbols() throws {
         let panel = Synthetic.panel(symbols: 6, bars: 50, seed: 4)
         for (body, message) in [("ctx.count = 1", "ctx.count cannot be set"), ("ctx.past.close = 1", "ctx.past.close cannot be set")] {
             let path = strategy("on_bar = function(ctx, p)\n  \(body)\nend,")
@@ -141,9 +141,22 @@ import Testing
               if n == 60 then ctx:buy() end
             end,
             """)
-        for threads in [1, 2] {
-            let r = try Backtest.run(strategyPath: raw, panel: panel, options: options(threads: threads))
-            #expect(r.trades.isEmpty)
+        // A file-level local and a global that on_bar changes: the file runs afresh for each
+        // symbol, so both restart too.
+        let dir = Fixtures.tempDir()
+        let upvalue = Fixtures.write("""
+            local seen = 0
+            return strategy { on_bar = function(ctx, p)
+              seen = seen + 1
+              total = (total or 0) + 1
+              if seen == 60 or total == 60 then ctx:buy() end
+            end }
+            """, "counter.lua", in: dir)
+        for path in [raw, upvalue] {
+            for threads in [1, 2] {
+                let r = try Backtest.run(strategyPath: path, panel: panel, options: options(threads: threads))
+                #expect(r.trades.isEmpty, "\(path), \(threads) threads")
+            }
         }
     }
 
