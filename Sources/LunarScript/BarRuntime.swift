@@ -153,6 +153,7 @@ public final class BarRuntime {
         let L = vm.L
         if runs > 0 { try instantiate() }   // the first symbol uses the instance made at load
         runs += 1
+        vm.reseed()                          // math.random: the same sequence for every symbol
         state.inputs = inputs
         state.broker = broker
         defer { state.inputs = nil; state.broker = nil }

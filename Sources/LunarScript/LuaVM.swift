@@ -39,6 +39,7 @@ public final class LuaVM {
     let modules: ModuleLoader
     /// The `_LUNAR` table, held in the registry: scripts may reassign or wrap the global.
     var lunarRef: Int32 = -2   // LUA_NOREF
+    private var randomseedRef: Int32 = -2
 
     public convenience init(limits: ScriptLimits = ScriptLimits(), roots: [String]) throws {
         try self.init(limits: limits, libraries: LibraryPath(plain: roots))
@@ -99,6 +100,18 @@ public final class LuaVM {
             """
         luaL_loadbufferx(L, prelude, prelude.utf8.count, "=sandbox", "t")
         _ = lua_pcallk(L, 0, 0, 0, 0, nil)
+        // Lunar's own reference to math.randomseed, for `reseed` (scripts may replace the field).
+        lua_getglobal(L, "math")
+        lua_getfield(L, -1, "randomseed")
+        randomseedRef = luaL_ref(L, SWL_REGISTRYINDEX)
+        swl_pop(L, 1)
+    }
+
+    /// Restarts math.random's sequence at the sandbox's fixed seed.
+    func reseed() {
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(randomseedRef))
+        lua_pushinteger(L, 42)
+        _ = swl_pcall(L, 1, 0, 0)
     }
 
     // MARK: - running code

@@ -158,6 +158,15 @@ import Testing
                 #expect(r.trades.isEmpty, "\(path), \(threads) threads")
             }
         }
+        // math.random restarts at the sandbox's seed for every symbol: any thread count, same run.
+        let random = Fixtures.write("""
+            return strategy { on_bar = function(ctx, p)
+              if math.random() < 0.1 and ctx.position == 0 then ctx:buy() elseif math.random() < 0.1 then ctx:sell() end
+            end }
+            """, "random.lua", in: dir)
+        let one = try Backtest.run(strategyPath: random, panel: panel, options: options(threads: 1))
+        let three = try Backtest.run(strategyPath: random, panel: panel, options: options(threads: 3))
+        #expect(one.trades.count > 5 && one.trades == three.trades && one.equity == three.equity)
     }
 
     @Test func badOrderOptionsAreErrorsNotCrashes() throws {
