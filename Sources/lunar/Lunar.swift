@@ -27,10 +27,21 @@ struct DataOptions: ParsableArguments {
 
 /// Prints an error the way every command does, and exits non-zero.
 func fail(_ error: Error) -> ExitCode {
-    var text = "error: \(error)\n"
+    var text = "error: \(describe(error))\n"
     if let e = error as? ScriptError, !e.traceback.isEmpty { text += e.traceback + "\n" }
     FileHandle.standardError.write(Data(text.utf8))
     return ExitCode(1)
+}
+
+/// An error in words: Foundation's file errors as "path: reason" rather than their dump.
+func describe(_ error: Error) -> String {
+    if let e = error as? CocoaError {
+        let path = e.filePath ?? e.url?.path
+        // The operating system's reason, when there is one, says more than the generic text.
+        let reason = (e.underlying as NSError?).flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
+        return (path.map { "\($0): " } ?? "") + (reason ?? e.localizedDescription)
+    }
+    return "\(error)"
 }
 
 /// Progress on stderr, only when it is a terminal.
