@@ -273,7 +273,7 @@ public enum Simulator {
             guard let a else { continue }
             guard a.count == cells else { throw SimulationError.badInput("\(name) holds \(a.count) values, expected \(cells)") }
             if let i = a.firstIndex(where: { !$0.isNaN && !range.contains($0) }) {
-                throw SimulationError.badInput("\(name) must lie in \(range.lowerBound)…\(range.upperBound == .greatestFiniteMagnitude ? "∞" : String(range.upperBound)), got \(a[i]) at \(place(i))")
+                throw SimulationError.badInput("\(name) must lie in \(short(range.lowerBound))…\(range.upperBound == .greatestFiniteMagnitude ? "∞" : short(range.upperBound)), got \(short(a[i])) at \(place(i))")
             }
         }
         if let s = inputs.score, s.count != cells { throw SimulationError.badInput("score holds \(s.count) values, expected \(cells)") }
