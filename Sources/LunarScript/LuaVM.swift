@@ -132,7 +132,13 @@ public final class LuaVM {
             let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
             return luaL_loadbufferx(L, base, data.count, chunkName, "t")
         }
-        if rc != LUA_OK { throw popError(rc) }
+        guard rc == LUA_OK else {
+            // Syntax errors name "file:line:" already; a refused binary chunk names nothing.
+            var e = popError(rc)
+            let name = chunkName.hasPrefix("@") || chunkName.hasPrefix("=") ? String(chunkName.dropFirst()) : chunkName
+            if !e.message.hasPrefix(name) { e = ScriptError("\(name): \(e.message)", traceback: e.traceback) }
+            throw e
+        }
     }
 
     /// Calls the function below `nargs` arguments under the instruction budget, with a traceback handler.

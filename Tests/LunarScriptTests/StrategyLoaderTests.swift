@@ -46,6 +46,9 @@ import Testing
         #expect(failure("return strategy {\n  signals = function(bars, p)\n    return {\n  end }").contains("s.lua:4:"))
         let runtime = failure("return strategy { signals = function(bars, p)\n  local x = nil\n  return x.y\nend }")
         #expect(runtime.contains("s.lua:3:"))
+        // A binary chunk is refused, and the message names the file.
+        let binary = failure("\u{1B}Lua")
+        #expect(binary.contains("s.lua: attempt to load a binary chunk"), "\(binary)")
     }
 
     @Test func comparisonOperatorsExplainTheMethods() {
