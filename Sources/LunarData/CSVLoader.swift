@@ -116,8 +116,7 @@ public enum CSVLoader {
                         message: "expected \(header.count) fields, found \(fieldRanges.count)")
                 }
                 if let symCol {
-                    let sym = String(decoding: UnsafeBufferPointer(rebasing: buf[fieldRanges[symCol]]), as: UTF8.self)
-                        .trimmingCharacters(in: .whitespaces)
+                    let sym = text(buf, fieldRanges[symCol])
                     guard !sym.isEmpty else { throw DataError.malformed(file: file, line: lineNo, message: "empty symbol") }
                     if sym != current {
                         if !current.isEmpty { tables[current] = table }
@@ -128,7 +127,7 @@ public enum CSVLoader {
                         }
                     }
                 }
-                let dateRange = fieldRanges[dateCol]
+                let dateRange = unquoted(buf, fieldRanges[dateCol])
                 var dateText: Substring { Substring(decoding: UnsafeBufferPointer(rebasing: buf[dateRange]), as: UTF8.self) }
                 guard let t = plainDate(buf, dateRange) ?? Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
                     throw DataError.malformed(file: file, line: lineNo,
@@ -244,11 +243,25 @@ public enum CSVLoader {
     static func fieldsOf(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
         var out: [Range<Int>] = []
         splitFields(buf, range, into: &out)
-        return out.map { r in
-            // Strip surrounding quotes from header names.
-            if r.count >= 2, buf[r.lowerBound] == 34, buf[r.upperBound - 1] == 34 { return r.lowerBound + 1 ..< r.upperBound - 1 }
-            return r
-        }
+        return out.map { unquoted(buf, $0) }
+    }
+
+    /// A cell without surrounding spaces and without the double quotes around it, if any.
+    @inline(__always)
+    static func unquoted(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, buf[lo] == 32 { lo += 1 }
+        while hi > lo, buf[hi - 1] == 32 { hi -= 1 }
+        if hi - lo >= 2, buf[lo] == 34, buf[hi - 1] == 34 { return lo + 1 ..< hi - 1 }
+        return lo ..< hi
+    }
+
+    /// A text cell: unquoted, with a doubled quote inside quotes read as one (RFC 4180).
+    static func text(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+        let inner = unquoted(buf, r)
+        let s = String(decoding: UnsafeBufferPointer(rebasing: buf[inner]), as: UTF8.self)
+        let quoted = inner.lowerBound > r.lowerBound && buf[inner.lowerBound - 1] == 34
+        return quoted ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
     }
 
     /// Splits on commas; a field in double quotes may hold commas.

@@ -7,15 +7,16 @@ import Foundation
 
 /// A binary copy of a panel loaded from CSV, written next to the data on first load.
 ///
-/// Layout (little-endian, 8-byte aligned): magic `LUNARPC2`, the fingerprint of the sources,
+/// Layout (little-endian, 8-byte aligned): magic `LUNARPC3`, the fingerprint of the sources,
 /// N, T, field count, symbol names, timestamps, field names, then each field's N × T doubles
 /// as one contiguous column. A load reads each column straight into the panel's array (one
 /// copy, no parsing). The fingerprint hashes every source file's name, size and modification
 /// time (and the `--adjust` flag), so editing, adding or removing a CSV invalidates the cache.
 public enum PanelCache {
     /// The format and the loader's rules: bump the digit whenever either changes, so caches
-    /// written by an older Lunar are parsed again (2: a header-only CSV became an error).
-    static let magic: UInt64 = 0x3243_5052_414E_554C   // "LUNARPC2"
+    /// written by an older Lunar are parsed again (2: a header-only CSV became an error;
+    /// 3: quoted symbol and date cells are unquoted).
+    static let magic: UInt64 = 0x3343_5052_414E_554C   // "LUNARPC3"
 
     /// Where the cache of `path` (a folder of CSVs or one CSV) lives.
     public static func file(for path: String) -> String {

@@ -80,6 +80,22 @@ import Testing
         }
     }
 
+    /// RFC 4180 quoting: quoted headers, dates, numbers and symbols (a doubled quote inside
+    /// quotes is one quote); the quotes are not part of the values.
+    @Test func quotedCellsAreUnquoted() throws {
+        let dir = Fixtures.tempDir()
+        let file = Fixtures.write("""
+            "date","symbol","open","high","low","close","volume"
+            "2020-01-02","A""B, Inc",1,1,1,"1.5",10
+            " 2020-01-03 ","A""B, Inc",1,1,1,1.6,10
+            2020-01-02,plain,1,1,1,2,10
+            """, "all.csv", in: dir)
+        let p = try CSVLoader.load(path: file)
+        #expect(p.symbols == ["A\"B, Inc", "plain"])
+        #expect(p.timestamps == [Calendar.daysFromCivil(2020, 1, 2) * 86_400, Calendar.daysFromCivil(2020, 1, 3) * 86_400])
+        #expect(Array(p.series("close", symbol: 0)) == [1.5, 1.6])
+    }
+
     @Test func aHeaderWithoutRowsIsAnError() throws {
         let dir = Fixtures.tempDir()
         let file = Fixtures.write("date,open,high,low,close,volume\n", "A.csv", in: dir)
