@@ -16,7 +16,9 @@ public struct FusedExecutor {
 
     /// Evaluates the plan; returns each requested output as a full symbol-major array.
     public func run(_ panel: Panel) throws -> [NodeID: [Double]] {
-        precondition(panel.symbolCount == plan.symbols && panel.barCount == plan.bars, "plan built for another shape")
+        guard panel.symbolCount == plan.symbols && panel.barCount == plan.bars else {
+            throw EvaluationError.shapeMismatch(plan: (plan.symbols, plan.bars), panel: (panel.symbolCount, panel.barCount))
+        }
         let cells = plan.symbols * plan.bars
         var fieldArrays: [[Double]] = []
         for name in plan.fields {

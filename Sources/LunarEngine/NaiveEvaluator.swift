@@ -4,11 +4,15 @@ import LunarKernels
 
 public enum EvaluationError: Error, CustomStringConvertible {
     case unknownField(String, available: [String])
+    /// A compiled plan run on a panel of another size.
+    case shapeMismatch(plan: (symbols: Int, bars: Int), panel: (symbols: Int, bars: Int))
     public var description: String {
         switch self {
         case .unknownField(let name, let available):
             let s = closestMatches(to: name, in: available)
             return "the data have no field '\(name)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?")
+        case .shapeMismatch(let plan, let panel):
+            return "the plan was compiled for \(plan.symbols) symbols × \(plan.bars) bars, the panel has \(panel.symbols) × \(panel.bars)"
         }
     }
 }

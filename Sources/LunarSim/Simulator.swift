@@ -243,7 +243,10 @@ public enum Simulator {
     /// `run(panel:inputs:options:)`, for callers without a panel.
     public static func run(close: [Double], entries: [Double], exits: [Double],
                            symbols: Int, bars: Int, options: SimulationOptions) throws -> [SymbolRun] {
-        precondition(close.count == symbols * bars && entries.count == close.count && exits.count == close.count)
+        guard symbols >= 0, bars >= 0, close.count == symbols * bars, entries.count == close.count, exits.count == close.count else {
+            throw SimulationError.badInput("close, entries and exits must each hold symbols × bars = \(symbols) × \(bars) values, " +
+                                           "got \(close.count), \(entries.count) and \(exits.count)")
+        }
         let panel = try Panel(symbols: (0 ..< symbols).map { "S\($0)" }, timestamps: (0 ..< bars).map { Int64($0) * 86_400 },
                               fields: ["open": close, "high": close, "low": close, "close": close,
                                        "volume": [Double](repeating: 0, count: close.count)])

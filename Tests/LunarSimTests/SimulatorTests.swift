@@ -199,6 +199,10 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         let two = try makePanel([[10, 10], [20, 20]])
         var w = SignalInputs(); w.weight = [0.6, 0.6, 0.6, 0.6]
         #expect(throws: SimulationError.self) { try Simulator.run(panel: two, inputs: w, options: options()) }
+        // The array interface checks its sizes.
+        #expect(throws: SimulationError.self) {
+            try Simulator.run(close: [1, 2], entries: [0], exits: [0, 0], symbols: 1, bars: 2, options: options())
+        }
         // Settings of target portfolios given to entries and exits: refused, not ignored.
         let signals = SignalInputs(entries: flags(2, 0))
         #expect(throws: SimulationError.self) { try Simulator.run(panel: p, inputs: signals, options: options { $0.top = 1 }) }
