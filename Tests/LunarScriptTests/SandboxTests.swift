@@ -40,19 +40,19 @@ import Testing
         }
     }
 
+    /// The message `code` (run as chunk `name`) fails with; records an issue if it succeeds.
+    func failure(of code: String, in v: LuaVM, name: String = "=eval") -> String {
+        do { _ = try v.evaluate(code, chunkName: name); Issue.record("\(code) must fail"); return "" }
+        catch { return "\(error)" }
+    }
+
     @Test func instructionBudgetStopsRunawayLoops() throws {
         let v = try vm(ScriptLimits(instructions: 100_000))
-        do {
-            _ = try v.evaluate("local n = 0\nwhile true do n = n + 1 end", chunkName: "@loop.lua")
-            Issue.record("the loop must be stopped")
-        } catch let e as ScriptError {
-            #expect(e.message.hasPrefix("loop.lua:2: instruction limit exceeded"))
-        }
+        #expect(failure(of: "local n = 0\nwhile true do n = n + 1 end", in: v, name: "@loop.lua")
+            .hasPrefix("loop.lua:2: instruction limit exceeded"))
         // A pcall inside the script cannot swallow the stop for good.
-        do {
-            _ = try v.evaluate("for i = 1, 10 do pcall(function() while true do end end) end\nwhile true do end", chunkName: "@p.lua")
-            Issue.record("must stop")
-        } catch let e as ScriptError { #expect(e.message.contains("instruction limit exceeded")) }
+        #expect(failure(of: "for i = 1, 10 do pcall(function() while true do end end) end\nwhile true do end", in: v, name: "@p.lua")
+            .contains("instruction limit exceeded"))
         #expect(try v.evaluate("return 1 + 1") == "2")   // the state stays usable
     }
 
@@ -60,20 +60,11 @@ import Testing
     /// `__close` handlers run with hooks on, so the budget stops an endless one.
     @Test func finalizersAreRefusedAndCloseHandlersBudgeted() throws {
         let v = try vm(ScriptLimits(instructions: 100_000))
-        do {
-            _ = try v.evaluate("local t = setmetatable({}, { __gc = function() while true do end end })", chunkName: "@gc.lua")
-            Issue.record("__gc must be refused")
-        } catch let e as ScriptError {
-            #expect(e.message.hasPrefix("gc.lua:1: __gc metamethods are not available"))
-        }
+        #expect(failure(of: "local t = setmetatable({}, { __gc = function() while true do end end })", in: v, name: "@gc.lua")
+            .hasPrefix("gc.lua:1: __gc metamethods are not available"))
         #expect(try v.evaluate("return getmetatable(setmetatable({}, { __index = { x = 7 } })).__index.x") == "7")
-        do {
-            _ = try v.evaluate("do local x <close> = setmetatable({}, { __close = function() while true do end end }) end",
-                               chunkName: "@close.lua")
-            Issue.record("an endless __close must be stopped")
-        } catch let e as ScriptError {
-            #expect(e.message.contains("instruction limit exceeded"))
-        }
+        #expect(failure(of: "do local x <close> = setmetatable({}, { __close = function() while true do end end }) end", in: v)
+            .contains("instruction limit exceeded"))
         #expect(try v.evaluate("return 'still alive'") == "still alive")
     }
 
