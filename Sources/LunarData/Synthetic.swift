@@ -18,7 +18,18 @@ public enum Synthetic {
               parts.count == 3 || UInt64(parts[3]) != nil else {
             throw DataError.invalid("bad synthetic spec '\(spec)': use synthetic or synthetic:SYMBOLS:BARS[:SEED], e.g. synthetic:100:2520:7")
         }
+        try checkSize(symbols: n, bars: t)
         return (n, t, parts.count == 4 ? UInt64(parts[3])! : defaultSeed)
+    }
+
+    /// Refuses a universe whose five fields of doubles cannot fit in this machine's memory,
+    /// before anything is allocated.
+    public static func checkSize(symbols n: Int, bars t: Int) throws {
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        let bytes = Double(n) * Double(t) * 5 * 8
+        guard bytes > memory else { return }
+        throw DataError.invalid("a synthetic universe of \(n) × \(t) needs " +
+            String(format: "%.1f GiB of memory; this machine has %.1f GiB", bytes / 1_073_741_824, memory / 1_073_741_824))
     }
 
     public static func symbolName(_ i: Int, of n: Int) -> String {

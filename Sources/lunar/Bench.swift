@@ -36,6 +36,7 @@ struct Bench: ParsableCommand {
             let root = try BenchFiles.root()
             let threadCount = threads ?? defaultThreadCount
             var results: [BenchResult] = []
+            try Synthetic.checkSize(symbols: symbols, bars: bars)
             let panel = Synthetic.panel(symbols: symbols, bars: bars)
             let strategyW1 = root + "/strategies/sma_cross.lua"
             if wanted.contains("W1") {

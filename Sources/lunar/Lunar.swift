@@ -144,6 +144,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             do {
+                try Synthetic.checkSize(symbols: symbols, bars: bars)
                 let panel = Synthetic.panel(symbols: symbols, bars: bars, seed: seed)
                 try CSVWriter.writeFolder(panel, to: dir)
                 print("wrote \(symbols) symbols × \(bars) bars to \(dir)/")

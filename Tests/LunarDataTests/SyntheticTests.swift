@@ -21,6 +21,10 @@ import Testing
         #expect(try Synthetic.parseSpec("synthetic:10:20:3")! == (10, 20, 3))
         #expect(try Synthetic.parseSpec("/data/prices") == nil)
         #expect(throws: DataError.self) { try Synthetic.parseSpec("synthetic:ten") }
+        // More than any machine's memory: refused before anything is allocated.
+        do { _ = try Synthetic.parseSpec("synthetic:99999999999:99999999999"); Issue.record("must be refused") } catch {
+            #expect("\(error)".contains("a synthetic universe of 99999999999 × 99999999999 needs"))
+        }
     }
 
     /// `lunar data gen` output reads back to the very same bits.
