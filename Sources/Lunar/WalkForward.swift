@@ -64,7 +64,9 @@ public enum WalkForward {
             // The choice sees only bars before trainEnd: signals are computed on that prefix alone.
             let seen = panel.prefix(bars: trainEnd)
             let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
-            guard !session.perBar else { throw ScriptError("walk-forward runs vectorized strategies (signals); \(strategyPath) uses on_bar") }
+            // Per-bar strategies go the same way: their indicators are computed on the prefix
+            // (warm-ups use earlier bars) and `on_bar` runs over the window's bars alone, with a
+            // fresh ctx.state and ctx.past reaching back to the window's first bar.
             var rows = try Sweep.score(session: session, combos: combos, panel: seen, bars: trainRange, options: options,
                                        memoryBudget: request.sweep.memoryBudget, progress: nil)
             Sweep.rank(&rows, by: request.sweep.metric)

@@ -86,12 +86,13 @@ import Testing
     }
 
     /// Walk-forward choices never see out-of-sample data: altering the future leaves every
-    /// earlier window's choice and result unchanged.
-    @Test func walkForwardNeverSeesTheFuture() throws {
+    /// earlier window's choice and result unchanged — for a vectorized and a per-bar strategy.
+    @Test(arguments: ["sma_cross", "sma_cross_bar"])
+    func walkForwardNeverSeesTheFuture(_ strategy: String) throws {
         let panel = Synthetic.panel(symbols: 6, bars: 900, seed: 12)
         let request = WalkForwardRequest(sweep: SweepRequest(space: [try ParamSpace.parse("fast=5,10,20"), try ParamSpace.parse("slow=40,80")]),
                                          train: 300, test: 150)
-        let path = Fixtures.path("strategies/sma_cross.lua")
+        let path = Fixtures.path("strategies/\(strategy).lua")
         let base = try WalkForward.run(strategyPath: path, panel: panel, options: options(), request: request)
         #expect(base.windows.count == 4 && base.equity.count == 600)
         #expect(base.outOfSample.trades == base.windows.reduce(0) { $0 + $1.outOfSample.trades })
