@@ -54,7 +54,7 @@ public final class BarRuntime {
     private let keys: [UnsafeMutablePointer<CChar>]
     private var ctxRef: Int32 = 0, onBarRef: Int32 = -1, initRef: Int32 = -1, paramsRef: Int32 = 0
     /// The strategy file, compiled once and run again for every symbol (see `instantiate`).
-    private var chunkRef: Int32 = -1
+    private var chunkRef: Int32 = -1, pastRef: Int32 = -1
     /// Symbols run so far.
     private var runs = 0
     public let indicatorNames: [String]
@@ -122,7 +122,10 @@ public final class BarRuntime {
         lua_setfield(L, -2, "__index")
         lua_pushstring(L, "ctx.past")
         swl_pushswift(L, readOnlyContext, s, 1); lua_setfield(L, -2, "__newindex")
+        lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable")   // scripts cannot swap it
         lua_setmetatable(L, -2)
+        lua_pushvalue(L, -1)
+        pastRef = luaL_ref(L, SWL_REGISTRYINDEX)                   // restored for every symbol
         lua_setfield(L, -2, "past")
         // Methods and lazily computed fields live behind __index.
         swl_newtable(L)                                            // stack: ctx, meta
@@ -143,6 +146,7 @@ public final class BarRuntime {
         // carry over to the next symbol and make results depend on the thread count.
         lua_pushstring(L, "ctx")
         swl_pushswift(L, readOnlyContext, s, 1); lua_setfield(L, -2, "__newindex")
+        lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable")   // scripts cannot swap it
         lua_setmetatable(L, -2)
         ctxRef = luaL_ref(L, SWL_REGISTRYINDEX)
     }
@@ -219,15 +223,16 @@ public final class BarRuntime {
     /// Removes every ctx key Lunar did not put there (one written with `rawset` despite the
     /// read-only guard), so nothing a script stores in ctx reaches the next symbol.
     private func forgetForeignKeys(_ L: OpaquePointer, _ ctx: Int32) {
-        // ctx.past holds no raw keys of its own: clear any.
-        rawField(L, ctx, "past")
+        // ctx.past holds no raw keys of its own: clear any, and put it back in case the script
+        // replaced ctx.past itself.
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(pastRef))
         let past = lua_gettop(L)
         lua_pushnil(L)
         while lua_next(L, past) != 0 {
             swl_pop(L, 1)
             lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, past)
         }
-        swl_pop(L, 1)
+        lua_pushstring(L, "past"); swl_insert(L, -2); lua_rawset(L, ctx)
         lua_pushnil(L)
         while lua_next(L, ctx) != 0 {
             swl_pop(L, 1)                                           // the value

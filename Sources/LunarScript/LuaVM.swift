@@ -92,10 +92,15 @@ public final class LuaVM {
             -- table is marked for finalization only when setmetatable sees __gc (a raw field).
             local rawsetmetatable, rawget = setmetatable, rawget
             setmetatable = function(t, mt)
+              if type(t) ~= "table" then error("bad argument #1 to 'setmetatable' (table expected, got " .. type(t) .. ")", 2) end
+              if mt ~= nil and type(mt) ~= "table" then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
               if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
                 error("__gc metamethods are not available in Lunar scripts: finalizers run where the instruction budget cannot stop them", 2)
               end
-              return rawsetmetatable(t, mt)
+              -- Errors (a protected metatable, a non-table) point at the caller's line.
+              local ok, result = pcall(rawsetmetatable, t, mt)
+              if not ok then error(result, 2) end
+              return result
             end
             """
         luaL_loadbufferx(L, prelude, prelude.utf8.count, "=sandbox", "t")

@@ -158,6 +158,22 @@ import Testing
                 #expect(r.trades.isEmpty, "\(path), \(threads) threads")
             }
         }
+        // ctx's metatable cannot be swapped, and a ctx.past replaced with rawset is restored
+        // for the next symbol.
+        let swap = strategy("on_bar = function(ctx, p)\n  setmetatable(ctx, {})\nend,")
+        do {
+            _ = try Backtest.run(strategyPath: swap, panel: panel, options: options())
+            Issue.record("the metatable swap must be refused")
+        } catch { #expect("\(error)".contains("bar.lua:4: cannot change a protected metatable"), "\(error)") }
+        let replacePast = strategy("""
+            on_bar = function(ctx, p)
+              if ctx.bar == 0 then
+                assert(ctx.past.close[0] == ctx.close)
+                rawset(ctx, "past", 5)
+              end
+            end,
+            """)
+        _ = try Backtest.run(strategyPath: replacePast, panel: panel, options: options(threads: 1))
         // math.random restarts at the sandbox's seed for every symbol: any thread count, same run.
         let random = Fixtures.write("""
             return strategy { on_bar = function(ctx, p)
