@@ -55,8 +55,6 @@ public final class BarRuntime {
     private var ctxRef: Int32 = 0, onBarRef: Int32 = -1, initRef: Int32 = -1, paramsRef: Int32 = 0
     /// The strategy file, compiled once and run again for every symbol (see `instantiate`).
     private var chunkRef: Int32 = -1, pastRef: Int32 = -1
-    /// Symbols run so far.
-    private var runs = 0
     public let indicatorNames: [String]
     public let path: String
 
@@ -82,7 +80,7 @@ public final class BarRuntime {
         vm.modules.loadedFiles.append(strategyPath)
         try vm.load(source, chunkName: "@" + strategyPath)
         chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
-        try instantiate()
+        try instantiate()   // here only to report a broken file before any symbol runs
         // p: the same read-only proxy `signals` gets.
         vm.pushLunarField("make_params")
         swl_newtable(L)
@@ -155,9 +153,10 @@ public final class BarRuntime {
     /// (the symbol does not trade then) are skipped.
     public func run(_ inputs: BarInputs, broker: BarBroker) throws {
         let L = vm.L
-        if runs > 0 { try instantiate() }   // the first symbol uses the instance made at load
-        runs += 1
-        vm.reseed()                          // math.random: the same sequence for every symbol
+        // Every symbol starts alike: math.random's sequence from the fixed seed, then a fresh
+        // run of the strategy file (which may draw from it too).
+        vm.reseed()
+        try instantiate()
         state.inputs = inputs
         state.broker = broker
         defer { state.inputs = nil; state.broker = nil }

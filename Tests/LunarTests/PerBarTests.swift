@@ -176,7 +176,9 @@ import Testing
         _ = try Backtest.run(strategyPath: replacePast, panel: panel, options: options(threads: 1))
         // math.random restarts at the sandbox's seed for every symbol: any thread count, same run.
         let random = Fixtures.write("""
+            local first = math.random()   -- drawn when the file runs, once per symbol
             return strategy { on_bar = function(ctx, p)
+              assert(first == first)
               if math.random() < 0.1 and ctx.position == 0 then ctx:buy() elseif math.random() < 0.1 then ctx:sell() end
             end }
             """, "random.lua", in: dir)
