@@ -27,6 +27,7 @@ extension Panel {
 
     /// Bars `range` of every symbol: a walk-forward window.
     public func slicing(bars range: Range<Int>) -> Panel {
+        precondition(range.lowerBound >= 0 && range.upperBound <= barCount, "bars \(range) outside the panel's 0..<\(barCount)")
         if range == 0 ..< barCount { return self }
         var out: [String: [Double]] = [:]
         for (name, values) in fields { out[name] = sliceBars(values, symbols: symbolCount, bars: barCount, range: range) }

@@ -44,8 +44,10 @@ public struct Panel: Sendable {
     }
 
     /// One symbol's values of a field, as a contiguous slice.
+    /// A programming error (like an array index out of range) when the field or symbol is not there.
     public func series(_ field: String, symbol s: Int) -> ArraySlice<Double> {
-        let all = fields[field]!
+        guard let all = fields[field] else { preconditionFailure("the panel has no field '\(field)'; it has \(fields.keys.sorted())") }
+        precondition(s >= 0 && s < symbolCount, "symbol index \(s) outside 0..<\(symbolCount)")
         return all[s * barCount ..< (s + 1) * barCount]
     }
 
