@@ -89,6 +89,7 @@ public final class BarRuntime {
         try vm.call(nargs: 2, nresults: 1)
         paramsRef = luaL_ref(L, SWL_REGISTRYINDEX)
         buildContext()
+        try vm.freezeSharedTables()
     }
 
     deinit { keys.forEach { free($0) } }
@@ -202,6 +203,7 @@ public final class BarRuntime {
         let L = vm.L
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(chunkRef))   // stack: chunk
         swl_newtable(L)                                            // stack: chunk, env
+        lua_pushvalue(L, -1); lua_setfield(L, -2, "_G")            // _G.x = … stays in env too
         swl_newtable(L)                                            // stack: chunk, env, meta
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))
         lua_setfield(L, -2, "__index")

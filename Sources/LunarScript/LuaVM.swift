@@ -112,6 +112,29 @@ public final class LuaVM {
         swl_pop(L, 1)
     }
 
+    /// Makes the library tables a script shares with every other symbol of its worker —
+    /// `string`, `table`, `math`, `utf8` and `ta` — refuse new fields, so a value stored there
+    /// cannot carry from one symbol to the next. An existing metatable (ta's suggestions) is
+    /// kept and gets the `__newindex`.
+    func freezeSharedTables() throws {
+        let code = """
+            local getmetatable, setmetatable, rawget, error, tostring = getmetatable, setmetatable, rawget, error, tostring
+            local function freeze(t, name)
+              local mt = getmetatable(t)
+              if mt == nil then mt = {}; setmetatable(t, mt) end
+              if type(mt) ~= "table" or rawget(mt, "__newindex") ~= nil then return end
+              mt.__newindex = function(_, k)
+                error(name .. "." .. tostring(k) .. " cannot be set: " .. name ..
+                      " is shared by every symbol of a worker; keep your values in ctx.state", 2)
+              end
+            end
+            freeze(string, "string"); freeze(table, "table"); freeze(math, "math"); freeze(utf8, "utf8")
+            if _LUNAR and _LUNAR.ta then freeze(_LUNAR.ta, "ta") end
+            """
+        try load(Data(code.utf8), chunkName: "=freeze")
+        try call(nargs: 0, nresults: 0)
+    }
+
     /// Restarts math.random's sequence at the sandbox's fixed seed.
     func reseed() {
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(randomseedRef))

@@ -125,7 +125,8 @@ import Testing
     /// or cleared when written raw), a global, a file-level local — carries to the next symbol.
     @Test func nothingCarriesBetweenSymbols() throws {
         let panel = Synthetic.panel(symbols: 6, bars: 50, seed: 4)
-        for (body, message) in [("ctx.count = 1", "ctx.count cannot be set"), ("ctx.past.close = 1", "ctx.past.close cannot be set")] {
+        for (body, message) in [("ctx.count = 1", "ctx.count cannot be set"), ("ctx.past.close = 1", "ctx.past.close cannot be set"),
+                                ("math.count = 1", "math.count cannot be set")] {
             let path = strategy("on_bar = function(ctx, p)\n  \(body)\nend,")
             do {
                 _ = try Backtest.run(strategyPath: path, panel: panel, options: options())
@@ -141,15 +142,16 @@ import Testing
               if n == 60 then ctx:buy() end
             end,
             """)
-        // A file-level local and a global that on_bar changes: the file runs afresh for each
-        // symbol, so both restart too.
+        // A file-level local, a global and `_G.x` that on_bar changes: all restart with each
+        // symbol. The library tables refuse new fields.
         let dir = Fixtures.tempDir()
         let upvalue = Fixtures.write("""
             local seen = 0
             return strategy { on_bar = function(ctx, p)
               seen = seen + 1
               total = (total or 0) + 1
-              if seen == 60 or total == 60 then ctx:buy() end
+              _G.shared = (_G.shared or 0) + 1
+              if seen == 60 or total == 60 or _G.shared == 60 then ctx:buy() end
             end }
             """, "counter.lua", in: dir)
         for path in [raw, upvalue] {
