@@ -19,8 +19,6 @@ libraries, so the README's rules are checked, not guessed.
 """
 
 import argparse
-import csv
-import io
 import json
 import math
 import os
@@ -35,6 +33,7 @@ warnings.filterwarnings("ignore")
 os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's progress bars
 
 import vectorbt as vbt  # noqa: E402
+from golden_csv import r, write_csv  # noqa: E402
 from backtesting import Backtest, Strategy  # noqa: E402
 
 N_SYMBOLS = 60
@@ -49,25 +48,6 @@ TRAIL_SL = 0.03
 N_VALUE_SYMBOLS = 3
 
 vbt.settings.returns["year_freq"] = "365 days"  # vectorbt's default, made explicit
-
-
-def r(x):
-    """repr() of a float as a plain Python float (numpy 2 would print np.float64(...))."""
-    if isinstance(x, (bool, np.bool_)):
-        return "1" if x else "0"
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return repr(float(x))
-
-
-def write_csv(path, header, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([c if isinstance(c, str) else r(c) for c in row])
-    with open(path, "w", newline="") as f:
-        f.write(buf.getvalue())
 
 
 # --------------------------------------------------------------------------- data

@@ -18,8 +18,6 @@ D–F: init_cash=10000 per symbol, fees=0.001, freq='1D', one column per symbol.
 """
 
 import argparse
-import csv
-import io
 import os
 import warnings
 
@@ -28,26 +26,11 @@ import pandas as pd
 
 warnings.filterwarnings("ignore")
 import vectorbt as vbt  # noqa: E402
+from golden_csv import r, write_csv  # noqa: E402
 
 INIT_CASH = 10000.0
 FEES = 0.001
 TOP = 20
-
-
-def r(x):
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return repr(float(x))
-
-
-def write_csv(path, header, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([c if isinstance(c, str) else r(c) for c in row])
-    with open(path, "w", newline="") as f:
-        f.write(buf.getvalue())
 
 
 def load(outdir):
