@@ -4,23 +4,14 @@ Usage: python w1_vectorbt.py CSV_DIR [RUNS]
 Prints one JSON line with the medians (ms) and peak memory. Numba is warmed up first.
 """
 import json
-import os
 import resource
 import statistics
 import sys
 import time
 
-import pandas as pd
 import vectorbt as vbt
 
-
-def load(folder):
-    files = sorted(f for f in os.listdir(folder) if f.endswith(".csv"))
-    cols = {}
-    for f in files:
-        df = pd.read_csv(os.path.join(folder, f), index_col="date", parse_dates=True)
-        cols[f[:-4]] = df["close"]
-    return pd.DataFrame(cols)
+from peer_data import load_closes
 
 
 def w1(close):
@@ -42,7 +33,7 @@ def main():
     folder = sys.argv[1]
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     t = time.perf_counter()
-    close = load(folder)
+    close = load_closes(folder)
     load_s = time.perf_counter() - t
     w1(close)  # warm-up: numba compiles here
     samples = [w1(close)[0] for _ in range(runs)]

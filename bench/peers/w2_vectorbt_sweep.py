@@ -10,28 +10,19 @@ Usage: python w2_vectorbt_sweep.py CSV_DIR [RUNS]
 Prints one JSON line with the medians (ms) and peak memory. Numba is warmed up first.
 """
 import json
-import os
 import resource
 import statistics
 import sys
 import time
 
 import numpy as np
-import pandas as pd
 import vectorbt as vbt
+
+from peer_data import load_closes
 
 FAST = range(5, 51, 5)
 SLOW = range(20, 201, 10)
 PAIRS = [(f, s) for f in FAST for s in SLOW if f < s]
-
-
-def load(folder):
-    files = sorted(f for f in os.listdir(folder) if f.endswith(".csv"))
-    cols = {}
-    for f in files:
-        df = pd.read_csv(os.path.join(folder, f), index_col="date", parse_dates=True)
-        cols[f[:-4]] = df["close"]
-    return pd.DataFrame(cols)
 
 
 def w2(close):
@@ -54,7 +45,7 @@ def main():
     folder = sys.argv[1]
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     t = time.perf_counter()
-    close = load(folder)
+    close = load_closes(folder)
     load_s = time.perf_counter() - t
     _, (tr, sr), pf = w2(close)  # warm-up: numba compiles here
     columns = tr.shape[0]

@@ -19,7 +19,6 @@ CSV parsing is outside the timing; everything the engine does (its indicator, th
 loop, its statistics) is inside.
 """
 import json
-import os
 import resource
 import statistics
 import sys
@@ -29,6 +28,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from peer_data import read_symbols
+
 LOOKBACK = 20
 TRAIL = 0.08
 FEES = 0.001
@@ -36,12 +37,9 @@ CASH = 100_000.0
 
 
 def load(folder, n):
-    files = sorted(f for f in os.listdir(folder) if f.endswith(".csv"))[:n]
-    out = []
-    for f in files:
-        df = pd.read_csv(os.path.join(folder, f), index_col="date", parse_dates=True)
+    out = read_symbols(folder, n)
+    for _, df in out:
         df.columns = [c.capitalize() for c in df.columns]   # Open High Low Close Volume
-        out.append((f[:-4], df))
     return out
 
 
