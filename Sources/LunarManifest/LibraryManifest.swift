@@ -16,7 +16,7 @@ public enum LunarVersion {
 /// [requires]
 /// stdlib = "^0.1"                      # other libraries, with version ranges
 /// ```
-public struct LibraryManifest: Sendable, Equatable {
+public struct LibraryManifest: Sendable, Equatable, ConfigDocument {
     public static let fileName = "lunar-lib.toml"
 
     public let name: String
@@ -28,15 +28,7 @@ public struct LibraryManifest: Sendable, Equatable {
     public let requires: [(name: String, range: VersionRange)]
     public let path: String
 
-    public init(contentsOf path: String) throws {
-        try self.init(ConfigFile(contentsOf: path))
-    }
-
-    public init(text: String, path: String) throws {
-        try self.init(ConfigFile(text: text, path: path))
-    }
-
-    init(_ file: ConfigFile) throws {
+    public init(_ file: ConfigFile) throws {
         path = file.path
         try file.rejectUnknownKeys(["name", "version", "description", "lunar", "exports", "requires"], what: "a library manifest")
         guard let name = try file.string("name") else { throw ManifestError("\(path): missing 'name' (e.g. name = \"acme\")") }
@@ -87,7 +79,7 @@ public struct LibraryManifest: Sendable, Equatable {
 /// [pins]
 /// ta = "stdlib"                                # module (or prefix) → the library that wins
 /// ```
-public struct ProjectFile: Sendable {
+public struct ProjectFile: Sendable, ConfigDocument {
     public static let fileName = "lunar.toml"
 
     public let path: String
@@ -99,15 +91,7 @@ public struct ProjectFile: Sendable {
     /// Module name or dotted prefix → a library name, `stdlib`, `strategy` (the strategy's own folder) or a root path.
     public let pins: [String: String]
 
-    public init(contentsOf path: String) throws {
-        try self.init(ConfigFile(contentsOf: path))
-    }
-
-    public init(text: String, path: String) throws {
-        try self.init(ConfigFile(text: text, path: path))
-    }
-
-    init(_ file: ConfigFile) throws {
+    public init(_ file: ConfigFile) throws {
         path = file.path
         let dir = URL(fileURLWithPath: file.path).deletingLastPathComponent()
         directory = dir.path
@@ -133,5 +117,20 @@ public struct ProjectFile: Sendable {
             if parent.path == dir.path { return nil }
             dir = parent
         }
+    }
+}
+
+/// A TOML document read into a value: from a file, or from text (tests, error messages).
+public protocol ConfigDocument {
+    init(_ file: ConfigFile) throws
+}
+
+extension ConfigDocument {
+    public init(contentsOf path: String) throws {
+        try self.init(ConfigFile(contentsOf: path))
+    }
+
+    public init(text: String, path: String) throws {
+        try self.init(ConfigFile(text: text, path: path))
     }
 }

@@ -97,10 +97,21 @@ import Testing
     }
 
     func lunar(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+        try CommandLineTests.run(args, cwd: Fixtures.root.path)
+    }
+
+    /// Runs the built executable in `cwd` with `environment` changes (nil removes a variable).
+    static func run(_ args: [String], cwd: String, environment changes: [String: String?] = [:]) throws
+        -> (code: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try #require(CommandLineTests.binary, "build the lunar executable first"))
         p.arguments = args
-        p.currentDirectoryURL = Fixtures.root
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        if !changes.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in changes { env[k] = v }
+            p.environment = env
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()

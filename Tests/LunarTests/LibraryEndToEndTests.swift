@@ -145,20 +145,7 @@ import Testing
 /// `lunar test`, `lunar list`, `lunar doc`, `lunar lib list` through the executable.
 @Suite struct LibraryCommandLineTests {
     func lunar(_ args: [String], cwd: String) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(CommandLineTests.binary, "build the lunar executable first"))
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        var env = ProcessInfo.processInfo.environment
-        env["LUNAR_STDLIB"] = Fixtures.stdlib
-        env["LUNAR_PATH"] = nil
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try CommandLineTests.run(args, cwd: cwd, environment: ["LUNAR_STDLIB": Fixtures.stdlib, "LUNAR_PATH": nil])
     }
 
     @Test func testCommandExitCodesAndJUnit() throws {
