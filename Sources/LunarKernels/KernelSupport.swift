@@ -144,24 +144,33 @@ struct SMAState {
     @inline(__always) mutating func push(_ v: Double) -> Double { sum.push(v) / dn }
 }
 
+/// How TA-Lib seeds its recursive averages: the mean of the first n values.
+struct MeanSeed {
+    let n: Int
+    private var seen = 0, sum = 0.0
+    init(_ n: Int) { self.n = n }
+    var isDone: Bool { seen >= n }
+    /// Adds a value of the seed; the mean once the n-th one arrives, else nil.
+    @inline(__always) mutating func push(_ v: Double) -> Double? {
+        sum += v; seen += 1
+        return seen == n ? sum / Double(n) : nil
+    }
+}
+
 /// TA-Lib's EMA as a state: the first n values seed it with their mean, then
 /// `e = (x − e)·k + e`. A NaN gives NaN and leaves the state alone (skip rule).
 struct EMAState {
-    let n: Int
     let k: Double
-    private(set) var seen = 0
-    private var seedSum = 0.0
+    private var seed: MeanSeed
     private(set) var value = Double.nan
-    init(_ n: Int) { self.n = n; k = 2 / (Double(n) + 1) }
-
-    var isReady: Bool { seen >= n }
+    init(_ n: Int) { seed = MeanSeed(n); k = 2 / (Double(n) + 1) }
 
     @inline(__always) mutating func push(_ v: Double) -> Double {
         if v.isNaN { return .nan }
-        if seen < n {
-            seedSum += v; seen += 1
-            if seen == n { value = seedSum / Double(n); return value }
-            return .nan
+        if !seed.isDone {
+            guard let mean = seed.push(v) else { return .nan }
+            value = mean
+            return value
         }
         value = (v - value) * k + value
         return value
@@ -172,17 +181,16 @@ struct EMAState {
 /// mean, then `a = (a·(n−1) + x) / n`. Skip rule for NaN.
 struct WilderState {
     let n: Int
-    private(set) var seen = 0
-    private var seedSum = 0.0
+    private var seed: MeanSeed
     private(set) var value = Double.nan
-    init(_ n: Int) { self.n = n }
+    init(_ n: Int) { self.n = n; seed = MeanSeed(n) }
 
     @inline(__always) mutating func push(_ v: Double) -> Double {
         if v.isNaN { return .nan }
-        if seen < n {
-            seedSum += v; seen += 1
-            if seen == n { value = seedSum / Double(n); return value }
-            return .nan
+        if !seed.isDone {
+            guard let mean = seed.push(v) else { return .nan }
+            value = mean
+            return value
         }
         value = (value * Double(n - 1) + v) / Double(n)
         return value
