@@ -70,6 +70,13 @@ import Testing
         let (_, four) = try Self.simulate { $0.threads = 4; $0.stopLoss = 0.05; $0.trailingStop = 0.08 }
         #expect(one.equity == four.equity)
         #expect(one.runs.map(\.trades) == four.runs.map(\.trades))
+        // The portfolio is the sum of the sub-accounts (added in groups of eight; here one
+        // plain running total per bar as the reference).
+        for t in one.equity.indices {
+            let plain = one.runs.reduce(0.0) { $0 + $1.equity[t] }
+            #expect(isClose(one.equity[t], plain, rel: 1e-13), "bar \(t)")
+        }
+        #expect(Simulator.sumEquity(one.runs, bars: one.equity.count, threads: 3) == one.equity)
     }
 
     @Test("metrics of case A match vectorbt's CAGR, volatility, Sortino, Calmar and closed-trade figures")
