@@ -2,7 +2,7 @@
 /// below a previous peak, one bar at a time: the simulator keeps one beside each curve it
 /// writes, so the metrics need no pass of their own. NaN values are skipped; a value equal
 /// to the peak is at the peak.
-public struct Drawdown: Sendable, Equatable {
+struct Drawdown: Sendable, Equatable {
     var peak = -Double.infinity, peakBar = 0
     var deepest = 0.0, longest = 0
     /// (1 + deepest)(1 + 1e-12): only a value below peak × bound may set a new deepest fall
@@ -11,7 +11,6 @@ public struct Drawdown: Sendable, Equatable {
     var bound = 1 + 1e-12
     var previous = Double.nan
 
-    public init() {}
 
     @inline(__always)
     mutating func add(_ v: Double, bar i: Int) {

@@ -73,22 +73,22 @@ public struct Metrics: Sendable, Equatable {
     }
 
     /// One symbol's run against a benchmark whose returns are computed once (for many symbols).
+    /// Uses the drawdown the simulator tracked while writing the curve, when it did.
     public static func compute(_ run: SymbolRun, barsPerYear: Double, benchmark: Benchmark?) -> Metrics {
-        compute(equity: run.equity, initial: run.initialCapital, trades: run.trades, barsPerYear: barsPerYear,
-                barsInMarket: run.barsInMarket, tradedValue: run.tradedValue, fees: run.feesPaid,
-                benchmark: benchmark, drawdown: run.drawdown)
+        var tally = TradeTally()
+        tally.add(run.trades)
+        return compute(equity: run.equity, initial: run.initialCapital, tally: tally, barsPerYear: barsPerYear,
+                       barsInMarket: run.barsInMarket, tradedValue: run.tradedValue, fees: run.feesPaid,
+                       benchmark: benchmark, drawdown: run.drawdown)
     }
 
     /// The same, with the benchmark's returns computed once (for many symbols against one benchmark).
-    /// - Parameter drawdown: the curve's drawdown when already tracked (the simulator's lean loop
-    ///   tracks it as it writes the curve); computed here otherwise.
     public static func compute(equity: [Double], initial: Double, trades: [Trade], barsPerYear: Double,
-                               barsInMarket: Int, tradedValue: Double, fees: Double,
-                               benchmark: Benchmark?, drawdown tracked: Drawdown? = nil) -> Metrics {
+                               barsInMarket: Int, tradedValue: Double, fees: Double, benchmark: Benchmark?) -> Metrics {
         var tally = TradeTally()
         tally.add(trades)
         return compute(equity: equity, initial: initial, tally: tally, barsPerYear: barsPerYear, barsInMarket: barsInMarket,
-                       tradedValue: tradedValue, fees: fees, benchmark: benchmark, drawdown: tracked)
+                       tradedValue: tradedValue, fees: fees, benchmark: benchmark, drawdown: nil)
     }
 
     /// A portfolio of sub-accounts: its value curve `equity`, and the trades, traded value and fees
