@@ -25,10 +25,7 @@ end
 
 --- below(a, b, n): true when a has been below b for the last n bars (n defaults to 1).
 function ta.below(a, b, n)
-  n = n or 1
-  local cond = a:lt(b)
-  for k = 1, n - 1 do cond = cond & ta.shift(a, k):lt(ta.shift(b, k)) end
-  return cond
+  return ta.above(b, a, n)   -- a < b is b > a, NaN included
 end
 
 --- between(x, lo, hi): lo <= x <= hi.
