@@ -30,28 +30,32 @@ let package = Package(
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: luaPkgConfig,
                        providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
         .target(name: "LunarData", swiftSettings: strict),
-        .target(name: "LunarKernels", swiftSettings: strict),
-        .target(name: "LunarGraph", dependencies: ["LunarKernels"], swiftSettings: strict),
+        .target(name: "LunarKernels", dependencies: ["LunarData"], swiftSettings: strict),
+        .target(name: "LunarGraph", dependencies: ["LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
         // Library manifests and lunar.toml: the only target that sees TOMLKit.
         .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
-        .target(name: "LunarScript", dependencies: ["CLua", "LunarGraph", "LunarManifest"], swiftSettings: strict),
+        // Reads the setting and signal vocabularies from LunarSim; never calls the simulator
+        // (orders reach it through the BarBroker protocol).
+        .target(name: "LunarScript", dependencies: ["CLua", "LunarData", "LunarGraph", "LunarKernels", "LunarManifest", "LunarSim"],
+                resources: [.copy("Resources/prelude.lua")], swiftSettings: strict),
         .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
-        .target(name: "LunarHistory", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(name: "LunarHistory", dependencies: ["LunarSim", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // MARK: - Public API
         .target(name: "Lunar",
-                dependencies: ["LunarData", "LunarGraph", "LunarEngine", "LunarSim", "LunarScript", "LunarReport", "LunarHistory"],
+                dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest",
+                               "LunarScript", "LunarReport", "LunarHistory"],
                 swiftSettings: strict),
         // MARK: - Command-line tool
         .executableTarget(name: "lunar",
-                          dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarHistory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
@@ -62,7 +66,7 @@ let package = Package(
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
         // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
         .testTarget(name: "PluginExampleTests",
-                    dependencies: ["Lunar", "LunarData", "LunarKernels", "LunarReport", "LunarScript", "LunarTestSupport"],
+                    dependencies: ["Lunar", "LunarTestSupport"],
                     path: "examples/plugin-example", swiftSettings: strict),
     ]
 )

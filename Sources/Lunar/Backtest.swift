@@ -27,12 +27,17 @@ public struct BacktestOptions: Sendable {
     public var keepGoing = false
     /// Library roots besides the strategy's folder and the stdlib (lunar.toml, --lib, LUNAR_PATH).
     public var libraries: LibrarySettings? = nil
-    /// Simulation settings by their strategy-table names (`fill`, `fees`, `sizing`, …; see
-    /// `SimulationOptions.set`). Precedence: `simulation` < the strategy table < `overrides`.
-    public var overrides: [String: String] = [:]
-    /// The benchmark: a symbol of the panel, or nil for equal-weight buy-and-hold of the universe.
-    public var benchmark: String? = nil
+    /// Settings by their names (`fill`, `fees`, `sizing`, …; see `Setting.all`), as the
+    /// command-line flags give them. Precedence, the same for every command and the Swift API:
+    /// `simulation` (the API's defaults) < the strategy table < `overrides`.
+    public var overrides: [String: SettingValue] = [:]
     public init() {}
+
+    /// Adds overrides given as text, as the command line gives them (`"fees": "0.002"`), each
+    /// read by its setting; unknown names throw with the closest settings.
+    public mutating func override(_ texts: [String: String]) throws {
+        for (name, text) in texts { overrides[name] = try Setting.named(name).parse(text) }
+    }
 }
 
 /// The outcome of one backtest.
@@ -86,14 +91,24 @@ public enum Backtest {
 
     /// The nodes a run evaluates, each with the names it is known by (signals and indicators).
     static func namedOutputs(_ strategy: StrategyDefinition) -> [(name: String, node: NodeID)] {
-        signalNames.compactMap { name in strategy.outputs[name].map { (name, $0) } } + strategy.indicators
+        Signal.allCases.compactMap { s in strategy.outputs[s.name].map { (s.name, $0) } } + strategy.indicators
     }
 
-    /// The simulation options of a run: the defaults, then the strategy table, then overrides.
-    static func simulationOptions(_ strategy: StrategyDefinition, _ options: BacktestOptions) throws -> SimulationOptions {
-        var sim = options.simulation
-        for (k, v) in strategy.settings.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
-        for (k, v) in options.overrides.sorted(by: { $0.key < $1.key }) { try sim.set(k, v) }
+    /// The simulation options of a run: the defaults, then the strategy table, then overrides
+    /// (each layer in the table order of `Setting.all`).
+    public static func simulationOptions(_ strategy: StrategyDefinition, _ options: BacktestOptions) throws -> SimulationOptions {
+        try resolveSettings(defaults: options.simulation, strategy: strategy.settings, overrides: options.overrides)
+    }
+
+    /// The one precedence rule: `defaults` < `strategy` < `overrides`. Unknown override names
+    /// throw with the closest settings.
+    public static func resolveSettings(defaults: SimulationOptions, strategy: [String: SettingValue],
+                                       overrides: [String: SettingValue]) throws -> SimulationOptions {
+        for name in overrides.keys.sorted() { _ = try Setting.named(name) }
+        var sim = defaults
+        for layer in [strategy, overrides] {
+            for s in Setting.all { if let v = layer[s.name] { try s.apply(v, to: &sim) } }
+        }
         try sim.validate()
         return sim
     }
@@ -111,16 +126,14 @@ public enum Backtest {
         var timings = timings
         var clock = Stopwatch()
         let sim = try simulationOptions(strategy, options)
-        func output(_ name: String) -> [Double]? { strategy.outputs[name].map { values[$0]! } }
-        var inputs = SignalInputs(entries: output("entries"), exits: output("exits"))
-        inputs.shortEntries = output("short_entries"); inputs.shortExits = output("short_exits")
-        inputs.position = output("position"); inputs.weight = output("weight"); inputs.score = output("score")
-        inputs.stopLoss = output("stop_loss"); inputs.takeProfit = output("take_profit")
-        inputs.trailingStop = output("trailing_stop")
-        inputs.boolsAreTyped = true   // the loader accepted only bool-typed nodes for these
+        func output(_ signal: Signal) -> [Double]? { strategy.outputs[signal.name].map { values[$0]! } }
+        var series: [Signal: [Double]] = [:]
+        for signal in Signal.allCases { series[signal] = output(signal) }
+        // The loader accepted only bool-typed nodes for the bool signals.
+        let inputs = SignalInputs(series, boolsAreTyped: true)
         // The benchmark depends on the closes alone: known before the simulation, so each
         // symbol can be measured right after it is simulated, while its equity is in cache.
-        let (bench, benchName, benchReturns) = try benchmark(panel: panel, symbol: options.benchmark, capital: sim.capital)
+        let (bench, benchName, benchReturns) = try benchmark(panel: panel, symbol: sim.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
         var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
         if perSymbol {
@@ -144,8 +157,8 @@ public enum Backtest {
             }
             var o = options
             o.simulation = sim
-            let entries = output("entries")
-            let exits = entries == nil ? nil : (output("exits") ?? [Double](repeating: 0, count: panel.symbolCount * panel.barCount))
+            let entries = output(.entries)
+            let exits = entries == nil ? nil : (output(.exits) ?? [Double](repeating: 0, count: panel.symbolCount * panel.barCount))
             let out = try PerBarRunner.run(strategy: strategy, panel: panel, indicators: strategy.indicators.map { values[$0.node]! },
                                            entries: entries, exits: exits, options: o)
             runs = out.runs
@@ -278,19 +291,10 @@ extension BacktestResult {
 }
 
 extension BacktestResult {
-    /// The simulation settings in one line, for reports.
+    /// The simulation settings in one line, for reports: the capital mode the run used, then
+    /// every setting that differs from its default, by its strategy-table name.
     public var settingsSummary: String {
-        let o = simulationOptions
-        var parts = ["\(mode.rawValue)", "fill \(o.fill.rawValue)", "sizing \(o.sizing)\(o.integerUnits ? " whole units" : "")"]
-        if o.fees > 0 { parts.append("fees \(o.fees)") }
-        if o.fixedFee > 0 { parts.append("fixed fee \(o.fixedFee)") }
-        if o.slippage > 0 { parts.append("slippage \(o.slippage)") }
-        if let v = o.stopLoss { parts.append("stop \(v)") }
-        if let v = o.takeProfit { parts.append("target \(v)") }
-        if let v = o.trailingStop { parts.append("trail \(v)") }
-        if o.reverse { parts.append("reverse") }
-        if mode == .shared || o.rebalance != .onChange { parts.append("rebalance \(o.rebalance)") }
-        if let top = o.top { parts.append("top \(top)") }
-        return parts.joined(separator: ", ")
+        (["portfolio \(mode.rawValue)"] + simulationOptions.changedSettings.filter { $0.name != "portfolio" }
+            .map { "\($0.name) \($0.value)" }).joined(separator: ", ")
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import LunarData
 import LunarHistory
+import LunarManifest
 import LunarReport
+import LunarScript
+import LunarSim
 
 /// Lunar's version, recorded with every run.
 public let lunarVersion = "0.1.0"
@@ -17,46 +20,94 @@ extension Panel {
     }
 }
 
+/// How a run's data were named and read: enough to load the same panel again.
+public struct DataOrigin: Sendable, Equatable {
+    /// `synthetic:…`, a folder or a file (made absolute when it exists).
+    public var spec: String
+    /// Rescaled by the Adj Close column.
+    public var adjust: Bool
+    public init(spec: String, adjust: Bool = false) { self.spec = spec; self.adjust = adjust }
+}
+
 extension BacktestResult {
-    /// The history record of this run.
-    public func record(dataSpec: String, options: BacktestOptions) -> RunRecord {
+    /// A hash of what the run produced: the portfolio curve and every trade, bit for bit.
+    public var resultHash: String {
+        var h = ContentHash()
+        h.add(equity)
+        for t in trades {
+            h.add(t.symbol); h.add(t.entryBar); h.add(t.exitBar); h.add(t.entryPrice); h.add(t.exitPrice)
+            h.add(t.size); h.add(t.entryFees); h.add(t.exitFees); h.add(t.pnl); h.add(t.isShort ? 1 : 0)
+            h.add(t.exitReason.rawValue)
+        }
+        return h.hex
+    }
+
+    /// The history record of this run: the complete resolved settings, the parameters, the
+    /// hashes of the bytes every Lua file had when it loaded, the data's identity and a hash of
+    /// the result.
+    public func record(data: DataOrigin, options: BacktestOptions) -> RunRecord {
         var files: [String: String] = [:]
-        for f in strategy.files { files[absolute(f)] = ContentHash.of(file: f) ?? "missing" }
+        for f in strategy.files {
+            files[absolute(f)] = strategy.sources[f].map(ContentHash.of) ?? ContentHash.of(file: f) ?? "missing"
+        }
         let daily = panel.isDaily
         var metrics: [String: Double?] = [:]
         for (k, v) in portfolio.fields { metrics[k] = v.isFinite ? v : nil }
-        return RunRecord(
+        var r = RunRecord(
             createdAt: ISO8601DateFormatter().string(from: Date()),
             strategyName: strategy.name, strategyPath: absolute(strategy.path),
-            strategyHash: ContentHash.of(file: strategy.path) ?? "missing",
+            strategyHash: files[absolute(strategy.path)] ?? "missing",
             files: files,
             params: Dictionary(uniqueKeysWithValues: strategy.params.map { ($0.name, $0.value.description) }),
-            dataSpec: FileManager.default.fileExists(atPath: dataSpec) ? absolute(dataSpec) : dataSpec, dataSymbols: panel.symbolCount,
+            dataSpec: FileManager.default.fileExists(atPath: data.spec) ? absolute(data.spec) : data.spec,
+            dataSymbols: panel.symbolCount,
             dataFirst: panel.timestamps.first.map { Calendar.format($0, daily: daily) } ?? "",
             dataLast: panel.timestamps.last.map { Calendar.format($0, daily: daily) } ?? "",
             dataHash: panel.fingerprint, lunarVersion: lunarVersion,
-            options: options.recordedOptions, metrics: metrics)
+            options: ["engine": options.engine.rawValue], metrics: metrics)
+        r.settings = simulationOptions.settings
+        r.dataBars = panel.barCount
+        r.dataAdjust = data.adjust
+        if let libs = options.libraries {
+            r.libraryFlags = libs.flags.map(absolute)
+            r.libraryEnvironment = libs.environment.map(absolute)
+            r.projectFile = libs.project.map { absolute($0.path) }
+        }
+        r.resultHash = resultHash
+        return r
     }
 }
 
 extension BacktestOptions {
-    /// The options that change results, as recorded in the history.
-    public var recordedOptions: [String: String] {
-        ["fees": "\(simulation.fees)", "capital": "\(simulation.capital)", "engine": engine.rawValue]
-    }
-
-    /// Options rebuilt from a history record.
-    public init(recorded r: RunRecord) {
+    /// The options that replay a recorded run: its parameters, every setting it resolved (as
+    /// overrides, so the strategy table cannot change them), its engine and library roots.
+    public init(recorded r: RunRecord, stdlib: String? = nil) throws {
         self.init()
         params = r.params
-        if let f = r.options["fees"].flatMap(Double.init) { simulation.fees = f }
-        if let c = r.options["capital"].flatMap(Double.init) { simulation.capital = c }
+        if r.settings.isEmpty {
+            // Recorded before settings were: only these were kept.
+            if let f = r.options["fees"].flatMap(Double.init) { overrides["fees"] = .number(f) }
+            if let c = r.options["capital"].flatMap(Double.init) { overrides["capital"] = .number(c) }
+        } else {
+            overrides = r.settings
+        }
         if let e = r.options["engine"].flatMap(EngineKind.init(rawValue:)) { engine = e }
+        self.stdlib = stdlib
+        if !r.libraryFlags.isEmpty || !r.libraryEnvironment.isEmpty || r.projectFile != nil {
+            let project = try r.projectFile.map { p in try ProjectFile(contentsOf: p) }
+            libraries = LibrarySettings(project: project, flags: r.libraryFlags, environment: r.libraryEnvironment,
+                                        stdlib: try stdlib ?? Stdlib.locate())
+        }
     }
 }
 
 /// Reproducing a recorded run.
 public enum Rerun {
+    /// The data of a recorded run, read the way the run read them.
+    public static func loadData(_ r: RunRecord) throws -> Panel {
+        try DataSource.load(r.dataSpec, adjust: r.dataAdjust)
+    }
+
     /// What differs between the recorded inputs and those on disk now (empty: unchanged).
     public static func changedInputs(_ r: RunRecord, panel: Panel) -> [String] {
         var changes: [String] = []
@@ -64,9 +115,36 @@ public enum Rerun {
             let now = ContentHash.of(file: file)
             if now == nil { changes.append("\(file) is missing") } else if now != hash { changes.append("\(file) changed") }
         }
-        if panel.fingerprint != r.dataHash { changes.append("the data (\(r.dataSpec)) changed") }
+        if panel.fingerprint != r.dataHash {
+            var what: [String] = []
+            if panel.symbolCount != r.dataSymbols { what.append("\(r.dataSymbols) → \(panel.symbolCount) symbols") }
+            if r.dataBars > 0 && panel.barCount != r.dataBars { what.append("\(r.dataBars) → \(panel.barCount) bars") }
+            let daily = panel.isDaily
+            let first = panel.timestamps.first.map { Calendar.format($0, daily: daily) } ?? ""
+            let last = panel.timestamps.last.map { Calendar.format($0, daily: daily) } ?? ""
+            if first != r.dataFirst || last != r.dataLast { what.append("\(r.dataFirst)…\(r.dataLast) → \(first)…\(last)") }
+            if what.isEmpty { what.append("same shape, different values") }
+            changes.append("the data (\(r.dataSpec)) changed: " + what.joined(separator: ", "))
+        }
         if r.lunarVersion != lunarVersion { changes.append("Lunar's version changed (\(r.lunarVersion) → \(lunarVersion))") }
+        if r.settings.isEmpty { changes.append("run \(r.id ?? 0) was recorded before settings were: only its fees, capital and engine are replayed") }
         return changes
+    }
+
+    /// Files the new run loaded that the recorded one did not, and the other way round
+    /// (a module resolved from another root, a require added or removed).
+    public static func changedFiles(_ recorded: RunRecord, _ new: RunRecord) -> [String] {
+        let before = Set(recorded.files.keys), after = Set(new.files.keys)
+        return after.subtracting(before).sorted().map { "\($0) is loaded now but was not" } +
+            before.subtracting(after).sorted().map { "\($0) was loaded but is not now" }
+    }
+
+    /// Setting differences between two runs: (name, a, b), in table order.
+    public static func settingDifferences(_ a: RunRecord, _ b: RunRecord) -> [(String, SettingValue?, SettingValue?)] {
+        Setting.all.compactMap { s in
+            let x = a.settings[s.name], y = b.settings[s.name]
+            return x == y ? nil : (s.name, x, y)
+        }
     }
 
     /// Metric differences between two runs: (key, a, b) for every key whose values differ.

@@ -42,7 +42,8 @@ enum PerBarRunner {
                     do {
                         runtime = try BarRuntime(strategyPath: strategy.path, stdlib: stdlib, fields: fields,
                                                  params: strategy.params, indicators: indicatorKinds,
-                                                 libraries: options.libraries, limits: options.limits)
+                                                 libraries: options.libraries, limits: options.limits,
+                                                 sources: strategy.sources)
                     } catch { setupError.set(error); stop.set(); return }
                     while !stop.isSet {
                         let s = next.next()

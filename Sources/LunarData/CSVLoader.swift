@@ -130,7 +130,7 @@ public enum CSVLoader {
                 let dateRange = unquoted(buf, fieldRanges[dateCol])
                 var dateText: Substring { Substring(decoding: UnsafeBufferPointer(rebasing: buf[dateRange]), as: UTF8.self) }
                 guard let t = plainDate(buf, dateRange) ?? Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
-                    throw DataError.malformed(file: file, line: lineNo,
+                    throw DataError.malformed(file: file, line: lineNo, column: dateCol + 1,
                         message: "cannot read date '\(dateText)' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
                 }
                 if let last = table.timestamps.last, t <= last {
@@ -147,7 +147,7 @@ public enum CSVLoader {
                     let v = parseNumber(buf, r)
                     guard let v else {
                         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
-                        throw DataError.malformed(file: file, line: lineNo,
+                        throw DataError.malformed(file: file, line: lineNo, column: c + 1,
                             message: "column '\(valueNames[k])': '\(text)' is not a number")
                     }
                     table.columns[k].append(v)

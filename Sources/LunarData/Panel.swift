@@ -85,14 +85,16 @@ public struct Panel: Sendable {
 public enum DataError: Error, CustomStringConvertible, Equatable {
     case fileNotFound(String)
     case missingColumn(file: String, column: String)
-    case malformed(file: String, line: Int, message: String)
+    /// A bad line; `column` is the 1-based field of the CSV row when one field is at fault.
+    case malformed(file: String, line: Int, column: Int? = nil, message: String)
     case invalid(String)
 
     public var description: String {
         switch self {
         case .fileNotFound(let path): return "data not found: \(path)"
         case .missingColumn(let file, let column): return "\(file): missing column '\(column)'"
-        case .malformed(let file, let line, let message): return "\(file):\(line): \(message)"
+        case .malformed(let file, let line, let column, let message):
+            return "\(file):\(line):" + (column.map { "\($0):" } ?? "") + " \(message)"
         case .invalid(let message): return message
         }
     }

@@ -1,3 +1,4 @@
+import LunarData
 import LunarKernels
 
 /// What a node evaluates to.

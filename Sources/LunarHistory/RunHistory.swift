@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LunarSim
 
 /// One recorded `lunar run`: enough to list, compare and reproduce it.
 public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
@@ -22,10 +23,24 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var dataLast: String
     public var dataHash: String
     public var lunarVersion: String
-    /// Run options that change results (fees, capital, engine…), as text.
+    /// Run options that are not settings (the engine), as text. Records made before settings
+    /// were recorded hold `fees` and `capital` here too.
     public var options: [String: String]
     /// Portfolio metrics, snake_case keys; NaN is stored as null and read back as NaN.
     public var metrics: [String: Double?]
+    /// Every setting of `Setting.all`, resolved (defaults, strategy table, flags): replaying
+    /// them as overrides reproduces the run whatever the strategy table says now. Empty in
+    /// records made before they were recorded.
+    public var settings: [String: SettingValue] = [:]
+    public var dataBars: Int = 0
+    /// The data were rescaled by their Adj Close column (`--adjust`).
+    public var dataAdjust: Bool = false
+    /// Library roots from `--lib` and from `LUNAR_PATH`, absolute, and the `lunar.toml` used.
+    public var libraryFlags: [String] = []
+    public var libraryEnvironment: [String] = []
+    public var projectFile: String? = nil
+    /// Content hash of the portfolio equity curve and every trade: equal hashes, equal bits.
+    public var resultHash: String = ""
 
     public init(createdAt: String, strategyName: String, strategyPath: String, strategyHash: String,
                 files: [String: String], params: [String: String], dataSpec: String, dataSymbols: Int,
@@ -104,6 +119,19 @@ public final class RunHistory: Sendable {
                 t.column("metrics", .jsonText).notNull()
             }
         }
+        // v2: what a run needs to be replayed exactly (complete settings, data options, library
+        // roots) and a hash of its result to compare bit for bit.
+        m.registerMigration("v2") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "settings", .jsonText).notNull().defaults(to: "{}")
+                t.add(column: "dataBars", .integer).notNull().defaults(to: 0)
+                t.add(column: "dataAdjust", .boolean).notNull().defaults(to: false)
+                t.add(column: "libraryFlags", .jsonText).notNull().defaults(to: "[]")
+                t.add(column: "libraryEnvironment", .jsonText).notNull().defaults(to: "[]")
+                t.add(column: "projectFile", .text)
+                t.add(column: "resultHash", .text).notNull().defaults(to: "")
+            }
+        }
         return m
     }
 
@@ -153,16 +181,23 @@ public struct ContentHash {
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
     public mutating func add(_ s: String) { var s = s; s.withUTF8 { add(UnsafeRawBufferPointer($0)) } }
+    public mutating func add(_ data: Data) { data.withUnsafeBytes { add($0) } }
     /// Numbers are folded in a word at a time: 8× faster than bytes, still order-sensitive.
     public mutating func add(_ values: [Double]) { for v in values { addWord(v.bitPattern) } }
     public mutating func add(_ values: [Int64]) { for v in values { addWord(UInt64(bitPattern: v)) } }
+    public mutating func add(_ value: Double) { addWord(value.bitPattern) }
+    public mutating func add(_ value: Int) { addWord(UInt64(bitPattern: Int64(value))) }
     @inline(__always) mutating func addWord(_ w: UInt64) { h = (h ^ w) &* 0x100_0000_01b3; h ^= h >> 29 }
     public var hex: String { String(h, radix: 16).leftPadded(16) }
 
     public static func of(file path: String) -> String? {
         guard let d = FileManager.default.contents(atPath: path) else { return nil }
+        return of(d)
+    }
+
+    public static func of(_ data: Data) -> String {
         var h = ContentHash()
-        d.withUnsafeBytes { h.add($0) }
+        h.add(data)
         return h.hex
     }
 }

@@ -1,3 +1,4 @@
+import LunarData
 import CLua
 import Foundation
 import LunarGraph
@@ -62,9 +63,10 @@ public final class BarRuntime {
 
     /// - Parameters:
     ///   - indicators: the indicator names and whether each is a bool series (read as a Lua boolean).
+    ///   - sources: the files' bytes as the run loaded them (`StrategyDefinition.sources`).
     public init(strategyPath: String, stdlib: String, fields: [String], params: [(name: String, value: ParamValue)],
                 indicators: [(name: String, isBool: Bool)], libraries: LibrarySettings? = nil,
-                limits: ScriptLimits = ScriptLimits()) throws {
+                limits: ScriptLimits = ScriptLimits(), sources: [String: Data] = [:]) throws {
         path = strategyPath
         indicatorNames = indicators.map(\.name)
         let roots = try LibraryPath(strategy: strategyPath, settings: libraries ?? LibrarySettings(stdlib: stdlib))
@@ -76,8 +78,10 @@ public final class BarRuntime {
         vm.installDSL(dsl)
         try vm.installPrelude(dsl)
         let L = vm.L
-        guard let source = FileManager.default.contents(atPath: strategyPath) else { throw ScriptError("cannot read \(strategyPath)") }
-        vm.modules.loadedFiles.append(strategyPath)
+        // The bytes the run loaded (`sources`), not the file as it is now: under `watch` a save
+        // between loading and this worker's start must not give on_bar another version.
+        vm.modules.pinned = sources
+        guard let source = vm.modules.read(strategyPath) else { throw ScriptError("cannot read \(strategyPath)") }
         try vm.load(source, chunkName: "@" + strategyPath)
         chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
         try instantiate()   // here only to report a broken file before any symbol runs

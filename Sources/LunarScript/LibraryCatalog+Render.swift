@@ -1,3 +1,4 @@
+import LunarData
 import Foundation
 import LunarKernels
 import LunarManifest

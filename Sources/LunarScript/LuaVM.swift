@@ -3,11 +3,32 @@ import Foundation
 
 /// Errors from loading or running Lua: the message starts with `file:line:` where Lua knows it.
 public struct ScriptError: Error, CustomStringConvertible, Equatable {
+    /// The whole message, `file:line: reason` where the error has a place.
     public let message: String
     /// Lua's stack traceback, when there is one (empty otherwise).
     public let traceback: String
     public init(_ message: String, traceback: String = "") { self.message = message; self.traceback = traceback }
     public var description: String { message }
+
+    /// The file the error points at, when the message starts with one (`path:line: …` or `path: …`).
+    public var file: String? { location.file }
+    /// The line in `file`, when the message names one.
+    public var line: Int? { location.line }
+    /// The message without its place.
+    public var reason: String { location.reason }
+
+    /// Lua and the loader both write places as `file:line: ` (or `file: ` for whole-file
+    /// problems); everything before the first such prefix is the place.
+    private var location: (file: String?, line: Int?, reason: String) {
+        let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        if parts.count == 3, let n = Int(parts[1]), !parts[0].isEmpty, !parts[0].contains(" ") {
+            return (String(parts[0]), n, parts[2].trimmingCharacters(in: .whitespaces))
+        }
+        if parts.count >= 2, parts[0].hasSuffix(".lua") {
+            return (String(parts[0]), nil, message.dropFirst(parts[0].count + 1).trimmingCharacters(in: .whitespaces))
+        }
+        return (nil, nil, message)
+    }
 
     /// Splits a message produced by the traceback handler into message and traceback.
     init(raw: String) {
@@ -146,10 +167,7 @@ public final class LuaVM {
 
     /// Loads and runs a file as a chunk; returns with its results left on the stack (`nresults`).
     func runFile(_ path: String, displayName: String, nresults: Int32) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScriptError("cannot read \(displayName)")
-        }
-        modules.loadedFiles.append(path)
+        guard let data = modules.read(path) else { throw ScriptError("cannot read \(displayName)") }
         try load(data, chunkName: "@" + displayName)
         try call(nargs: 0, nresults: nresults)
     }
@@ -214,8 +232,21 @@ public final class LuaVM {
 final class ModuleLoader {
     let libraries: LibraryPath
     var loadedFiles: [String] = []
+    /// The bytes of every file loaded, as they were read: a run is recorded with what it ran,
+    /// and the per-bar workers run those same bytes instead of reading the files again.
+    var sources: [String: Data] = [:]
+    /// Files to take from here instead of the disk (another state's `sources`).
+    var pinned: [String: Data] = [:]
     var loading: [String] = []
     init(libraries: LibraryPath) { self.libraries = libraries }
+
+    /// A file's bytes, pinned or read now, remembered as loaded.
+    func read(_ path: String) -> Data? {
+        guard let data = pinned[path] ?? FileManager.default.contents(atPath: path) else { return nil }
+        loadedFiles.append(path)
+        sources[path] = data
+        return data
+    }
 }
 
 /// Pushes `t[key]` for the table at `index` without metamethods: user tables may carry an
@@ -266,8 +297,7 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
     }
     let path: String
     do { path = try loader.libraries.resolve(name) } catch { return luaFail(L, "\(error)") }
-    guard let data = FileManager.default.contents(atPath: path) else { return luaFail(L, "cannot read \(path)") }
-    loader.loadedFiles.append(path)
+    guard let data = loader.read(path) else { return luaFail(L, "cannot read \(path)") }
     let rc = data.withUnsafeBytes { raw -> Int32 in
         let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
         return luaL_loadbufferx(L, base, data.count, "@" + path, "t")

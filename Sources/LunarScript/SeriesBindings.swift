@@ -1,3 +1,4 @@
+import LunarData
 import CLua
 import LunarGraph
 import LunarKernels

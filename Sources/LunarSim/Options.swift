@@ -9,7 +9,7 @@ public enum FillPrice: String, Sendable, CaseIterable {
 }
 
 /// How many units an entry buys (or sells short).
-public enum Sizing: Sendable, Equatable, CustomStringConvertible {
+public enum Sizing: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// All the sub-account's cash (vectorbt's `size=inf`).
     case allIn
     /// This fraction of the account's equity, at most its cash.
@@ -19,32 +19,17 @@ public enum Sizing: Sendable, Equatable, CustomStringConvertible {
     /// This many units, fewer when the cash does not cover them.
     case units(Double)
 
-    /// `all`, `fraction:F` (or a bare number F ≤ 1), `cash:X`, `units:N`.
-    public init(parsing text: String) throws {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t == "all" || t == "all_in" || t == "allin" { self = .allIn; return }
-        let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
-        func number(_ s: String) throws -> Double {
-            guard let v = Double(s), v.isFinite, v > 0 else {
-                throw SimulationError.badOption("sizing '\(text)': the amount must be a positive number")
-            }
-            return v
-        }
-        if parts.count == 1, let v = Double(parts[0]) {
-            guard v > 0, v <= 1 else { throw SimulationError.badOption("sizing '\(text)': a bare number is a fraction of equity in (0, 1]") }
-            self = .equityFraction(v); return
-        }
-        guard parts.count == 2 else {
-            throw SimulationError.badOption("sizing '\(text)': expected all, fraction:F, cash:X or units:N")
-        }
-        let v = try number(parts[1])
+    /// `all`, `fraction:F`, `cash:X` or `units:N` (a bare fraction is a number setting,
+    /// see `Setting.all`); nil for anything else.
+    public init?(text: String) {
+        if text == "all" { self = .allIn; return }
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let v = Double(parts[1]), v.isFinite, v > 0 else { return nil }
         switch parts[0] {
-        case "fraction", "percent", "equity":
-            guard v <= 1 else { throw SimulationError.badOption("sizing '\(text)': the fraction must be in (0, 1]") }
-            self = .equityFraction(v)
-        case "cash", "value": self = .cash(v)
-        case "units", "shares", "size": self = .units(v)
-        default: throw SimulationError.badOption("sizing '\(text)': expected all, fraction:F, cash:X or units:N")
+        case "fraction": guard v <= 1 else { return nil }; self = .equityFraction(v)
+        case "cash": self = .cash(v)
+        case "units": self = .units(v)
+        default: return nil
         }
     }
 
@@ -59,7 +44,7 @@ public enum Sizing: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// When target positions or weights are traded.
-public enum Rebalance: Sendable, Equatable, CustomStringConvertible {
+public enum Rebalance: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Whenever the target differs from the previous bar's target.
     case onChange
     /// Every bar (the drift from price moves is traded away each bar).
@@ -69,18 +54,14 @@ public enum Rebalance: Sendable, Equatable, CustomStringConvertible {
     /// Every N bars, counted from bar 0.
     case bars(Int)
 
-    /// `change`, `every`, `weekly`, `monthly` or a number of bars.
-    public init(parsing text: String) throws {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "change", "on_change": self = .onChange
-        case "every", "daily", "bar": self = .every
-        case "weekly", "week": self = .weekly
-        case "monthly", "month": self = .monthly
-        default:
-            guard let n = Int(text), n >= 1 else {
-                throw SimulationError.badOption("rebalance '\(text)': expected every, weekly, monthly, change or a number of bars ≥ 1")
-            }
-            self = .bars(n)
+    /// `change`, `every`, `weekly` or `monthly` (a number of bars is a number setting); nil otherwise.
+    public init?(text: String) {
+        switch text {
+        case "change": self = .onChange
+        case "every": self = .every
+        case "weekly": self = .weekly
+        case "monthly": self = .monthly
+        default: return nil
         }
     }
 
@@ -129,8 +110,9 @@ public enum CapitalMode: String, Sendable, CaseIterable {
     case shared
 }
 
-/// Execution and sizing rules. See docs/semantics.md, "Simulator".
-public struct SimulationOptions: Sendable {
+/// Execution and sizing rules. See docs/semantics.md, "Simulator". Each field but `threads` is
+/// a setting of `Setting.all`, which names, checks, documents and records it.
+public struct SimulationOptions: Sendable, Equatable {
     /// Total starting capital (split equally across symbols in `.independent` mode).
     public var capital: Double = 100_000
     /// Fee as a fraction of traded value, paid on every order (entry and exit).
@@ -156,88 +138,23 @@ public struct SimulationOptions: Sendable {
     public var capitalMode: CapitalMode? = nil
     /// With a `score` series: hold the `top` best-scored symbols, equal weight.
     public var top: Int? = nil
+    /// The benchmark symbol for alpha, beta and excess return; nil = the universe's equal-weight
+    /// buy-and-hold. The simulator ignores it; the metrics read it.
+    public var benchmark: String? = nil
+    /// Not a setting: results are the same bits for every thread count.
     public var threads: Int = defaultThreadCount
 
     public init(capital: Double = 100_000, fees: Double = 0, threads: Int = defaultThreadCount) {
         self.capital = capital; self.fees = fees; self.threads = threads
     }
 
+    /// Checks every field with the rules of its setting (a value set through the Swift API
+    /// must pass the same checks as the strategy table and the flags).
     public func validate() throws {
-        guard capital.isFinite, capital > 0 else { throw SimulationError.badOption("capital must be a positive number, got \(capital)") }
-        guard fees.isFinite, fees >= 0, fees < 1 else { throw SimulationError.badOption("fees must be a fraction in [0, 1), got \(fees)") }
-        guard fixedFee.isFinite, fixedFee >= 0 else { throw SimulationError.badOption("fixed fee must be ≥ 0, got \(fixedFee)") }
-        guard slippage.isFinite, slippage >= 0, slippage < 1 else {
-            throw SimulationError.badOption("slippage must be a fraction in [0, 1), got \(slippage)")
-        }
-        for (name, v) in [("stop_loss", stopLoss), ("take_profit", takeProfit), ("trailing_stop", trailingStop)] {
-            if let v { guard v.isFinite, v > 0 else { throw SimulationError.badOption("\(name) must be a positive fraction, got \(v)") } }
-        }
-        if let v = stopLoss, v >= 1 { throw SimulationError.badOption("stop_loss must be below 1 (a fraction of the entry price), got \(v)") }
-        if let v = trailingStop, v >= 1 { throw SimulationError.badOption("trailing_stop must be below 1, got \(v)") }
-        if let top, top < 1 { throw SimulationError.badOption("top must be ≥ 1, got \(top)") }
-        if case .bars(let n) = rebalance, n < 1 { throw SimulationError.badOption("rebalance must be ≥ 1 bar") }
-        switch sizing {
-        case .allIn: break
-        case .equityFraction(let f): guard f > 0, f <= 1 else { throw SimulationError.badOption("sizing fraction must be in (0, 1], got \(f)") }
-        case .cash(let x), .units(let x): guard x.isFinite, x > 0 else { throw SimulationError.badOption("sizing amount must be positive, got \(x)") }
-        }
+        var probe = SimulationOptions()
+        for s in Setting.all { try s.apply(s.value(in: self), to: &probe) }
         guard threads >= 1 else { throw SimulationError.badOption("threads must be ≥ 1") }
     }
-
-    /// Sets one option from its strategy-table / CLI name and text value (`fill`, `fees`,
-    /// `fixed_fee`, `slippage`, `sizing`, `integer`, `reverse`, `stop_loss`, `take_profit`,
-    /// `trailing_stop`, `rebalance`, `portfolio`, `top`, `capital`).
-    public mutating func set(_ key: String, _ value: String) throws {
-        func number() throws -> Double {
-            guard let v = Double(value.trimmingCharacters(in: .whitespaces)) else {
-                throw SimulationError.badOption("\(key) takes a number, got '\(value)'")
-            }
-            return v
-        }
-        func flag() throws -> Bool {
-            switch value.lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw SimulationError.badOption("\(key) takes true or false, got '\(value)'")
-            }
-        }
-        func stop() throws -> Double? {
-            let v = value.lowercased()
-            return v == "none" || v == "off" || v == "false" ? nil : try number()
-        }
-        switch key {
-        case "fill":
-            guard let f = FillPrice(rawValue: value) else {
-                throw SimulationError.badOption("fill '\(value)': expected close or next_open")
-            }
-            fill = f
-        case "fees": fees = try number()
-        case "fixed_fee": fixedFee = try number()
-        case "slippage": slippage = try number()
-        case "capital": capital = try number()
-        case "sizing": sizing = try Sizing(parsing: value)
-        case "integer", "integer_units": integerUnits = try flag()
-        case "reverse": reverse = try flag()
-        case "stop_loss": stopLoss = try stop()
-        case "take_profit": takeProfit = try stop()
-        case "trailing_stop": trailingStop = try stop()
-        case "rebalance": rebalance = try Rebalance(parsing: value)
-        case "portfolio":
-            guard let m = CapitalMode(rawValue: value) else {
-                throw SimulationError.badOption("portfolio '\(value)': expected independent or shared")
-            }
-            capitalMode = m
-        case "top":
-            let v = try number()
-            guard v >= 1, v == v.rounded() else { throw SimulationError.badOption("top must be a whole number ≥ 1, got \(value)") }
-            top = Int(v)
-        default: throw SimulationError.badOption("unknown simulation option '\(key)'")
-        }
-    }
-
-    /// The names `set(_:_:)` accepts.
-    public static let settingNames = ["fill", "fees", "fixed_fee", "slippage", "capital", "sizing", "integer", "reverse",
-                                      "stop_loss", "take_profit", "trailing_stop", "rebalance", "portfolio", "top"]
 }
 
 public enum SimulationError: Error, CustomStringConvertible {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarData
 
 /// `lunar bench`: the fixed workloads of docs/benchmarks.md, median of several runs after a
 /// warm-up. Meaningful only from a release build (`swift build -c release`).

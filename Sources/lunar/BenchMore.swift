@@ -1,6 +1,5 @@
 import Foundation
 import Lunar
-import LunarData
 
 /// The workloads other issues added to `lunar bench`: W2 (sweep), W3 (per-bar), W6 (watch
 /// latency). Each prints its own lines; W5 runs through `BenchRunner.backtest`.

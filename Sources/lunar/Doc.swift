@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import LunarKernels
-import LunarScript
+import Lunar
 
 /// Where `lunar list strategies` and `lunar doc` look for the project's strategies: lunar.toml's
 /// `strategies`, else `./strategies` when it exists.

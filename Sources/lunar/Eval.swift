@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarData
-import LunarKernels
 
 /// `lunar eval EXPR`: prints a series expression's values for one symbol, or writes them all.
 struct Eval: ParsableCommand {

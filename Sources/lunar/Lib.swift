@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarScript
 
 /// `--lib DIR` and the way every command finds its library roots.
 struct LibraryOptions: ParsableArguments {

@@ -1,11 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarData
-import LunarKernels
-import LunarReport
-import LunarScript
-import LunarHistory
 
 @main
 struct LunarCommand: ParsableCommand {
@@ -23,14 +18,17 @@ struct DataOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Rescale open/high/low/close by the Adj Close column.")
     var adjust = false
+
+    var origin: DataOrigin { DataOrigin(spec: data, adjust: adjust) }
 }
 
-/// Prints an error the way every command does, and exits non-zero.
+/// Prints an error the way every command does, and exits with the status of its kind
+/// (`FailureKind`: usage 64, script 3, data 4, history 5, anything else 1).
 func fail(_ error: Error) -> ExitCode {
     var text = "error: \(describe(error))\n"
     if let e = error as? ScriptError, !e.traceback.isEmpty { text += e.traceback + "\n" }
     FileHandle.standardError.write(Data(text.utf8))
-    return ExitCode(1)
+    return ExitCode(FailureKind(error).exitCode)
 }
 
 /// An error in words: Foundation's file errors as "path: reason" rather than their dump.
@@ -60,9 +58,7 @@ struct Run: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
     var params: [String] = []
-    @Option(help: "Fee as a fraction of traded value, on every order (default 0).") var fees: Double?
-    @OptionGroup var sim: SimulationFlags
-    @Option(help: "Starting capital (split equally across symbols unless the portfolio is shared).") var capital: Double = 100_000
+    @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: fused (default) or naive (the reference).") var engine: String = "fused"
@@ -96,10 +92,7 @@ struct Run: ParsableCommand {
                 let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
                 options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
-            if let fees { options.overrides["fees"] = String(fees) }
-            options.overrides.merge(sim.overrides) { $1 }
-            options.benchmark = sim.benchmark
-            options.simulation.capital = capital
+            options.overrides = try sim.overrides
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
             options.keepGoing = keepGoing
@@ -115,7 +108,7 @@ struct Run: ParsableCommand {
                 FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
             }
             let report = result.report
-            if !noRecord { recordRun(result, dataSpec: dataOptions.data, options: options, history: history) }
+            if !noRecord { recordRun(result, data: dataOptions.origin, options: options, history: history) }
             // Files first, so a console failure cannot lose them; then plugins' sinks.
             let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
                 + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
@@ -173,39 +166,5 @@ struct List: ParsableCommand {
             print(IndicatorDocs.listing(), terminator: "")
             try Listing.run(what, libraries: libraries)   // indicators written in Lua, from the library roots
         } catch { throw fail(error) }
-    }
-}
-
-/// `lunar run`'s simulation options; each one given overrides the strategy table's field.
-struct SimulationFlags: ParsableArguments {
-    @Option(help: "Fill orders at this bar's close or the next bar's open: close | next_open.") var fill: String?
-    @Option(name: .customLong("fixed-fee"), help: "A fixed fee per order, in cash.") var fixedFee: Double?
-    @Option(help: "Slippage as a fraction of the price, against the trader.") var slippage: Double?
-    @Option(help: "Entry size: all | fraction:F | cash:X | units:N.") var sizing: String?
-    @Flag(name: .customLong("whole-units"), help: "Trade whole units only (rounded down).") var wholeUnits = false
-    @Flag(help: "An opposite entry while in a position reverses it (otherwise it is ignored).") var reverse = false
-    @Option(name: .customLong("stop-loss"), help: "Stop-loss as a fraction of the entry price.") var stopLoss: Double?
-    @Option(name: .customLong("take-profit"), help: "Take-profit as a fraction of the entry price.") var takeProfit: Double?
-    @Option(name: .customLong("trailing-stop"), help: "Trailing stop as a fraction below the peak.") var trailingStop: Double?
-    @Option(help: "Rebalance targets: every | weekly | monthly | change | N bars.") var rebalance: String?
-    @Option(help: "Capital: independent (equal split) | shared (target weights).") var portfolio: String?
-    @Option(help: "With a score series: hold the N best-scored symbols.") var top: Int?
-    @Option(help: "Benchmark symbol (default: equal-weight buy-and-hold of the universe).") var benchmark: String?
-
-    var overrides: [String: String] {
-        var o: [String: String] = [:]
-        if let fill { o["fill"] = fill }
-        if let fixedFee { o["fixed_fee"] = String(fixedFee) }
-        if let slippage { o["slippage"] = String(slippage) }
-        if let sizing { o["sizing"] = sizing }
-        if wholeUnits { o["integer"] = "true" }
-        if reverse { o["reverse"] = "true" }
-        if let stopLoss { o["stop_loss"] = String(stopLoss) }
-        if let takeProfit { o["take_profit"] = String(takeProfit) }
-        if let trailingStop { o["trailing_stop"] = String(trailingStop) }
-        if let rebalance { o["rebalance"] = rebalance }
-        if let portfolio { o["portfolio"] = portfolio }
-        if let top { o["top"] = String(top) }
-        return o
     }
 }

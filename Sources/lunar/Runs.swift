@@ -1,13 +1,11 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarHistory
-import LunarReport
 
 /// Records a finished run; a history problem is a warning, never a lost result.
-func recordRun(_ result: BacktestResult, dataSpec: String, options: BacktestOptions, history: String) {
+func recordRun(_ result: BacktestResult, data: DataOrigin, options: BacktestOptions, history: String) {
     do {
-        let saved = try RunHistory(path: history).record(result.record(dataSpec: dataSpec, options: options))
+        let saved = try RunHistory(path: history).record(result.record(data: data, options: options))
         if isatty(2) != 0 { FileHandle.standardError.write(Data("recorded as run \(saved.id ?? 0) in \(history)\n".utf8)) }
     } catch {
         FileHandle.standardError.write(Data("warning: this run was not recorded: \(error)\n".utf8))
@@ -63,6 +61,9 @@ struct Runs: ParsableCommand {
                 for (f, h) in r.files.sorted(by: { $0.key < $1.key }) where f != r.strategyPath { print("module    \(f)  #\(h)") }
                 print("params    " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
                 print("options   " + r.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
+                if !r.settings.isEmpty {
+                    print("settings  " + Setting.all.compactMap { s in r.settings[s.name].map { "\(s.name)=\($0)" } }.joined(separator: "  "))
+                }
                 print("data      \(r.dataSpec): \(r.dataSymbols) symbols, \(r.dataFirst) → \(r.dataLast)  #\(r.dataHash)")
                 for (k, v) in r.metrics.sorted(by: { $0.key < $1.key }) { print(pad(k, 16) + show(v)) }
             } catch { throw fail(error) }
@@ -88,6 +89,9 @@ struct Runs: ParsableCommand {
                 for k in Set(x.options.keys).union(y.options.keys).sorted() where x.options[k] != y.options[k] {
                     print("option \(k): \(x.options[k] ?? "-") → \(y.options[k] ?? "-")")
                 }
+                for (k, u, v) in Lunar.Rerun.settingDifferences(x, y) {
+                    print("setting \(k): \(u.map(\.description) ?? "-") → \(v.map(\.description) ?? "-")")
+                }
                 let diffs = Lunar.Rerun.metricDifferences(x, y)
                 if diffs.isEmpty { print("metrics: identical") }
                 for (k, u, v) in diffs {
@@ -108,22 +112,33 @@ struct Runs: ParsableCommand {
             do {
                 let h = try options.open()
                 let r = try h.run(id: id)
-                let panel = try DataSource.load(r.dataSpec)
-                let changes = Lunar.Rerun.changedInputs(r, panel: panel)
+                let panel = try Lunar.Rerun.loadData(r)
+                var changes = Lunar.Rerun.changedInputs(r, panel: panel)
+                let opts = try BacktestOptions(recorded: r)
+                let result = try Backtest.run(strategyPath: r.strategyPath, panel: panel, options: opts)
+                let origin = DataOrigin(spec: r.dataSpec, adjust: r.dataAdjust)
+                let new = result.record(data: origin, options: opts)
+                changes += Lunar.Rerun.changedFiles(r, new)
                 if changes.isEmpty { print("inputs unchanged since run \(id)") } else {
                     print("inputs changed since run \(id), so results may differ:")
                     for c in changes { print("  - \(c)") }
                 }
-                let opts = BacktestOptions(recorded: r)
-                let result = try Backtest.run(strategyPath: r.strategyPath, panel: panel, options: opts)
-                let new = result.record(dataSpec: r.dataSpec, options: opts)
+                for (k, u, v) in Lunar.Rerun.settingDifferences(r, new) where !r.settings.isEmpty {
+                    print("  setting \(k): \(u.map(\.description) ?? "-") → \(v.map(\.description) ?? "-")")
+                }
                 let diffs = Lunar.Rerun.metricDifferences(r, new)
-                if diffs.isEmpty { print("reproduced: every metric is identical") } else {
-                    print("metrics differ:")
+                let sameBits = !r.resultHash.isEmpty && r.resultHash == new.resultHash
+                if diffs.isEmpty && (sameBits || r.resultHash.isEmpty) {
+                    print(sameBits ? "reproduced: the equity curve and every trade are identical, bit for bit"
+                                   : "reproduced: every metric is identical")
+                } else {
+                    print(diffs.isEmpty ? "metrics are identical but the equity or trades differ (result hash \(r.resultHash) → \(new.resultHash))"
+                                        : "metrics differ:")
                     for (k, u, v) in diffs { print("  \(pad(k, 16)) \(show(u)) → \(show(v))") }
                 }
-                if !noRecord { recordRun(result, dataSpec: r.dataSpec, options: opts, history: options.history) }
-                if !diffs.isEmpty && changes.isEmpty { throw ExitCode(2) }   // same inputs, different results: a bug
+                if !noRecord { recordRun(result, data: origin, options: opts, history: options.history) }
+                let differs = !diffs.isEmpty || (!r.resultHash.isEmpty && !sameBits)
+                if differs && changes.isEmpty { throw ExitCode(2) }   // same inputs, different results: a bug
             } catch let e as ExitCode { throw e } catch { throw fail(error) }
         }
     }

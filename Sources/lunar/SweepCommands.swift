@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lunar
-import LunarReport
-import LunarData
 
 /// Options shared by `sweep` and `walkforward`.
 struct SweepOptions: ParsableArguments {
@@ -14,8 +12,7 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "Draw this many random combinations instead of the whole grid.") var samples: Int?
     @Option(help: "Seed for --samples.") var seed: UInt64 = 42
     @Option(help: "Refuse grids larger than this before any work starts.") var maxCombinations = 1_000_000
-    @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
-    @Option(help: "Starting capital.") var capital: Double = 100_000
+    @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @OptionGroup var libraries: LibraryOptions
 
@@ -32,8 +29,7 @@ struct SweepOptions: ParsableArguments {
     func backtestOptions() throws -> BacktestOptions {
         var o = BacktestOptions()
         o.libraries = try libraries.settings()
-        o.simulation.fees = fees
-        o.simulation.capital = capital
+        o.overrides = try sim.overrides
         if let threads { o.simulation.threads = threads }
         return o
     }
@@ -61,11 +57,11 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "The strategy's Lua file.") var strategy: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sweep: SweepOptions
-    @Option(help: "Rows to show.") var top = 10
+    @Option(help: "Rows to show (--top is the setting: hold the N best-scored symbols).") var rows = 10
     @Option(help: "Write sweep.csv and sweep.html to this folder.") var out: String?
 
     func validate() throws {
-        guard top >= 1 else { throw ValidationError("--top must be ≥ 1, got \(top)") }
+        guard rows >= 1 else { throw ValidationError("--rows must be ≥ 1, got \(rows)") }
     }
 
     func run() throws {
@@ -80,7 +76,7 @@ struct SweepCommand: ParsableCommand {
             print("\(result.strategyName): \(result.rows.count) combinations on \(panel.symbolCount) symbols × \(panel.barCount) bars in \(ConsoleSummary.fixed(result.seconds, 2)) s, ranked by \(result.metric)\n")
             let header = ["rank"] + names + ["total_return", "sharpe", "max_drawdown", "trades"]
             print(header.map { pad($0, 13, left: true) }.joined())
-            for (k, r) in result.rows.prefix(top).enumerated() {
+            for (k, r) in result.rows.prefix(rows).enumerated() {
                 let cells = ["\(k + 1)"] + r.params.map(\.value) +
                     [ConsoleSummary.percent(r.metrics.totalReturn), ConsoleSummary.fixed(r.metrics.sharpe, 3),
                      ConsoleSummary.percent(r.metrics.maxDrawdown), "\(r.metrics.trades)"]

@@ -2,8 +2,6 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Lunar
-import LunarReport
-import LunarData
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,8 +11,7 @@ struct Watch: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
     var params: [String] = []
-    @Option(help: "Fee as a fraction of traded value.") var fees: Double = 0
-    @Option(help: "Starting capital.") var capital: Double = 100_000
+    @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @Flag(help: "Poll modification times instead of using inotify.") var poll = false
     @OptionGroup var libraries: LibraryOptions
 
@@ -26,9 +23,10 @@ struct Watch: ParsableCommand {
             let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
             options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
-        options.simulation.fees = fees
-        options.simulation.capital = capital
-        do { options.libraries = try libraries.settings() } catch { throw fail(error) }
+        do {
+            options.libraries = try libraries.settings()
+            options.overrides = try sim.overrides
+        } catch { throw fail(error) }
         let color = isatty(1) != 0
         // Ctrl-C: leave with a newline and status 0, not a half-printed line.
         signal(SIGINT, SIG_IGN)

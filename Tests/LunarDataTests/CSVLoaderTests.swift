@@ -56,7 +56,7 @@ import Testing
     @Test func malformedRowNamesFileAndLine() throws {
         let dir = Fixtures.tempDir()
         let file = Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-03,1,1,x,1,1\n", "A.csv", in: dir)
-        #expect(throws: DataError.malformed(file: file, line: 3, message: "column 'low': 'x' is not a number")) {
+        #expect(throws: DataError.malformed(file: file, line: 3, column: 4, message: "column 'low': 'x' is not a number")) {
             try CSVLoader.load(path: dir)
         }
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1\n", "A.csv", in: dir)

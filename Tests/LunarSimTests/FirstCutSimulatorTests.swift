@@ -62,9 +62,9 @@ import Testing
     }
 
     @Test func rejectsBadOptions() {
-        #expect(throws: SimulationError.self) { try SimulationOptions(capital: -1).validate() }
-        #expect(throws: SimulationError.self) { try SimulationOptions(fees: -0.1).validate() }
-        #expect(throws: SimulationError.self) { try SimulationOptions(capital: .nan).validate() }
+        #expect(throws: SettingError.self) { try SimulationOptions(capital: -1).validate() }
+        #expect(throws: SettingError.self) { try SimulationOptions(fees: -0.1).validate() }
+        #expect(throws: SettingError.self) { try SimulationOptions(capital: .nan).validate() }
     }
 }
 

@@ -91,9 +91,9 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
                       ("0.25", true, 2.0), ("all", true, 10.0), ("units:50", false, 10.0)])
     func sizingRules(text: String, integer: Bool, size: Double) throws {
         let p = try makePanel([[10, 10]])
-        let sizing = try Sizing(parsing: text)
-        let r = try Simulator.run(panel: p, inputs: SignalInputs(entries: flags(2, 0), exits: flags(2)),
-                                  options: options { $0.sizing = sizing; $0.integerUnits = integer })
+        var o = options { $0.integerUnits = integer }
+        try o.set("sizing", Setting.builtIn("sizing").parse(text))
+        let r = try Simulator.run(panel: p, inputs: SignalInputs(entries: flags(2, 0), exits: flags(2)), options: o)
         #expect(r.runs[0].trades.first?.size == size)
     }
 
@@ -191,11 +191,11 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         #expect(throws: SimulationError.self) {
             try Simulator.run(panel: p, inputs: SignalInputs(entries: flags(2, 0)), options: options(capital: -1))
         }
-        #expect(throws: SimulationError.self) {
+        #expect(throws: SettingError.self) {
             try Simulator.run(panel: p, inputs: SignalInputs(entries: flags(2, 0)), options: options { $0.fees = -0.01 })
         }
-        #expect(throws: SimulationError.self) { try Sizing(parsing: "fraction:2") }
-        #expect(throws: SimulationError.self) { try Rebalance(parsing: "fortnightly") }
+        #expect(Sizing(text: "fraction:2") == nil)
+        #expect(Rebalance(text: "fortnightly") == nil)
         let two = try makePanel([[10, 10], [20, 20]])
         var w = SignalInputs(); w.weight = [0.6, 0.6, 0.6, 0.6]
         #expect(throws: SimulationError.self) { try Simulator.run(panel: two, inputs: w, options: options()) }

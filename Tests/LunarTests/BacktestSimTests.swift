@@ -18,7 +18,7 @@ import Testing
         o.stdlib = path("stdlib")
         o.simulation.capital = 600_000     // 10 000 per symbol, as the golden runs
         o.simulation.threads = 2
-        o.overrides = overrides
+        try! o.override(overrides)
         return o
     }
 
@@ -155,16 +155,16 @@ import Testing
         }
         let ok = try Self.strategy("return strategy { signals = function(bars) return { entries = bars.close:gt(1) } end }")
         #expect { try Backtest.run(strategyPath: ok, panel: panel, options: Self.options(["fees": "-1"])) } throws: { e in
-            "\(e)".contains("fees must be")
+            (e as? SettingError) == SettingError(setting: "fees", value: "-1", expected: "a fraction in [0, 1)")
         }
-        var bench = Self.options(); bench.benchmark = "NOPE"
+        var bench = Self.options(); bench.simulation.benchmark = "NOPE"
         #expect(throws: (any Error).self) { try Backtest.run(strategyPath: ok, panel: panel, options: bench) }
     }
 
     @Test("momentum_topn holds at most 20 symbols, rebalanced on month starts, and writes a report")
     func momentumTopN() throws {
         let panel = try SimGolden.panel()
-        var o = Self.options(["fees": "0.001"]); o.benchmark = "SYM000"
+        let o = Self.options(["fees": "0.001", "benchmark": "SYM000"])
         let r = try Backtest.run(strategyPath: Self.path("strategies/momentum_topn.lua"), panel: panel, options: o)
         #expect(r.mode == .shared && r.simulationOptions.top == 20 && r.simulationOptions.rebalance == .monthly)
         let monthStarts = Set(Rebalance.monthly.schedule(panel.timestamps).enumerated().filter(\.element).map(\.offset))

@@ -55,7 +55,7 @@ import Testing
     func stopFractionsEqualVectorized(_ overrides: [String: String]) throws {
         let panel = Synthetic.panel(symbols: 20, bars: 600, seed: 5)
         var o = options(capital: 20_000, fees: 0.001)
-        o.overrides = overrides
+        try o.override(overrides)
         let vec = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: o)
         let bar = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)
         let stopped = vec.trades.filter { $0.exitReason != .signal && $0.exitReason != .open }.count
@@ -70,7 +70,7 @@ import Testing
     @Test(arguments: [("portfolio", "shared"), ("top", "3"), ("rebalance", "monthly")])
     func targetPortfolioSettingsAreRefused(_ setting: (String, String)) throws {
         var o = options()
-        o.overrides = [setting.0: setting.1]
+        try o.override([setting.0: setting.1])
         let panel = Synthetic.panel(symbols: 3, bars: 100, seed: 2)
         do {
             _ = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross_bar.lua"), panel: panel, options: o)

@@ -1,8 +1,7 @@
 // An external package's plugin, written only against Lunar's public API: what docs/plugins.md
 // walks through. It lives in a test target so CI builds and runs it with the rest.
 import Foundation
-import LunarData
-import LunarKernels
+import Lunar
 
 /// `ta.decayed_sum(x, halflife)`: s[t] = x[t] + d · s[t−1] with d = 0.5^(1/halflife).
 /// A NaN input gives NaN and leaves the sum as it was.

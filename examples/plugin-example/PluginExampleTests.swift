@@ -1,8 +1,4 @@
 import Foundation
-import LunarData
-import LunarKernels
-import LunarReport
-import LunarScript
 import LunarTestSupport
 import Testing
 import Lunar

@@ -1,0 +1,58 @@
+import Foundation
+import LunarData
+import LunarHistory
+import LunarManifest
+import LunarScript
+import LunarSim
+
+/// A command-line option or Swift API setting given a value it does not take.
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    /// The option as the user wrote it (`--fees`) or the setting's name.
+    public let option: String
+    public let value: String
+    /// What it takes, e.g. "a fraction in [0, 1)".
+    public let expected: String
+    public init(option: String, value: String, expected: String) {
+        self.option = option; self.value = value; self.expected = expected
+    }
+    public var description: String { "\(option) '\(value)': expected \(expected)" }
+}
+
+/// What kind of failure an error is, and the exit status `lunar` gives it, so scripts and CI
+/// can tell a broken strategy from broken data from a mistyped flag.
+public enum FailureKind: String, Sendable, CaseIterable {
+    /// An option, setting or argument the command does not take.
+    case usage
+    /// A strategy, module or Lua test: a syntax or runtime error, a limit, a bad signal.
+    case script
+    /// A data file or folder: missing, unreadable, malformed.
+    case data
+    /// The run history could not be read or written.
+    case history
+    /// Anything else (a file system error, a bug).
+    case other
+
+    /// `lunar`'s exit status. 64 is the argument parser's own status for usage errors; 2 is
+    /// taken by `runs rerun` (same inputs, different results).
+    public var exitCode: Int32 {
+        switch self {
+        case .usage: return 64
+        case .script: return 3
+        case .data: return 4
+        case .history: return 5
+        case .other: return 1
+        }
+    }
+
+    public init(_ error: Error) {
+        switch error {
+        case is UsageError, is SettingError, is UnknownSettingError: self = .usage
+        case let e as SimulationError:
+            if case .badOption = e { self = .usage } else { self = .script }
+        case is ScriptError, is ManifestError: self = .script
+        case is DataError: self = .data
+        case is HistoryError: self = .history
+        default: self = .other
+        }
+    }
+}

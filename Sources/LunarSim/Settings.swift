@@ -1,0 +1,280 @@
+import LunarData
+
+/// The one vocabulary of simulation settings. Every place that names a setting — the
+/// strategy table's checks, the command-line flags, the console and report settings line, the
+/// run history and docs/semantics.md's table — reads this table instead of listing names again,
+/// so a setting added here is accepted, documented, shown and recorded everywhere at once.
+
+/// A setting's value as a strategy table or a flag gives it: Lua's number, string or boolean.
+public enum SettingValue: Sendable, Equatable, Hashable, Codable, CustomStringConvertible,
+                          ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByStringLiteral,
+                          ExpressibleByBooleanLiteral {
+    case number(Double)
+    case text(String)
+    case flag(Bool)
+
+    public init(floatLiteral v: Double) { self = .number(v) }
+    public init(integerLiteral v: Int) { self = .number(Double(v)) }
+    public init(stringLiteral v: String) { self = .text(v) }
+    public init(booleanLiteral v: Bool) { self = .flag(v) }
+
+    public var description: String {
+        switch self {
+        case .number(let v): return short(v)
+        case .text(let s): return s
+        case .flag(let b): return String(b)
+        }
+    }
+
+    /// Stored as the plain JSON scalar, so a recorded run reads like the strategy table.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .flag(b) }
+        else if let v = try? c.decode(Double.self) { self = .number(v) }
+        else { self = .text(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let v): try c.encode(v)
+        case .text(let s): try c.encode(s)
+        case .flag(let b): try c.encode(b)
+        }
+    }
+}
+
+/// A setting given a value it does not take: which setting, what it got, what it takes.
+public struct SettingError: Error, CustomStringConvertible, Equatable {
+    public let setting: String
+    public let value: String
+    public let expected: String
+    public init(setting: String, value: String, expected: String) {
+        self.setting = setting; self.value = value; self.expected = expected
+    }
+    public var description: String { "\(setting) '\(value)': expected \(expected)" }
+}
+
+/// A name that is not a setting, with the closest ones.
+public struct UnknownSettingError: Error, CustomStringConvertible, Equatable {
+    public let name: String
+    public let suggestions: [String]
+    public var description: String {
+        "unknown setting '\(name)'" + (suggestions.isEmpty
+            ? "; settings are \(Setting.all.map(\.name).joined(separator: ", "))"
+            : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?")
+    }
+}
+
+/// One simulation setting: its names, what it takes, its default, its doc line, where it lives
+/// in `SimulationOptions`, and how to read and write it there.
+public struct Setting: Sendable {
+    /// The strategy-table key, the history key and the Swift API's override key (`stop_loss`).
+    public let name: String
+    /// The command-line flag without dashes (`stop-loss`).
+    public let flag: String
+    /// What it takes, in words used by errors, `--help` and the docs.
+    public let expected: String
+    /// The field it sets, for readers of the docs and the Swift API.
+    public let field: String
+    public let doc: String
+    /// A boolean setting is a switch on the command line (`--reverse` / `--no-reverse`).
+    public let isSwitch: Bool
+    let write: @Sendable (inout SimulationOptions, SettingValue) -> Bool
+    let read: @Sendable (SimulationOptions) -> SettingValue
+
+    /// The default, as the strategy table would write it.
+    public var defaultValue: SettingValue { read(SimulationOptions()) }
+
+    /// Sets this setting on `options`; throws `SettingError` for a value it does not take.
+    public func apply(_ value: SettingValue, to options: inout SimulationOptions) throws {
+        guard write(&options, value) else {
+            throw SettingError(setting: name, value: value.description, expected: expected)
+        }
+    }
+
+    /// The value `options` holds, in the form `apply` reads back (`apply(value(in: o))` is a no-op).
+    public func value(in options: SimulationOptions) -> SettingValue { read(options) }
+
+    /// Reads command-line or history text: a number where it parses as one and the setting
+    /// takes numbers, true/false for switches, text otherwise.
+    public func parse(_ text: String) -> SettingValue {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if isSwitch {
+            switch t.lowercased() {
+            case "true": return .flag(true)
+            case "false": return .flag(false)
+            default: return .text(t)
+            }
+        }
+        if let v = Double(t) {
+            var probe = SimulationOptions()
+            if write(&probe, .number(v)) { return .number(v) }
+        }
+        return .text(t)
+    }
+
+    // MARK: - lookup
+
+    public static func named(_ name: String) throws -> Setting {
+        if let s = byName[name] { return s }
+        throw UnknownSettingError(name: name, suggestions: closestMatches(to: name, in: all.map(\.name)))
+    }
+
+    /// A setting of the built-in table, by a name the caller knows is there.
+    public static func builtIn(_ name: String) -> Setting {
+        guard let s = byName[name] else { preconditionFailure("no setting named '\(name)' in Setting.all") }
+        return s
+    }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}
+
+extension SimulationOptions {
+    /// Sets one setting by its name (see `Setting.all`); unknown names and bad values throw.
+    public mutating func set(_ name: String, _ value: SettingValue) throws {
+        try Setting.named(name).apply(value, to: &self)
+    }
+
+    /// Every setting's value, by name: the complete, replayable form of these options.
+    public var settings: [String: SettingValue] {
+        Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.name, $0.value(in: self)) })
+    }
+
+    /// Options made of the defaults and `settings` (a run record's), applied in table order.
+    public init(settings: [String: SettingValue]) throws {
+        self.init()
+        for (k, _) in settings where (try? Setting.named(k)) == nil { _ = try Setting.named(k) }
+        for s in Setting.all { if let v = settings[s.name] { try s.apply(v, to: &self) } }
+    }
+
+    /// The settings that differ from the defaults, in table order, as `name value` pairs.
+    public var changedSettings: [(name: String, value: SettingValue)] {
+        Setting.all.compactMap { s in
+            let v = s.value(in: self)
+            return v == s.defaultValue ? nil : (s.name, v)
+        }
+    }
+}
+
+// MARK: - the table
+
+extension Setting {
+    /// Every setting, in the order docs and summaries list them.
+    public static let all: [Setting] = [
+        number("capital", "capital", "a positive amount of cash", \.capital, field: "capital", check: { $0 > 0 },
+               doc: "Starting capital; split equally across symbols unless the portfolio is shared."),
+        number("fees", "fees", "a fraction in [0, 1)", \.fees, field: "fees", check: { $0 >= 0 && $0 < 1 },
+               doc: "Fee as a fraction of traded value, paid on every order."),
+        number("fixed_fee", "fixed-fee", "an amount of cash ≥ 0", \.fixedFee, field: "fixedFee", check: { $0 >= 0 },
+               doc: "A fixed fee per order, in cash."),
+        number("slippage", "slippage", "a fraction in [0, 1)", \.slippage, field: "slippage", check: { $0 >= 0 && $0 < 1 },
+               doc: "Slippage as a fraction of the price, against the trader."),
+        choice("fill", "fill", \.fill, field: "fill", doc: "Fill orders at the signal bar's close or the next bar's open."),
+        Setting(name: "sizing", flag: "sizing", expected: "all, fraction:F, cash:X, units:N or a fraction in (0, 1]",
+                field: "sizing", doc: "How much an entry buys.", isSwitch: false,
+                write: { o, v in
+                    switch v {
+                    case .number(let f): guard f > 0, f <= 1 else { return false }; o.sizing = .equityFraction(f)
+                    case .text(let t): guard let s = Sizing(text: t) else { return false }; o.sizing = s
+                    case .flag: return false
+                    }
+                    return true
+                },
+                read: { o in if case .equityFraction(let f) = o.sizing { return .number(f) }; return .text(o.sizing.description) }),
+        switchSetting("integer", "whole-units", \.integerUnits, field: "integerUnits", doc: "Trade whole units only (rounded toward zero)."),
+        switchSetting("reverse", "reverse", \.reverse, field: "reverse", doc: "An opposite entry while in a position reverses it (otherwise it is ignored)."),
+        stop("stop_loss", "stop-loss", \.stopLoss, field: "stopLoss", below1: true, doc: "Stop-loss as a fraction below the entry price."),
+        stop("take_profit", "take-profit", \.takeProfit, field: "takeProfit", below1: false, doc: "Take-profit as a fraction above the entry price."),
+        stop("trailing_stop", "trailing-stop", \.trailingStop, field: "trailingStop", below1: true, doc: "Trailing stop as a fraction below the peak since entry."),
+        Setting(name: "rebalance", flag: "rebalance", expected: "every, weekly, monthly, change or a whole number of bars ≥ 1",
+                field: "rebalance", doc: "When target positions or weights are traded.", isSwitch: false,
+                write: { o, v in
+                    switch v {
+                    case .number(let n): guard n >= 1, n == n.rounded(), n < 1e9 else { return false }; o.rebalance = .bars(Int(n))
+                    case .text(let t): guard let r = Rebalance(text: t) else { return false }; o.rebalance = r
+                    case .flag: return false
+                    }
+                    return true
+                },
+                read: { o in if case .bars(let n) = o.rebalance { return .number(Double(n)) }; return .text(o.rebalance.description) }),
+        Setting(name: "portfolio", flag: "portfolio", expected: "auto, independent or shared", field: "capitalMode",
+                doc: "Independent sub-accounts (equal split) or one shared cash account; auto: shared when signals give weight or score.",
+                isSwitch: false,
+                write: { o, v in
+                    guard case .text(let t) = v else { return false }
+                    if t == "auto" { o.capitalMode = nil; return true }
+                    guard let m = CapitalMode(rawValue: t) else { return false }
+                    o.capitalMode = m; return true
+                },
+                read: { o in .text(o.capitalMode?.rawValue ?? "auto") }),
+        Setting(name: "top", flag: "top", expected: "none or a whole number ≥ 1", field: "top",
+                doc: "With a score series: hold the N best-scored symbols at equal weight.", isSwitch: false,
+                write: { o, v in
+                    switch v {
+                    case .number(let n): guard n >= 1, n == n.rounded(), n < 1e9 else { return false }; o.top = Int(n)
+                    case .text("none"): o.top = nil
+                    default: return false
+                    }
+                    return true
+                },
+                read: { o in o.top.map { .number(Double($0)) } ?? .text("none") }),
+        Setting(name: "benchmark", flag: "benchmark", expected: "a symbol of the data, or equal-weight", field: "benchmark",
+                doc: "What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe.",
+                isSwitch: false,
+                write: { o, v in
+                    guard case .text(let t) = v, !t.isEmpty else { return false }
+                    o.benchmark = t == "equal-weight" ? nil : t
+                    return true
+                },
+                read: { o in .text(o.benchmark ?? "equal-weight") }),
+    ]
+
+    private static func number(_ name: String, _ flag: String, _ expected: String,
+                               _ key: WritableKeyPath<SimulationOptions, Double> & Sendable, field: String,
+                               check: @escaping @Sendable (Double) -> Bool, doc: String) -> Setting {
+        Setting(name: name, flag: flag, expected: expected, field: field, doc: doc, isSwitch: false,
+                write: { o, v in
+                    guard case .number(let x) = v, x.isFinite, check(x) else { return false }
+                    o[keyPath: key] = x; return true
+                },
+                read: { o in .number(o[keyPath: key]) })
+    }
+
+    private static func switchSetting(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, Bool> & Sendable,
+                                      field: String, doc: String) -> Setting {
+        Setting(name: name, flag: flag, expected: "true or false", field: field, doc: doc, isSwitch: true,
+                write: { o, v in
+                    guard case .flag(let b) = v else { return false }
+                    o[keyPath: key] = b; return true
+                },
+                read: { o in .flag(o[keyPath: key]) })
+    }
+
+    private static func stop(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, Double?> & Sendable,
+                             field: String, below1: Bool, doc: String) -> Setting {
+        Setting(name: name, flag: flag, expected: below1 ? "none or a fraction in (0, 1)" : "none or a fraction > 0",
+                field: field, doc: doc, isSwitch: false,
+                write: { o, v in
+                    switch v {
+                    case .number(let x): guard x.isFinite, x > 0, !below1 || x < 1 else { return false }; o[keyPath: key] = x
+                    case .text("none"): o[keyPath: key] = nil
+                    default: return false
+                    }
+                    return true
+                },
+                read: { o in o[keyPath: key].map { .number($0) } ?? .text("none") })
+    }
+
+    private static func choice(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, FillPrice> & Sendable,
+                               field: String, doc: String) -> Setting {
+        Setting(name: name, flag: flag, expected: FillPrice.allCases.map(\.rawValue).joined(separator: " or "),
+                field: field, doc: doc, isSwitch: false,
+                write: { o, v in
+                    guard case .text(let t) = v, let f = FillPrice(rawValue: t) else { return false }
+                    o[keyPath: key] = f; return true
+                },
+                read: { o in .text(o[keyPath: key].rawValue) })
+    }
+
+}
