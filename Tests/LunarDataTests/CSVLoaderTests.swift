@@ -73,7 +73,7 @@ import Testing
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-02,1,1,1,1,1\n", "A.csv", in: dir)
         do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("duplicate date")) }
         Fixtures.write("date,open,high,low,close,volume\nyesterday,1,1,1,1,1\n", "A.csv", in: dir)
-        do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("A.csv:2: cannot read date 'yesterday'")) }
+        do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("A.csv:2:1: cannot read date 'yesterday'")) }
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,-5,1\n", "A.csv", in: dir)
         do { _ = try CSVLoader.load(path: dir); Issue.record("a negative price must fail") } catch {
             #expect("\(error)".contains("line 2") && "\(error)".contains("not a positive price"))

@@ -188,7 +188,7 @@ func options(capital: Double = 100, _ configure: (inout SimulationOptions) -> Vo
         }
         var pos = SignalInputs(); pos.position = [1.5, 0]
         #expect(throws: SimulationError.self) { try Simulator.run(panel: p, inputs: pos, options: options()) }
-        #expect(throws: SimulationError.self) {
+        #expect(throws: SettingError(setting: "capital", value: "-1", expected: "a positive amount of cash")) {
             try Simulator.run(panel: p, inputs: SignalInputs(entries: flags(2, 0)), options: options(capital: -1))
         }
         #expect(throws: SettingError.self) {
