@@ -181,7 +181,7 @@ extension Setting {
                     }
                     return true
                 },
-                read: { o in if case .equityFraction(let f) = o.sizing { return .number(f) }; return .text(o.sizing.description) }),
+                read: { o in .text(o.sizing.description) }),   // a bare fraction reads back as fraction:F
         switchSetting("integer", "whole-units", \.integerUnits, field: "integerUnits", doc: "Trade whole units only (rounded toward zero)."),
         switchSetting("reverse", "reverse", \.reverse, field: "reverse", doc: "An opposite entry while in a position reverses it (otherwise it is ignored)."),
         stop("stop_loss", "stop-loss", \.stopLoss, field: "stopLoss", below1: true, doc: "Stop-loss as a fraction below the entry price."),
