@@ -46,7 +46,9 @@ public final class StrategySession {
         vm.installDSL(dsl)
         try vm.installPrelude(dsl)
         let L = vm.L
-        try vm.runFile(path, displayName: path, nresults: 1)
+        do { try vm.runFile(path, displayName: path, nresults: 1) } catch let e as ScriptError {
+            throw StrategySession.placed(e, path: path, source: vm.modules.sources[path])
+        }
         // stack: strategy table
         guard lua_type(L, -1) == LUA_TTABLE else {
             throw ScriptError("\(path): the file must return a strategy: end it with `return strategy { ... }`")
@@ -63,6 +65,21 @@ public final class StrategySession {
         pushStringList(L, fields)
         try vm.call(nargs: 1, nresults: 1)
         barsRef = luaL_ref(L, SWL_REGISTRYINDEX)
+    }
+
+    /// `return strategy { … }` is a tail call, so Lua has no line for the errors the prelude
+    /// raises about the table (`strategy: 'fees' must be …`): give them the file, and the line
+    /// where the field is written.
+    static func placed(_ e: ScriptError, path: String, source: Data?) -> ScriptError {
+        guard e.message.hasPrefix("strategy: ") else { return e }
+        var line: Int? = nil
+        if let source, let text = String(data: source, encoding: .utf8),
+           let q = e.message.range(of: "'"), let q2 = e.message.range(of: "'", range: q.upperBound ..< e.message.endIndex) {
+            let key = NSRegularExpression.escapedPattern(for: String(e.message[q.upperBound ..< q2.lowerBound]))
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            line = lines.firstIndex { $0.range(of: "(^|[^A-Za-z0-9_.])\(key)\\s*=", options: .regularExpression) != nil }.map { $0 + 1 }
+        }
+        return ScriptError("\(path):\(line.map { "\($0):" } ?? "") \(e.message)", traceback: e.traceback)
     }
 
     /// The declared parameters with `--param` texts applied; unknown names and bad values throw.

@@ -28,7 +28,7 @@ func fail(_ error: Error) -> ExitCode {
     var text = "error: \(describe(error))\n"
     if let e = error as? ScriptError, !e.traceback.isEmpty { text += e.traceback + "\n" }
     FileHandle.standardError.write(Data(text.utf8))
-    return ExitCode(FailureKind(error).exitCode)
+    return ExitCode(error is ValidationError ? FailureKind.usage.exitCode : FailureKind(error).exitCode)
 }
 
 /// An error in words: Foundation's file errors as "path: reason" rather than their dump.
@@ -148,15 +148,16 @@ struct DataCommand: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List what Lunar offers.")
-    @Argument(help: "What to list: indicators, strategies or modules.") var what: String = "indicators"
+    @Argument(help: "What to list: indicators, strategies, modules or settings.") var what: String = "indicators"
     @Flag(help: "Print docs/indicators.md (the registry and stdlib helpers as Markdown).") var markdown = false
     @OptionGroup var libraries: LibraryOptions
 
     func run() throws {
-        guard ["indicators", "strategies", "modules"].contains(what) else {
-            throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators|strategies|modules"))
+        guard ["indicators", "strategies", "modules", "settings"].contains(what) else {
+            throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators|strategies|modules|settings"))
         }
         do {
+            if what == "settings" { return print(markdown ? SettingsDocs.settingsTable() : SettingsDocs.listing(), terminator: "") }
             if what != "indicators" { return try Listing.run(what, libraries: libraries) }
             if markdown {
                 let source = try String(contentsOfFile: Stdlib.locate() + "/ta.lua", encoding: .utf8)

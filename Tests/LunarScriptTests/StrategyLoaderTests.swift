@@ -1,6 +1,7 @@
 import Foundation
 import LunarGraph
 import LunarTestSupport
+import LunarSim
 import Testing
 @testable import LunarScript
 
@@ -131,5 +132,40 @@ import Testing
     @Test func taHelpersFromStdlibWork() throws {
         let s = try load("local ta = require 'ta'\nreturn strategy { signals = function(bars, p)\n  return { entries = ta.above(bars.close, bars.open, 2), exits = ta.cross(bars.close, bars.open) }\nend }")
         #expect(s.graph.describe(s.outputs["entries"]!) == "((close > open) & (shift(close, 1) > shift(open, 1)))")
+    }
+
+    /// The strategy table's settings are checked by the settings vocabulary itself: the same
+    /// values are refused as from a flag, at the user's line, saying what the setting takes.
+    @Test(arguments: Setting.all.map(\.name))
+    func strategyTableSettingsUseTheVocabulary(_ name: String) throws {
+        let sample = try #require(SettingSamples.values[name])
+        let setting = Setting.builtIn(name)
+        func lua(_ v: SettingValue) -> String {
+            switch v {
+            case .number(let x): return "\(x)"
+            case .flag(let b): return "\(b)"
+            case .text(let t): return "\"\(t)\""
+            }
+        }
+        let signals = "signals = function(bars) return { entries = bars.close:gt(1) } end"
+        let good = setting.parse(sample.valid)
+        let s = try load("return strategy {\n  \(name) = \(lua(good)),\n  \(signals) }")
+        #expect(s.settings == [name: good])
+        let bad = setting.parse(sample.invalid)
+        let msg = failure("return strategy {\n  \(name) = \(lua(bad)),\n  \(signals) }")
+        #expect(msg.hasSuffix("s.lua:2: strategy: '\(name)' must be \(setting.expected), got \(bad)"), "\(msg)")
+    }
+
+    @Test func unknownStrategyFieldsSuggestSettings() {
+        let msg = failure("return strategy { stoploss = 0.1, signals = function(bars) return { entries = bars.close:gt(1) } end }")
+        #expect(msg.contains("s.lua:1: strategy: unknown field 'stoploss'") && msg.contains("'stop_loss'"), "\(msg)")
+    }
+
+    /// The loader keeps the bytes it ran, for the per-bar workers and the history.
+    @Test func sourcesAreKept() throws {
+        let text = "local ta = require 'ta'\nreturn strategy { signals = function(bars) return { entries = bars.close:gt(1) } end }"
+        let s = try load(text)
+        #expect(s.sources[s.path] == Data(text.utf8))
+        #expect(s.files.count == 2 && s.files.allSatisfy { s.sources[$0] != nil })
     }
 }
