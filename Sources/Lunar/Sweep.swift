@@ -63,9 +63,6 @@ public struct SweepResult: Sendable {
 }
 
 public enum Sweep {
-    /// Metrics where a smaller value is better; every other metric ranks larger first.
-    static let smallerIsBetter: Set<String> = ["volatility"]
-
     /// The combinations to run: the grid (or `samples` random draws), filtered by the condition.
     public static func combinations(_ request: SweepRequest) throws -> [[(name: String, value: String)]] {
         let space = request.space
@@ -149,13 +146,14 @@ public enum Sweep {
         }
     }
 
-    /// Best first by `metric`; NaN last.
+    /// Best first by `metric` in its own direction (`MetricInfo.direction`: a neutral metric
+    /// ranks larger first); NaN last.
     static func rank(_ rows: inout [SweepRow], by metric: String) {
-        let smaller = smallerIsBetter.contains(metric)
+        guard let info = Metrics.info(metric) else { return }
         rows.sort { a, b in
-            let x = a.metrics.value(metric), y = b.metrics.value(metric)
+            let x = info.value(a.metrics), y = info.value(b.metrics)
             if x.isNaN != y.isNaN { return !x.isNaN }
-            return smaller ? x < y : x > y
+            return info.direction.ranksBefore(x, y)
         }
     }
 
