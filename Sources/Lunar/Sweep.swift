@@ -63,9 +63,6 @@ public struct SweepResult: Sendable {
 }
 
 public enum Sweep {
-    /// Metrics where a smaller value is better; every other metric ranks larger first.
-    static let smallerIsBetter: Set<String> = ["volatility"]
-
     /// The combinations to run: the grid (or `samples` random draws), filtered by the condition.
     public static func combinations(_ request: SweepRequest) throws -> [[(name: String, value: String)]] {
         let space = request.space
@@ -149,14 +146,19 @@ public enum Sweep {
         }
     }
 
-    /// Best first by `metric`; NaN last.
+    /// Best first by `metric` in its own direction (`MetricInfo.direction`: a neutral metric
+    /// ranks larger first); NaN last.
     static func rank(_ rows: inout [SweepRow], by metric: String) {
-        let smaller = smallerIsBetter.contains(metric)
-        rows.sort { a, b in
-            let x = a.metrics.value(metric), y = b.metrics.value(metric)
+        guard let info = Metrics.info(metric) else { return }
+        // Ties keep the combinations' order (Swift's sort is not stable), so a ranking — and a
+        // walk-forward choice — never depends on the sort's internals.
+        let ranked = rows.enumerated().sorted { a, b in
+            let x = info.value(a.element.metrics), y = info.value(b.element.metrics)
             if x.isNaN != y.isNaN { return !x.isNaN }
-            return smaller ? x < y : x > y
+            if x == y || (x.isNaN && y.isNaN) { return a.offset < b.offset }
+            return info.direction.ranksBefore(x, y)
         }
+        rows = ranked.map(\.element)
     }
 
     /// Evaluates and simulates vectorized combinations over `bars` of the panel (signals are

@@ -1,24 +1,19 @@
 import LunarSim
 
-/// The watch loop's summary: each metric now, beside the previous run's, with the change.
+/// The watch loop's summary: each metric now, beside the previous run's, with the change. Values
+/// are in each metric's unit (`MetricFormat`); with colour, a change is green when it is better in
+/// the metric's own direction, red when worse, and plain for a neutral metric.
 public enum ComparisonTable {
     public static func render(current: Metrics, previous: Metrics?, color: Bool) -> String {
-        let old = previous.map { Dictionary(uniqueKeysWithValues: $0.fields) } ?? [:]
         var out = "metric               now           before         change\n"
-        for (key, value) in current.fields {
-            let before = old[key]
-            var line = ConsoleSummary.pad(key, 16) + ConsoleSummary.leftPad(format(key, value), 12)
-            if let before {
-                line += "  " + ConsoleSummary.leftPad(format(key, before), 14)
-                let delta = value - before
-                if delta.isFinite && delta != 0 {
-                    let up = delta > 0
-                    // Drawdowns are negative: a rise is an improvement for every metric shown.
-                    let arrow = up ? "↑" : "↓"
-                    let text = "\(arrow) " + format(key, abs(delta), signed: false)
-                    line += "  " + (color ? (up ? "\u{1B}[32m" : "\u{1B}[31m") + text + "\u{1B}[0m" : text)
-                } else if delta == 0 {
-                    line += "  ="
+        for info in Metrics.info {
+            let value = info.value(current)
+            var line = ConsoleSummary.pad(info.key, 16) + ConsoleSummary.leftPad(MetricFormat.text(info.key, value), 12)
+            if let previous {
+                let before = info.value(previous)
+                line += "  " + ConsoleSummary.leftPad(MetricFormat.text(info.key, before), 14)
+                if let (text, verdict) = MetricFormat.change(info.key, from: before, to: value) {
+                    line += "  " + paint(text, verdict, color: color)
                 }
             }
             out += line + "\n"
@@ -26,12 +21,12 @@ public enum ComparisonTable {
         return out
     }
 
-    static func format(_ key: String, _ v: Double, signed: Bool = true) -> String {
-        switch key {
-        case "trades", "open_trades": return v.isFinite ? String(Int(v)) : "n/a"
-        case "sharpe": return ConsoleSummary.fixed(v, 3)
-        case "final_equity": return ConsoleSummary.fixed(v, 2)
-        default: return ConsoleSummary.percent(v)
+    static func paint(_ text: String, _ verdict: MetricChange, color: Bool) -> String {
+        guard color else { return text }
+        switch verdict {
+        case .better: return "\u{1B}[32m" + text + "\u{1B}[0m"
+        case .worse: return "\u{1B}[31m" + text + "\u{1B}[0m"
+        case .changed, .same: return text
         }
     }
 }

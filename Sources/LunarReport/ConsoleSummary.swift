@@ -21,16 +21,17 @@ public enum ConsoleSummary {
         if !r.settings.isEmpty { out += fit("sim      " + r.settings) + "\n" }
         out += "\n"
         let bench = r.benchmarkName.isEmpty ? "Benchmark" : "vs " + String(r.benchmarkName.prefix(13))
-        // Three columns of (label, value) pairs, 33 columns each: 99 in all.
+        // Three columns of (label, value) pairs, 33 columns each: 99 in all. Values in their units.
+        func v(_ key: String, digits: Int? = nil) -> String { MetricFormat.text(key, m.value(key), digits: digits) }
         let rows: [[(String, String)]] = [
-            [("Total return", percent(m.totalReturn)), ("Trades", "\(m.closedTrades) + \(m.openTrades) open"), (bench, percent(m.benchmarkReturn))],
-            [("CAGR", percent(m.cagr)), ("Win rate", percent(m.winRate)), ("Excess return", percent(m.excessReturn))],
-            [("Volatility", percent(m.volatility)), ("Profit factor", fixed(m.profitFactor, 2)), ("Alpha / yr", percent(m.alpha))],
-            [("Sharpe", fixed(m.sharpe, 2)), ("Expectancy", fixed(m.expectancy, 2)), ("Beta", fixed(m.beta, 2))],
-            [("Sortino", fixed(m.sortino, 2)), ("Avg win / loss", fixed(m.avgWin, 0) + " / " + fixed(m.avgLoss, 0)), ("Exposure", percent(m.exposure))],
-            [("Calmar", fixed(m.calmar, 2)), ("Best / worst", percent(m.bestTrade, 0) + " / " + percent(m.worstTrade, 0)), ("Turnover / yr", fixed(m.turnover, 2))],
-            [("Max drawdown", percent(m.maxDrawdown)), ("SQN", fixed(m.sqn, 2)), ("Fees paid", fixed(m.feesPaid, 2))],
-            [("Longest DD", "\(m.maxDrawdownBars) bars"), ("", ""), ("Final equity", fixed(m.finalEquity, 2))],
+            [("Total return", v("total_return")), ("Trades", "\(m.closedTrades) + \(m.openTrades) open"), (bench, v("benchmark_return"))],
+            [("CAGR", v("cagr")), ("Win rate", v("win_rate")), ("Excess return", v("excess_return"))],
+            [("Volatility", v("volatility")), ("Profit factor", v("profit_factor")), ("Alpha / yr", v("alpha"))],
+            [("Sharpe", v("sharpe")), ("Expectancy", v("expectancy")), ("Beta", v("beta"))],
+            [("Sortino", v("sortino")), ("Avg win / loss", v("avg_win", digits: 0) + " / " + v("avg_loss", digits: 0)), ("Exposure", v("exposure"))],
+            [("Calmar", v("calmar")), ("Best / worst", v("best_trade", digits: 0) + " / " + v("worst_trade", digits: 0)), ("Turnover / yr", v("turnover"))],
+            [("Max drawdown", v("max_drawdown")), ("SQN", v("sqn")), ("Fees paid", v("fees_paid"))],
+            [("Longest DD", v("max_drawdown_bars")), ("", ""), ("Final equity", v("final_equity"))],
         ]
         for row in rows {
             var line = ""
@@ -54,13 +55,14 @@ public enum ConsoleSummary {
 
     static func line(_ r: RunReport, _ s: Int) -> String {
         let m = r.symbolMetrics[s]
-        return pad(String(r.panel.symbols[s].prefix(12)), 12) + leftPad(percent(m.totalReturn), 10) + leftPad("\(m.trades) tr", 8)
+        return pad(String(r.panel.symbols[s].prefix(12)), 12) + leftPad(MetricFormat.text("total_return", m.totalReturn), 10) + leftPad("\(m.trades) tr", 8)
     }
 
     /// Cuts `s` to `width` columns, ending in "…" when cut.
     static func fit(_ s: String, _ width: Int = 100) -> String { s.count <= width ? s : String(s.prefix(width - 1)) + "…" }
 
-    public static func percent(_ v: Double, _ digits: Int = 2) -> String { v.isFinite ? fixed(v * 100, digits) + " %" : "n/a" }
+    /// A fraction as a percentage (see `MetricFormat`, which shows each metric in its own unit).
+    public static func percent(_ v: Double, _ digits: Int = 2) -> String { MetricFormat.text(v, unit: .fraction, digits: digits) }
 
     public static func fixed(_ v: Double, _ digits: Int) -> String {
         guard v.isFinite else { return "n/a" }

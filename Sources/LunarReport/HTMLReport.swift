@@ -27,14 +27,15 @@ public enum HTMLReport {
         }
         if !r.settings.isEmpty { h += "<p class=\"sub\">simulation: \(esc(r.settings))</p>" }
         h += "</header>\n<section class=\"cards\">"
+        func v(_ key: String) -> String { MetricFormat.text(key, m.value(key)) }
         let cards: [(String, String)] = [
-            ("Total return", pct(m.totalReturn)), ("Benchmark", pct(m.benchmarkReturn)), ("CAGR", pct(m.cagr)),
-            ("Volatility", pct(m.volatility)), ("Sharpe", num(m.sharpe, 2)), ("Sortino", num(m.sortino, 2)),
-            ("Calmar", num(m.calmar, 2)), ("Max drawdown", pct(m.maxDrawdown)), ("Longest drawdown", "\(m.maxDrawdownBars) bars"),
-            ("Trades", "\(m.closedTrades) closed, \(m.openTrades) open"), ("Win rate", pct(m.winRate)),
-            ("Profit factor", num(m.profitFactor, 2)), ("Expectancy", num(m.expectancy, 2)), ("SQN", num(m.sqn, 2)),
-            ("Exposure", pct(m.exposure)), ("Turnover / yr", num(m.turnover, 2)), ("Fees paid", num(m.feesPaid, 2)),
-            ("Alpha / yr", pct(m.alpha)), ("Beta", num(m.beta, 2)), ("Final equity", num(m.finalEquity, 2)),
+            ("Total return", v("total_return")), ("Benchmark", v("benchmark_return")), ("CAGR", v("cagr")),
+            ("Volatility", v("volatility")), ("Sharpe", v("sharpe")), ("Sortino", v("sortino")),
+            ("Calmar", v("calmar")), ("Max drawdown", v("max_drawdown")), ("Longest drawdown", v("max_drawdown_bars")),
+            ("Trades", "\(v("closed_trades")) closed, \(v("open_trades")) open"), ("Win rate", v("win_rate")),
+            ("Profit factor", v("profit_factor")), ("Expectancy", v("expectancy")), ("SQN", v("sqn")),
+            ("Exposure", v("exposure")), ("Turnover / yr", v("turnover")), ("Fees paid", v("fees_paid")),
+            ("Alpha / yr", v("alpha")), ("Beta", v("beta")), ("Final equity", v("final_equity")),
         ]
         for (k, v) in cards { h += "<div class=\"card\"><div class=\"k\">\(esc(k))</div><div class=\"v\">\(esc(v))</div></div>" }
         h += "</section>\n"
@@ -146,18 +147,18 @@ public enum HTMLReport {
     }
 
     static func symbolTable(_ r: RunReport) -> String {
-        let cols = ["Symbol", "Return", "CAGR", "Sharpe", "Max DD", "Trades", "Open", "Win rate", "Profit factor", "Exposure", "Fees"]
-        var h = "<table class=\"sortable\"><thead><tr>"
-        for (i, c) in cols.enumerated() { h += "<th data-col=\"\(i)\">\(c)</th>" }
+        let cols: [(String, String)] = [("Return", "total_return"), ("CAGR", "cagr"), ("Sharpe", "sharpe"), ("Max DD", "max_drawdown"),
+                                        ("Trades", "closed_trades"), ("Open", "open_trades"), ("Win rate", "win_rate"),
+                                        ("Profit factor", "profit_factor"), ("Exposure", "exposure"), ("Fees", "fees_paid")]
+        var h = "<table class=\"sortable\"><thead><tr><th data-col=\"0\">Symbol</th>"
+        for (i, c) in cols.enumerated() { h += "<th data-col=\"\(i + 1)\">\(c.0)</th>" }
         h += "</tr></thead><tbody>"
         for (s, m) in r.symbolMetrics.enumerated() {
-            let cells: [(String, Double)] = [
-                (pct(m.totalReturn), m.totalReturn), (pct(m.cagr), m.cagr), (num(m.sharpe, 2), m.sharpe),
-                (pct(m.maxDrawdown), m.maxDrawdown), ("\(m.closedTrades)", Double(m.closedTrades)),
-                ("\(m.openTrades)", Double(m.openTrades)), (pct(m.winRate), m.winRate),
-                (num(m.profitFactor, 2), m.profitFactor), (pct(m.exposure), m.exposure), (num(m.feesPaid, 2), m.feesPaid)]
             h += "<tr><td>\(esc(r.panel.symbols[s]))</td>"
-            for (text, v) in cells { h += "<td data-v=\"\(sortKey(v))\">\(esc(text))</td>" }
+            for (_, key) in cols {
+                let v = m.value(key)
+                h += "<td data-v=\"\(sortKey(v))\">\(esc(MetricFormat.text(key, v)))</td>"
+            }
             h += "</tr>"
         }
         return h + "</tbody></table>\n"
@@ -186,8 +187,8 @@ public enum HTMLReport {
 
     // MARK: - formatting
 
-    static func pct(_ v: Double, _ digits: Int = 2) -> String { v.isFinite ? ConsoleSummary.fixed(v * 100, digits) + " %" : "n/a" }
-    static func num(_ v: Double, _ digits: Int) -> String { v.isFinite ? ConsoleSummary.fixed(v, digits) : (v.isNaN ? "n/a" : (v > 0 ? "∞" : "−∞")) }
+    static func pct(_ v: Double, _ digits: Int = 2) -> String { MetricFormat.text(v, unit: .fraction, digits: digits) }
+    static func num(_ v: Double, _ digits: Int) -> String { MetricFormat.text(v, unit: .ratio, digits: digits) }
     static func fmt(_ v: Double) -> String { ConsoleSummary.fixed(v, 1) }
     static func q(_ s: String) -> String { "\"" + s + "\"" }
     static func sortKey(_ v: Double) -> String { v.isNaN ? "-1e308" : (v.isInfinite ? (v > 0 ? "1e308" : "-1e308") : "\(v)") }

@@ -41,7 +41,8 @@ public enum ResultWriter {
         try AtomicFile.write(HTMLReport.render(report), to: path("report.html"))
     }
 
-    /// Portfolio metrics as a JSON object (snake_case keys; NaN as null), plus the run's identity.
+    /// Portfolio metrics as a JSON object (snake_case keys; counts and bars as integers; NaN as
+    /// null), plus the run's identity.
     public static func summaryJSON(_ r: RunReport) -> String {
         var lines = ["  \"strategy\": \(jsonString(r.strategyName))",
                      "  \"strategy_path\": \(jsonString(r.strategyPath))",
@@ -51,7 +52,7 @@ public enum ResultWriter {
                      "  \"settings\": \(jsonString(r.settings))",
                      "  \"benchmark\": \(jsonString(r.benchmarkName))"]
         for (k, v) in r.portfolio.fields {
-            lines.append("  \(jsonString(k)): \(Metrics.integerKeys.contains(k) ? String(Int(v)) : jsonNumber(v))")
+            lines.append("  \(jsonString(k)): \(MetricFormat.json(k, v))")
         }
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }

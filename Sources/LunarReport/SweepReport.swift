@@ -31,13 +31,14 @@ public struct SweepTable: Sendable {
 
     /// A heatmap when exactly two parameters vary, a sortable table otherwise (and always below).
     public func html() -> String {
+        let direction = Metrics.info(metric)?.direction ?? .neutral
         var best = "none"
         if let r = rows.first {
             let settings: [String] = zip(paramNames, r.params).map { "\(escape($0))=\(escape($1))" }
-            best = settings.joined(separator: ", ") + " (\(metric) \(format(r.metrics.value(metric))))"
+            best = settings.joined(separator: ", ") + " (\(metric) \(escape(MetricFormat.text(metric, r.metrics.value(metric)))))"
         }
         var body = "<h1>\(escape(strategy)): sweep by \(escape(metric))</h1>\n"
-        body += "<p>\(rows.count) combinations. Best: \(best)</p>\n"
+        body += "<p>\(rows.count) combinations, ranked by \(escape(metric)) (\(direction.phrase)). \(direction == .neutral ? "First" : "Best"): \(best)</p>\n"
         if paramNames.count == 2 { body += heatmap() }
         body += table()
         return """
@@ -68,6 +69,7 @@ public struct SweepTable: Sendable {
         for r in rows { cell[r.params[0] + "\u{1}" + r.params[1]] = r.metrics.value(metric) }
         let finite = cell.values.filter(\.isFinite)
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
+        let direction = Metrics.info(metric)?.direction ?? .neutral
         var out = "<h2>\(escape(metric)) by \(escape(paramNames[1])) (rows) and \(escape(paramNames[0])) (columns)</h2>\n<table class=\"heat\"><tr><th></th>"
         for x in xs { out += "<th>\(escape(x))</th>" }
         out += "</tr>\n"
@@ -76,7 +78,8 @@ public struct SweepTable: Sendable {
             for x in xs {
                 if let v = cell[x + "\u{1}" + y], v.isFinite {
                     let f = hi > lo ? (v - lo) / (hi - lo) : 0.5
-                    out += "<td style=\"background:\(color(f))\" title=\"\(escape(paramNames[0]))=\(escape(x)) \(escape(paramNames[1]))=\(escape(y)): \(format(v))\">\(format(v))</td>"
+                    let text = escape(MetricFormat.text(metric, v))
+                    out += "<td style=\"background:\(color(f, direction))\" title=\"\(escape(paramNames[0]))=\(escape(x)) \(escape(paramNames[1]))=\(escape(y)): \(text)\">\(text)</td>"
                 } else {
                     out += "<td></td>"
                 }
@@ -93,7 +96,7 @@ public struct SweepTable: Sendable {
         out += "</tr></thead><tbody>\n"
         for (k, r) in rows.enumerated() {
             out += "<tr><td>\(k + 1)</td>" + r.params.map { "<td>\(escape($0))</td>" }.joined()
-            out += r.metrics.fields.map { "<td data-v=\"\($0.1.isFinite ? "\($0.1)" : "NaN")\">\(format($0.1))</td>" }.joined() + "</tr>\n"
+            out += r.metrics.fields.map { "<td data-v=\"\($0.1.isFinite ? "\($0.1)" : "NaN")\">\(escape(MetricFormat.text($0.0, $0.1)))</td>" }.joined() + "</tr>\n"
         }
         return out + "</tbody></table>\n"
     }
@@ -104,17 +107,13 @@ public struct SweepTable: Sendable {
         return seen.sorted { (Double($0) ?? .infinity, $0) < (Double($1) ?? .infinity, $1) }
     }
 
-    /// Red (worst) through white to green (best).
-    func color(_ f: Double) -> String {
-        let g = max(0, min(1, f))
+    /// Red (worst) through white to green (best), `f` being the value's place from the smallest
+    /// (0) to the largest (1); a neutral metric (neither way better) goes from white to blue.
+    func color(_ f: Double, _ direction: MetricDirection) -> String {
+        let g = max(0, min(1, direction == .lower ? 1 - f : f))
+        if direction == .neutral { return "rgb(\(Int(255 - 196 * g)),\(Int(255 - 125 * g)),\(Int(255 - 9 * g)))" }
         let (r, gr, b) = g < 0.5 ? (255.0, 255 * g * 2, 255 * g * 2) : (255 * (1 - g) * 2, 255 - 110 * (g - 0.5), 255 * (1 - g) * 2)
         return "rgb(\(Int(r)),\(Int(gr)),\(Int(b)))"
-    }
-
-    func format(_ v: Double) -> String {
-        guard v.isFinite else { return "n/a" }
-        if v == v.rounded(), abs(v) < 1e15, abs(v) >= 1000 { return String(Int64(v)) }   // counts, equity
-        return String(format: "%.3g", v)
     }
 
     func escape(_ s: String) -> String {

@@ -157,7 +157,7 @@ struct List: ParsableCommand {
             throw fail(ValidationError("unknown list '\(what)'; try: lunar list indicators|strategies|modules|settings"))
         }
         do {
-            if what == "settings" { return print(markdown ? SettingsDocs.settingsTable() : SettingsDocs.listing(), terminator: "") }
+            if what == "settings" { return print(markdown ? VocabularyDocs.settingsTable() : VocabularyDocs.listing(), terminator: "") }
             if what != "indicators" { return try Listing.run(what, libraries: libraries) }
             if markdown {
                 let source = try String(contentsOfFile: Stdlib.locate() + "/ta.lua", encoding: .utf8)

@@ -41,8 +41,8 @@ struct Runs: ParsableCommand {
                     let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     print(pad(String(r.id ?? 0), 4, left: true) + "  " + pad(String(r.createdAt.prefix(19)), 20) + "  " +
                           pad(r.strategyName, 23) + "  " + pad(params, 26) + "  " +
-                          pad(ConsoleSummary.percent(metric(r, "total_return")), 8, left: true) + " " +
-                          pad(ConsoleSummary.fixed(metric(r, "sharpe"), 2), 8, left: true))
+                          pad(metricText(r, "total_return"), 8, left: true) + " " +
+                          pad(metricText(r, "sharpe"), 8, left: true))
                 }
             } catch { throw fail(error) }
         }
@@ -94,10 +94,7 @@ struct Runs: ParsableCommand {
                 }
                 let diffs = Lunar.Rerun.metricDifferences(x, y)
                 if diffs.isEmpty { print("metrics: identical") }
-                for (k, u, v) in diffs {
-                    let delta = u.flatMap { u in v.map { String(format: "  (%+.6g)", $0 - u) } } ?? ""
-                    print(pad(k, 16) + pad(show(u), 24) + " → " + show(v) + delta)
-                }
+                for (k, u, v) in diffs { print(metricChangeLine(k, u, v)) }
             } catch { throw fail(error) }
         }
     }
@@ -147,6 +144,26 @@ struct Runs: ParsableCommand {
 func show(_ v: Double?) -> String { v.map { "\($0)" } ?? "n/a" }
 
 func metric(_ r: RunRecord, _ key: String) -> Double { (r.metrics[key] ?? nil) ?? .nan }
+
+/// A recorded metric in its unit (`MetricFormat`).
+func metricText(_ r: RunRecord, _ key: String) -> String { MetricFormat.text(key, metric(r, key)) }
+
+/// `sharpe   0.812 → 1.034   ↑ 0.222  better`: both values in the metric's unit, the change, and
+/// whether it is better or worse in the metric's own direction ("neither" for a neutral metric).
+/// When the values differ below the unit's precision, the exact values follow.
+/// A recorded nil is a non-finite value.
+func metricChangeLine(_ key: String, _ before: Double?, _ after: Double?) -> String {
+    let u = before ?? .nan, v = after ?? .nan
+    let (a, b) = (MetricFormat.text(key, u), MetricFormat.text(key, v))
+    var line = pad(key, 18) + pad(a, 14, left: true) + " → " + pad(b, 14, left: true)
+    if let (change, verdict) = MetricFormat.change(key, from: u, to: v) {
+        // Both values are finite here, so `.changed` is a neutral metric's change.
+        line += "   " + pad(change, 14) + [.better: "better", .worse: "worse", .changed: "neither"][verdict, default: ""]
+    }
+    if a == b { line += "   (\(show(before)) → \(show(after)))" }
+    while line.hasSuffix(" ") { line.removeLast() }
+    return line
+}
 
 func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
     left ? ConsoleSummary.leftPad(s, w) : ConsoleSummary.pad(s, w)

@@ -73,14 +73,15 @@ struct SweepCommand: ParsableCommand {
             let names = result.rows.first?.params.map(\.name) ?? []
             let table = SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
                                    rows: result.rows.map { ($0.params.map(\.value), $0.metrics) })
-            print("\(result.strategyName): \(result.rows.count) combinations on \(panel.symbolCount) symbols × \(panel.barCount) bars in \(ConsoleSummary.fixed(result.seconds, 2)) s, ranked by \(result.metric)\n")
-            let header = ["rank"] + names + ["total_return", "sharpe", "max_drawdown", "trades"]
-            print(header.map { pad($0, 13, left: true) }.joined())
+            print("\(result.strategyName): \(result.rows.count) combinations on \(panel.symbolCount) symbols × \(panel.barCount) bars in \(ConsoleSummary.fixed(result.seconds, 2)) s, ranked by \(result.metric) (\(MetricFormat.ranking(result.metric)))\n")
+            // The ranking metric's column, then the usual ones; each value in its metric's unit.
+            let shown = [result.metric] + ["total_return", "sharpe", "max_drawdown", "trades"].filter { $0 != result.metric }
+            let header = ["rank"] + names + shown
+            let widths = header.map { max(13, $0.count + 2) }
+            print(zip(header, widths).map { pad($0, $1, left: true) }.joined())
             for (k, r) in result.rows.prefix(rows).enumerated() {
-                let cells = ["\(k + 1)"] + r.params.map(\.value) +
-                    [ConsoleSummary.percent(r.metrics.totalReturn), ConsoleSummary.fixed(r.metrics.sharpe, 3),
-                     ConsoleSummary.percent(r.metrics.maxDrawdown), "\(r.metrics.trades)"]
-                print(cells.map { pad($0, 13, left: true) }.joined())
+                let cells = ["\(k + 1)"] + r.params.map(\.value) + shown.map { MetricFormat.text($0, r.metrics.value($0)) }
+                print(zip(cells, widths).map { pad($0, $1, left: true) }.joined())
             }
             if let out {
                 try table.write(to: out)
@@ -114,15 +115,16 @@ struct WalkForwardCommand: ParsableCommand {
             for w in result.windows {
                 print(pad("\(date(w.test.lowerBound)) → \(date(w.test.upperBound - 1))", 25) +
                       pad(w.chosen.map { "\($0.name)=\($0.value)" }.joined(separator: " "), 26) +
-                      pad(ConsoleSummary.fixed(w.inSample.value(result.metric), 3), 12, left: true) +
-                      pad(ConsoleSummary.fixed(w.outOfSample.value(result.metric), 3), 15, left: true) +
-                      pad(ConsoleSummary.percent(w.outOfSample.totalReturn), 12, left: true))
+                      pad(MetricFormat.text(result.metric, w.inSample.value(result.metric)), 12, left: true) +
+                      pad(MetricFormat.text(result.metric, w.outOfSample.value(result.metric)), 15, left: true) +
+                      pad(MetricFormat.text("total_return", w.outOfSample.totalReturn), 12, left: true))
             }
             let m = result.outOfSample
-            print("\nstitched out-of-sample: total return \(ConsoleSummary.percent(m.totalReturn)), CAGR \(ConsoleSummary.percent(m.cagr)), " +
-                  "Sharpe \(ConsoleSummary.fixed(m.sharpe, 3)), max drawdown \(ConsoleSummary.percent(m.maxDrawdown)), \(m.trades) trades")
-            print("in-sample \(result.metric) (mean of the chosen): \(ConsoleSummary.fixed(result.inSampleMean, 3)); " +
-                  "out-of-sample \(result.metric): \(ConsoleSummary.fixed(m.value(result.metric), 3))")
+            func v(_ key: String) -> String { MetricFormat.text(key, m.value(key)) }
+            print("\nstitched out-of-sample: total return \(v("total_return")), CAGR \(v("cagr")), " +
+                  "Sharpe \(v("sharpe")), max drawdown \(v("max_drawdown")), \(v("trades")) trades")
+            print("in-sample \(result.metric) (mean of the chosen): \(MetricFormat.mean(result.metric, result.inSampleMean)); " +
+                  "out-of-sample \(result.metric): \(v(result.metric))")
         } catch { throw fail(error) }
     }
 }

@@ -85,6 +85,51 @@ import Testing
         #expect(table.html().contains("<table class=\"heat\">"))
     }
 
+    /// Rows whose only difference is `metric`, in the order given.
+    static func rows(_ metric: String, _ values: [Double]) -> [SweepRow] {
+        values.enumerated().map { k, v in
+            var m = Metrics()
+            switch metric {
+            case "max_drawdown_bars": m.maxDrawdownBars = Int(v)
+            case "max_drawdown": m.maxDrawdown = v
+            case "volatility": m.volatility = v
+            case "trades": m.trades = Int(v)
+            default: m.sharpe = v
+            }
+            return SweepRow(params: [(name: "k", value: "\(k)")], metrics: m, equity: [])
+        }
+    }
+
+    @Test("ranking follows each metric's direction; NaN last")
+    func ranksInTheMetricsDirection() {
+        func ranked(_ metric: String, _ values: [Double]) -> [Double] {
+            var rows = Self.rows(metric, values)
+            Sweep.rank(&rows, by: metric)
+            return rows.map { $0.metrics.value(metric) }
+        }
+        #expect(ranked("max_drawdown_bars", [40, 3, 120, 17]) == [3, 17, 40, 120])        // fewest bars under water first
+        #expect(ranked("max_drawdown", [-0.3, -0.05, -0.5, 0]) == [0, -0.05, -0.3, -0.5]) // least negative first
+        #expect(ranked("volatility", [0.2, .nan, 0.1]).prefix(2) == [0.1, 0.2])
+        #expect(ranked("volatility", [0.2, .nan, 0.1]).last!.isNaN)
+        #expect(ranked("trades", [5, 50, 10]) == [50, 10, 5])                             // neutral: larger first
+        let sharpe = ranked("sharpe", [.nan, 1, -2, .infinity])
+        #expect(Array(sharpe.prefix(3)) == [.infinity, 1, -2] && sharpe[3].isNaN)
+    }
+
+    /// A sweep ranked by a lower-is-better metric puts its smallest value first, end to end.
+    @Test func sweepRankedByDrawdownBarsPutsTheSmallestFirst() throws {
+        let panel = Synthetic.panel(symbols: 6, bars: 400, seed: 3)
+        var request = SweepRequest(space: [try ParamSpace.parse("fast=5,10,20"), try ParamSpace.parse("slow=40,80")])
+        request.metric = "max_drawdown_bars"
+        let result = try Sweep.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: options(), request: request)
+        let bars = result.rows.map(\.metrics.maxDrawdownBars)
+        #expect(bars == bars.sorted() && Set(bars).count > 1)
+        request.metric = "max_drawdown"
+        let dd = try Sweep.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: options(), request: request)
+            .rows.map(\.metrics.maxDrawdown)
+        #expect(dd == dd.sorted(by: >) && dd.allSatisfy { $0 <= 0 })
+    }
+
     /// Walk-forward choices never see out-of-sample data: altering the future leaves every
     /// earlier window's choice and result unchanged — for a vectorized and a per-bar strategy.
     @Test(arguments: ["sma_cross", "sma_cross_bar"])

@@ -1,8 +1,9 @@
-/// docs/semantics.md's settings and signals tables, generated from `Setting.all` and `Signal`
+/// docs/semantics.md's settings, signals and metrics tables, generated from `Setting.all`,
+/// `Signal` and `Metrics.info`
 /// (a test fails when the committed doc differs), and the text of `lunar list settings`.
-public enum SettingsDocs {
+public enum VocabularyDocs {
     /// The marked sections of docs/semantics.md this type writes.
-    public static let sections: [(name: String, body: @Sendable () -> String)] = [("settings", settingsTable), ("signals", signalsTable)]
+    public static let sections: [(name: String, body: @Sendable () -> String)] = [("settings", settingsTable), ("signals", signalsTable), ("metrics", Metrics.markdownTable)]
 
     public static func settingsTable() -> String {
         var out = "| setting (strategy table, `overrides`) | flag | takes | default | `SimulationOptions` | meaning |\n"
