@@ -14,6 +14,7 @@
 #include <lualib.h>
 #endif
 #include <stdlib.h>
+#include <time.h>
 
 static const int SWL_REGISTRYINDEX = LUA_REGISTRYINDEX;
 #define SWL_ERROR (-1)
@@ -24,6 +25,10 @@ typedef struct {
   size_t used, limit;   /* bytes held by the state, and the cap */
   int inhost;           /* > 0 while a Swift callback runs: the cap never fires then */
   long long patternsteps;   /* character tests one pattern call may make (pattern.h) */
+  long long remaining;  /* instructions left to the current top-level call */
+  double deadline;      /* CLOCK_MONOTONIC seconds at which the call is stopped; 0 = none */
+  double timelimit;     /* the limit the deadline came from, for the message */
+  int stopped;          /* 1 = instructions, 2 = time: once set, no protected call returns */
 } swl_Host;
 
 static inline swl_Host *swl_host(lua_State *L) { return *(swl_Host **)lua_getextraspace(L); }
@@ -78,19 +83,109 @@ static inline int swl_pcall(lua_State *L, int nargs, int nres, int msgh) {
   return rc;
 }
 
-/* ---- instruction budget: the hook must be C because it raises ---- */
-static inline void swl_counthook(lua_State *L, lua_Debug *ar) {
-  lua_getinfo(L, "Sl", ar);
-  lua_sethook(L, swl_counthook, LUA_MASKCOUNT, 1000);   /* re-arm so a pcall cannot swallow it for long */
-  if (ar->currentline > 0)
-    lua_pushfstring(L, "%s:%d: instruction limit exceeded", ar->short_src, ar->currentline);
-  else
-    lua_pushstring(L, "instruction limit exceeded");
-  lua_error(L);
+/* ---- the budget: instructions and a wall-clock deadline; the hook must be C because it raises ----
+ * The hook fires every SWL_HOOK_STEP instructions, takes them off the budget and reads the
+ * clock (~20 ns per 10 000 instructions). Once the budget or the deadline is gone the state is
+ * *stopped*: the hook then fires every 100 instructions and raises each time, and the guarded
+ * pcall/xpcall below re-raise instead of returning, so a script that catches the stop in a loop
+ * (`while true do pcall(f) end`) cannot outlive it. The stop is cleared when Lunar starts the
+ * next top-level call (swl_setbudget). */
+#define SWL_HOOK_STEP 10000
+static inline double swl_now(void) {
+  struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+static inline void swl_counthook(lua_State *L, lua_Debug *ar);
+static inline int swl_raisestop(lua_State *L, lua_Debug *ar) {
+  swl_Host *h = swl_host(L);
+  const char *what = h->stopped == 2 ? "time limit exceeded" : "instruction limit exceeded";
+  lua_sethook(L, swl_counthook, LUA_MASKCOUNT, 100);
+  if (ar && lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+    if (h->stopped == 2) lua_pushfstring(L, "%s:%d: %s (%f s)", ar->short_src, ar->currentline, what, h->timelimit);
+    else lua_pushfstring(L, "%s:%d: %s", ar->short_src, ar->currentline, what);
+  } else {
+    lua_pushstring(L, what);
+  }
+  return lua_error(L);
+}
+static inline void swl_counthook(lua_State *L, lua_Debug *ar) {
+  swl_Host *h = swl_host(L);
+  if (!h) return;
+  if (!h->stopped) {
+    h->remaining -= SWL_HOOK_STEP;
+    if (h->remaining <= 0) h->stopped = 1;
+    else if (h->deadline > 0 && swl_now() > h->deadline) h->stopped = 2;
+    else return;
+  }
+  swl_raisestop(L, ar);
+}
+/* Starts a top-level call's budget: `count` instructions (<= 0: none) and `seconds` of wall
+ * clock (<= 0: none). */
+static inline void swl_setbudget(lua_State *L, long long count, double seconds) {
+  swl_Host *h = swl_host(L);
+  h->stopped = 0;
+  h->remaining = count > 0 ? count : (long long)1 << 62;
+  h->timelimit = seconds;
+  h->deadline = seconds > 0 ? swl_now() + seconds : 0;
+  if (count > 0 || seconds > 0) {
+    int step = count > 0 && count < SWL_HOOK_STEP ? (int)count : SWL_HOOK_STEP;
+    if (count > 0 && count < SWL_HOOK_STEP) h->remaining = SWL_HOOK_STEP;   /* the first firing ends it */
+    lua_sethook(L, swl_counthook, LUA_MASKCOUNT, step);
+  } else {
+    lua_sethook(L, NULL, 0, 0);
+  }
+}
+static inline void swl_clearbudget(lua_State *L) {
+  swl_Host *h = swl_host(L);
+  h->stopped = 0; h->deadline = 0;
+  lua_sethook(L, NULL, 0, 0);
+}
+/* The budget as one count (the per-bar path's older entry point). */
 static inline void swl_setlimit(lua_State *L, int count) {
-  if (count > 0) lua_sethook(L, swl_counthook, LUA_MASKCOUNT, count);
-  else lua_sethook(L, NULL, 0, 0);
+  if (count > 0) swl_setbudget(L, count, 0); else swl_clearbudget(L);
+}
+static inline int swl_isstopped(lua_State *L) { swl_Host *h = swl_host(L); return h ? h->stopped : 0; }
+
+/* The stop again, at the line of the script that called the protected call. */
+static inline int swl_reraisestop(lua_State *L) {
+  lua_Debug ar;
+  return swl_raisestop(L, lua_getstack(L, 1, &ar) ? &ar : NULL);
+}
+
+/* pcall and xpcall for scripts: the same results as Lua's, except that a stopped state
+ * re-raises its stop instead of returning false. */
+static inline int swl_guarded_pcall(lua_State *L) {
+  luaL_checkany(L, 1);
+  int rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (swl_isstopped(L)) return swl_reraisestop(L);
+  lua_pushboolean(L, rc == LUA_OK);
+  lua_insert(L, 1);
+  return lua_gettop(L);
+}
+/* A script's message handler, skipped once the state is stopped. Lua calls the handler for an
+ * error the count hook raised with hooks still off, so a handler that loops would never be
+ * interrupted; the stop needs no handling anyway. */
+static inline int swl_guarded_msgh(lua_State *L) {
+  if (swl_isstopped(L)) return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+static inline int swl_guarded_xpcall(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 1); lua_copy(L, 2, 1); lua_replace(L, 2);   /* (msgh, f, args…) */
+  lua_pushvalue(L, 1); lua_pushcclosure(L, swl_guarded_msgh, 1); lua_replace(L, 1);
+  int rc = lua_pcall(L, n - 2, LUA_MULTRET, 1);
+  if (swl_isstopped(L)) return swl_reraisestop(L);
+  lua_pushboolean(L, rc == LUA_OK);
+  lua_replace(L, 1);                                          /* msgh → status */
+  return lua_gettop(L);
+}
+static inline void swl_install_guarded_pcalls(lua_State *L) {
+  lua_pushcfunction(L, swl_guarded_pcall); lua_setglobal(L, "pcall");
+  lua_pushcfunction(L, swl_guarded_xpcall); lua_setglobal(L, "xpcall");
 }
 
 /* ---- memory cap ---- */

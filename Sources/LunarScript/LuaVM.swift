@@ -38,15 +38,20 @@ public struct ScriptError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Limits that keep an untrusted script from taking the process down.
+/// Limits that keep an untrusted script from taking the process down. Neither the instruction
+/// budget nor the deadline can be caught: once one is spent, every `pcall`/`xpcall` re-raises.
 public struct ScriptLimits: Sendable {
     /// Lua VM instructions per top-level call (signals, a module body…); also the character
     /// tests one call of string.find, match, gmatch (per step) or gsub may make.
     public var instructions: Int = 200_000_000
     /// Bytes the Lua state may hold.
     public var memoryBytes: Int = 512 << 20
-    public init(instructions: Int = 200_000_000, memoryBytes: Int = 512 << 20) {
-        self.instructions = instructions; self.memoryBytes = memoryBytes
+    /// Wall-clock seconds per top-level call (`signals`, a module body, one symbol of the
+    /// per-bar path); 0 = none. A second guard beside the instruction count, for time spent
+    /// in C (long string operations, allocation) that the count does not see.
+    public var seconds: Double = 30
+    public init(instructions: Int = 200_000_000, memoryBytes: Int = 512 << 20, seconds: Double = 30) {
+        self.instructions = instructions; self.memoryBytes = memoryBytes; self.seconds = seconds
     }
 }
 
@@ -69,7 +74,8 @@ public final class LuaVM {
     public init(limits: ScriptLimits = ScriptLimits(), libraries: LibraryPath) throws {
         self.limits = limits
         host = UnsafeMutablePointer<swl_Host>.allocate(capacity: 1)
-        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: Int64(limits.instructions)))
+        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: Int64(limits.instructions),
+                                     remaining: 0, deadline: 0, timelimit: 0, stopped: 0))
         guard let state = swl_newstate(host) else {
             host.deallocate()
             throw ScriptError("cannot create a Lua state")
@@ -100,6 +106,7 @@ public final class LuaVM {
             if name == LUA_STRLIBNAME { swl_install_patterns(L) }
             swl_pop(L, 1)
         }
+        swl_install_guarded_pcalls(L)
         // stack: (empty)
         swl_newtable(L)                                   // upvalue 3: loaded-module cache
         swl_pushswift(L, luaRequire, Unmanaged.passUnretained(modules).toOpaque(), 1)
@@ -109,9 +116,50 @@ public final class LuaVM {
             local rawload = load
             load = function(chunk, name, mode, ...) return rawload(chunk, name, "t", ...) end
             math.randomseed(42)
+            -- collectgarbage may only report and collect: stopping the collector or changing its
+            -- mode would let one script change the memory behaviour of every later one.
+            local rawcollect = collectgarbage
+            collectgarbage = function(opt, ...)
+              opt = opt or "collect"
+              if opt == "count" or opt == "collect" or opt == "step" or opt == "isrunning" then return rawcollect(opt, ...) end
+              error(("collectgarbage('%s') is not available in Lunar scripts (only count, collect, step, isrunning)"):format(tostring(opt)), 2)
+            end
+            local rawsetmetatable, getmetatable, rawget, rawset, next, type, error, tostring, ipairs =
+              setmetatable, getmetatable, rawget, rawset, next, type, error, tostring, ipairs
+            -- Tables every script in this state shares (the libraries, the modules `require`
+            -- returns): their fields move to a hidden table read through __index, the visible
+            -- table refuses writes, and its metatable is locked, so no script can change what
+            -- `string.upper` or `ta.sma` means for the next one.
+            local frozen = rawsetmetatable({}, { __mode = "k" })
+            local function freeze(t, name)
+              if type(t) ~= "table" or frozen[t] then return t end
+              local hidden, old = {}, getmetatable(t)
+              for k, v in next, t do hidden[k] = v end
+              for k in next, hidden do rawset(t, k, nil) end
+              -- A table that had an __index (ta's "did you mean") keeps it behind the fields.
+              if type(old) == "table" and old.__index ~= nil then rawsetmetatable(hidden, { __index = old.__index }) end
+              rawsetmetatable(t, {
+                __index = hidden,
+                __newindex = function(_, k)
+                  error(("%s.%s cannot be set: %s is shared by every script and symbol in this state (keep per-symbol values in ctx.state)")
+                    :format(name, tostring(k), name), 2)
+                end,
+                __pairs = function() return next, hidden, nil end,
+                __len = function() return #hidden end,
+                __metatable = name .. " is protected",
+              })
+              frozen[t] = true
+              return t
+            end
+            for _, name in ipairs({ "string", "table", "math", "utf8" }) do freeze(_G[name], name) end
+            -- The string metatable: getmetatable("") returns a locked value, not the table.
+            rawset(getmetatable(""), "__metatable", "the string metatable is protected")
+            _ENV.rawset = function(t, k, v)
+              if frozen[t] then error(("rawset: %s is protected"):format(tostring(getmetatable(t))), 2) end
+              return rawset(t, k, v)
+            end
             -- Lua runs finalizers with hooks off, so an endless __gc could never be stopped; a
             -- table is marked for finalization only when setmetatable sees __gc (a raw field).
-            local rawsetmetatable, rawget = setmetatable, rawget
             setmetatable = function(t, mt)
               if type(t) ~= "table" then error("bad argument #1 to 'setmetatable' (table expected, got " .. type(t) .. ")", 2) end
               if mt ~= nil and type(mt) ~= "table" then error("bad argument #2 to 'setmetatable' (nil or table expected)", 2) end
@@ -123,9 +171,12 @@ public final class LuaVM {
               if not ok then error(result, 2) end
               return result
             end
+            return freeze
             """
         luaL_loadbufferx(L, prelude, prelude.utf8.count, "=sandbox", "t")
-        _ = lua_pcallk(L, 0, 0, 0, 0, nil)
+        _ = lua_pcallk(L, 0, 1, 0, 0, nil)
+        // `freeze` stays Lunar's (in the registry): `require` applies it to every module.
+        modules.freezeRef = luaL_ref(L, SWL_REGISTRYINDEX)
         // Lunar's own reference to math.randomseed, for `reseed` (scripts may replace the field).
         lua_getglobal(L, "math")
         lua_getfield(L, -1, "randomseed")
@@ -192,9 +243,9 @@ public final class LuaVM {
         let base = lua_gettop(L) - nargs             // index of the function
         swl_pushmsgh(L)
         swl_insert(L, base)
-        swl_setlimit(L, Int32(clamping: limits.instructions))
+        swl_setbudget(L, Int64(limits.instructions), limits.seconds)
         let rc = swl_pcall(L, nargs, nresults, base)
-        swl_setlimit(L, 0)
+        swl_clearbudget(L)
         swl_remove(L, base)
         if rc != LUA_OK { throw popError(rc) }
     }
@@ -238,6 +289,8 @@ final class ModuleLoader {
     /// Files to take from here instead of the disk (another state's `sources`).
     var pinned: [String: Data] = [:]
     var loading: [String] = []
+    /// The sandbox's `freeze(table, name)`, applied to each module's table once it has loaded.
+    var freezeRef: Int32 = -2
     init(libraries: LibraryPath) { self.libraries = libraries }
 
     /// A file's bytes, pinned or read now, remembered as loaded.
@@ -311,6 +364,15 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
         return luaFail(L, "require '\(name)': \(msg)")
     }
     if lua_type(L, -1) == LUA_TNIL { swl_pop(L, 1); lua_pushboolean(L, 1) }
+    // A module is shared by every script that requires it in this state: freeze it, so one
+    // cannot change what it means for the next.
+    if lua_type(L, -1) == LUA_TTABLE && loader.freezeRef >= 0 {
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(loader.freezeRef))
+        lua_pushvalue(L, -2)
+        lua_pushstring(L, name)
+        if swl_pcall(L, 2, 1, 0) != LUA_OK { return SWL_ERRORCODE }
+        swl_pop(L, 1)
+    }
     lua_pushvalue(L, -1)
     lua_setfield(L, swl_upvalueindex(3), name)
     return 1

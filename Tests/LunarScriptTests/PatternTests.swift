@@ -10,7 +10,7 @@ import Testing
         let L: OpaquePointer
         init(steps: Int64) {
             host = .allocate(capacity: 1)
-            host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: steps))
+            host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: steps, remaining: 0, deadline: 0, timelimit: 0, stopped: 0))
             L = swl_newstate(host)!
             luaL_openlibs(L)
             swl_newtable(L)
