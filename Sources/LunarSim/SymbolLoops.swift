@@ -1,6 +1,21 @@
 // One symbol's sub-account simulated over all bars: the lean loop for long signals at the
 // close, the general loop, and the action both execute through the ledger.
 
+/// What a bar's signals decide, executed by `Simulator.act`. No raw values: a payload-free
+/// enum is one byte, and `Optional` of it too (nil is a spare bit pattern).
+enum SignalAction {
+    /// Opens a position of that side, closing an opposite one first (a reversal).
+    case goLong, goShort
+    case close
+}
+
+/// An order decided at a bar's close that waits for the next bar's open (`fill = next_open`).
+enum PendingOrder {
+    case signal(SignalAction)
+    /// Trades toward the target the loop keeps beside it (as a payload it would make this nine bytes).
+    case target
+}
+
 extension Simulator {
     /// Long entries (and exits) filled at the close, with no shorts, targets or stops: the case
     /// `simulateLongSignals` handles.
@@ -33,8 +48,8 @@ extension Simulator {
                 let enter = entries[t] == 1, exit = exits.map { $0[t] == 1 } ?? false
                 // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
                 if enter != exit {
-                    if enter && acct.q == 0 { _ = act(1, ref: c, bar: t, &acct) }
-                    else if exit && acct.q > 0 { _ = act(3, ref: c, bar: t, &acct) }
+                    if enter && acct.q == 0 { _ = act(.goLong, ref: c, bar: t, &acct) }
+                    else if exit && acct.q > 0 { _ = act(.close, ref: c, bar: t, &acct) }
                 }
                 if acct.q != 0 { acct.barsInMarket += 1 }
                 eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
@@ -57,8 +72,8 @@ extension Simulator {
         var equity = [Double](repeating: capital, count: T)
         var lastPrice = Double.nan
         let nextOpen = o.fill == .nextOpen
-        // A decided order waiting for the next open: 0 none, 1 go long, 2 go short, 3 close, 4 target.
-        var pending: Int8 = 0
+        // A decided order waiting for the next open.
+        var pending: PendingOrder? = nil
         var pendingTarget = 0.0
         var lastTarget = Double.nan
         var stop = StopState()
@@ -73,20 +88,23 @@ extension Simulator {
             for t in 0 ..< T {
                 let c = close[t]
                 // 1. The order decided on the previous bar fills at this bar's open.
-                if nextOpen && pending != 0 {
+                if nextOpen, let order = pending {
                     let px = open[t]
                     if !(px.isNaN || px <= 0) { lastPrice = px }   // the latest known price, should the close be NaN
                     if px.isNaN || px <= 0 {
                         acct.skipped += 1
-                    } else if pending == 4 {
-                        acct.trade(toFraction: pendingTarget, ref: px, bar: t)
-                        if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
                     } else {
-                        // Filled at the open, so this bar's whole range comes after the entry:
-                        // its stops are live on this same bar.
-                        if act(pending, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
+                        switch order {
+                        case .target:
+                            acct.trade(toFraction: pendingTarget, ref: px, bar: t)
+                            if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
+                        case .signal(let action):
+                            // Filled at the open, so this bar's whole range comes after the entry:
+                            // its stops are live on this same bar.
+                            if act(action, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
+                        }
                     }
-                    pending = 0
+                    pending = nil
                 }
                 if c.isNaN {
                     eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
@@ -116,7 +134,7 @@ extension Simulator {
                         if !x.isNaN && (x != lastTarget || schedule[t]) {
                             lastTarget = x
                             if nextOpen {
-                                if t + 1 < T { pending = 4; pendingTarget = x; pendingStops = stopSource[t] }
+                                if t + 1 < T { pending = .target; pendingTarget = x; pendingStops = stopSource[t] }
                             } else {
                                 acct.trade(toFraction: x, ref: c, bar: t)
                                 if acct.q != 0 && acct.entryBar == t { stop.arm(c, from: t + 1, stopSource[t]) }
@@ -129,18 +147,18 @@ extension Simulator {
                         if le && lx { le = false; lx = false }
                         if se && sx { se = false; sx = false }
                         if le && se { le = false; se = false }
-                        var action: Int8 = 0
+                        let action: SignalAction?
                         if acct.q == 0 {
-                            action = le ? 1 : (se ? 2 : 0)
+                            action = le ? .goLong : (se ? .goShort : nil)
                         } else if acct.q > 0 {
-                            action = se && o.reverse ? 2 : (lx ? 3 : 0)
+                            action = se && o.reverse ? .goShort : (lx ? .close : nil)
                         } else {
-                            action = le && o.reverse ? 1 : (sx ? 3 : 0)
+                            action = le && o.reverse ? .goLong : (sx ? .close : nil)
                         }
-                        if action != 0 {
+                        if let action {
                             if nextOpen {
                                 if t + 1 < T {
-                                    pending = action
+                                    pending = .signal(action)
                                     pendingStops = stopSource[t]
                                 }
                             } else {
@@ -157,19 +175,17 @@ extension Simulator {
         return acct.symbolRun(equity: equity, capital: capital)
     }
 
-    /// Executes a go-long (1) / go-short (2) / close (3) action at `ref` on bar t; true when it
-    /// opened a position (whose stops the caller then arms).
+    /// Executes `action` at `ref` on bar t; true when it opened a position (whose stops the
+    /// caller then arms).
     @inline(__always)
-    static func act(_ action: Int8, ref: Double, bar t: Int, _ acct: inout Account) -> Bool {
+    static func act(_ action: SignalAction, ref: Double, bar t: Int, _ acct: inout Account) -> Bool {
         switch action {
-        case 3:
+        case .close:
             acct.close(ref: ref, bar: t, reason: .signal)
             return false
-        case 1, 2:
+        case .goLong, .goShort:
             if acct.q != 0 { acct.close(ref: ref, bar: t, reason: .reverse) }
-            return acct.openPosition(long: action == 1, ref: ref, bar: t, equity: acct.cash)
-        default:
-            return false
+            return acct.openPosition(long: action == .goLong, ref: ref, bar: t, equity: acct.cash)
         }
     }
 }
