@@ -4,6 +4,36 @@ import Foundation
 import LunarGraph
 import LunarKernels
 
+/// The order methods on ctx. `BarBroker.submit(side:)` receives the `rawValue`.
+public enum OrderSide: Int, Sendable, CaseIterable {
+    case buy, sell, short, cover, close
+
+    /// The ctx method that places it.
+    var method: String {
+        switch self {
+        case .buy: "buy"
+        case .sell: "sell"
+        case .short: "short"
+        case .cover: "cover"
+        case .close: "close_position"
+        }
+    }
+}
+
+/// The exits ctx sets on the open position.
+enum PriceExit: Int, CaseIterable {
+    case stopLoss, takeProfit, trailingStop
+
+    /// The ctx method that sets it.
+    var method: String {
+        switch self {
+        case .stopLoss: "stop_loss"
+        case .takeProfit: "take_profit"
+        case .trailingStop: "trailing_stop"
+        }
+    }
+}
+
 /// Where `on_bar`'s orders go: the simulator's per-bar account, seen from Lua.
 public protocol BarBroker: AnyObject {
     func beginBar(_ t: Int)
@@ -12,7 +42,7 @@ public protocol BarBroker: AnyObject {
     var entryPrice: Double { get }
     var equity: Double { get }
     var cash: Double { get }
-    /// side: 0 buy, 1 sell, 2 short, 3 cover, 4 close. Returns the order's id.
+    /// side: an `OrderSide`'s raw value. Returns the order's id.
     func submit(side: Int, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int
     func cancel(_ id: Int)
     func setStopLoss(_ price: Double)
@@ -133,14 +163,14 @@ public final class BarRuntime {
         // Methods and lazily computed fields live behind __index.
         swl_newtable(L)                                            // stack: ctx, meta
         swl_newtable(L)                                            // stack: ctx, meta, methods
-        let orders: [(String, Int)] = [("buy", 0), ("sell", 1), ("short", 2), ("cover", 3), ("close_position", 4)]
-        for (name, side) in orders {
-            lua_pushinteger(L, lua_Integer(side))
-            swl_pushswift(L, placeOrder, s, 1); lua_setfield(L, -2, name)
+        // Each method's closure carries its side (or exit) as an integer upvalue.
+        for side in OrderSide.allCases {
+            lua_pushinteger(L, lua_Integer(side.rawValue))
+            swl_pushswift(L, placeOrder, s, 1); lua_setfield(L, -2, side.method)
         }
-        for (name, kind) in [("stop_loss", 0), ("take_profit", 1), ("trailing_stop", 2)] {
-            lua_pushinteger(L, lua_Integer(kind))
-            swl_pushswift(L, setExit, s, 1); lua_setfield(L, -2, name)
+        for exit in PriceExit.allCases {
+            lua_pushinteger(L, lua_Integer(exit.rawValue))
+            swl_pushswift(L, setExit, s, 1); lua_setfield(L, -2, exit.method)
         }
         swl_pushswift(L, cancelOrder, s, 0); lua_setfield(L, -2, "cancel")
         swl_pushswift(L, contextIndex, s, 1)                       // upvalue 3: methods
@@ -369,8 +399,8 @@ private func contextIndex(_ L: OpaquePointer?) -> Int32 {
 /// sell, short, cover, close_position. Returns the order's id.
 private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
-    let side = Int(lua_tointegerx(L, swl_upvalueindex(3), nil))
-    let name = ["buy", "sell", "short", "cover", "close_position"][side]
+    let side = OrderSide(rawValue: Int(lua_tointegerx(L, swl_upvalueindex(3), nil)))!
+    let name = side.method
     guard let broker = st.broker else { return luaFail(L, "ctx:\(name) can only be called inside on_bar") }
     guard lua_type(L, 1) == LUA_TTABLE else { return luaFail(L, "call it as ctx:\(name)(...), with a colon") }
     var size: Double? = nil, limit: Double? = nil, stop: Double? = nil, bars: Int? = nil
@@ -410,7 +440,7 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     for (label, v) in [("limit", limit), ("stop", stop)] {
         if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(shown(v))") }
     }
-    let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
+    let id = broker.submit(side: side.rawValue, size: size, limit: limit, stop: stop, bars: bars)
     setAccountFields(L, 1, broker)     // an order filled at the close shows at once
     lua_pushinteger(L, lua_Integer(id))
     return 1
@@ -419,19 +449,19 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
 /// `ctx:stop_loss(price)`, `ctx:take_profit(price)`, `ctx:trailing_stop(fraction)` for the open position.
 private func setExit(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
-    let kind = Int(lua_tointegerx(L, swl_upvalueindex(3), nil))
-    let name = ["stop_loss", "take_profit", "trailing_stop"][kind]
+    let exit = PriceExit(rawValue: Int(lua_tointegerx(L, swl_upvalueindex(3), nil)))!
+    let name = exit.method
     guard let broker = st.broker else { return luaFail(L, "ctx:\(name) can only be called inside on_bar") }
     guard lua_type(L, 2) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name): expected a number, got \(typeName(L, 2))") }
     let v = lua_tonumberx(L, 2, nil)
-    switch kind {
-    case 0:
+    switch exit {
+    case .stopLoss:
         guard v > 0 else { return luaFail(L, "ctx:stop_loss: expected a positive price, got \(shown(v))") }
         broker.setStopLoss(v)
-    case 1:
+    case .takeProfit:
         guard v > 0 else { return luaFail(L, "ctx:take_profit: expected a positive price, got \(shown(v))") }
         broker.setTakeProfit(v)
-    default:
+    case .trailingStop:
         guard v > 0, v < 1 else { return luaFail(L, "ctx:trailing_stop: expected a fraction in (0, 1), e.g. 0.05, got \(shown(v))") }
         broker.setTrailingStop(v)
     }

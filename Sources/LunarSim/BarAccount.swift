@@ -12,6 +12,7 @@
 public struct BarAccount {
     public enum Fill: String, Sendable { case close, nextOpen = "next_open" }
 
+    /// Raw values are LunarScript's `OrderSide` codes, which the per-bar runner converts.
     public enum Side: Int, Sendable { case buy, sell, short, cover, close }
 
     /// An order as `on_bar` places it. `size` nil: the sizing rule (all cash by default) for

@@ -36,4 +36,10 @@ import Testing
         }
         #expect(trades > 10)
     }
+
+    /// The loops keep their decided orders in registers: one byte each, as the integer codes were.
+    @Test func orderCodesStayOneByte() {
+        #expect(MemoryLayout<SignalAction?>.size == 1)
+        #expect(MemoryLayout<PendingOrder?>.size == 1)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LunarData
+import LunarScript
 import LunarSim
 import LunarTestSupport
 import Testing
@@ -187,6 +188,13 @@ import Testing
         let one = try Backtest.run(strategyPath: random, panel: panel, options: options(threads: 1))
         let three = try Backtest.run(strategyPath: random, panel: panel, options: options(threads: 3))
         #expect(one.trades.count > 5 && one.trades == three.trades && one.equity == three.equity)
+    }
+
+    /// The broker turns the script's order codes into the account's sides by raw value.
+    @Test func orderSidesMatchTheAccountsSides() {
+        for side in OrderSide.allCases {
+            #expect(BarAccount.Side(rawValue: side.rawValue).map { "\($0)" } == "\(side)")
+        }
     }
 
     @Test func badOrderOptionsAreErrorsNotCrashes() throws {

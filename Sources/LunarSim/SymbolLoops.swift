@@ -1,0 +1,191 @@
+// One symbol's sub-account simulated over all bars: the lean loop for long signals at the
+// close, the general loop, and the action both execute through the ledger.
+
+/// What a bar's signals decide, executed by `Simulator.act`. No raw values: a payload-free
+/// enum is one byte, and `Optional` of it too (nil is a spare bit pattern).
+enum SignalAction {
+    /// Opens a position of that side, closing an opposite one first (a reversal).
+    case goLong, goShort
+    case close
+}
+
+/// An order decided at a bar's close that waits for the next bar's open (`fill = next_open`).
+enum PendingOrder {
+    case signal(SignalAction)
+    /// Trades toward the target the loop keeps beside it (as a payload it would make this nine bytes).
+    case target
+}
+
+extension Simulator {
+    /// Long entries (and exits) filled at the close, with no shorts, targets or stops: the case
+    /// `simulateLongSignals` handles.
+    static func isPlainLong(_ inputs: SignalInputs, _ options: SimulationOptions) -> Bool {
+        inputs.entries != nil && inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
+            inputs.weight == nil && inputs.stopLoss == nil && inputs.takeProfit == nil && inputs.trailingStop == nil &&
+            options.stopLoss == nil && options.takeProfit == nil && options.trailingStop == nil && options.fill == .close
+    }
+
+    /// Long entries and exits filled at the close, no stops: what `simulateSymbol` does for
+    /// such inputs, without the branches for shorts, targets, stops and next-open fills.
+    static func simulateLongSignals(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Double>,
+                                    exits: UnsafePointer<Double>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
+        var acct = Account(symbol: symbol, cash: capital, options: o)
+        var lastPrice = Double.nan
+        // Tracked here, where it costs little: this loop waits on memory, not on arithmetic.
+        var drawdown = Drawdown()
+        // Every bar is written below, so the curve starts uninitialized.
+        let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
+            count = T
+            for t in 0 ..< T {
+                let c = close[t]
+                if c.isNaN {
+                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
+                    drawdown.add(eq[t], bar: t)
+                    if acct.q != 0 { acct.barsInMarket += 1 }
+                    continue
+                }
+                lastPrice = c
+                let enter = entries[t] == 1, exit = exits.map { $0[t] == 1 } ?? false
+                // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
+                if enter != exit {
+                    if enter && acct.q == 0 { _ = act(.goLong, ref: c, bar: t, &acct) }
+                    else if exit && acct.q > 0 { _ = act(.close, ref: c, bar: t, &acct) }
+                }
+                if acct.q != 0 { acct.barsInMarket += 1 }
+                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
+                drawdown.add(eq[t], bar: t)
+            }
+        }
+        acct.finish(lastPrice: lastPrice, lastBar: T - 1)
+        var run = acct.symbolRun(equity: equity, capital: capital)
+        run.drawdown = drawdown
+        return run
+    }
+
+    /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).
+    static func simulateSymbol(symbol: Int, bars T: Int, prices: [UnsafePointer<Double>?], signals: [UnsafePointer<Double>?],
+                               capital: Double, options o: SimulationOptions, schedule: [Bool]) -> SymbolRun {
+        let open = prices[0]!, high = prices[1]!, low = prices[2]!, close = prices[3]!
+        let en = signals[0], ex = signals[1], sen = signals[2], sex = signals[3], target = signals[4]
+        let slSeries = signals[5], tpSeries = signals[6], trSeries = signals[7]
+        var acct = Account(symbol: symbol, cash: capital, options: o)
+        var equity = [Double](repeating: capital, count: T)
+        var lastPrice = Double.nan
+        let nextOpen = o.fill == .nextOpen
+        // A decided order waiting for the next open.
+        var pending: PendingOrder? = nil
+        var pendingTarget = 0.0
+        var lastTarget = Double.nan
+        var stop = StopState()
+        // Stops decided with the pending entry.
+        var pendingStops = (Double.nan, Double.nan, Double.nan)
+        let stopSource = StopSource(sl: slSeries, tp: tpSeries, tr: trSeries,
+                                    scalars: (o.stopLoss ?? .nan, o.takeProfit ?? .nan, o.trailingStop ?? .nan))
+        // Helpers are static functions and small structs rather than nested closures that
+        // capture the loop's state, so that state can stay in registers.
+
+        equity.withUnsafeMutableBufferPointer { eq in
+            for t in 0 ..< T {
+                let c = close[t]
+                // 1. The order decided on the previous bar fills at this bar's open.
+                if nextOpen, let order = pending {
+                    let px = open[t]
+                    if !(px.isNaN || px <= 0) { lastPrice = px }   // the latest known price, should the close be NaN
+                    if px.isNaN || px <= 0 {
+                        acct.skipped += 1
+                    } else {
+                        switch order {
+                        case .target:
+                            acct.trade(toFraction: pendingTarget, ref: px, bar: t)
+                            if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
+                        case .signal(let action):
+                            // Filled at the open, so this bar's whole range comes after the entry:
+                            // its stops are live on this same bar.
+                            if act(action, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
+                        }
+                    }
+                    pending = nil
+                }
+                if c.isNaN {
+                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
+                    if acct.q != 0 { acct.barsInMarket += 1 }
+                    continue
+                }
+                lastPrice = c
+                // 2. Stops, before the bar's signals; a bar with a stop exit takes no other order.
+                var stopped = false
+                if acct.q != 0 && t >= stop.armedFrom && stop.any {
+                    let op = open[t].isNaN ? c : open[t]
+                    let hi = high[t].isNaN ? max(op, c) : high[t]
+                    let lo = low[t].isNaN ? min(op, c) : low[t]
+                    if let (px, reason) = checkStops(long: acct.q > 0, open: op, high: hi, low: lo, base: stop.base,
+                                                     extreme: stop.extreme, sl: stop.sl, tp: stop.tp, tr: stop.tr) {
+                        acct.close(ref: px, bar: t, reason: reason)
+                        stopped = true
+                    } else if !stop.tr.isNaN {
+                        // The bar's own extreme counts only after its check (vectorbt).
+                        stop.extreme = acct.q > 0 ? max(stop.extreme, hi) : min(stop.extreme, lo)
+                    }
+                }
+                // 3. This bar's signals or target.
+                if !stopped {
+                    if let target {
+                        let x = target[t]
+                        if !x.isNaN && (x != lastTarget || schedule[t]) {
+                            lastTarget = x
+                            if nextOpen {
+                                if t + 1 < T { pending = .target; pendingTarget = x; pendingStops = stopSource[t] }
+                            } else {
+                                acct.trade(toFraction: x, ref: c, bar: t)
+                                if acct.q != 0 && acct.entryBar == t { stop.arm(c, from: t + 1, stopSource[t]) }
+                            }
+                        }
+                    } else {
+                        var le = en.map { $0[t] == 1 } ?? false, lx = ex.map { $0[t] == 1 } ?? false
+                        var se = sen.map { $0[t] == 1 } ?? false, sx = sex.map { $0[t] == 1 } ?? false
+                        // Conflicting signals on one bar cancel (vectorbt: upon_*_conflict = ignore).
+                        if le && lx { le = false; lx = false }
+                        if se && sx { se = false; sx = false }
+                        if le && se { le = false; se = false }
+                        let action: SignalAction?
+                        if acct.q == 0 {
+                            action = le ? .goLong : (se ? .goShort : nil)
+                        } else if acct.q > 0 {
+                            action = se && o.reverse ? .goShort : (lx ? .close : nil)
+                        } else {
+                            action = le && o.reverse ? .goLong : (sx ? .close : nil)
+                        }
+                        if let action {
+                            if nextOpen {
+                                if t + 1 < T {
+                                    pending = .signal(action)
+                                    pendingStops = stopSource[t]
+                                }
+                            } else {
+                                if act(action, ref: c, bar: t, &acct) { stop.arm(c, from: t + 1, stopSource[t]) }
+                            }
+                        }
+                    }
+                }
+                if acct.q != 0 { acct.barsInMarket += 1 }
+                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
+            }
+        }
+        acct.finish(lastPrice: lastPrice, lastBar: T - 1)
+        return acct.symbolRun(equity: equity, capital: capital)
+    }
+
+    /// Executes `action` at `ref` on bar t; true when it opened a position (whose stops the
+    /// caller then arms).
+    @inline(__always)
+    static func act(_ action: SignalAction, ref: Double, bar t: Int, _ acct: inout Account) -> Bool {
+        switch action {
+        case .close:
+            acct.close(ref: ref, bar: t, reason: .signal)
+            return false
+        case .goLong, .goShort:
+            if acct.q != 0 { acct.close(ref: ref, bar: t, reason: .reverse) }
+            return acct.openPosition(long: action == .goLong, ref: ref, bar: t, equity: acct.cash)
+        }
+    }
+}
