@@ -54,6 +54,9 @@ let package = Package(
                           dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
+        // A helper the history tests run as many processes at once (records runs without a backtest).
+        .executableTarget(name: "HistoryWriter", dependencies: ["LunarHistory", "LunarSim"], path: "Tests/HistoryWriter",
+                          swiftSettings: strict),
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
-        .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
         // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
         .testTarget(name: "PluginExampleTests",

@@ -82,19 +82,7 @@ import Testing
 
 /// The `lunar` executable: exit codes and messages as a user sees them.
 @Suite struct CommandLineTests {
-    static var binary: String? {
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          Bundle.main.bundleURL.deletingLastPathComponent(), Fixtures.root.appendingPathComponent(".build/debug")]
-        for dir in candidates {
-            var d = dir
-            for _ in 0 ..< 4 {
-                let p = d.appendingPathComponent("lunar").path
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-                d = d.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
+    static var binary: String? { Fixtures.executable("lunar") }
 
     func lunar(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
         try CommandLineTests.run(args, cwd: Fixtures.root.path)
