@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Tests only: property-based tests of the simulator (LunarSimTests).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // MARK: - Implementation layers, lowest first
@@ -52,17 +54,22 @@ let package = Package(
                           dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
+        // A helper the history tests run as many processes at once (records runs without a backtest).
+        .executableTarget(name: "HistoryWriter", dependencies: ["LunarHistory", "LunarSim"], path: "Tests/HistoryWriter",
+                          swiftSettings: strict),
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LunarSimTests", dependencies: ["LunarSim", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarSimTests",
+                    dependencies: ["LunarSim", "LunarTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+                    swiftSettings: strict),
         .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
-        .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
         // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
         .testTarget(name: "PluginExampleTests",

@@ -37,7 +37,8 @@ public struct ConsoleSink: ResultSink {
     }
 }
 
-/// summary.json, symbols.csv, trades.csv and equity.csv in a folder, each written atomically.
+/// summary.json, symbols.csv, trades.csv, equity.csv and report.html in a folder, written as a
+/// whole: the folder is complete or absent, never half-written (see `ResultFolder.replace`).
 public struct FileSink: ResultSink {
     public var directory: String
     public init(directory: String) { self.directory = directory }

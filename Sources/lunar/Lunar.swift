@@ -75,6 +75,10 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown engine '\(engine)'; expected \(EngineKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+        // A folder Lunar would refuse to replace is refused before the data load and the run.
+        if let out {
+            do { try ResultFolder.checkReplaceable(out) } catch { throw ValidationError("--out: \(error)") }
+        }
     }
 
     func run() throws {

@@ -82,19 +82,7 @@ import Testing
 
 /// The `lunar` executable: exit codes and messages as a user sees them.
 @Suite struct CommandLineTests {
-    static var binary: String? {
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          Bundle.main.bundleURL.deletingLastPathComponent(), Fixtures.root.appendingPathComponent(".build/debug")]
-        for dir in candidates {
-            var d = dir
-            for _ in 0 ..< 4 {
-                let p = d.appendingPathComponent("lunar").path
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-                d = d.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
+    static var binary: String? { Fixtures.executable("lunar") }
 
     func lunar(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
         try CommandLineTests.run(args, cwd: Fixtures.root.path)
@@ -122,13 +110,19 @@ import Testing
 
     @Test func runWritesResultsAndJSON() throws {
         let out = Fixtures.tempDir()
+        // The history lives outside the result folder: the folder is replaced as a whole.
         let r = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:20:400:1", "--fees", "0.001", "--out", out, "--json",
-                           "--history", out + "/h.sqlite"])
+                           "--history", Fixtures.tempDir() + "/h.sqlite"])
         #expect(r.code == 0, "\(r.err)")
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         #expect(json?["trades"] != nil && json?["sharpe"] != nil)
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files.filter { !$0.hasPrefix("h.sqlite") } == ["equity.csv", "report.html", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(files == ["equity.csv", "report.html", "summary.json", "symbols.csv", "trades.csv"])
+        #expect(try String(contentsOfFile: out + "/summary.json", encoding: .utf8) == r.out)
+        // A folder holding anything else is refused before the run, and left as it was.
+        Fixtures.write("mine", "notes.txt", in: out)
+        let refused = try lunar(["run", "strategies/sma_cross.lua", "--data", "synthetic:2:50", "--out", out, "--no-record"])
+        #expect(refused.code == FailureKind.usage.exitCode && refused.err.contains("holds files Lunar did not write (notes.txt)"), "\(refused.err)")
         #expect(try String(contentsOfFile: out + "/summary.json", encoding: .utf8) == r.out)
     }
 
