@@ -52,6 +52,8 @@ public enum CSVLoader {
         var columns: [[Double]]
         var names: [String]
         var lines: [Int] = []   // source line of each row, for error messages
+        var file = ""           // and the file and 1-based CSV column of each value column
+        var csvColumns: [Int] = []
     }
 
     /// Canonical field names for recognised headers.
@@ -89,14 +91,15 @@ public enum CSVLoader {
             }
             var seen = Set<String>()
             for h in header where !seen.insert(h).inserted {
-                throw DataError.malformed(file: file, line: 1, message: "column '\(h)' appears twice")
+                throw DataError.malformed(file: file, line: 1, message: "column '\(DataError.clip(h))' appears twice")
             }
             let valueCols = header.indices.filter { $0 != dateCol && $0 != symCol }
             let valueNames = valueCols.map { header[$0] }
             var order: [String] = []
             var tables: [String: SymbolTable] = [:]
             var current = symbolColumn ? "" : "_"
-            var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+            var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames,
+                                    file: file, csvColumns: valueCols.map { $0 + 1 })
             if !symbolColumn {
                 // One table per file: reserve every row up front so appends never reallocate.
                 var rows = 0
@@ -123,7 +126,8 @@ public enum CSVLoader {
                         current = sym
                         if let existing = tables[sym] { table = existing } else {
                             order.append(sym)
-                            table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames)
+                            table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames,
+                                    file: file, csvColumns: valueCols.map { $0 + 1 })
                         }
                     }
                 }
@@ -131,13 +135,13 @@ public enum CSVLoader {
                 var dateText: Substring { Substring(decoding: UnsafeBufferPointer(rebasing: buf[dateRange]), as: UTF8.self) }
                 guard let t = plainDate(buf, dateRange) ?? Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
                     throw DataError.malformed(file: file, line: lineNo, column: dateCol + 1,
-                        message: "cannot read date '\(dateText)' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
+                        message: "cannot read date '\(DataError.clip(dateText))' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
                 }
                 if let last = table.timestamps.last, t <= last {
                     let prev = table.lines.last ?? 0
                     throw DataError.malformed(file: file, line: lineNo, message: t == last
-                        ? "duplicate date \(dateText) (also on line \(prev))"
-                        : "dates are not in increasing order (\(dateText) comes after line \(prev))")
+                        ? "duplicate date \(DataError.clip(dateText)) (also on line \(prev))"
+                        : "dates are not in increasing order (\(DataError.clip(dateText)) comes after line \(prev))")
                 }
                 table.timestamps.append(t)
                 table.lines.append(lineNo)
@@ -148,7 +152,7 @@ public enum CSVLoader {
                     guard let v else {
                         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
                         throw DataError.malformed(file: file, line: lineNo, column: c + 1,
-                            message: "column '\(valueNames[k])': '\(text)' is not a number")
+                            message: "column '\(DataError.clip(valueNames[k]))': '\(DataError.clip(text))' is not a number")
                     }
                     table.columns[k].append(v)
                 }
@@ -194,10 +198,12 @@ public enum CSVLoader {
                 }
                 if ["open", "high", "low", "close"].contains(name) {
                     if let bad = col.firstIndex(where: { $0 <= 0 }) {
-                        throw DataError.invalid("\(symbol): line \(table.lines[bad]): \(name) \(col[bad]) is not a positive price")
+                        throw DataError.malformed(file: table.file, line: table.lines[bad], column: table.csvColumns[k],
+                                                  message: "\(name) \(col[bad]) is not a positive price")
                     }
                 } else if name == "volume", let bad = col.firstIndex(where: { $0 < 0 }) {
-                    throw DataError.invalid("\(symbol): line \(table.lines[bad]): volume \(col[bad]) is negative")
+                    throw DataError.malformed(file: table.file, line: table.lines[bad], column: table.csvColumns[k],
+                                              message: "volume \(col[bad]) is negative")
                 }
             }
         }

@@ -83,6 +83,12 @@ public struct Panel: Sendable {
 }
 
 public enum DataError: Error, CustomStringConvertible, Equatable {
+    /// A cell or name as an error message quotes it: at most 80 characters, then "…", so a
+    /// 10 MB cell cannot flood the terminal.
+    public static func clip(_ s: some StringProtocol, _ limit: Int = 80) -> String {
+        s.count <= limit ? String(s) : String(s.prefix(limit)) + "…"
+    }
+
     case fileNotFound(String)
     case missingColumn(file: String, column: String)
     /// A bad line; `column` is the 1-based field of the CSV row when one field is at fault.
@@ -92,7 +98,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .fileNotFound(let path): return "data not found: \(path)"
-        case .missingColumn(let file, let column): return "\(file): missing column '\(column)'"
+        case .missingColumn(let file, let column): return "\(file):1: missing column '\(column)'"
         case .malformed(let file, let line, let column, let message):
             return "\(file):\(line):" + (column.map { "\($0):" } ?? "") + " \(message)"
         case .invalid(let message): return message

@@ -76,7 +76,28 @@ import Testing
         do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("A.csv:2:1: cannot read date 'yesterday'")) }
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,-5,1\n", "A.csv", in: dir)
         do { _ = try CSVLoader.load(path: dir); Issue.record("a negative price must fail") } catch {
-            #expect("\(error)".contains("line 2") && "\(error)".contains("not a positive price"))
+            #expect("\(error)" == "\(dir)/A.csv:2:5: close -5.0 is not a positive price")
+        }
+    }
+
+    /// Every data error has the shape `path:line[:column]: message`, and quotes a cell or name
+    /// at most 80 characters long, so a 10 MB cell cannot flood the terminal.
+    @Test func everyDataErrorNamesTheFileAndClipsCells() throws {
+        let dir = Fixtures.tempDir()
+        let huge = String(repeating: "9x", count: 5_000_000)
+        let cases: [(String, String)] = [
+            ("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,-1\n", "A.csv:2:6: volume -1.0 is negative"),
+            ("date,open,high,low,close,volume\n2020-01-02,1,1,0,1,1\n", "A.csv:2:4: low 0.0 is not a positive price"),
+            ("date,open,high,low,close,volume\n2020-01-02,1,1,1,\(huge),1\n", "A.csv:2:5: column 'close': '\(huge.prefix(80))…' is not a number"),
+            ("date,open,high,low,close,volume\n\(huge),1,1,1,1,1\n", "A.csv:2:1: cannot read date '\(huge.prefix(80))…'"),
+            ("day,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n", "A.csv:1: missing column 'date'"),
+        ]
+        for (text, expected) in cases {
+            Fixtures.write(text, "A.csv", in: dir)
+            do { _ = try CSVLoader.load(path: dir); Issue.record("\(expected) must fail") } catch {
+                #expect("\(error)".hasPrefix("\(dir)/\(expected)"), "\("\(error)".prefix(300))")
+                #expect("\(error)".count < 400)
+            }
         }
     }
 
