@@ -135,14 +135,22 @@ static inline void swl_setbudget(lua_State *L, long long count, double seconds) 
     lua_sethook(L, NULL, 0, 0);
   }
 }
+/* The same with an absolute deadline (swl_now() based) shared by many calls: the per-bar path
+ * gives every on_bar call of one symbol its own count but one deadline for the symbol. */
+static inline void swl_setbudget_until(lua_State *L, long long count, double deadline, double timelimit) {
+  swl_Host *h = swl_host(L);
+  h->stopped = 0;
+  h->remaining = count > 0 ? count : (long long)1 << 62;
+  h->timelimit = timelimit;
+  h->deadline = deadline;
+  int step = count > 0 && count < SWL_HOOK_STEP ? (int)count : SWL_HOOK_STEP;
+  if (count > 0 && count < SWL_HOOK_STEP) h->remaining = SWL_HOOK_STEP;
+  lua_sethook(L, swl_counthook, LUA_MASKCOUNT, step);
+}
 static inline void swl_clearbudget(lua_State *L) {
   swl_Host *h = swl_host(L);
   h->stopped = 0; h->deadline = 0;
   lua_sethook(L, NULL, 0, 0);
-}
-/* The budget as one count (the per-bar path's older entry point). */
-static inline void swl_setlimit(lua_State *L, int count) {
-  if (count > 0) swl_setbudget(L, count, 0); else swl_clearbudget(L);
 }
 static inline int swl_isstopped(lua_State *L) { swl_Host *h = swl_host(L); return h ? h->stopped : 0; }
 

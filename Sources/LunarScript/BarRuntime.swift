@@ -196,7 +196,10 @@ public final class BarRuntime {
         state.broker = broker
         defer { state.inputs = nil; state.broker = nil }
         let series = inputs.series            // read per bar through a local: no struct copies
-        let budget = Int32(clamping: vm.limits.instructions)
+        let budget = Int64(vm.limits.instructions)
+        // One wall-clock deadline for the whole symbol (init and every on_bar), read once.
+        let seconds = vm.limits.seconds
+        let deadline = seconds > 0 ? swl_now() + seconds : 0
         swl_pushmsgh(L)                       // stack: msgh (stays for the whole symbol)
         let msgh = lua_gettop(L)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: msgh, ctx
@@ -210,20 +213,20 @@ public final class BarRuntime {
         for name in BarRuntime.fieldKeys { lua_pushstring(L, name) }
         for key in keys { lua_pushstring(L, key) }
         let stackTop = lua_gettop(L)
-        defer { swl_setlimit(L, 0); swl_pop(L, stackTop - msgh + 1) }
+        defer { swl_clearbudget(L); swl_pop(L, stackTop - msgh + 1) }
         let setFields = { (t: Int) in self.setFields(L, series, bar: t, broker, ctx: ctx, firstKey: firstKey) }
         let close = series[3]
         if initRef >= 0 {
             state.t = 0
             setFields(0)
-            try call(L, initRef, ctx: ctx, msgh: msgh, budget: budget)
+            try call(L, initRef, ctx: ctx, msgh: msgh, budget: budget, deadline: deadline)
         }
         for t in 0 ..< inputs.count {
             state.t = t
             broker.beginBar(t)
             if !close[t].isNaN {
                 setFields(t)
-                try call(L, onBarRef, ctx: ctx, msgh: msgh, budget: budget)
+                try call(L, onBarRef, ctx: ctx, msgh: msgh, budget: budget, deadline: deadline)
             }
             broker.endBar(t)
         }
@@ -305,13 +308,14 @@ public final class BarRuntime {
         }
     }
 
-    /// Calls `init` or `on_bar` (ctx at the stack top) under a fresh instruction budget.
+    /// Calls `init` or `on_bar` (ctx at the stack top) under a fresh instruction budget and the
+    /// symbol's deadline.
     @inline(__always)
-    private func call(_ L: OpaquePointer, _ ref: Int32, ctx: Int32, msgh: Int32, budget: Int32) throws {
+    private func call(_ L: OpaquePointer, _ ref: Int32, ctx: Int32, msgh: Int32, budget: Int64, deadline: Double) throws {
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
         lua_pushvalue(L, ctx)
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))
-        swl_setlimit(L, budget)               // the budget applies to each call
+        swl_setbudget_until(L, budget, deadline, vm.limits.seconds)   // the count applies to each call
         let rc = swl_pcall(L, 2, 0, msgh)
         if rc != LUA_OK {
             let e = vm.popError(rc)

@@ -59,6 +59,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
     var params: [String] = []
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
+    @OptionGroup var scriptLimits: ScriptLimitFlags
     @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: fused (default) or naive (the reference).") var engine: String = "fused"
@@ -97,6 +98,7 @@ struct Run: ParsableCommand {
                 options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
             options.overrides = try sim.overrides
+            scriptLimits.apply(to: &options)
             options.engine = EngineKind(rawValue: engine)!
             if let threads { options.simulation.threads = threads }
             options.keepGoing = keepGoing

@@ -65,3 +65,17 @@ private func help(_ setting: String) -> ArgumentHelp {
     return ArgumentHelp("\(s.doc) Takes \(s.expected); default \(s.defaultValue).",
                         valueName: s.isSwitch ? nil : s.name.uppercased())
 }
+
+/// The sandbox's wall-clock guard, beside the instruction count (docs/sandbox.md).
+struct ScriptLimitFlags: ParsableArguments {
+    @Option(name: .customLong("time-limit"), help: ArgumentHelp(
+        "Wall-clock seconds one strategy call may take: signals, a module, or one symbol of on_bar (0 = none).",
+        valueName: "SECONDS"))
+    var timeLimit: Double = ScriptLimits().seconds
+
+    func validate() throws {
+        guard timeLimit.isFinite, timeLimit >= 0 else { throw ValidationError("--time-limit '\(timeLimit)': expected seconds ≥ 0") }
+    }
+
+    func apply(to options: inout BacktestOptions) { options.limits.seconds = timeLimit }
+}

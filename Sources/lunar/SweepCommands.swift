@@ -13,6 +13,7 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "Seed for --samples.") var seed: UInt64 = 42
     @Option(help: "Refuse grids larger than this before any work starts.") var maxCombinations = 1_000_000
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
+    @OptionGroup var scriptLimits: ScriptLimitFlags
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @OptionGroup var libraries: LibraryOptions
 
@@ -30,6 +31,7 @@ struct SweepOptions: ParsableArguments {
         var o = BacktestOptions()
         o.libraries = try libraries.settings()
         o.overrides = try sim.overrides
+        scriptLimits.apply(to: &o)
         if let threads { o.simulation.threads = threads }
         return o
     }

@@ -12,6 +12,7 @@ struct Watch: ParsableCommand {
     @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
     var params: [String] = []
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
+    @OptionGroup var scriptLimits: ScriptLimitFlags
     @Flag(help: "Poll modification times instead of using inotify.") var poll = false
     @OptionGroup var libraries: LibraryOptions
 
@@ -26,6 +27,7 @@ struct Watch: ParsableCommand {
         do {
             options.libraries = try libraries.settings()
             options.overrides = try sim.overrides
+            scriptLimits.apply(to: &options)
         } catch { throw fail(error) }
         let color = isatty(1) != 0
         // Ctrl-C: leave with a newline and status 0, not a half-printed line.

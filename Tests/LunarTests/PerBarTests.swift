@@ -300,4 +300,22 @@ import Testing
         #expect(near(r.trades[0].pnl, units * 2 - (1000 - 1000 / 1.01) - units * 8 * 0.01))
         #expect(near(r.equity[3], 1000 + r.trades[0].pnl))
     }
+
+    /// The per-bar path's deadline is per symbol: calls that each stay under the instruction
+    /// budget still stop when the symbol as a whole runs past the time limit.
+    @Test func aSymbolRunningPastTheTimeLimitIsStopped() throws {
+        let path = strategy("""
+            on_bar = function(ctx, p)
+              for i = 1, 300000 do end
+            end,
+            """)
+        var o = options()
+        o.limits = ScriptLimits(instructions: 1_000_000, memoryBytes: 64 << 20, seconds: 0.3)
+        let panel = Synthetic.panel(symbols: 1, bars: 2000, seed: 2)
+        let start = Date()
+        #expect { try Backtest.run(strategyPath: path, panel: panel, options: o) } throws: { e in
+            "\(e)".contains("time limit exceeded")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
 }
