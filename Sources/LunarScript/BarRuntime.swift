@@ -4,36 +4,6 @@ import Foundation
 import LunarGraph
 import LunarKernels
 
-/// The order methods on ctx. `BarBroker.submit(side:)` receives the `rawValue`.
-public enum OrderSide: Int, Sendable, CaseIterable {
-    case buy, sell, short, cover, close
-
-    /// The ctx method that places it.
-    var method: String {
-        switch self {
-        case .buy: "buy"
-        case .sell: "sell"
-        case .short: "short"
-        case .cover: "cover"
-        case .close: "close_position"
-        }
-    }
-}
-
-/// The exits ctx sets on the open position.
-enum PriceExit: Int, CaseIterable {
-    case stopLoss, takeProfit, trailingStop
-
-    /// The ctx method that sets it.
-    var method: String {
-        switch self {
-        case .stopLoss: "stop_loss"
-        case .takeProfit: "take_profit"
-        case .trailingStop: "trailing_stop"
-        }
-    }
-}
-
 /// Where `on_bar`'s orders go: the simulator's per-bar account, seen from Lua.
 public protocol BarBroker: AnyObject {
     func beginBar(_ t: Int)
@@ -284,10 +254,10 @@ public final class BarRuntime {
     }
 
     /// The keys ctx holds as raw fields: the bar's values, the indicators, symbol, state, past.
-    private lazy var ownKeys = Set(BarRuntime.fieldKeys + indicatorNames + ["symbol", "state", "past"])
+    private lazy var ownKeys = Set(ContextVocabulary.barFields + indicatorNames + ContextVocabulary.symbolFields)
 
     /// The per-bar fields, in the order their keys sit on the stack (indicators follow).
-    static let fieldKeys = ["open", "high", "low", "close", "volume", "bar", "position", "entry_price", "equity", "cash"]
+    static let fieldKeys = ContextVocabulary.barFields
 
     /// Sets the current bar's fields on ctx from the keys kept on the stack.
     @inline(__always)
@@ -393,8 +363,7 @@ private func contextIndex(_ L: OpaquePointer?) -> Int32 {
     lua_getfield(L, swl_upvalueindex(3), key)
     if lua_type(L, -1) != LUA_TNIL { return 1 }
     swl_pop(L, 1)
-    let known = st.names + ["bar", "date", "symbol", "position", "entry_price", "equity", "cash", "state", "past",
-                            "buy", "sell", "short", "cover", "close_position", "stop_loss", "take_profit", "trailing_stop", "cancel"]
+    let known = st.names + ContextVocabulary.names.filter { !st.names.contains($0) }
     let s = closestMatches(to: key, in: known)
     return luaFail(L, "ctx has no field '\(key)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
 }

@@ -214,10 +214,8 @@ public final class StrategySession {
         return outputs
     }
 
-    /// Names `on_bar` sees as ctx fields already; an indicator may not take one of them.
-    public static let reservedContextNames = ["open", "high", "low", "close", "volume", "bar", "date", "symbol",
-        "position", "entry_price", "equity", "cash", "state", "past", "buy", "sell", "short", "cover",
-        "close_position", "stop_loss", "take_profit", "trailing_stop", "cancel"]
+    /// Names `on_bar` sees on ctx already; an indicator may not take one of them.
+    public static var reservedContextNames: [String] { ContextVocabulary.names }
 
     private static func readIndicators(_ L: OpaquePointer, graph: Graph, path: String) throws -> [(name: String, node: NodeID)] {
         guard lua_type(L, -1) == LUA_TTABLE else {

@@ -169,3 +169,16 @@ import Testing
         #expect(s.files.count == 2 && s.files.allSatisfy { s.sources[$0] != nil })
     }
 }
+
+/// ctx's names are one list; docs/dsl.md documents every one of them.
+@Suite struct ContextVocabularyTests {
+    @Test func everyNameIsDocumentedAndReserved() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: repo.appendingPathComponent("docs/dsl.md"), encoding: .utf8)
+        for name in ContextVocabulary.names {
+            #expect(doc.contains("ctx.\(name)`") || doc.contains("ctx:\(name)("), "docs/dsl.md lacks ctx.\(name)")
+        }
+        #expect(Set(StrategySession.reservedContextNames) == Set(ContextVocabulary.names))
+        #expect(Set(ContextVocabulary.names).count == ContextVocabulary.names.count)
+    }
+}
