@@ -103,8 +103,8 @@ final class AccountBroker: BarBroker {
     var entryPrice: Double { account.entryPrice }
     var equity: Double { account.value }
     var cash: Double { account.cash }
-    func submit(side: Int, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int {
-        account.submit(.init(side: BarAccount.Side(rawValue: side)!, size: size, limit: limit, stop: stop, bars: bars))
+    func submit(side: OrderSide, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int {
+        account.submit(.init(side: side, size: size, limit: limit, stop: stop, bars: bars))
     }
     func cancel(_ id: Int) { account.cancel(id) }
     func setStopLoss(_ price: Double) { account.stopLoss = price }

@@ -3,6 +3,7 @@ import CLua
 import Foundation
 import LunarGraph
 import LunarKernels
+import LunarSim
 
 /// Where `on_bar`'s orders go: the simulator's per-bar account, seen from Lua.
 public protocol BarBroker: AnyObject {
@@ -12,8 +13,8 @@ public protocol BarBroker: AnyObject {
     var entryPrice: Double { get }
     var equity: Double { get }
     var cash: Double { get }
-    /// side: an `OrderSide`'s raw value. Returns the order's id.
-    func submit(side: Int, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int
+    /// Returns the order's id.
+    func submit(side: OrderSide, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int
     func cancel(_ id: Int)
     func setStopLoss(_ price: Double)
     func setTakeProfit(_ price: Double)
@@ -413,7 +414,7 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     for (label, v) in [("limit", limit), ("stop", stop)] {
         if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(shown(v))") }
     }
-    let id = broker.submit(side: side.rawValue, size: size, limit: limit, stop: stop, bars: bars)
+    let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
     setAccountFields(L, 1, broker)     // an order filled at the close shows at once
     lua_pushinteger(L, lua_Integer(id))
     return 1

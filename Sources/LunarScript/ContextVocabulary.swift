@@ -1,3 +1,5 @@
+import LunarSim
+
 /// What `on_bar(ctx, p)` sees on ctx besides the strategy's indicators, named once: the
 /// runtime's keys, its "did you mean", the names an indicator may not take, and docs/dsl.md.
 public enum ContextVocabulary {
@@ -13,10 +15,11 @@ public enum ContextVocabulary {
     public static var names: [String] { barFields + lazyFields + symbolFields + methods }
 }
 
-/// The order methods on ctx. `BarBroker.submit(side:)` receives the `rawValue`.
-public enum OrderSide: Int, Sendable, CaseIterable {
-    case buy, sell, short, cover, close
+/// The order methods on ctx: the per-bar account's own order sides, so one enum travels from
+/// the Lua call to the fill.
+public typealias OrderSide = BarAccount.Side
 
+extension BarAccount.Side {
     /// The ctx method that places it.
     var method: String {
         switch self {

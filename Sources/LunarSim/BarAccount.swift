@@ -13,7 +13,7 @@ public struct BarAccount {
     public enum Fill: String, Sendable { case close, nextOpen = "next_open" }
 
     /// Raw values are LunarScript's `OrderSide` codes, which the per-bar runner converts.
-    public enum Side: Int, Sendable { case buy, sell, short, cover, close }
+    public enum Side: Int, Sendable, CaseIterable { case buy, sell, short, cover, close }
 
     /// An order as `on_bar` places it. `size` nil: the sizing rule (all cash by default) for
     /// buy/short, the whole position for sell/cover. `limit`/`stop` make it a pending order,

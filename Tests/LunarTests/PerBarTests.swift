@@ -190,11 +190,10 @@ import Testing
         #expect(one.trades.count > 5 && one.trades == three.trades && one.equity == three.equity)
     }
 
-    /// The broker turns the script's order codes into the account's sides by raw value.
-    @Test func orderSidesMatchTheAccountsSides() {
-        for side in OrderSide.allCases {
-            #expect(BarAccount.Side(rawValue: side.rawValue).map { "\($0)" } == "\(side)")
-        }
+    /// Every side of the account has its ctx method (one enum from the Lua call to the fill).
+    @Test func everyOrderSideHasAMethod() {
+        #expect(OrderSide.allCases.count == 5)
+        #expect(Set(ContextVocabulary.methods).isSuperset(of: ["buy", "sell", "short", "cover", "close_position"]))
     }
 
     @Test func badOrderOptionsAreErrorsNotCrashes() throws {
