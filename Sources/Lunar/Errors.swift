@@ -5,19 +5,6 @@ import LunarManifest
 import LunarScript
 import LunarSim
 
-/// A command-line option or Swift API setting given a value it does not take.
-public struct UsageError: Error, CustomStringConvertible, Equatable {
-    /// The option as the user wrote it (`--fees`) or the setting's name.
-    public let option: String
-    public let value: String
-    /// What it takes, e.g. "a fraction in [0, 1)".
-    public let expected: String
-    public init(option: String, value: String, expected: String) {
-        self.option = option; self.value = value; self.expected = expected
-    }
-    public var description: String { "\(option) '\(value)': expected \(expected)" }
-}
-
 /// What kind of failure an error is, and the exit status `lunar` gives it, so scripts and CI
 /// can tell a broken strategy from broken data from a mistyped flag.
 public enum FailureKind: String, Sendable, CaseIterable {
@@ -46,7 +33,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
 
     public init(_ error: Error) {
         switch error {
-        case is UsageError, is SettingError, is UnknownSettingError: self = .usage
+        case is SettingError, is UnknownSettingError: self = .usage
         case let e as SimulationError:
             if case .badOption = e { self = .usage } else { self = .script }
         case is ScriptError, is ManifestError: self = .script

@@ -44,7 +44,8 @@ public enum SettingValue: Sendable, Equatable, Hashable, Codable, CustomStringCo
     }
 }
 
-/// A setting given a value it does not take: which setting, what it got, what it takes.
+/// A setting given a value it does not take: which setting (or the flag the user typed), what it
+/// got, what it takes. The usage error of the strategy table, the flags and the Swift API alike.
 public struct SettingError: Error, CustomStringConvertible, Equatable {
     public let setting: String
     public let value: String

@@ -4,8 +4,8 @@ import Lunar
 /// The settings as flags, for every command that simulates (run, sweep, walkforward, watch).
 /// Names, help and parsing come from `Setting.all`; a flag given overrides the strategy table,
 /// which overrides the defaults — the same precedence as the Swift API's `overrides`.
-/// (Argument parser options are declared one property each; `SimulationFlagsTests` checks that
-/// every setting has its flag here, so this list cannot drift from the table.)
+/// (Argument parser options are declared one property each; `CommandLineTests.everySettingIsAFlag`
+/// checks every command has every setting's flag, so this list cannot drift from the table.)
 struct SimulationFlags: ParsableArguments {
     @Option(name: flag("capital"), help: help("capital")) var capital: String?
     @Option(name: flag("fees"), help: help("fees")) var fees: String?
@@ -46,7 +46,8 @@ struct SimulationFlags: ParsableArguments {
             for (name, value) in values.sorted(by: { $0.key < $1.key }) {
                 let setting = Setting.builtIn(name)
                 do { try setting.apply(value, to: &probe) } catch {
-                    throw UsageError(option: "--\(setting.flag)", value: value.description, expected: setting.expected)
+                    // The same error, named by the flag the user typed.
+                    throw SettingError(setting: "--\(setting.flag)", value: value.description, expected: setting.expected)
                 }
             }
             return values
@@ -54,7 +55,7 @@ struct SimulationFlags: ParsableArguments {
     }
 
     func validate() throws {
-        do { _ = try overrides } catch let e as UsageError { throw ValidationError(e.description) }
+        do { _ = try overrides } catch let e as SettingError { throw ValidationError(e.description) }
     }
 }
 
