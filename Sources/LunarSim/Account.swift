@@ -70,11 +70,19 @@ struct Account {
     /// The price after slippage for a buy (up) or a sell (down).
     @inline(__always) func slipped(_ ref: Double, buy: Bool) -> Double { slip == 0 ? ref : ref * (buy ? 1 + slip : 1 - slip) }
 
+    /// The fee of an order of `delta` units at `px`. Selling units held long never costs more
+    /// than the sale brings in, so a fixed fee above a small position's value cannot push the
+    /// cash below zero without shorts (the fee then takes the whole proceeds).
+    @inline(__always) func fee(_ delta: Double, at px: Double) -> Double {
+        let f = abs(delta) * px * rate + fixed
+        return delta < 0 && q > 0 ? min(f, min(-delta, q) * px) : f
+    }
+
     /// Closes the whole position at `ref` (before slippage).
     mutating func close(ref: Double, bar: Int, reason: ExitReason) {
         guard q != 0 else { return }
         let px = slipped(ref, buy: q < 0)
-        fill(-q, price: px, fee: abs(q) * px * rate + fixed, bar: bar, reason: reason)
+        fill(-q, price: px, fee: fee(-q, at: px), bar: bar, reason: reason)
     }
 
     /// Opens a position sized by the sizing rule; false when the cash buys nothing.
@@ -129,7 +137,7 @@ struct Account {
             if delta > maxDelta { delta = integer ? maxDelta.rounded(.down) : maxDelta }
             if delta <= 0 { return }
         }
-        fill(delta, price: px, fee: abs(delta) * px * rate + fixed, bar: bar, reason: .rebalance)
+        fill(delta, price: px, fee: fee(delta, at: px), bar: bar, reason: .rebalance)
     }
 
     /// The finished account as a symbol's result.

@@ -190,7 +190,8 @@ public struct BarAccount {
         let q = ledger.q
         guard let size, size < abs(q) else { ledger.close(ref: price, bar: bar, reason: reason); return }
         let px = ledger.slipped(price, buy: q < 0)
-        ledger.fill(q > 0 ? -size : size, price: px, fee: size * px * ledger.rate + ledger.fixed, bar: bar, reason: reason)
+        let delta = q > 0 ? -size : size
+        ledger.fill(delta, price: px, fee: ledger.fee(delta, at: px), bar: bar, reason: reason)
     }
 
     /// The simulator's stop rule on absolute levels: the tighter of stop-loss and trailing stop

@@ -82,7 +82,7 @@ enum Portfolio {
                         if delta > maxDelta { delta = o.integerUnits ? maxDelta.rounded(.down) : maxDelta }
                         if delta <= 0 { continue }
                     }
-                    let fee = abs(delta) * px * o.fees + o.fixedFee
+                    let fee = acct.fee(delta, at: px)
                     let before = acct.cash
                     acct.fill(delta, price: px, fee: fee, bar: t, reason: .rebalance)
                     cash += acct.cash - before

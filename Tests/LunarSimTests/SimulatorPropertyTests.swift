@@ -269,11 +269,9 @@ func ledgerProblems(_ run: SymbolRun, symbol s: Int, world w: SimWorld, case c: 
             if !(ref >= lo * (1 - 1e-12) && ref <= hi * (1 + 1e-12)) { fail("trade \(i) fills at \(ref) outside bar \(bar)'s \(lo)…\(hi)") }
         }
     }
-    // A known finding (`SimulatorRegressionTests.exitFeeAboveProceedsLeavesNegativeCash`): an exit
-    // whose proceeds do not cover its fee leaves the cash below zero. From such an exit on, the
-    // cash is not checked; everything else still is.
-    var deficitFrom = Int.max
-    for t in run.trades where !t.isOpen && !t.isShort && t.size * t.exitPrice < t.exitFees { deficitFrom = min(deficitFrom, t.exitBar) }
+    // (Found by this property: an exit whose proceeds were below the fixed fee left the cash
+    // below zero; a sale's fee is now capped at its proceeds, `Account.fee`.)
+    let deficitFrom = Int.max
     var cash = capital, units = 0.0, mark = Double.nan, flows = capital
     for b in 0 ..< T {
         cash += cashFlow[b]; units += unitFlow[b]; flows += abs(cashFlow[b])
@@ -399,16 +397,16 @@ func ledgerProblems(_ run: SymbolRun, symbol s: Int, world w: SimWorld, case c: 
     /// should happen (refuse the entry, refuse or shrink the exit, charge at most the proceeds)
     /// is a semantics decision (docs/semantics.md, "Fills" and "Sizing"). Remove the known-issue
     /// wrapper when it is decided; the test then pins the rule.
-    @Test func exitFeeAboveProceedsLeavesNegativeCash() throws {
+    /// Found by `ledgerInvariants`: the fixed fee of a sale is capped at what the sale brings in.
+    @Test func exitFeeIsCappedAtTheProceeds() throws {
         var o = SimulationOptions(capital: 300, fees: 0, threads: 1)
         o.fixedFee = 200
         let runs = try Simulator.run(close: [10, 10], entries: [1, 0], exits: [0, 1], symbols: 1, bars: 2, options: o)
         let run = try #require(runs.first)
-        #expect(run.trades.count == 1 && run.trades[0].size == 10 && run.trades[0].exitFees == 200)
+        // The entry pays 200 and buys 10 units with the 100 left; the sale brings in 100 and its
+        // fee takes all of it (not 200): flat at 0, not −100.
+        #expect(run.trades.count == 1 && run.trades[0].size == 10 && run.trades[0].exitFees == 100)
         #expect(run.equity[0] == 100)
-        withKnownIssue("an exit whose proceeds are below the fixed fee leaves the cash below zero") {
-            // Flat after the exit, so the curve is the cash.
-            #expect(run.equity[1] >= 0, "cash after the exit: \(run.equity[1])")
-        }
+        #expect(run.equity[1] == 0)
     }
 }
