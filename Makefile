@@ -3,7 +3,7 @@ SWIFT ?= swift
 DATA ?= synthetic
 STRATEGY ?= strategies/sma_cross.lua
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps build release run test bench fuzz fuzz-smoke clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,5 +26,19 @@ test: deps
 bench: release
 	.build/release/lunar bench
 
+# libFuzzer + AddressSanitizer on the loaders and the sandbox (docs/fuzzing.md): builds the
+# fuzz targets in .build-fuzz, runs each for FUZZ_SECONDS, then checks its corpus for leaks.
+# Any crash, trap, leak, timeout or out-of-memory fails. FUZZ_TARGETS picks some of
+# csv panelcache manifest strategy pattern.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 8
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_TARGETS)
+
+# The same for a few seconds per target, as CI runs it after the tests.
+fuzz-smoke: deps
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -77,3 +77,26 @@ let package = Package(
                     path: "examples/plugin-example", swiftSettings: strict),
     ]
 )
+
+// MARK: - Fuzz targets (Fuzz/, docs/fuzzing.md)
+// libFuzzer harnesses: each defines LLVMFuzzerTestOneInput and no main (libFuzzer supplies
+// it), so they link only when built with `--sanitize=fuzzer`. They are declared only when
+// LUNAR_FUZZ is set — `make fuzz` sets it and builds them in .build-fuzz — so `swift build`,
+// `swift build --build-tests` and `swift test` never see them.
+if Context.environment["LUNAR_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict))
+    // pattern.h compiled as C, so that ASan and the fuzzer's coverage reach it (see its header).
+    package.targets.append(.target(name: "FuzzPatternC", dependencies: ["CLua"], path: "Fuzz/FuzzPatternC"))
+    let harnesses: [(String, [Target.Dependency])] = [
+        ("FuzzCSV", ["LunarData"]),
+        ("FuzzPanelCache", ["LunarData"]),
+        ("FuzzManifest", ["LunarManifest"]),
+        ("FuzzStrategy", ["LunarScript", "LunarKernels", "LunarSim"]),
+        ("FuzzPattern", ["LunarScript", "CLua", "FuzzPatternC"]),
+    ]
+    for (name, dependencies) in harnesses {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies,
+                                                 path: "Fuzz/\(name)",
+                                                 swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

@@ -61,9 +61,11 @@ public enum PanelCache {
         guard reader.word() == magic, reader.word() == fingerprint,
               let n = reader.count(), let t = reader.count(), let f = reader.count() else { return nil }
         guard let symbols = reader.strings(n), let timestamps = reader.int64s(t), let names = reader.strings(f) else { return nil }
+        let (cells, overflow) = n.multipliedReportingOverflow(by: t)
+        guard !overflow else { return nil }
         var fields: [String: [Double]] = [:]
         for name in names {
-            guard let column = reader.doubles(n * t) else { return nil }
+            guard let column = reader.doubles(cells) else { return nil }
             fields[name] = column
         }
         return try? Panel(symbols: symbols, timestamps: timestamps, fields: fields)
@@ -106,9 +108,20 @@ public enum PanelCache {
     }
 
     /// Sequential reads with bounds checks: a truncated or foreign file gives nil, not a crash.
+    /// Every count is checked against the bytes the file still holds before anything is
+    /// allocated for it, so a damaged header cannot ask for terabytes.
     struct Reader {
         let fd: Int32
+        /// Bytes of the file not read yet.
+        var remaining: Int
+        init(fd: Int32) {
+            self.fd = fd
+            var st = stat()
+            remaining = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        }
         mutating func fill(_ p: UnsafeMutableRawPointer, _ count: Int) -> Bool {
+            guard count <= remaining else { return false }
+            remaining -= count
             var done = 0
             while done < count {
                 let r = read(fd, p + done, count - done)
@@ -125,7 +138,7 @@ public enum PanelCache {
         mutating func strings(_ n: Int) -> [String]? {
             var out: [String] = []
             for _ in 0 ..< n {
-                guard let len = count(), len < 1 << 20 else { return nil }
+                guard let len = count(), len < 1 << 20, len <= remaining else { return nil }
                 var b = [UInt8](repeating: 0, count: (len + 7) / 8 * 8)
                 guard b.withUnsafeMutableBytes({ fill($0.baseAddress!, $0.count) }) else { return nil }
                 out.append(String(decoding: b[0 ..< len], as: UTF8.self))
@@ -133,11 +146,13 @@ public enum PanelCache {
             return out
         }
         mutating func int64s(_ n: Int) -> [Int64]? {
+            guard n <= remaining / 8 else { return nil }
             var ok = true
             let a = [Int64](unsafeUninitializedCapacity: n) { buf, c in ok = n == 0 || fill(buf.baseAddress!, n * 8); c = n }
             return ok ? a : nil
         }
         mutating func doubles(_ n: Int) -> [Double]? {
+            guard n <= remaining / 8 else { return nil }
             var ok = true
             let a = [Double](unsafeUninitializedCapacity: n) { buf, c in ok = n == 0 || fill(buf.baseAddress!, n * 8); c = n }
             return ok ? a : nil

@@ -37,6 +37,10 @@ public struct ConfigFile: Sendable {
     /// Parses TOML text; `path` is used in messages only.
     public init(text: String, path: String) throws {
         self.path = path
+        // Syntax errors toml++ would assert on instead of reporting (TOMLTraps.swift).
+        if let trap = TOMLTraps.find(text) {
+            throw ManifestError("\(path):\(trap.line):\(trap.column): TOML syntax error: \(trap.reason)")
+        }
         do {
             let table = try TOMLTable(string: text)
             root = ConfigFile.convert(table)

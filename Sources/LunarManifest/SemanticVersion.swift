@@ -90,15 +90,21 @@ public struct VersionRange: Sendable, CustomStringConvertible, Equatable {
             let body = String(token.dropFirst())
             guard let v = SemanticVersion(body) else { return nil }
             let given = body.split(separator: "-")[0].split(separator: ".").count
+            // The next major, minor or patch; nil past Int.max (`^9223372036854775807` is no range).
+            func next(_ x: Int) -> Int? { x == Int.max ? nil : x + 1 }
             let upper: SemanticVersion
             if token.hasPrefix("~") {
-                upper = given == 1 ? SemanticVersion(v.major + 1, 0, 0) : SemanticVersion(v.major, v.minor + 1, 0)
+                guard let n = next(given == 1 ? v.major : v.minor) else { return nil }
+                upper = given == 1 ? SemanticVersion(n, 0, 0) : SemanticVersion(v.major, n, 0)
             } else if v.major > 0 || given == 1 {
-                upper = SemanticVersion(v.major + 1, 0, 0)
+                guard let n = next(v.major) else { return nil }
+                upper = SemanticVersion(n, 0, 0)
             } else if v.minor > 0 || given == 2 {
-                upper = SemanticVersion(0, v.minor + 1, 0)
+                guard let n = next(v.minor) else { return nil }
+                upper = SemanticVersion(0, n, 0)
             } else {
-                upper = SemanticVersion(0, 0, v.patch + 1)
+                guard let n = next(v.patch) else { return nil }
+                upper = SemanticVersion(0, 0, n)
             }
             return [Bound(op: .ge, version: v), Bound(op: .lt, version: upper)]
         }

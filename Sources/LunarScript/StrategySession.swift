@@ -166,6 +166,11 @@ public final class StrategySession {
         rawField(L, -1, "params")
         defer { swl_pop(L, 1) }
         if lua_type(L, -1) == LUA_TNIL { return [] }
+        // strategy{} checks this, but a file may return a plain table; lua_next on anything
+        // but a table reads garbage (found by fuzzing: a segfault).
+        guard lua_type(L, -1) == LUA_TTABLE else {
+            throw ScriptError("\(path): 'params' must be a table of defaults, got \(typeName(L, -1))")
+        }
         var out: [(name: String, value: ParamValue)] = []
         lua_pushnil(L)
         while lua_next(L, -2) != 0 {

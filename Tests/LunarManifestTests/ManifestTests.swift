@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LunarManifest
 
@@ -82,5 +83,73 @@ import Testing
         #expect(p.libraries == ["/home/me/acme-lib", "/opt/libs/risk"])
         #expect(p.pins == ["ta": "stdlib"] && p.directory == "/home/me/research")
         #expect(throws: ManifestError.self) { try ProjectFile(text: "libraries = \"../acme\"", path: "lunar.toml") }
+    }
+}
+
+/// Inputs the fuzzer found (Fuzz/FuzzManifest; docs/fuzzing.md): each used to stop the process.
+@Suite struct ManifestFuzzFindingTests {
+    /// `^`/`~` of a version part equal to Int.max overflowed computing the upper bound (a trap).
+    @Test func rangesAtIntMaxAreInvalidNotATrap() {
+        let max = "9223372036854775807"
+        for text in ["^\(max)", "^0.\(max)", "^0.0.\(max)", "~\(max)", "~1.\(max)", "^\(max).0.0"] {
+            #expect(VersionRange(text) == nil, "\(text)")
+        }
+        #expect(VersionRange("^\(Int.max - 1)")?.contains(SemanticVersion(Int.max - 1, 5, 0)) == true)
+        #expect(VersionRange(">=\(max)") != nil)   // no bump, no problem
+        #expect { try LibraryManifest(text: "name = \"a\"\nversion = \"1.0\"\n[requires]\nb = \"^\(max)\"", path: "m.toml") }
+            throws: { "\($0)".contains("is not a version range") }
+    }
+
+    /// toml++ asserted (an abort, in debug and release builds) on a table header whose `[` is
+    /// not followed by a key, and on a date-time without its time; the loader now reports those
+    /// syntax errors itself, with the place (TOMLTraps.swift).
+    @Test func aTableHeaderWithoutAKeyIsASyntaxError() {
+        func message(_ text: String) -> String {
+            do { _ = try ProjectFile(text: text, path: "p/lunar.toml"); return "" } catch { return "\(error)" }
+        }
+        #expect(message("[\n") == "p/lunar.toml:1:2: TOML syntax error: expected a table name after '[', saw the end of the line")
+        #expect(message("libraries = []\n  [[ =x]]\n") == "p/lunar.toml:2:6: TOML syntax error: expected a table name after '[', saw '='")
+        #expect(message("[\u{3000}#]").contains("p/lunar.toml:1:3:"))   // toml++ skips U+3000 as a blank
+        #expect(message("\u{FEFF}[\r\n").contains("saw the end of the line"))
+        #expect(message("[[[a]]]").contains("saw '['"))
+        // A date-time whose 'T' is not followed by the time: toml++'s parse_time asserted.
+        #expect(message("x = 1979-05-27T!07:32") == "p/lunar.toml:1:16: TOML syntax error: expected the time after 'T' in a date-time, saw '!'")
+        #expect(message("a = 1\nb = [1, { c = 2000-01-01t\n").contains("p/lunar.toml:2:26:"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let found = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-table-header-without-key.toml"), encoding: .utf8)
+        #expect(message(found).contains("TOML syntax error: expected a table name after '['"))
+        let found2 = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-datetime-without-time.toml"), encoding: .utf8)
+        #expect(message(found2) == "p/lunar.toml:1:15: TOML syntax error: expected the time after 'T' in a date-time, saw '*'")
+    }
+
+    /// What the check must leave alone: brackets inside strings, comments and values, and
+    /// headers written every way TOML allows (those toml++ rejects, it still reports itself).
+    @Test func headersAndBracketsThatAreFine() throws {
+        let text = #"""
+            # [ comment with a bracket
+            name = "x [\n"   # [= in a comment
+            libraries = [
+              "a",   # [
+              [ "nested" ],
+            ]
+            strategies = ['''
+            [
+            ''']
+            [requires]
+            "quoted key" = "^1"
+            [ pins ]
+            'x.y' = "stdlib"
+            [	"tab" ]
+            """#
+        let file = try ConfigFile(text: text, path: "ok.toml")
+        #expect(file.root["requires"] == .table(["quoted key": .string("^1")]))
+        #expect(file.root["strategies"] == .array([.string("[\n")]))
+        for ok in ["", "[a]", "[ a . b ]", "[[a]]\n[[a]]", "[\"\"]", "x = \"\"\"a\"\"\"\"\"\n[b]", "x = [\n[1],\n[ {a = 1} ],\n]\n",
+                   "1979-05-27Tx = 1", "a.1979-05-27T.b = 2", "x = \"1979-05-27T!\"", "x = 1979-05-27T07:32:00Z # 1979-05-27T!",
+                   "x = [1979-05-27t07:32:00, 1979-05-27]", "x = { 1979-05-27T- = 1 }", "x = 1979-05-27T"] {
+            #expect(TOMLTraps.find(ok) == nil, "\(ok)")
+        }
+        // toml++'s own errors for other bad headers, not ours.
+        #expect { try ConfigFile(text: "[]", path: "e.toml") } throws: { "\($0)".contains("TOML syntax error") && !"\($0)".contains("expected a table name") }
     }
 }

@@ -105,6 +105,33 @@ import Testing
                           "pcall(_LUNAR.hint, 'x', setmetatable({}, { __len = function() error('len') end }))\n" + ok)) != nil)
     }
 
+    /// A plain table (not built by strategy{}) skips the prelude's checks; `params` that is not
+    /// a table used to be walked with lua_next anyway, a segfault (found by fuzzing,
+    /// Fuzz/findings/strategy-params-not-a-table.lua).
+    @Test func paramsThatAreNotATableAreAnError() throws {
+        for value in ["5", "'fast'", "true", "function() end", "bars"] {
+            let message = failure("local bars = _LUNAR.field('close')\nreturn { params = \(value), " +
+                                  "signals = function(bars, p) return { entries = bars.close:gt(1) } end }")
+            #expect(message.contains("s.lua: 'params' must be a table of defaults, got "), "\(value): \(message)")
+        }
+        let found = try String(contentsOfFile: Fixtures.path("Fuzz/findings/strategy-params-not-a-table.lua"), encoding: .utf8)
+        #expect(failure(found).contains("'params' must be a table of defaults, got number"))
+        #expect(try load("return { params = { n = 2 }, signals = function(bars, p) return { entries = bars.close:gt(p.n) } end }")
+            .params.map(\.name) == ["n"])
+    }
+
+    /// "Did you mean" inside a native call is bounded: two 100,000-byte names to `_LUNAR.hint`
+    /// kept the process busy for minutes where the instruction budget cannot reach (found by
+    /// fuzzing, Fuzz/findings/strategy-hint-long-names.lua).
+    @Test func suggestionsForHugeNamesDoNotHang() throws {
+        let start = Date()
+        let found = try String(contentsOfFile: Fixtures.path("Fuzz/findings/strategy-hint-long-names.lua"), encoding: .utf8)
+        #expect((try? load(found)) != nil)
+        let long = failure("return strategy { [('x'):rep(2000000)] = 1, signals = function(bars, p) return {} end }")
+        #expect(long.contains("strategy: unknown field"))
+        #expect(Date().timeIntervalSince(start) < 20, "took \(Date().timeIntervalSince(start)) s")
+    }
+
     /// A loop that keeps building new expressions is stopped before it exhausts memory (the
     /// graph lives in Swift, outside the Lua memory cap).
     @Test func graphGrowthIsCapped() throws {
