@@ -32,13 +32,14 @@ bench: release
 # csv panelcache manifest strategy pattern.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
+FUZZ_SMOKE_LEAK_INPUTS ?= 30
 FUZZ_TARGETS ?=
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_TARGETS)
 
 # The same for a few seconds per target, as CI runs it after the tests.
 fuzz-smoke: deps
-	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_LEAK_INPUTS=$(FUZZ_SMOKE_LEAK_INPUTS) SWIFT=$(SWIFT) Fuzz/run.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .build .build-fuzz

@@ -101,7 +101,8 @@ import Testing
     }
 
     /// toml++ asserted (an abort, in debug and release builds) on a table header whose `[` is
-    /// not followed by a key, and on a date-time without its time; the loader now reports those
+    /// not followed by a key, on a date-time without its time, on an array element starting
+    /// with '}' and on a date followed by a space and one digit; the loader now reports those
     /// syntax errors itself, with the place (TOMLTraps.swift).
     @Test func aTableHeaderWithoutAKeyIsASyntaxError() {
         func message(_ text: String) -> String {
@@ -109,16 +110,29 @@ import Testing
         }
         #expect(message("[\n") == "p/lunar.toml:1:2: TOML syntax error: expected a table name after '[', saw the end of the line")
         #expect(message("libraries = []\n  [[ =x]]\n") == "p/lunar.toml:2:6: TOML syntax error: expected a table name after '[', saw '='")
-        #expect(message("[\u{3000}#]").contains("p/lunar.toml:1:3:"))   // toml++ skips U+3000 as a blank
+        #expect(message("[\u{3000}#]").contains("TOML syntax error"))   // toml++'s own: only space and tab
         #expect(message("\u{FEFF}[\r\n").contains("saw the end of the line"))
         #expect(message("[[[a]]]").contains("saw '['"))
         // A date-time whose 'T' is not followed by the time: toml++'s parse_time asserted.
         #expect(message("x = 1979-05-27T!07:32") == "p/lunar.toml:1:16: TOML syntax error: expected the time after 'T' in a date-time, saw '!'")
         #expect(message("a = 1\nb = [1, { c = 2000-01-01t\n").contains("p/lunar.toml:2:26:"))
+        // An array element that starts with '}' or a line separator: toml++'s parse_value asserted.
+        #expect(message("x = [1, }]") == "p/lunar.toml:1:9: TOML syntax error: expected a value or ']' in the array, saw '}'")
+        #expect(message("x = [\n  # c\n  }]").contains("p/lunar.toml:3:3:"))
+        #expect(message("x = [\u{2028}]").contains("saw a line separator (U+2028)"))
+        #expect(message("x = { a = [[}] }").contains("saw '}'"))
+        // A date, a space, one digit and the value's end: toml++'s type look-ahead asserted.
+        #expect(message("x = 1979-05-27 1\n") == "p/lunar.toml:1:17: TOML syntax error: expected the time after the date and the space, saw the end of the line")
+        #expect(message("x = [1979-05-27 1]").contains("p/lunar.toml:1:18:"))
+        #expect(message("x = 1979-05-2_7 1#").contains("saw '#'"))
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let found = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-table-header-without-key.toml"), encoding: .utf8)
         #expect(message(found).contains("TOML syntax error: expected a table name after '['"))
         let found2 = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-datetime-without-time.toml"), encoding: .utf8)
+        let found3 = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-array-element-brace.toml"), encoding: .utf8)
+        #expect(message(found3).contains("TOML syntax error: expected a value or ']' in the array, saw '}'"))
+        let found4 = try! String(contentsOf: root.appendingPathComponent("Fuzz/findings/manifest-spaced-date-short-time.toml"), encoding: .utf8)
+        #expect(message(found4).contains("expected the time after the date and the space, saw '#'"))
         #expect(message(found2) == "p/lunar.toml:1:15: TOML syntax error: expected the time after 'T' in a date-time, saw '*'")
     }
 
@@ -146,7 +160,9 @@ import Testing
         #expect(file.root["strategies"] == .array([.string("[\n")]))
         for ok in ["", "[a]", "[ a . b ]", "[[a]]\n[[a]]", "[\"\"]", "x = \"\"\"a\"\"\"\"\"\n[b]", "x = [\n[1],\n[ {a = 1} ],\n]\n",
                    "1979-05-27Tx = 1", "a.1979-05-27T.b = 2", "x = \"1979-05-27T!\"", "x = 1979-05-27T07:32:00Z # 1979-05-27T!",
-                   "x = [1979-05-27t07:32:00, 1979-05-27]", "x = { 1979-05-27T- = 1 }", "x = 1979-05-27T"] {
+                   "x = [1979-05-27t07:32:00, 1979-05-27]", "x = { 1979-05-27T- = 1 }", "x = 1979-05-27T",
+                   "x = [ ]", "x = [1, ]", "x = [\n# c\n]", "x = [{a = 1}, {b = [2, {}]}]", "x = { a = [1], b = {} }", "\u{FEFF}[a]",
+                   "x = 1979-05-27 07:32:00", "x = 1979-05-27 12", "x = 1979-05-27 1", "x = 1979-05-27 # 1", "x = 1979-05-27T07:32 1"] {
             #expect(TOMLTraps.find(ok) == nil, "\(ok)")
         }
         // toml++'s own errors for other bad headers, not ours.
