@@ -66,7 +66,8 @@ for t in "${TARGETS[@]}"; do
   if ASAN_OPTIONS="detect_leaks=0:$ASAN_OPTIONS" "$bin/$p" "${common[@]}" -max_total_time="$SECONDS_EACH" -detect_leaks=0 \
        -dict="Fuzz/dict/$t.dict" -print_final_stats=1 ${FUZZ_ARGS:-} "$work" "Fuzz/corpus/$t" > "$logs/$t.log" 2>&1 &&
      cp Fuzz/corpus/"$t"/* "$leakset"/ &&
-     { find "$work" -type f | sort | head -n "$LEAK_INPUTS" | xargs -r cp -t "$leakset"; } &&
+     { mapfile -t grown < <(find "$work" -type f | sort)   # no `| head`: pipefail would see sort's SIGPIPE
+       for f in "${grown[@]:0:$LEAK_INPUTS}"; do cp "$f" "$leakset"/; done; } &&
      "$bin/$p" "${common[@]}" -runs=0 -detect_leaks=1 "$leakset" > "$logs/$t-leaks.log" 2>&1; then
     # A binary without coverage counters fuzzes blind and finds nothing; say so instead of "ok".
     if ! grep -q "inline 8-bit counters" "$logs/$t.log"; then

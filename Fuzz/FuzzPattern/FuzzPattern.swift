@@ -24,7 +24,7 @@ final class PlainState {
     let L: OpaquePointer
     init() {
         host = .allocate(capacity: 1)
-        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: Int64(steps)))
+        host.initialize(to: swl_Host(used: 0, limit: Int.max, inhost: 0, patternsteps: Int64(steps), remaining: 0, deadline: 0, timelimit: 0, stopped: 0))
         L = swl_newstate(host)!
         luaL_openlibs(L)
         swl_newtable(L)
