@@ -29,14 +29,19 @@ product() {
 max_len() { case "$1" in csv) echo 8192 ;; *) echo 4096 ;; esac; }
 
 start=$(date +%s)
-for t in "${TARGETS[@]}"; do
-  p=$(product "$t")
-  # LUNAR_FUZZ declares the targets in Package.swift; ld.gold's notes about ASan's local
-  # symbols are noise.
-  if ! LUNAR_FUZZ=1 "$SWIFT" build --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address --product "$p" 2>&1 \
-      | { grep -v "Cannot export local symbol" || true; }; then
-    echo "fuzz: building $p failed" >&2; exit 1
-  fi
+# Two passes: from an empty scratch folder, a product built early was seen linked without its
+# coverage counters (the fuzzer then runs blind); the second pass relinks it, and costs a
+# few seconds when nothing changed.
+for pass in 1 2; do
+  for t in "${TARGETS[@]}"; do
+    p=$(product "$t")
+    # LUNAR_FUZZ declares the targets in Package.swift; ld.gold's notes about ASan's local
+    # symbols are noise.
+    if ! LUNAR_FUZZ=1 "$SWIFT" build --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address --product "$p" 2>&1 \
+        | { grep -v "Cannot export local symbol" || true; }; then
+      echo "fuzz: building $p failed" >&2; exit 1
+    fi
+  done
 done
 echo "fuzz: built ${TARGETS[*]} in $(( $(date +%s) - start )) s"
 [ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
