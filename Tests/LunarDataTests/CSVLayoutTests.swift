@@ -122,6 +122,9 @@ import Testing
 
             """)
         #expect(s.symbols == ["A"] && s.timestamps == [1_577_957_400, 1_577_957_700])
+        // A folder's file names its symbol; a symbol column there must not hold another one.
+        let (two, f2) = Self.failure("ticker,date,open,high,low,close,volume\nX,2020-01-02,1,1,1,1,1\nY,2020-01-02,1,1,1,1,1\n")
+        #expect(two.hasPrefix("\(f2):3:1: symbol 'Y' in a file of symbol 'X' (line 2): a file in a data folder holds one symbol"))
         #expect(s.fields["volume"]! == [10, 12] && s.extraFields == ["openint"])
         // Daily Stooq files have 000000 as the time: days.
         let (d, _) = try Self.load("<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>\nX,D,20200102,000000,1,1,1,1,1\nX,D,20200103,000000,1,1,1,1,1\n")
