@@ -68,6 +68,20 @@ import Testing
         #expect(s.timestamps == [Self.jan2])
     }
 
+    @Test("Calendar: YYYYMMDD, epoch milliseconds, offsets, times of day")
+    func calendarForms() {
+        #expect(Calendar.parse("20200102") == Self.jan2)
+        #expect(Calendar.parse("20200230") == nil && Calendar.parse("20201301") == nil)
+        #expect(Calendar.parse("1577923200000") == Self.jan2 && Calendar.parse("-1000") == -1000)
+        #expect(Calendar.parse("15779232000000") == nil)   // 14 digits: neither
+        #expect(Calendar.parseWithOffset("2020-01-02 00:00:00-05:00")! == (utc: 1_577_941_200, offset: -18_000))
+        #expect(Calendar.parseWithOffset("2020-01-02T09:30+0530")! == (utc: 1_577_937_600, offset: 19_800))
+        #expect(Calendar.parse("2020-01-02T00:00+25:00") == nil && Calendar.parse("2020-01-02T00:00+05-00") == nil)
+        #expect(Calendar.parseTimeOfDay("09:30") == 34_200 && Calendar.parseTimeOfDay("09:30:15.5") == 34_215)
+        #expect(Calendar.parseTimeOfDay("093015") == 34_215 && Calendar.parseTimeOfDay("000000") == 0)
+        #expect(Calendar.parseTimeOfDay("24:00") == nil && Calendar.parseTimeOfDay("9:30") == nil && Calendar.parseTimeOfDay("") == nil)
+    }
+
     @Test("yfinance daily bars at local midnight with an offset are those days")
     func localMidnightDays() throws {
         let (p, _) = try Self.load("Date,Open,High,Low,Close,Volume\n2020-01-02 00:00:00-05:00,1,1,1,1,1\n2020-01-03 00:00:00-05:00,1,1,1,1,1\n2020-01-06 00:00:00-04:00,1,1,1,1,1\n")

@@ -55,6 +55,17 @@ import Testing
         #expect(panel.timestamps.first == Calendar.parse(Substring(s["Start"]!)))
         #expect(panel.timestamps.last == Calendar.parse(Substring(s["End"]!)))
         #expect(panel.isDaily == (name == "GOOG"))
+        // Through DataSource (the CLI's `--data FILE`), from a copy so the binary cache it
+        // writes stays out of the source tree: the same panel, parsed and then from the cache.
+        let dir = Fixtures.tempDir()
+        let copy = URL(fileURLWithPath: dir).appendingPathComponent("\(name).csv").path
+        try FileManager.default.copyItem(atPath: Self.folder.appendingPathComponent("\(name).csv").path, toPath: copy)
+        for _ in 0 ..< 2 {
+            let p = try DataSource.load(copy)
+            #expect(p.symbols == panel.symbols && p.timestamps == panel.timestamps)
+            #expect(p.fields["close"]! == panel.fields["close"]! && p.fields["volume"]! == panel.fields["volume"]!)
+        }
+        #expect(FileManager.default.fileExists(atPath: copy + ".lunarcache"))
         // The equity curve's first bars are the cash; the loaded closes are what pandas read
         // (the Buy & Hold return from the first bar next() runs on reproduces backtesting.py's).
         let close = panel.fields["close"]!, first = Int(s["_first_next_bar"]!)! - 1
