@@ -75,16 +75,29 @@ public enum Backtest {
         let strategy = try load(strategyPath, panel: panel, options: options)
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
-        let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: panel,
+        let view = try panel.runView(prices: sim.prices)
+        let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: view,
                                              engine: options.engine, threads: sim.threads, cachePlans: true)
         timings.evaluate = clock.lap()
-        return try simulate(strategy, values: values, panel: panel, options: options, timings: timings)
+        return try simulate(strategy, values: values, panel: view, options: options, timings: timings)
+    }
+
+    /// The names a strategy's `bars` offers for `panel`: its fields, and `member`, which every
+    /// run's view of the data adds (`Panel.runView`).
+    public static func fieldNames(_ panel: Panel) -> [String] {
+        Set(panel.fields.keys).union(["member"]).sorted()
+    }
+
+    /// The panel a strategy reads in a run: the data in the `prices` mode its settings resolve
+    /// to, with the `member` field.
+    static func view(_ panel: Panel, for strategy: StrategyDefinition, _ options: BacktestOptions) throws -> Panel {
+        try panel.runView(prices: simulationOptions(strategy, options).prices)
     }
 
     /// Loads a strategy for `panel` with the options' parameters and library roots: what every
     /// entry point (run, explain, the bench's plan summary) starts from.
     static func load(_ strategyPath: String, panel: Panel, options: BacktestOptions) throws -> StrategyDefinition {
-        try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(), overrides: options.params,
+        try StrategyLoader.load(path: strategyPath, fields: fieldNames(panel), overrides: options.params,
                                 stdlib: try options.stdlib ?? Stdlib.locate(), libraries: options.libraries,
                                 limits: options.limits)
     }

@@ -10,12 +10,22 @@ import LunarSim
 public let lunarVersion = "0.1.0"
 
 extension Panel {
-    /// Symbols, calendar and every value: two panels with the same fingerprint hold the same data.
+    /// Symbols, calendar, every value and the universe (membership, delistings) of the data a
+    /// panel is or was made from: two panels with the same fingerprint hold the same data.
     public var fingerprint: String {
+        let p = data
         var h = ContentHash()
-        for s in symbols { h.add(s); h.add(",") }
-        h.add(timestamps)
-        for name in fields.keys.sorted() { h.add(name); h.add(fields[name]!) }
+        for s in p.symbols { h.add(s); h.add(",") }
+        h.add(p.timestamps)
+        for name in p.fields.keys.sorted() { h.add(name); h.add(p.fields[name]!) }
+        let u = p.universe
+        for (symbol, spells) in (u.membership ?? [:]).sorted(by: { $0.key < $1.key }) {
+            h.add("member:" + symbol)
+            for spell in spells { h.add([spell.start, spell.end ?? .max]) }
+        }
+        for (symbol, d) in u.delistings.sorted(by: { $0.key < $1.key }) {
+            h.add("delisted:" + symbol); h.add([d.date]); h.add([d.price ?? -1])
+        }
         return h.hex
     }
 }
