@@ -249,12 +249,15 @@ public enum Backtest {
     }
 }
 
-/// Where the data come from: `synthetic`, `synthetic:N:T[:SEED]`, a folder of CSVs or one CSV.
+/// Where the data come from: `synthetic`, `synthetic:N:T[:SEED]`, a folder of CSVs or one CSV,
+/// with the universe's membership list and delistings (`Universe.attach`).
 public enum DataSource {
-    public static func load(_ spec: String, adjust: Bool = false,
+    public static func load(_ spec: String, adjust: Bool = false, universe: String? = nil, delistings: String? = nil,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
         // Built-in and plugin sources alike come from the PanelSources registry.
-        try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
+        var panel = try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
+        try Universe.attach(to: &panel, spec: spec, membership: universe, delistings: delistings)
+        return panel
     }
 }
 

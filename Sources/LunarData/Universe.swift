@@ -151,8 +151,37 @@ extension Panel {
 // MARK: - reading the files
 
 extension Universe {
-    /// The delistings file's name when it sits beside the data.
+    /// The delistings file's name when it sits beside the data (in a folder of SYMBOL.csv files,
+    /// or next to one long CSV); a folder's loader does not take it for a symbol.
     public static let delistingsFileName = "delistings.csv"
+
+    /// Attaches to `panel` the membership list `membership` and the delistings of `delistings`
+    /// or, when nil, of a `delistings.csv` beside the data `spec` names. Entries of those files
+    /// replace the panel's own (a synthetic universe's bankruptcies).
+    public static func attach(to panel: inout Panel, spec: String, membership: String?, delistings: String?) throws {
+        var universe = panel.universe
+        var lines: [String: Int] = [:]
+        var file = delistings
+        if file == nil {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: spec, isDirectory: &isDir) {
+                let folder = isDir.boolValue ? URL(fileURLWithPath: spec) : URL(fileURLWithPath: spec).deletingLastPathComponent()
+                let beside = folder.appendingPathComponent(delistingsFileName).path
+                if FileManager.default.fileExists(atPath: beside) { file = beside }
+            }
+        }
+        if let file {
+            let read = try readDelistings(file)
+            universe.delistings.merge(read.delistings) { $1 }
+            universe.delistingsFile = file
+            lines = read.lines
+        }
+        if let membership {
+            universe.membership = try readMembership(membership)
+            universe.membershipFile = membership
+        }
+        if universe != panel.universe { try panel.attach(universe, lines: lines) }
+    }
 
     /// Reads a membership list: `symbol,start,end` (a header naming those columns, any order and
     /// case); several rows per symbol for leaving and re-joining; an empty end: still a member.

@@ -50,9 +50,10 @@ enum Portfolio {
             return true
         }
 
-        /// Whether symbol s may be entered on bar t: listed (a close) and a member.
+        /// Whether symbol s may be picked on bar t: it has a close there (listed, not halted) and
+        /// is a member. A symbol without a price could not be bought, and its slot would idle.
         func eligible(_ s: Int, _ t: Int) -> Bool {
-            events.isQuiet || (events.symbols[s].mayEnter(t) && !close[s * T + t].isNaN)
+            !close[s * T + t].isNaN && (events.isQuiet || events.symbols[s].mayEnter(t))
         }
 
         /// Trades every symbol to its target at `prices` (reference prices of this bar).
