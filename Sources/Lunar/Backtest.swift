@@ -58,6 +58,8 @@ public struct BacktestResult: Sendable {
     public var benchmark: [Double] = []
     public var benchmarkName = ""
     public var mode: CapitalMode = .independent
+    /// The same strategy on the survivors only (`Backtest.survivorship`), when it was run.
+    public var survivorship: Survivorship? = nil
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
@@ -86,6 +88,22 @@ public enum Backtest {
     /// run's view of the data adds (`Panel.runView`).
     public static func fieldNames(_ panel: Panel) -> [String] {
         Set(panel.fields.keys).union(["member"]).sorted()
+    }
+
+    /// The same strategy on the survivors only — the symbols not delisted in the window — beside
+    /// `full`, its run on the whole universe: the survivorship bias a backtest on today's
+    /// constituents would hide. Nil when no symbol is delisted (the two runs would be one).
+    public static func survivorship(of full: BacktestResult, strategyPath: String,
+                                    options: BacktestOptions) throws -> Survivorship? {
+        let life = full.panel.lifecycle
+        let survivors = life.indices.filter { !life[$0].delisted && life[$0].firstBar >= 0 }
+        guard survivors.count < full.panel.symbolCount, !survivors.isEmpty else { return nil }
+        var o = options
+        // The survivors split the same capital: the comparison is of returns on one stake.
+        o.simulation.capital = full.simulationOptions.capital
+        let only = try run(strategyPath: strategyPath, panel: full.panel.selecting(symbols: survivors), options: o)
+        return Survivorship(survivors: survivors.count, delisted: full.panel.symbolCount - survivors.count,
+                            full: full.portfolio, survivorsOnly: only.portfolio)
     }
 
     /// The panel a strategy reads in a run: the data in the `prices` mode its settings resolve
@@ -302,7 +320,7 @@ extension BacktestResult {
                   equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
                   trades: trades, symbolEquity: runs.map(\.equity),
                   benchmark: benchmark, benchmarkName: benchmarkName,
-                  settings: settingsSummary)
+                  settings: settingsSummary, survivorship: survivorship)
     }
 }
 

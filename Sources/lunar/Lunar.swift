@@ -76,6 +76,7 @@ struct Run: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Per-bar strategies: finish the other symbols when on_bar fails on one.") var keepGoing = false
     @Flag(help: "Do not record this run in the run history.") var noRecord = false
+    @Flag(help: "Skip the survivors-only comparison run when symbols are delisted.") var noSurvivorship = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @OptionGroup var libraries: LibraryOptions
 
@@ -117,7 +118,11 @@ struct Run: ParsableCommand {
                 print(try Backtest.explain(strategyPath: strategy, panel: panel, options: options), terminator: "")
                 return
             }
-            let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
+            var result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
+            if !noSurvivorship && result.panel.universeSummary.delisted > 0 {
+                progress.show("running the survivors only…")
+                result.survivorship = try Backtest.survivorship(of: result, strategyPath: strategy, options: options)
+            }
             progress.done()
             for f in result.failures {
                 FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
