@@ -274,6 +274,10 @@ public enum DataSource {
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
         // Built-in and plugin sources alike come from the PanelSources registry.
         var panel = try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
+        if adjust && panel.hasCorporateActions {
+            throw DataError.invalid("\(spec): --adjust rescales by Adj Close, which already holds the splits and dividends " +
+                "of the split/dividend columns; drop --adjust and choose --prices raw, split or total")
+        }
         try Universe.attach(to: &panel, spec: spec, membership: universe, delistings: delistings)
         return panel
     }

@@ -56,6 +56,48 @@ import Testing
         #expect(a.trades == b.trades && a.equity == b.equity)
     }
 
+    @Test func perBarAndVectorizedAgreeAcrossSplitsAndDividends() throws {
+        var panel = Fixtures.panel(closes: [[100, 102, 51, 52, 50, 53], [40, 41, 42, 43, 44, 45]])
+        try panel.setField("split", [.nan, .nan, 2, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, 0.5])
+        try panel.setField("dividend", [0, 0, 0, 1, 0, 0, 0, 0.5, 0, 0, 0, 0])
+        let vectorized = strategy("signals = function(bars, p) return { entries = bars.close:gt(0) } end,")
+        let perBar = strategy("on_bar = function(ctx, p) if ctx.position == 0 then ctx:buy() end end,")
+        for mode in PriceMode.allCases {
+            var o = options(capital: 2000)
+            try o.override(["prices": mode.rawValue])
+            let a = try Backtest.run(strategyPath: vectorized, panel: panel, options: o)
+            let b = try Backtest.run(strategyPath: perBar, panel: panel, options: o)
+            #expect(a.trades == b.trades && a.equity == b.equity, "\(mode)")
+        }
+        // raw: 10 units at 100 → 20 at the split, + 20 of dividends; equity at the end 20 × 53 + 20.
+        var o = options(capital: 2000)
+        try o.override(["prices": "raw"])
+        let r = try Backtest.run(strategyPath: perBar, panel: panel, options: o)
+        #expect(near(r.runs[0].equity[5], 20 * 53 + 20) && r.runs[0].dividends == 20)
+    }
+
+    @Test func aPendingLimitOrderFollowsASplit() throws {
+        // A buy limit at 90 placed before a 2:1 split becomes a limit at 45: bar 2's low (49)
+        // does not reach it, bar 3's (44) fills it at 45.
+        var panel = try Panel(symbols: ["X"], timestamps: (0 ..< 4).map { Self.day($0) },
+                              fields: ["open": [100, 100, 50, 50], "high": [100, 100, 50, 50], "low": [100, 100, 49, 44],
+                                       "close": [100, 100, 50, 50], "volume": [1, 1, 1, 1]])
+        try panel.setField("split", [.nan, .nan, 2, .nan])
+        let path = strategy("on_bar = function(ctx, p) if ctx.bar == 0 then ctx:buy{ limit = 90 } end end,")
+        var o = options()
+        try o.override(["prices": "raw"])
+        let r = try Backtest.run(strategyPath: path, panel: panel, options: o)
+        let t = try #require(r.trades.first)
+        #expect(t.entryBar == 3 && t.entryPrice == 45 && near(t.size, 1000.0 / 45))
+    }
+
+    @Test func adjustIsRefusedBesideCorporateActionColumns() throws {
+        let dir = Fixtures.tempDir()
+        _ = Fixtures.write("date,open,high,low,close,adj_close,volume,split\n2020-01-01,1,1,1,1,1,1,\n2020-01-02,1,1,1,1,1,1,2\n",
+                           "X.csv", in: dir)
+        #expect { try DataSource.load(dir, adjust: true) } throws: { "\($0)".contains("drop --adjust and choose --prices") }
+    }
+
     @Test func barsMemberAndCrossSectionsSeeOnlyMembers() throws {
         let panel = try universePanel()
         let member = try ExpressionEval.run("bars.member", panel: panel, stdlib: Fixtures.stdlib)
