@@ -141,6 +141,36 @@ import Testing
         #expect(wf.equity.count == 200 && wf.equity.allSatisfy { $0.isFinite })
     }
 
+    @Test func theUniverseRulesLookNoBarAhead() throws {
+        // Cutting the future off changes nothing before the cut: delistings, membership and raw
+        // corporate actions act on the bar they happen, never earlier.
+        var panel = Synthetic.panel(symbols: 12, bars: 300, seed: 9, bankrupt: 0.4)
+        var split = [Double](repeating: .nan, count: 12 * 300)
+        for s in 0 ..< 12 { split[s * 300 + 40 + 13 * s] = 2 }
+        try panel.setField("split", split)
+        var members: [String: [Universe.Spell]] = [:]
+        for (k, symbol) in panel.symbols.enumerated() {
+            members[symbol] = [.init(start: panel.timestamps[0], end: panel.timestamps[60 + 10 * k]),
+                               .init(start: panel.timestamps[100 + 9 * k])]
+        }
+        var u = panel.universe
+        u.membership = members
+        try panel.attach(u)
+        let path = strategy("""
+            signals = function(bars, p)
+              return { entries = bars.close:gt(ta.sma(bars.close, 10)) | bars.close:gt(0) }
+            end,
+            """)
+        var o = options(capital: 12_000)
+        try o.override(["prices": "raw"])
+        let full = try Backtest.run(strategyPath: path, panel: panel, options: o)
+        #expect(full.trades.contains { $0.exitReason == .leftUniverse } && full.trades.contains { $0.exitReason == .delisted })
+        for cut in [90, 150, 230] {
+            let part = try Backtest.run(strategyPath: path, panel: panel.prefix(bars: cut), options: o)
+            #expect(Array(part.equity[0 ..< cut - 1]) == Array(full.equity[0 ..< cut - 1]), "cut at \(cut)")
+        }
+    }
+
     @Test func survivorsOnlyShowTheBias() throws {
         // Long everything from bar 0: the bankrupt symbols lose their whole stake, which a
         // survivors-only run never sees.
