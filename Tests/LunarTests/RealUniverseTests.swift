@@ -171,6 +171,26 @@ import Testing
         }
     }
 
+    @Test func aRecordedRunReloadsItsUniverseFiles() throws {
+        // The membership list and the delistings file found beside the data are recorded; the
+        // rerun reads them again, and a changed list changes the data's fingerprint.
+        let dir = Fixtures.tempDir()
+        let gen = Synthetic.panel(symbols: 6, bars: 120, seed: 3, bankrupt: 0.5)
+        try CSVWriter.writeFolder(gen, to: dir + "/data")
+        let members = Fixtures.write("symbol,start,end\nS0000,2015-01-02,2015-03-02\nS0001,2015-02-02,\n", "members.csv", in: dir)
+        let origin = DataOrigin(spec: dir + "/data", universe: members)
+        let panel = try origin.load()
+        #expect(panel.universe.delistings.count == 3 && panel.universe.membership?.count == 2)
+        let path = strategy("signals = function(bars, p) return { entries = bars.close:gt(0) } end,")
+        let run = try Backtest.run(strategyPath: path, panel: panel, options: options(capital: 6000))
+        let record = run.record(data: origin, options: options(capital: 6000))
+        #expect(record.dataUniverse == members && record.dataDelistings == dir + "/data/delistings.csv")
+        let again = try Rerun.loadData(record)
+        #expect(Rerun.changedInputs(record, panel: again).isEmpty)
+        _ = Fixtures.write("symbol,start,end\nS0000,2015-01-02,\n", "members.csv", in: dir)
+        #expect(Rerun.changedInputs(record, panel: try Rerun.loadData(record)).contains { $0.contains("the data") })
+    }
+
     @Test func survivorsOnlyShowTheBias() throws {
         // Long everything from bar 0: the bankrupt symbols lose their whole stake, which a
         // survivors-only run never sees.
