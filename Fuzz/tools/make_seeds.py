@@ -41,6 +41,13 @@ out("csv", "two_files.csv", "date,open,high,low,close,volume\n2020-01-02,1,1,1,1
     "date,open,high,low,close,volume,extra\n2020-01-03,5,5,5,5,5,1\n2020-01-06,6,6,6,6,6,2\n")
 out("csv", "three_files_bad_third.csv", "date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n" + FF +
     "date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n" + FF + "date,open,high,low,close\n2020-01-02,1,1,1,1\n")
+# Layouts of docs/semantics.md "Data": pandas index, yfinance, newest first, Date+Time, ; and tab.
+out("csv", "pandas_index.csv", ",Open,High,Low,Close,Volume\n2017-04-19 09:00:00+00:00,1.0716,1.0722,1.07083,1.07219,1413\n2017-04-19 10:00:00+00:00,1.07214,1.07296,1.07214,1.0726,1241\n")
+out("csv", "yfinance_actions.csv", "Price,Close,High,Low,Open,Volume,Dividends,Stock Splits\nTicker,X,X,X,X,X,X,X\nDate,,,,,,,\n2020-01-02 00:00:00-05:00,10,11,9,10,100,0.0,0.0\n2020-01-03 00:00:00-05:00,5,6,4,5,200,0.25,2.0\n")
+out("csv", "newest_first.csv", "timestamp,open,high,low,close,volume\n2020-01-06,3,3,3,3,3\n2020-01-03,2,2,2,2,2\n2020-01-02,1,1,1,1,1\n")
+out("csv", "stooq_date_time.csv", "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\nX.US,5,20200102,093000,1,2,0.5,1.5,10,0\nX.US,5,20200102,093500,1.5,2,1,1.75,12,0\n")
+out("csv", "semicolon.csv", "Date;Time;Open;High;Low;Close;Volume\n2020-01-02;09:30;1;2;0.5;1.5;10\n2020-01-02;09:31;1.5;2;1;\"1,75\";12\n")
+out("csv", "tabs.csv", "date\topen\thigh\tlow\tclose\tvolume\n1577923200000\t1\t1\t1\t1\t1\n1578009600000\t2\t2\t2\t2\t2\n")
 with open(os.path.join(ROOT, "Tests/Fixtures/golden/sim/prices.csv")) as f:
     head = [next(f) for _ in range(12)]
 out("csv", "golden_prices_head.csv", "".join(head))
@@ -50,7 +57,7 @@ reset("panelcache")
 
 
 def cache(symbols, timestamps, fields, fingerprint=0x1234_5678_9ABC_DEF0):
-    b = b"LUNARPC3"
+    b = b"LUNARPC4"
     b += struct.pack("<QQQQ", fingerprint, len(symbols), len(timestamps), len(fields))
 
     def strings(items):

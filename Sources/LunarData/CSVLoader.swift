@@ -54,53 +54,159 @@ public enum CSVLoader {
         var lines: [Int] = []   // source line of each row, for error messages
         var file = ""           // and the file and 1-based CSV column of each value column
         var csvColumns: [Int] = []
+        /// Set on the second row when the dates go down: the file is newest first.
+        var descending = false
+        /// UTC offsets written in the dates (local − UTC), one per row once a non-zero one is seen.
+        var offsets: [Int64] = []
+        var hasOffsets = false
+        /// Every date seen so far was a local midnight (a day, with or without an offset).
+        var allLocalMidnight = true
+
+        /// Newest-first files are turned around; days written with a UTC offset
+        /// (`2020-01-02 00:00:00-05:00`, as yfinance writes daily bars) are those days.
+        mutating func finish() throws {
+            if descending {
+                timestamps.reverse(); lines.reverse(); offsets.reverse()
+                for k in columns.indices { columns[k].reverse() }
+            }
+            guard hasOffsets, allLocalMidnight else { return }
+            for i in timestamps.indices { timestamps[i] += offsets[i] }
+            for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
+                throw DataError.malformed(file: file, line: lines[i], message: timestamps[i] == timestamps[i - 1]
+                    ? "duplicate date \(Calendar.format(timestamps[i], daily: true)) (also on line \(lines[i - 1]))"
+                    : "dates are not in order once read as local days (line \(lines[i - 1]))")
+            }
+        }
     }
 
-    /// Canonical field names for recognised headers.
+    /// Canonical field names for recognised headers (lower case, spaces as `_`). Stooq's
+    /// `<DATE>`-style brackets are dropped. The date-ish names (`date`, `datetime`, `timestamp`,
+    /// `time`) are kept apart here; `Layout` decides which one is the date column.
     static func canonical(_ header: String) -> String {
-        let h = header.trimmingCharacters(in: .whitespaces).lowercased()
+        var h = header.trimmingCharacters(in: .whitespaces).lowercased()
+        if h.count >= 2, h.hasPrefix("<"), h.hasSuffix(">") { h = String(h.dropFirst().dropLast()) }
         switch h {
         case "adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close": return "adj_close"
-        case "datetime", "timestamp", "time": return "date"
         case "ticker": return "symbol"
+        case "vol": return "volume"
+        case "split", "splits", "stock splits", "stock_splits", "split_ratio", "split ratio",
+             "split_coefficient", "split coefficient", "split_factor": return "split"
+        case "dividend", "dividends", "div", "dividend_amount", "dividend amount": return "dividend"
         default: return h.replacingOccurrences(of: " ", with: "_")
         }
     }
 
-    /// Parses one CSV file. With `symbolColumn`, groups the rows by their `symbol` value.
+    static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "date_time"]
+
+    /// How one file's columns are read, decided from its header.
+    struct Layout {
+        var delimiter: UInt8
+        var fieldCount: Int
+        var dateCol: Int
+        /// A separate time-of-day column (`Date,Time,…`), added to the date.
+        var timeCol: Int?
+        var symCol: Int?
+        var valueCols: [Int]
+        var valueNames: [String]
+    }
+
+    /// The delimiter: whichever of `,` `;` tab the header has most of, outside quotes (a comma
+    /// on a tie or when there is none).
+    static func delimiter(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt8 {
+        var comma = 0, semicolon = 0, tab = 0, quoted = false
+        for i in range {
+            switch buf[i] {
+            case 34: quoted.toggle()
+            case 44 where !quoted: comma += 1
+            case 59 where !quoted: semicolon += 1
+            case 9 where !quoted: tab += 1
+            default: break
+            }
+        }
+        if semicolon > comma, semicolon >= tab { return 59 }
+        if tab > comma, tab > semicolon { return 9 }
+        return 44
+    }
+
+    static func cells(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ delimiter: UInt8) -> [String] {
+        fieldsOf(buf, range, delimiter).map { String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self) }
+    }
+
+    /// Reads the header (one line, or yfinance's three: `Price,…` / `Ticker,…` / `Date,,,…`) and
+    /// decides the layout. Leaves `reader` on the first data row.
+    static func layout(_ buf: UnsafeBufferPointer<UInt8>, _ reader: inout LineReader, file: String,
+                       symbolColumn: Bool) throws -> Layout {
+        guard let headerRange = reader.next() else { throw DataError.invalid("\(file): the file is empty") }
+        let delim = delimiter(buf, headerRange)
+        var header = cells(buf, headerRange, delim).map(canonical)
+        if header.first == "price" {
+            // yfinance ≥ 0.2.51 writes a column index of two levels, then the index's name.
+            var peek = reader
+            if let r = peek.next(), cells(buf, r, delim).first.map(canonical) == "symbol" { reader = peek }
+            peek = reader
+            if let r = peek.next() {
+                let row = cells(buf, r, delim)
+                if let first = row.first.map(canonical), dateNames.contains(first),
+                   row.dropFirst().allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                    reader = peek
+                    header[0] = first
+                }
+            }
+        }
+        var ignored = Set<Int>()
+        // The date column: a named one, else `time` alone, else pandas' unnamed index.
+        let named = header.firstIndex { $0 == "date" || $0 == "datetime" || $0 == "timestamp" || $0 == "date_time" }
+        var timeCol: Int? = nil
+        let dateCol: Int
+        if let named {
+            dateCol = named
+            if header[named] == "date", let t = header.indices.first(where: { header[$0] == "time" }) { timeCol = t }
+            if header.first == "" { ignored.insert(0) }   // an unnamed index beside a named date
+        } else if let t = header.firstIndex(of: "time") {
+            dateCol = t
+            if header.first == "" { ignored.insert(0) }
+        } else if header.first == "" {
+            dateCol = 0   // pandas `to_csv()`: the index has no name
+        } else {
+            throw DataError.missingColumn(file: file, column: "date")
+        }
+        if header.count > 1, header.last == "" { ignored.insert(header.count - 1) }   // a trailing delimiter
+        if let c = header.firstIndex(of: "per") { ignored.insert(c) }   // Stooq's period letter
+        var symCol: Int? = nil
+        if let c = header.firstIndex(of: "symbol") {
+            if symbolColumn { symCol = c } else { ignored.insert(c) }   // a folder: the file name is the symbol
+        }
+        let used = header.indices.filter { $0 != dateCol && $0 != timeCol && !ignored.contains($0) }
+        for f in Panel.standardFields where !used.contains(where: { header[$0] == f }) {
+            throw DataError.missingColumn(file: file, column: f)
+        }
+        var seen = Set<String>()
+        for c in used where !seen.insert(header[c]).inserted {
+            throw DataError.malformed(file: file, line: reader.lineNumber, message: "column '\(DataError.clip(header[c]))' appears twice")
+        }
+        let valueCols = used.filter { $0 != symCol }
+        return Layout(delimiter: delim, fieldCount: header.count, dateCol: dateCol, timeCol: timeCol, symCol: symCol,
+                      valueCols: valueCols, valueNames: valueCols.map { header[$0] })
+    }
+
+    /// Parses one CSV file. With `symbolColumn`, groups the rows by their `symbol` value (a
+    /// file without one is one symbol, named after the file).
     static func parse(file: String, symbolColumn: Bool) throws -> [(String, SymbolTable)] {
         guard let data = FileManager.default.contents(atPath: file) else { throw DataError.fileNotFound(file) }
         var bytes = [UInt8](data)
         bytes.append(0)   // strtod stops at the terminator
         return try bytes.withUnsafeBufferPointer { buf -> [(String, SymbolTable)] in
             var reader = LineReader(buf: buf, count: buf.count - 1)
-            guard let headerRange = reader.next() else { throw DataError.invalid("\(file): the file is empty") }
-            let header = fieldsOf(buf, headerRange).map { canonical(String(decoding: UnsafeBufferPointer(rebasing: buf[$0]), as: UTF8.self)) }
-            guard let dateCol = header.firstIndex(of: "date") else {
-                throw DataError.missingColumn(file: file, column: "date")
-            }
-            for f in Panel.standardFields where !header.contains(f) {
-                throw DataError.missingColumn(file: file, column: f)
-            }
-            var symCol: Int? = nil
-            if symbolColumn {
-                guard let c = header.firstIndex(of: "symbol") else {
-                    throw DataError.missingColumn(file: file, column: "symbol (a single CSV file needs a symbol column; or pass a folder of SYMBOL.csv files)")
-                }
-                symCol = c
-            }
-            var seen = Set<String>()
-            for h in header where !seen.insert(h).inserted {
-                throw DataError.malformed(file: file, line: 1, message: "column '\(DataError.clip(h))' appears twice")
-            }
-            let valueCols = header.indices.filter { $0 != dateCol && $0 != symCol }
-            let valueNames = valueCols.map { header[$0] }
+            let layout = try layout(buf, &reader, file: file, symbolColumn: symbolColumn)
+            let delim = layout.delimiter, dateCol = layout.dateCol, timeCol = layout.timeCol
+            let symCol = layout.symCol, valueCols = layout.valueCols, valueNames = layout.valueNames
+            let grouped = symCol != nil
             var order: [String] = []
             var tables: [String: SymbolTable] = [:]
-            var current = symbolColumn ? "" : "_"
+            var current = grouped ? "" : "_"
             var table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames,
                                     file: file, csvColumns: valueCols.map { $0 + 1 })
-            if !symbolColumn {
+            if !grouped {
                 // One table per file: reserve every row up front so appends never reallocate.
                 var rows = 0
                 for i in 0 ..< buf.count - 1 where buf[i] == 10 { rows += 1 }
@@ -113,10 +219,10 @@ public enum CSVLoader {
                 lineNo = reader.lineNumber
                 if range.isEmpty { continue }
                 fieldRanges.removeAll(keepingCapacity: true)
-                splitFields(buf, range, into: &fieldRanges)
-                guard fieldRanges.count == header.count else {
+                splitFields(buf, range, delim, into: &fieldRanges)
+                guard fieldRanges.count == layout.fieldCount else {
                     throw DataError.malformed(file: file, line: lineNo,
-                        message: "expected \(header.count) fields, found \(fieldRanges.count)")
+                        message: "expected \(layout.fieldCount) fields, found \(fieldRanges.count)")
                 }
                 if let symCol {
                     let sym = text(buf, fieldRanges[symCol])
@@ -133,15 +239,47 @@ public enum CSVLoader {
                 }
                 let dateRange = unquoted(buf, fieldRanges[dateCol])
                 var dateText: Substring { Substring(decoding: UnsafeBufferPointer(rebasing: buf[dateRange]), as: UTF8.self) }
-                guard let t = plainDate(buf, dateRange) ?? Calendar.parse(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
-                    throw DataError.malformed(file: file, line: lineNo, column: dateCol + 1,
-                        message: "cannot read date '\(DataError.clip(dateText))' (expected YYYY-MM-DD, an ISO 8601 date-time or epoch seconds)")
+                var t: Int64
+                if let day = plainDate(buf, dateRange) {
+                    t = day
+                    if table.hasOffsets { table.offsets.append(0) }
+                } else {
+                    guard let (utc, offset) = Calendar.parseWithOffset(Substring(dateText.trimmingCharacters(in: .whitespaces))) else {
+                        throw DataError.malformed(file: file, line: lineNo, column: dateCol + 1,
+                            message: "cannot read date '\(DataError.clip(dateText))' (expected YYYY-MM-DD, YYYYMMDD, an ISO 8601 date-time, epoch seconds or epoch milliseconds)")
+                    }
+                    t = utc
+                    if offset != 0 && !table.hasOffsets {
+                        table.offsets = [Int64](repeating: 0, count: table.timestamps.count)
+                        table.hasOffsets = true
+                    }
+                    if table.hasOffsets { table.offsets.append(offset) }
+                    if Calendar.floorDiv(utc + offset, 86_400) * 86_400 != utc + offset { table.allLocalMidnight = false }
                 }
-                if let last = table.timestamps.last, t <= last {
+                if let timeCol {
+                    let r = unquoted(buf, fieldRanges[timeCol])
+                    let timeText = Substring(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
+                    guard let tod = Calendar.parseTimeOfDay(timeText) else {
+                        throw DataError.malformed(file: file, line: lineNo, column: timeCol + 1,
+                            message: "cannot read time '\(DataError.clip(timeText))' (expected HH:MM, HH:MM:SS or HHMMSS)")
+                    }
+                    t += tod
+                    if tod != 0 { table.allLocalMidnight = false }
+                }
+                if let last = table.timestamps.last, t <= last || table.descending {
+                    // Dates must go one way: up, or (newest first, decided by the first two
+                    // rows) down throughout.
                     let prev = table.lines.last ?? 0
-                    throw DataError.malformed(file: file, line: lineNo, message: t == last
-                        ? "duplicate date \(DataError.clip(dateText)) (also on line \(prev))"
-                        : "dates are not in increasing order (\(DataError.clip(dateText)) comes after line \(prev))")
+                    var shown: String { timeCol == nil ? DataError.clip(dateText) : Calendar.format(t, daily: false) }
+                    if t == last {
+                        throw DataError.malformed(file: file, line: lineNo, message: "duplicate date \(shown) (also on line \(prev))")
+                    }
+                    if table.descending ? t > last : table.timestamps.count > 1 {
+                        throw DataError.malformed(file: file, line: lineNo, message: table.descending
+                            ? "dates are not in order (\(shown) comes after line \(prev); the file starts newest first, so every date must be earlier than the one above it)"
+                            : "dates are not in increasing order (\(shown) comes after line \(prev))")
+                    }
+                    table.descending = true
                 }
                 table.timestamps.append(t)
                 table.lines.append(lineNo)
@@ -152,21 +290,42 @@ public enum CSVLoader {
                     guard let v else {
                         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[r]), as: UTF8.self)
                         throw DataError.malformed(file: file, line: lineNo, column: c + 1,
-                            message: "column '\(DataError.clip(valueNames[k]))': '\(DataError.clip(text))' is not a number")
+                            message: "column '\(DataError.clip(valueNames[k]))': " + notANumber(text, delimiter: delim))
                     }
                     table.columns[k].append(v)
                 }
             }
             // A header alone would become a symbol (or a universe) without a single bar.
-            if symbolColumn ? order.isEmpty : table.timestamps.isEmpty {
+            if grouped ? order.isEmpty : table.timestamps.isEmpty {
                 throw DataError.invalid("\(file): a header but no data rows")
             }
-            if symbolColumn {
+            if grouped {
                 if !current.isEmpty { tables[current] = table }
-                return order.map { ($0, tables[$0]!) }
+                return try order.map { sym in
+                    var t = tables[sym]!
+                    try t.finish()
+                    return (sym, t)
+                }
             }
-            return [("_", table)]
+            try table.finish()
+            let name = symbolColumn ? String(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent) : "_"
+            return [(name, table)]
         }
+    }
+
+    /// Why a cell is not a number: commas get their own words (`"1,234.50"` is a thousands
+    /// separator, `1,5` in a semicolon file a decimal comma; Lunar reads neither).
+    static func notANumber(_ text: String, delimiter: UInt8) -> String {
+        let cell = text.trimmingCharacters(in: CharacterSet(charactersIn: " \""))
+        let digitsAndCommas = !cell.isEmpty && cell.contains(",") &&
+            cell.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "," || $0 == "." || $0 == "-" || $0 == "+") }
+        if digitsAndCommas {
+            if delimiter == 44 || cell.contains(".") {
+                return "'\(DataError.clip(text))' has a thousands separator; thousands separators are not read (write \(DataError.clip(cell.replacingOccurrences(of: ",", with: ""))))"
+            }
+            return "'\(DataError.clip(text))' has a comma; thousands separators and decimal commas are not read (write numbers with a decimal point and nothing else)"
+        }
+        return "'\(DataError.clip(text))' is not a number"
     }
 
     /// Joins the symbols' tables onto the union calendar and validates prices.
@@ -192,7 +351,10 @@ public enum CSVLoader {
         for (s, (symbol, table)) in tables.enumerated() {
             let slots = sameDates ? Array(0 ..< T) : table.timestamps.map { index[$0]! }
             for (k, name) in table.names.enumerated() {
-                let col = table.columns[k]
+                var col = table.columns[k]
+                if name == "split" || name == "dividend" {
+                    try corporateAction(name, &col, table: table, column: k)
+                }
                 fields[name]!.withUnsafeMutableBufferPointer { out in
                     for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
                 }
@@ -221,6 +383,29 @@ public enum CSVLoader {
         return try Panel(symbols: tables.map { $0.0 }, timestamps: calendar, fields: fields)
     }
 
+    /// `split` (the ratio on the ex-date, 2 = two-for-one) and `dividend` (cash per share on the
+    /// ex-date) are stored without NaN: a bar without a split holds 1 (an empty cell, NaN, 0 — as
+    /// yfinance writes "none" — or 1), one without a dividend 0 (empty, NaN or 0). A split ≤ 0
+    /// other than 0, a negative dividend or an infinite one stops the load.
+    static func corporateAction(_ name: String, _ col: inout [Double], table: SymbolTable, column k: Int) throws {
+        for i in col.indices {
+            let v = col[i]
+            if name == "split" {
+                if v.isNaN || v == 0 { col[i] = 1; continue }
+                guard v > 0, v.isFinite else {
+                    throw DataError.malformed(file: table.file, line: table.lines[i], column: table.csvColumns[k],
+                        message: "split \(v) is not a ratio > 0 (2 is a two-for-one split; leave the cell empty, 0 or 1 for no split)")
+                }
+            } else {
+                if v.isNaN { col[i] = 0; continue }
+                guard v >= 0, v.isFinite else {
+                    throw DataError.malformed(file: table.file, line: table.lines[i], column: table.csvColumns[k],
+                        message: "dividend \(v) is not an amount ≥ 0 (cash per share; leave the cell empty or 0 for none)")
+                }
+            }
+        }
+    }
+
     // MARK: - byte-level scanning
 
     struct LineReader {
@@ -246,9 +431,9 @@ public enum CSVLoader {
         }
     }
 
-    static func fieldsOf(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
+    static func fieldsOf(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ delimiter: UInt8 = 44) -> [Range<Int>] {
         var out: [Range<Int>] = []
-        splitFields(buf, range, into: &out)
+        splitFields(buf, range, delimiter, into: &out)
         return out.map { unquoted(buf, $0) }
     }
 
@@ -270,14 +455,16 @@ public enum CSVLoader {
         return quoted ? s.replacingOccurrences(of: "\"\"", with: "\"") : s
     }
 
-    /// Splits on commas; a field in double quotes may hold commas.
-    static func splitFields(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [Range<Int>]) {
+    /// Splits on the delimiter (a comma, semicolon or tab); a field in double quotes may hold it.
+    @inline(__always)
+    static func splitFields(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ delimiter: UInt8,
+                            into out: inout [Range<Int>]) {
         var i = range.lowerBound
         var start = i
         var quoted = false
         while i < range.upperBound {
             let c = buf[i]
-            if c == 34 { quoted.toggle() } else if c == 44, !quoted {
+            if c == 34 { quoted.toggle() } else if c == delimiter, !quoted {
                 out.append(start ..< i); start = i + 1
             }
             i += 1

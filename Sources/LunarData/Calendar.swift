@@ -1,15 +1,20 @@
 /// Dates: parsing ISO 8601 days / date-times / epoch seconds, formatting, and annualization.
 public enum Calendar {
-    /// Parses `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM]`, or integer epoch seconds.
+    /// Parses `YYYY-MM-DD`, `YYYYMMDD`, `YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM|±HHMM]`, integer
+    /// epoch seconds (up to 12 digits) or epoch milliseconds (exactly 13 digits).
     /// Returns UTC epoch seconds, or nil when the text is none of these.
-    public static func parse(_ text: Substring) -> Int64? {
+    public static func parse(_ text: Substring) -> Int64? { parseWithOffset(text)?.utc }
+
+    /// Like `parse`, and also the UTC offset written in the text (local − UTC, in seconds; 0
+    /// without one), so a reader can tell a local midnight from a UTC one.
+    public static func parseWithOffset(_ text: Substring) -> (utc: Int64, offset: Int64)? {
         let b = Array(text.utf8)
         if b.isEmpty { return nil }
         if b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") {
             guard let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2),
                   (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
             var seconds = daysFromCivil(y, m, d) * 86_400
-            if b.count == 10 { return seconds }
+            if b.count == 10 { return (seconds, 0) }
             guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), b.count >= 16,
                   let hh = digits(b, 11, 2), let mm = digits(b, 14, 2), b[13] == UInt8(ascii: ":"),
                   hh < 24, mm < 60 else { return nil }
@@ -23,27 +28,59 @@ public enum Calendar {
                     while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
                 }
             }
-            if i == b.count { return seconds }
-            if b[i] == UInt8(ascii: "Z"), i + 1 == b.count { return seconds }
+            if i == b.count { return (seconds, 0) }
+            if b[i] == UInt8(ascii: "Z"), i + 1 == b.count { return (seconds, 0) }
             if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b.count - i == 6 || b.count - i == 5 {
                 let sign: Int64 = b[i] == UInt8(ascii: "+") ? 1 : -1
-                guard let oh = digits(b, i + 1, 2) else { return nil }
+                guard let oh = digits(b, i + 1, 2), oh < 24 else { return nil }
+                if b.count - i == 6 { guard b[i + 3] == UInt8(ascii: ":") else { return nil } }
                 let om = b.count - i == 6 ? digits(b, i + 4, 2) : digits(b, i + 3, 2)
-                guard let om else { return nil }
-                return seconds - sign * Int64(oh * 3600 + om * 60)
+                guard let om, om < 60 else { return nil }
+                let offset = sign * Int64(oh * 3600 + om * 60)
+                return (seconds - offset, offset)
             }
             return nil
         }
-        // Epoch seconds: an optional sign and digits only.
+        // Digits only: YYYYMMDD (8 digits, as Stooq and MetaStock write days), epoch
+        // milliseconds (13 digits), else epoch seconds with an optional sign.
         var i = 0, negative = false
         if b[0] == UInt8(ascii: "-") { negative = true; i = 1 }
-        guard i < b.count, b.count - i <= 12 else { return nil }
+        guard i < b.count, b.count - i <= 13 else { return nil }
         var v: Int64 = 0
         while i < b.count {
             guard b[i] >= 48, b[i] <= 57 else { return nil }
             v = v * 10 + Int64(b[i] - 48); i += 1
         }
-        return negative ? -v : v
+        if !negative, b.count == 8 {
+            let y = Int(v / 10_000), m = Int(v / 100 % 100), d = Int(v % 100)
+            guard (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+            return (daysFromCivil(y, m, d) * 86_400, 0)
+        }
+        if b.count - (negative ? 1 : 0) == 13 { v = floorDiv(negative ? -v : v, 1000); return (v, 0) }
+        return (negative ? -v : v, 0)
+    }
+
+    /// A time of day, `HH:MM`, `HH:MM:SS[.fff]` or `HHMMSS` (Stooq), in seconds; nil otherwise.
+    public static func parseTimeOfDay(_ text: Substring) -> Int64? {
+        let b = Array(text.utf8)
+        var hh: Int?, mm: Int?, ss = 0, i = 0
+        if b.count >= 5, b[2] == UInt8(ascii: ":") {
+            hh = digits(b, 0, 2); mm = digits(b, 3, 2); i = 5
+            if i < b.count, b[i] == UInt8(ascii: ":") {
+                guard let s = digits(b, 6, 2) else { return nil }
+                ss = s; i = 8
+                if i < b.count, b[i] == UInt8(ascii: ".") {
+                    i += 1
+                    while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+                }
+            }
+        } else if b.count == 6 {
+            hh = digits(b, 0, 2); mm = digits(b, 2, 2)
+            guard let s = digits(b, 4, 2) else { return nil }
+            ss = s; i = 6
+        }
+        guard i == b.count, let hh, let mm, hh < 24, mm < 60, ss < 61 else { return nil }
+        return Int64(hh * 3600 + mm * 60 + ss)
     }
 
     /// `YYYY-MM-DD` for a daily calendar, `YYYY-MM-DDTHH:MM:SSZ` otherwise.

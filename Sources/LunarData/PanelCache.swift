@@ -7,7 +7,7 @@ import Foundation
 
 /// A binary copy of a panel loaded from CSV, written next to the data on first load.
 ///
-/// Layout (little-endian, 8-byte aligned): magic `LUNARPC3`, the fingerprint of the sources,
+/// Layout (little-endian, 8-byte aligned): magic `LUNARPC4`, the fingerprint of the sources,
 /// N, T, field count, symbol names, timestamps, field names, then each field's N × T doubles
 /// as one contiguous column. A load reads each column straight into the panel's array (one
 /// copy, no parsing). The fingerprint hashes every source file's name, size and modification
@@ -15,8 +15,9 @@ import Foundation
 public enum PanelCache {
     /// The format and the loader's rules: bump the digit whenever either changes, so caches
     /// written by an older Lunar are parsed again (2: a header-only CSV became an error;
-    /// 3: quoted symbol and date cells are unquoted).
-    static let magic: UInt64 = 0x3343_5052_414E_554C   // "LUNARPC3"
+    /// 3: quoted symbol and date cells are unquoted; 4: `split`/`dividend` columns are stored
+    /// without NaN, YYYYMMDD days, local-midnight days with an offset, newest-first files).
+    static let magic: UInt64 = 0x3443_5052_414E_554C   // "LUNARPC4"
 
     /// Where the cache of `path` (a folder of CSVs or one CSV) lives.
     public static func file(for path: String) -> String {

@@ -67,9 +67,11 @@ import Testing
 
     @Test func rejectsBadDatesOrderAndPrices() throws {
         let dir = Fixtures.tempDir()
-        Fixtures.write("date,open,high,low,close,volume\n2020-01-03,1,1,1,1,1\n2020-01-02,1,1,1,1,1\n", "A.csv", in: dir)
+        // Dates that go up, then down (a file that is newest first throughout is read reversed:
+        // CSVLayoutTests).
+        Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-03,1,1,1,1,1\n2020-01-02,1,1,1,1,1\n", "A.csv", in: dir)
         #expect(throws: DataError.self) { try CSVLoader.load(path: dir) }
-        do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("A.csv:3")) }
+        do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("A.csv:4")) }
         Fixtures.write("date,open,high,low,close,volume\n2020-01-02,1,1,1,1,1\n2020-01-02,1,1,1,1,1\n", "A.csv", in: dir)
         do { _ = try CSVLoader.load(path: dir) } catch { #expect("\(error)".contains("duplicate date")) }
         Fixtures.write("date,open,high,low,close,volume\nyesterday,1,1,1,1,1\n", "A.csv", in: dir)
