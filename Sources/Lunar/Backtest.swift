@@ -58,6 +58,8 @@ public struct BacktestResult: Sendable {
     public var benchmark: [Double] = []
     public var benchmarkName = ""
     public var mode: CapitalMode = .independent
+    /// The same strategy on the survivors only (`Backtest.survivorship`), when it was run.
+    public var survivorship: Survivorship? = nil
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
@@ -75,16 +77,45 @@ public enum Backtest {
         let strategy = try load(strategyPath, panel: panel, options: options)
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
-        let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: panel,
+        let view = try panel.runView(prices: sim.prices)
+        let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: view,
                                              engine: options.engine, threads: sim.threads, cachePlans: true)
         timings.evaluate = clock.lap()
-        return try simulate(strategy, values: values, panel: panel, options: options, timings: timings)
+        return try simulate(strategy, values: values, panel: view, options: options, timings: timings)
+    }
+
+    /// The names a strategy's `bars` offers for `panel`: its fields, and `member`, which every
+    /// run's view of the data adds (`Panel.runView`).
+    public static func fieldNames(_ panel: Panel) -> [String] {
+        Set(panel.fields.keys).union(["member"]).sorted()
+    }
+
+    /// The same strategy on the survivors only — the symbols not delisted in the window — beside
+    /// `full`, its run on the whole universe: the survivorship bias a backtest on today's
+    /// constituents would hide. Nil when no symbol is delisted (the two runs would be one).
+    public static func survivorship(of full: BacktestResult, strategyPath: String,
+                                    options: BacktestOptions) throws -> Survivorship? {
+        let life = full.panel.lifecycle
+        let survivors = life.indices.filter { !life[$0].delisted && life[$0].firstBar >= 0 }
+        guard survivors.count < full.panel.symbolCount, !survivors.isEmpty else { return nil }
+        var o = options
+        // The survivors split the same capital: the comparison is of returns on one stake.
+        o.simulation.capital = full.simulationOptions.capital
+        let only = try run(strategyPath: strategyPath, panel: full.panel.selecting(symbols: survivors), options: o)
+        return Survivorship(survivors: survivors.count, delisted: full.panel.symbolCount - survivors.count,
+                            full: full.portfolio, survivorsOnly: only.portfolio)
+    }
+
+    /// The panel a strategy reads in a run: the data in the `prices` mode its settings resolve
+    /// to, with the `member` field.
+    static func view(_ panel: Panel, for strategy: StrategyDefinition, _ options: BacktestOptions) throws -> Panel {
+        try panel.runView(prices: simulationOptions(strategy, options).prices)
     }
 
     /// Loads a strategy for `panel` with the options' parameters and library roots: what every
     /// entry point (run, explain, the bench's plan summary) starts from.
     static func load(_ strategyPath: String, panel: Panel, options: BacktestOptions) throws -> StrategyDefinition {
-        try StrategyLoader.load(path: strategyPath, fields: panel.fields.keys.sorted(), overrides: options.params,
+        try StrategyLoader.load(path: strategyPath, fields: fieldNames(panel), overrides: options.params,
                                 stdlib: try options.stdlib ?? Stdlib.locate(), libraries: options.libraries,
                                 limits: options.limits)
     }
@@ -236,12 +267,19 @@ public enum Backtest {
     }
 }
 
-/// Where the data come from: `synthetic`, `synthetic:N:T[:SEED]`, a folder of CSVs or one CSV.
+/// Where the data come from: `synthetic`, `synthetic:N:T[:SEED]`, a folder of CSVs or one CSV,
+/// with the universe's membership list and delistings (`Universe.attach`).
 public enum DataSource {
-    public static func load(_ spec: String, adjust: Bool = false,
+    public static func load(_ spec: String, adjust: Bool = false, universe: String? = nil, delistings: String? = nil,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
         // Built-in and plugin sources alike come from the PanelSources registry.
-        try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
+        var panel = try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
+        if adjust && panel.hasCorporateActions {
+            throw DataError.invalid("\(spec): --adjust rescales by Adj Close, which already holds the splits and dividends " +
+                "of the split/dividend columns; drop --adjust and choose --prices raw, split or total")
+        }
+        try Universe.attach(to: &panel, spec: spec, membership: universe, delistings: delistings)
+        return panel
     }
 }
 
@@ -286,7 +324,7 @@ extension BacktestResult {
                   equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
                   trades: trades, symbolEquity: runs.map(\.equity),
                   benchmark: benchmark, benchmarkName: benchmarkName,
-                  settings: settingsSummary)
+                  settings: settingsSummary, survivorship: survivorship)
     }
 }
 

@@ -24,7 +24,8 @@ public enum Checker {
     public struct Options: Sendable {
         /// The data's length, to flag look-backs that can never be satisfied (nil: skip that check).
         public var bars: Int? = nil
-        public var fields: [String] = Panel.standardFields
+        /// The data's fields; `member` is in every run's view of the data.
+        public var fields: [String] = Panel.standardFields + ["member"]
         public var stdlib: String? = nil
         /// Library roots (lunar.toml, --lib, LUNAR_PATH) for the strategies' `require`s.
         public var libraries: LibrarySettings? = nil

@@ -31,7 +31,10 @@ extension Panel {
         if range == 0 ..< barCount { return self }
         var out: [String: [Double]] = [:]
         for (name, values) in fields { out[name] = sliceBars(values, symbols: symbolCount, bars: barCount, range: range) }
-        return try! Panel(symbols: symbols, timestamps: Array(timestamps[range]), fields: out)
+        var panel = try! Panel(symbols: symbols, timestamps: Array(timestamps[range]), fields: out)
+        panel.universe = universe
+        panel.viewMode = viewMode
+        return panel
     }
 }
 

@@ -22,6 +22,8 @@ public enum ExpressionEval {
     public static func run(_ expression: String, panel: Panel, stdlib: String? = nil,
                            limits: ScriptLimits = ScriptLimits(), engine: EngineKind = .fused,
                            threads: Int = defaultThreadCount) throws -> ExpressionResult {
+        // The view a run's strategy reads, in the default price mode (`bars.member` included).
+        let panel = try panel.runView(prices: SimulationOptions().prices)
         let definition = try ExpressionLoader.load(expression, fields: panel.fields.keys.sorted(),
                                                    stdlib: try stdlib ?? Stdlib.locate(), limits: limits)
         let nodes = definition.outputs.map(\.node)

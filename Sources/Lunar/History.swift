@@ -10,12 +10,22 @@ import LunarSim
 public let lunarVersion = "0.1.0"
 
 extension Panel {
-    /// Symbols, calendar and every value: two panels with the same fingerprint hold the same data.
+    /// Symbols, calendar, every value and the universe (membership, delistings) of the data a
+    /// panel is or was made from: two panels with the same fingerprint hold the same data.
     public var fingerprint: String {
+        let p = data
         var h = ContentHash()
-        for s in symbols { h.add(s); h.add(",") }
-        h.add(timestamps)
-        for name in fields.keys.sorted() { h.add(name); h.add(fields[name]!) }
+        for s in p.symbols { h.add(s); h.add(",") }
+        h.add(p.timestamps)
+        for name in p.fields.keys.sorted() { h.add(name); h.add(p.fields[name]!) }
+        let u = p.universe
+        for (symbol, spells) in (u.membership ?? [:]).sorted(by: { $0.key < $1.key }) {
+            h.add("member:" + symbol)
+            for spell in spells { h.add([spell.start, spell.end ?? .max]) }
+        }
+        for (symbol, d) in u.delistings.sorted(by: { $0.key < $1.key }) {
+            h.add("delisted:" + symbol); h.add([d.date]); h.add([d.price ?? -1])
+        }
         return h.hex
     }
 }
@@ -26,7 +36,17 @@ public struct DataOrigin: Sendable, Equatable {
     public var spec: String
     /// Rescaled by the Adj Close column.
     public var adjust: Bool
-    public init(spec: String, adjust: Bool = false) { self.spec = spec; self.adjust = adjust }
+    /// The membership list (`--universe`) and delistings file (`--delistings`) given.
+    public var universe: String?
+    public var delistings: String?
+    public init(spec: String, adjust: Bool = false, universe: String? = nil, delistings: String? = nil) {
+        self.spec = spec; self.adjust = adjust; self.universe = universe; self.delistings = delistings
+    }
+
+    /// Loads the data as named.
+    public func load(progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
+        try DataSource.load(spec, adjust: adjust, universe: universe, delistings: delistings, progress: progress)
+    }
 }
 
 extension BacktestResult {
@@ -68,6 +88,9 @@ extension BacktestResult {
         r.settings = simulationOptions.settings
         r.dataBars = panel.barCount
         r.dataAdjust = data.adjust
+        // The files actually read: a delistings.csv found beside the data is named too.
+        r.dataUniverse = (panel.data.universe.membershipFile ?? data.universe).map(absolute)
+        r.dataDelistings = (panel.data.universe.delistingsFile ?? data.delistings).map(absolute)
         if let libs = options.libraries {
             r.libraryFlags = libs.flags.map(absolute)
             r.libraryEnvironment = libs.environment.map(absolute)
@@ -105,7 +128,12 @@ extension BacktestOptions {
 public enum Rerun {
     /// The data of a recorded run, read the way the run read them.
     public static func loadData(_ r: RunRecord) throws -> Panel {
-        try DataSource.load(r.dataSpec, adjust: r.dataAdjust)
+        try origin(r).load()
+    }
+
+    /// How a recorded run's data were named.
+    public static func origin(_ r: RunRecord) -> DataOrigin {
+        DataOrigin(spec: r.dataSpec, adjust: r.dataAdjust, universe: r.dataUniverse, delistings: r.dataDelistings)
     }
 
     /// What differs between the recorded inputs and those on disk now (empty: unchanged).

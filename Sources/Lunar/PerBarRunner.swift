@@ -15,7 +15,9 @@ enum PerBarRunner {
     ///   - entries, exits: a hybrid strategy's vectorized signals (executed before `on_bar`), or nil.
     static func run(strategy: StrategyDefinition, panel: Panel, indicators: [[Double]],
                     entries: [Double]?, exits: [Double]?, options: BacktestOptions) throws -> (runs: [SymbolRun], failures: [Failure]) {
+        let panel = try panel.runView(prices: options.simulation.prices)
         let N = panel.symbolCount, T = panel.barCount
+        let events = UniverseEvents(panel: panel, options: options.simulation)
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let capital = options.simulation.capital / Double(max(N, 1))
         let fields = panel.fields.keys.sorted()
@@ -52,7 +54,8 @@ enum PerBarRunner {
                         let ptr = { (b: SharedBuffer<Double>) in UnsafeBufferPointer(start: b.base + o, count: T) }
                         let broker = AccountBroker(account: BarAccount(
                             symbol: s, capital: capital, options: options.simulation,
-                            open: ptr(series[0]), high: ptr(series[1]), low: ptr(series[2]), close: ptr(series[3])))
+                            open: ptr(series[0]), high: ptr(series[1]), low: ptr(series[2]), close: ptr(series[3]),
+                            events: events.symbols[s]))
                         broker.entries = signalBuffers[0].map { UnsafePointer($0.base + o) }
                         broker.exits = signalBuffers[1].map { UnsafePointer($0.base + o) }
                         let inputs = BarInputs(symbol: panel.symbols[s], date: { Calendar.format(stamps[$0], daily: daily) },

@@ -114,10 +114,12 @@ public enum Sweep {
         let combos = try combinations(request)
         guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
         let stdlib = try options.stdlib ?? Stdlib.locate()
-        let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
+        let session = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
         for name in request.space.map(\.name) where !session.declared.contains(where: { $0.name == name }) {
             _ = try session.resolve([name: ""])   // throws the unknown-parameter error with suggestions
         }
+        // Every combination reads the data in the price mode of the strategy's settings.
+        let panel = try Backtest.view(panel, for: session.build(params: session.resolve([:])), options)
         var rows: [SweepRow] = []
         rows.reserveCapacity(combos.count)
         if session.perBar {

@@ -51,6 +51,10 @@ public enum WalkForward {
         let combos = try Sweep.combinations(request.sweep)
         guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
         let stdlib = try options.stdlib ?? Stdlib.locate()
+        // Every window reads the data in the price mode of the strategy's settings.
+        let probe = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib,
+                                        libraries: options.libraries, limits: options.limits)
+        let panel = try Backtest.view(panel, for: probe.build(params: probe.resolve([:])), options)
         var windows: [WalkForwardWindow] = []
         var equity: [Double] = []
         var trades: [Trade] = []   // every window's, for the stitched trade statistics
@@ -63,7 +67,7 @@ public enum WalkForward {
             let trainRange = (request.anchored ? 0 : start) ..< trainEnd
             // The choice sees only bars before trainEnd: signals are computed on that prefix alone.
             let seen = panel.prefix(bars: trainEnd)
-            let session = try StrategySession(path: strategyPath, fields: panel.fields.keys.sorted(), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
+            let session = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
             // Per-bar strategies go the same way: their indicators are computed on the prefix
             // (warm-ups use earlier bars) and `on_bar` runs over the window's bars alone, with a
             // fresh ctx.state and ctx.past reaching back to the window's first bar.

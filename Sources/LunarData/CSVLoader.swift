@@ -25,7 +25,7 @@ public enum CSVLoader {
         let tables: [(String, SymbolTable)]
         if isDir.boolValue {
             let names = try FileManager.default.contentsOfDirectory(atPath: path)
-                .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
+                .filter { $0.lowercased().hasSuffix(".csv") && $0 != Universe.delistingsFileName }.sorted()
             guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
             let url = URL(fileURLWithPath: path)
             // Files parse in parallel, in batches so progress can be reported between them.

@@ -19,6 +19,13 @@ public enum CSVWriter {
             }
             try AtomicFile.write(text, to: URL(fileURLWithPath: dir).appendingPathComponent(symbol + ".csv").path)
         }
+        if !panel.universe.delistings.isEmpty {
+            var text = "symbol,date,price\n"
+            for (symbol, d) in panel.universe.delistings.sorted(by: { $0.key < $1.key }) {
+                text += "\(symbol),\(Calendar.format(d.date, daily: true)),\(d.price.map(formatNumber) ?? "")\n"
+            }
+            try AtomicFile.write(text, to: URL(fileURLWithPath: dir).appendingPathComponent(Universe.delistingsFileName).path)
+        }
     }
 
     /// Shortest text that reads back to the same Double; empty for NaN.

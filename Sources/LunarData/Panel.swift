@@ -5,6 +5,8 @@
 /// of the calendar holds NaN there.
 public struct Panel: Sendable {
     public static let standardFields = ["open", "high", "low", "close", "volume"]
+    /// Fields that hold bools (1/0): `member`, which every run adds (`runView`).
+    public static let boolFields: Set<String> = ["member"]
 
     public let symbols: [String]
     /// The calendar: Unix epoch seconds (UTC), strictly increasing.
@@ -15,6 +17,22 @@ public struct Panel: Sendable {
     public private(set) var fields: [String: [Double]]
     /// Values derived from the data (see `derived`); replaced whenever a field changes.
     private(set) var memo = PanelMemo()
+    /// Membership and delistings (see `Universe`); empty: every listed symbol is a member.
+    /// Set it with `attach` to have it checked against the data.
+    public var universe = Universe() { didSet { memo = PanelMemo() } }
+    /// Set on the panel a run reads (`runView`): the price mode its prices are adjusted for.
+    /// Panels cut from it (`selecting`, `slicing`) keep it, so they are never adjusted twice.
+    public var viewMode: PriceMode? = nil
+    /// The data a run view was made from (itself for data as loaded): what the run history
+    /// fingerprints, so a rerun compares like with like.
+    public var data: Panel { origin?.panel ?? self }
+    var origin: Origin? = nil
+    /// Holds the data without their memo: the memo holds the view, so the view holding the memo
+    /// back would be a cycle that never frees either.
+    final class Origin: Sendable {
+        let panel: Panel
+        init(_ panel: Panel) { var p = panel; p.memo = PanelMemo(); self.panel = p }
+    }
 
     public var symbolCount: Int { symbols.count }
     public var barCount: Int { timestamps.count }
@@ -72,7 +90,10 @@ public struct Panel: Sendable {
             out[name] = sub
         }
         // The calendar and sizes are unchanged, so this cannot fail.
-        return try! Panel(symbols: indices.map { symbols[$0] }, timestamps: timestamps, fields: out)
+        var panel = try! Panel(symbols: indices.map { symbols[$0] }, timestamps: timestamps, fields: out)
+        panel.universe = universe
+        panel.viewMode = viewMode
+        return panel
     }
 
     /// Bars per year implied by the calendar's spacing (see docs/semantics.md, "Annualization").

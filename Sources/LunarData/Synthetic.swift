@@ -50,7 +50,11 @@ public enum Synthetic {
         return out
     }
 
-    public static func panel(symbols n: Int, bars t: Int, seed: UInt64 = defaultSeed) -> Panel {
+    /// - Parameter bankrupt: the fraction of symbols that go bankrupt: over up to 120 bars their
+    ///   price falls to about 1 % of where it was, then they are delisted at 0 (the universe's
+    ///   delistings say so). The other symbols' data are the same bits as without bankruptcies,
+    ///   so survivors-only and full-universe runs differ by the bankrupt symbols alone.
+    public static func panel(symbols n: Int, bars t: Int, seed: UInt64 = defaultSeed, bankrupt: Double = 0) -> Panel {
         var open = [Double](repeating: 0, count: n * t)
         var high = open, low = open, close = open, volume = open
         let dt = 1.0 / 252
@@ -74,8 +78,36 @@ public enum Synthetic {
             }
         }
         let symbols = (0 ..< n).map { symbolName($0, of: n) }
-        return try! Panel(symbols: symbols, timestamps: calendar(bars: t),
-                          fields: ["open": open, "high": high, "low": low, "close": close, "volume": volume])
+        let stamps = calendar(bars: t)
+        var delistings: [String: Universe.Delisting] = [:]
+        if bankrupt > 0 && t >= 6 {
+            var rng = SplitMix64(seed: seed ^ 0xB4E4_C2D1_0BAD_F00D)
+            var order = Array(0 ..< n)
+            let k = min(n, Int((bankrupt * Double(n)).rounded()))
+            for i in 0 ..< k {
+                // A partial Fisher–Yates shuffle picks k distinct symbols.
+                let j = i + Int(rng.nextUnit() * Double(n - i))
+                order.swapAt(i, j)
+                let s = order[i]
+                let last = t / 3 + Int(rng.nextUnit() * Double(t - 2 - t / 3))
+                let start = max(1, last - 120)
+                let fall = log(0.01) / Double(last - start + 1)
+                for b in start ... last {
+                    let f = exp(fall * Double(b - start + 1))
+                    let idx = s * t + b
+                    open[idx] *= f; high[idx] *= f; low[idx] *= f; close[idx] *= f
+                }
+                for b in last + 1 ..< t {
+                    let idx = s * t + b
+                    open[idx] = .nan; high[idx] = .nan; low[idx] = .nan; close[idx] = .nan; volume[idx] = .nan
+                }
+                delistings[symbols[s]] = Universe.Delisting(date: stamps[last], price: 0)
+            }
+        }
+        var panel = try! Panel(symbols: symbols, timestamps: stamps,
+                               fields: ["open": open, "high": high, "low": low, "close": close, "volume": volume])
+        panel.universe = Universe(delistings: delistings)
+        return panel
     }
 }
 

@@ -105,7 +105,7 @@ public final class Graph: @unchecked Sendable {
     // MARK: - building
 
     public func field(_ name: String) -> NodeID {
-        intern(.field(name), [], type: .float, lookback: 0)
+        intern(.field(name), [], type: Panel.boolFields.contains(name) ? .bool : .float, lookback: 0)
     }
 
     public func constant(_ v: Double) -> NodeID {

@@ -39,6 +39,9 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var libraryFlags: [String] = []
     public var libraryEnvironment: [String] = []
     public var projectFile: String? = nil
+    /// The membership list (`--universe`) and the delistings file the data were read with.
+    public var dataUniverse: String? = nil
+    public var dataDelistings: String? = nil
     /// Content hash of the portfolio equity curve and every trade: equal hashes, equal bits.
     public var resultHash: String = ""
 
@@ -130,6 +133,13 @@ public final class RunHistory: Sendable {
                 t.add(column: "libraryEnvironment", .jsonText).notNull().defaults(to: "[]")
                 t.add(column: "projectFile", .text)
                 t.add(column: "resultHash", .text).notNull().defaults(to: "")
+            }
+        }
+        // v3: the universe files (membership list, delistings) the data were read with.
+        m.registerMigration("v3") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "dataUniverse", .text)
+                t.add(column: "dataDelistings", .text)
             }
         }
         return m

@@ -19,6 +19,8 @@ public enum ConsoleSummary {
         if !r.params.isEmpty { out += paramLine + "\n" }
         out += "data     \(r.panel.symbolCount) symbols × \(r.panel.barCount) bars, \(first) → \(last)\n"
         if !r.settings.isEmpty { out += fit("sim      " + r.settings) + "\n" }
+        if let u = UniverseReport.line(r.panel) { out += fit("universe " + u) + "\n" }
+        if let s = r.survivorship { out += fit("bias     " + UniverseReport.line(s)) + "\n" }
         out += "\n"
         let bench = r.benchmarkName.isEmpty ? "Benchmark" : "vs " + String(r.benchmarkName.prefix(13))
         // Three columns of (label, value) pairs, 33 columns each: 99 in all. Values in their units.

@@ -26,6 +26,8 @@ public enum HTMLReport {
             h += "<p class=\"sub\">params: " + r.params.map { esc("\($0.0)=\($0.1)") }.joined(separator: " · ") + "</p>"
         }
         if !r.settings.isEmpty { h += "<p class=\"sub\">simulation: \(esc(r.settings))</p>" }
+        if let u = UniverseReport.line(r.panel) { h += "<p class=\"sub\">universe: \(esc(u))</p>" }
+        if let s = r.survivorship { h += "<p class=\"sub\">survivorship: \(esc(UniverseReport.line(s)))</p>" }
         h += "</header>\n<section class=\"cards\">"
         func v(_ key: String) -> String { MetricFormat.text(key, m.value(key)) }
         let cards: [(String, String)] = [
@@ -150,11 +152,11 @@ public enum HTMLReport {
         let cols: [(String, String)] = [("Return", "total_return"), ("CAGR", "cagr"), ("Sharpe", "sharpe"), ("Max DD", "max_drawdown"),
                                         ("Trades", "closed_trades"), ("Open", "open_trades"), ("Win rate", "win_rate"),
                                         ("Profit factor", "profit_factor"), ("Exposure", "exposure"), ("Fees", "fees_paid")]
-        var h = "<table class=\"sortable\"><thead><tr><th data-col=\"0\">Symbol</th>"
-        for (i, c) in cols.enumerated() { h += "<th data-col=\"\(i + 1)\">\(c.0)</th>" }
+        var h = "<table class=\"sortable\"><thead><tr><th data-col=\"0\">Symbol</th><th data-col=\"1\">Status</th>"
+        for (i, c) in cols.enumerated() { h += "<th data-col=\"\(i + 2)\">\(c.0)</th>" }
         h += "</tr></thead><tbody>"
         for (s, m) in r.symbolMetrics.enumerated() {
-            h += "<tr><td>\(esc(r.panel.symbols[s]))</td>"
+            h += "<tr><td>\(esc(r.panel.symbols[s]))</td><td>\(esc(UniverseReport.status(r, symbol: s)))</td>"
             for (_, key) in cols {
                 let v = m.value(key)
                 h += "<td data-v=\"\(sortKey(v))\">\(esc(MetricFormat.text(key, v)))</td>"

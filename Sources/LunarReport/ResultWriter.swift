@@ -18,14 +18,18 @@ public struct RunReport: Sendable {
     public var benchmarkName: String
     /// The simulation settings in words (one line).
     public var settings: String
+    /// The same run on the survivors only, when the universe had delistings and it was run.
+    public var survivorship: Survivorship? = nil
 
     public init(strategyName: String, strategyPath: String, params: [(String, String)], panel: Panel,
                 equity: [Double], portfolio: Metrics, symbolMetrics: [Metrics], trades: [Trade], symbolEquity: [[Double]],
-                benchmark: [Double] = [], benchmarkName: String = "", settings: String = "") {
+                benchmark: [Double] = [], benchmarkName: String = "", settings: String = "",
+                survivorship: Survivorship? = nil) {
         self.strategyName = strategyName; self.strategyPath = strategyPath; self.params = params
         self.panel = panel; self.equity = equity; self.portfolio = portfolio
         self.symbolMetrics = symbolMetrics; self.trades = trades; self.symbolEquity = symbolEquity
         self.benchmark = benchmark; self.benchmarkName = benchmarkName; self.settings = settings
+        self.survivorship = survivorship
     }
 }
 
@@ -52,7 +56,7 @@ public enum ResultWriter {
                      "  \"symbols\": \(r.panel.symbolCount)",
                      "  \"bars\": \(r.panel.barCount)",
                      "  \"settings\": \(jsonString(r.settings))",
-                     "  \"benchmark\": \(jsonString(r.benchmarkName))"]
+                     "  \"benchmark\": \(jsonString(r.benchmarkName))"] + UniverseReport.json(r)
         for (k, v) in r.portfolio.fields {
             lines.append("  \(jsonString(k)): \(MetricFormat.json(k, v))")
         }
@@ -60,9 +64,9 @@ public enum ResultWriter {
     }
 
     public static func symbolsCSV(_ r: RunReport) -> String {
-        var out = "symbol," + r.portfolio.fields.map(\.0).joined(separator: ",") + "\n"
+        var out = "symbol,status," + r.portfolio.fields.map(\.0).joined(separator: ",") + "\n"
         for (s, m) in r.symbolMetrics.enumerated() {
-            out += csvField(r.panel.symbols[s])
+            out += csvField(r.panel.symbols[s]) + "," + csvField(UniverseReport.status(r, symbol: s))
             for (_, v) in m.fields { out += "," + CSVWriter.formatNumber(v) }
             out += "\n"
         }

@@ -245,8 +245,8 @@ private func elementwiseFunction(_ L: OpaquePointer?) -> Int32 {
         case "where": id = try g.select(args[0], args[1], args[2])
         case "min": id = try g.binary(.min, args[0], args[1])
         case "max": id = try g.binary(.max, args[0], args[1])
-        case "rank": id = try g.crossSection(.rank, args[0])
-        case "zscore": id = try g.crossSection(.zscore, args[0])
+        case "rank": id = try g.crossSection(.rank, membersOnly(args[0], g, ctx))
+        case "zscore": id = try g.crossSection(.zscore, membersOnly(args[0], g, ctx))
         default: id = try g.unary(UnaryOp(rawValue: name)!, args[0])
         }
         pushSeries(L, id)
@@ -254,4 +254,11 @@ private func elementwiseFunction(_ L: OpaquePointer?) -> Int32 {
     } catch {
         return luaFail(L, "ta.\(name): \(error)")
     }
+}
+
+/// A cross-sectional input with the non-members of the universe left out (NaN, which rank and
+/// zscore skip), when the data say who is a member. Time-series inputs keep every bar.
+private func membersOnly(_ x: NodeID, _ g: Graph, _ ctx: DSLContext) throws -> NodeID {
+    guard ctx.fields.contains("member") else { return x }
+    return try g.select(g.field("member"), x, g.constant(.nan))
 }

@@ -13,6 +13,8 @@ struct Account {
     var entryBar = 0, isShort = false
     var entryUnits = 0.0, entryGross = 0.0, entryFees = 0.0
     var exitUnits = 0.0, exitGross = 0.0, exitFees = 0.0
+    /// Dividends of the open trade, and of the whole account.
+    var tradeDividends = 0.0, dividends = 0.0
 
     init(symbol: Int, cash: Double, options o: SimulationOptions) {
         self.symbol = symbol; self.cash = cash
@@ -51,7 +53,7 @@ struct Account {
     private mutating func begin(_ delta: Double, price: Double, fee: Double, bar: Int) {
         q = delta; isShort = delta < 0; entryBar = bar
         entryUnits = abs(delta); entryGross = abs(delta) * price; entryFees = fee
-        exitUnits = 0; exitGross = 0; exitFees = 0
+        exitUnits = 0; exitGross = 0; exitFees = 0; tradeDividends = 0
     }
 
     /// Appends the trade; its exit sums must cover all entered units.
@@ -61,10 +63,26 @@ struct Account {
         let exitPrice = exitGross / exitUnits
         // Same order of operations as vectorbt: (size·exit − size·entry) − fees.
         let gross = isShort ? size * entryPrice - size * exitPrice : size * exitPrice - size * entryPrice
-        let pnl = gross - entryFees - exitFees
-        trades.append(Trade(symbol: symbol, entryBar: entryBar, exitBar: exitBar, entryPrice: entryPrice, exitPrice: exitPrice,
-                            size: size, isShort: isShort, entryFees: entryFees, exitFees: exitFees, pnl: pnl,
-                            returnFraction: pnl / (size * entryPrice), isOpen: open, exitReason: reason))
+        let pnl = gross - entryFees - exitFees + tradeDividends
+        var trade = Trade(symbol: symbol, entryBar: entryBar, exitBar: exitBar, entryPrice: entryPrice, exitPrice: exitPrice,
+                          size: size, isShort: isShort, entryFees: entryFees, exitFees: exitFees, pnl: pnl,
+                          returnFraction: pnl / (size * entryPrice), isOpen: open, exitReason: reason)
+        trade.dividends = tradeDividends
+        trades.append(trade)
+    }
+
+    /// A split of `ratio` on its ex-date: held units × ratio, and the open trade's unit counts
+    /// likewise (its cash amounts stay, so its average prices divide by the ratio).
+    mutating func split(_ ratio: Double) {
+        guard q != 0 else { return }
+        q *= ratio; entryUnits *= ratio; exitUnits *= ratio
+    }
+
+    /// Cash per unit on an ex-date: held units receive it, short units pay it.
+    mutating func dividend(_ perUnit: Double) {
+        guard q != 0 else { return }
+        let flow = q * perUnit
+        cash += flow; dividends += flow; tradeDividends += flow
     }
 
     /// The price after slippage for a buy (up) or a sell (down).
@@ -83,6 +101,23 @@ struct Account {
         guard q != 0 else { return }
         let px = slipped(ref, buy: q < 0)
         fill(-q, price: px, fee: fee(-q, at: px), bar: bar, reason: reason)
+    }
+
+    /// Closes the whole position at `price` without fees or slippage: a delisting's cash-out.
+    mutating func settle(at price: Double, bar: Int, reason: ExitReason) {
+        guard q != 0 else { return }
+        fill(-q, price: price, fee: 0, bar: bar, reason: reason)
+    }
+
+    /// The target a symbol that may not enter can trade toward: never a new or larger
+    /// position, so flat stays flat (nil: no trade), the other side or 0 closes, a smaller
+    /// fraction of the same side reduces.
+    func reducing(toward x: Double, ref: Double) -> Double? {
+        guard q != 0 else { return nil }
+        if x == 0 || (x > 0) != (q > 0) { return 0 }
+        let equity = cash + q * ref
+        guard equity > 0 else { return 0 }
+        return abs(x) < abs(q * ref / equity) ? x : nil
     }
 
     /// Opens a position sized by the sizing rule; false when the cash buys nothing.
@@ -144,7 +179,7 @@ struct Account {
     func symbolRun(equity: [Double], capital: Double) -> SymbolRun {
         var run = SymbolRun(equity: equity, trades: trades, initialCapital: capital)
         run.feesPaid = fees; run.tradedValue = traded
-        run.barsInMarket = barsInMarket; run.skippedOrders = skipped
+        run.barsInMarket = barsInMarket; run.skippedOrders = skipped; run.dividends = dividends
         return run
     }
 

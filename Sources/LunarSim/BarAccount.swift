@@ -57,11 +57,15 @@ public struct BarAccount {
     /// as in the vectorized simulator, they are live on the entry bar itself and the trail
     /// starts at the open and follows the entry bar's own extreme.
     var armedAtOpen = false
+    /// Membership, delisting and corporate actions of this symbol.
+    let events: SymbolEvents
 
     public init(symbol: Int, capital: Double, options: SimulationOptions,
                 open: UnsafeBufferPointer<Double>, high: UnsafeBufferPointer<Double>,
-                low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>) {
+                low: UnsafeBufferPointer<Double>, close: UnsafeBufferPointer<Double>,
+                events: SymbolEvents = .none) {
         self.symbol = symbol
+        self.events = events
         self.fill = options.fill == .nextOpen ? .nextOpen : .close
         self.open = open; self.high = high; self.low = low; self.close = close
         ledger = Account(symbol: symbol, cash: capital, options: options)
@@ -84,6 +88,7 @@ public struct BarAccount {
     /// Acts on the new bar's open, high and low: queued next-open orders, price exits, pending orders.
     public mutating func beginBar(_ t: Int) {
         bar = t
+        if !events.isQuiet { applyActions(t) }
         let o = open[t], h = high[t], l = low[t]
         if !queued.isEmpty {
             if o.isNaN { ledger.skipped += queued.count } else { for order in queued { execute(order, at: o, atOpen: true) } }
@@ -94,8 +99,15 @@ public struct BarAccount {
         if !pending.isEmpty { checkPending(t, o, h, l) }
     }
 
-    /// Values the account at the bar's close.
+    /// Values the account at the bar's close, after closing the position of a symbol delisted on
+    /// this bar or no longer a member.
     public mutating func endBar(_ t: Int) {
+        if !events.isQuiet, !close[t].isNaN {
+            if Simulator.leave(events, bar: t, close: close[t], &ledger) {
+                clearPriceExits()
+                pending.removeAll(); queued.removeAll()
+            }
+        }
         if !close[t].isNaN {
             lastPrice = close[t]
             // The trail follows the close of the bar it starts on, then each later bar's high
@@ -134,6 +146,25 @@ public struct BarAccount {
 
     public mutating func cancel(_ id: Int) { pending.removeAll { $0.id == id } }
 
+    /// A split on bar t: units × ratio, price levels and pending orders' prices ÷ ratio, their
+    /// sizes × ratio (as a broker adjusts open orders); a dividend: cash.
+    mutating func applyActions(_ t: Int) {
+        let r = events.splitRatio(t)
+        if r != 1 {
+            ledger.split(r)
+            stopLoss /= r; takeProfit /= r; trailPeak /= r
+            for k in pending.indices {
+                pending[k].limit = pending[k].limit.map { $0 / r }
+                pending[k].stop = pending[k].stop.map { $0 / r }
+                pending[k].size = pending[k].size.map { $0 * r }
+            }
+            for k in queued.indices { queued[k].size = queued[k].size.map { $0 * r } }
+            if !lastPrice.isNaN { lastPrice /= r }
+        }
+        let d = events.dividend(t)
+        if d != 0 { ledger.dividend(d) }
+    }
+
     /// Closes the books: an open position becomes an open trade marked at the last close.
     public mutating func finish() {
         ledger.finish(lastPrice: lastPrice, lastBar: close.count - 1)
@@ -153,7 +184,11 @@ public struct BarAccount {
         case .cover: if q < 0 { reduce(order.size, price, reason) }
         case .close: if q != 0 { reduce(nil, price, reason) }
         }
-        if ledger.q == 0 { stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan; armedAtOpen = false }
+        if ledger.q == 0 { clearPriceExits() }
+    }
+
+    mutating func clearPriceExits() {
+        stopLoss = .nan; takeProfit = .nan; trailFraction = .nan; trailPeak = .nan; armedAtOpen = false
     }
 
     /// A new position: the run's stop fractions become price exits around `ref`, its entry's
@@ -169,8 +204,10 @@ public struct BarAccount {
     }
 
     /// Opens by the sizing rule when flat and no size is given (the vectorized entry, bit for
-    /// bit), else buys (sells short) `size` units, cut to what the cash pays for.
+    /// bit), else buys (sells short) `size` units, cut to what the cash pays for. Nothing when
+    /// the symbol may not be entered on this bar (no member, or its delisting bar).
     mutating func add(long: Bool, _ size: Double?, _ price: Double) {
+        guard events.mayEnter(bar) else { return }
         if size == nil && ledger.q == 0 {
             _ = ledger.openPosition(long: long, ref: price, bar: bar, equity: ledger.cash)
             return

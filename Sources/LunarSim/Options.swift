@@ -102,6 +102,14 @@ public enum Rebalance: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 }
 
+/// What happens to an open position when its symbol leaves the universe (membership list).
+public enum UniverseExit: String, Sendable, CaseIterable {
+    /// Closed at the close of the first bar it is no member.
+    case close
+    /// Kept until its own exit; no new entries meanwhile.
+    case hold
+}
+
 /// How the capital is organised across symbols.
 public enum CapitalMode: String, Sendable, CaseIterable {
     /// Each symbol trades its own sub-account; the capital is split equally.
@@ -138,6 +146,10 @@ public struct SimulationOptions: Sendable, Equatable {
     public var capitalMode: CapitalMode? = nil
     /// With a `score` series: hold the `top` best-scored symbols, equal weight.
     public var top: Int? = nil
+    /// Which price series the run trades and its indicators read (see `PriceMode`).
+    public var prices: PriceMode = .split
+    /// When a symbol leaves the universe: close its position, or hold it until its own exit.
+    public var universeExit: UniverseExit = .close
     /// The benchmark symbol for alpha, beta and excess return; nil = the universe's equal-weight
     /// buy-and-hold. The simulator ignores it; the metrics read it.
     public var benchmark: String? = nil

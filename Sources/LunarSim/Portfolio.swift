@@ -3,7 +3,8 @@ import LunarData
 /// The shared-cash portfolio: one cash account, target weights traded across symbols at
 /// rebalance bars. Runs bar by bar (a rebalance needs every symbol's price at that bar).
 enum Portfolio {
-    static func runShared(panel: Panel, inputs: SignalInputs, options o: SimulationOptions) throws -> SimulationResult {
+    static func runShared(panel: Panel, inputs: SignalInputs, options o: SimulationOptions,
+                          events: UniverseEvents) throws -> SimulationResult {
         let N = panel.symbolCount, T = panel.barCount
         let close = panel.fields["close"]!, open = panel.fields["open"] ?? close
         let slice = o.capital / Double(max(N, 1))
@@ -32,10 +33,11 @@ enum Portfolio {
                 }
                 return any
             }
-            // score + top: the best `top` scores (NaN excluded) at equal weight 1/top.
+            // score + top: the best `top` scores (NaN excluded) of the symbols that may be
+            // entered (listed members) at equal weight 1/top.
             let score = inputs.score!, top = o.top ?? N
             var n = 0
-            for s in 0 ..< N where !score[s * T + t].isNaN { order[n] = s; n += 1 }
+            for s in 0 ..< N where !score[s * T + t].isNaN && eligible(s, t) { order[n] = s; n += 1 }
             for s in 0 ..< N { target[s] = 0 }
             if n == 0 { return false }
             // Ties go to the lower symbol index, so results do not depend on the sort's stability.
@@ -46,6 +48,12 @@ enum Portfolio {
             let k = min(top, n)
             for i in 0 ..< k { target[order[i]] = 1 / Double(top) }
             return true
+        }
+
+        /// Whether symbol s may be picked on bar t: it has a close there (listed, not halted) and
+        /// is a member. A symbol without a price could not be bought, and its slot would idle.
+        func eligible(_ s: Int, _ t: Int) -> Bool {
+            !close[s * T + t].isNaN && (events.isQuiet || events.symbols[s].mayEnter(t))
         }
 
         /// Trades every symbol to its target at `prices` (reference prices of this bar).
@@ -63,6 +71,11 @@ enum Portfolio {
                 var g = target[s] * value / (p * (1 + o.fees))
                 if o.integerUnits { g = g.rounded(.towardZero) }
                 goal[s] = target[s] == 0 ? 0 : g
+                // A symbol that may not be entered only moves toward flat.
+                if !events.isQuiet && !events.symbols[s].mayEnter(t) {
+                    let q = accounts[s].q
+                    goal[s] = q == 0 || (goal[s] > 0) != (q > 0) ? 0 : (abs(goal[s]) < abs(q) ? goal[s] : q)
+                }
             }
             // Sells first, so that buys can use their proceeds.
             for pass in 0 ..< 2 {
@@ -94,6 +107,16 @@ enum Portfolio {
 
         var prices = [Double](repeating: .nan, count: N)
         for t in 0 ..< T {
+            // Corporate actions on their ex-date, before anything trades.
+            if !events.isQuiet {
+                for s in 0 ..< N where accounts[s].q != 0 {
+                    let ev = events.symbols[s]
+                    let r = ev.splitRatio(t)
+                    if r != 1 { accounts[s].split(r); last[s] /= r }
+                    let d = ev.dividend(t)
+                    if d != 0 { let before = accounts[s].cash; accounts[s].dividend(d); cash += accounts[s].cash - before }
+                }
+            }
             if pending {
                 for s in 0 ..< N { prices[s] = open[s * T + t] }
                 for s in 0 ..< N where accounts[s].q != 0 && (prices[s].isNaN || prices[s] <= 0) { accounts[s].skipped += 1 }
@@ -114,6 +137,16 @@ enum Portfolio {
                     if t + 1 < T { pending = true }
                 } else {
                     rebalance(bar: t, prices: prices)
+                }
+            }
+            // Delisted or no longer a member: closed at this close; the cash returns to the pool.
+            if !events.isQuiet {
+                for s in 0 ..< N where accounts[s].q != 0 {
+                    let c = close[s * T + t]
+                    if c.isNaN { continue }
+                    let before = accounts[s].cash
+                    _ = Simulator.leave(events.symbols[s], bar: t, close: c, &accounts[s])
+                    cash += accounts[s].cash - before
                 }
             }
             var v = cash

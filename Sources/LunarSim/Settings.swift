@@ -220,6 +220,10 @@ extension Setting {
                     return true
                 },
                 read: { o in o.top.map { .number(Double($0)) } ?? .text("none") }),
+        choice("prices", "prices", \.prices, field: "prices",
+               doc: "Price series: raw (printed; splits change held units, dividends paid in cash), split (back-adjusted for splits; dividends in cash) or total (adjusted for splits and dividends; no cash flows)."),
+        choice("universe_exit", "universe-exit", \.universeExit, field: "universeExit",
+               doc: "When a symbol leaves the universe: close its position at that bar's close, or hold it until its own exit."),
         Setting(name: "benchmark", flag: "benchmark", expected: "a symbol of the data, or equal-weight", field: "benchmark",
                 doc: "What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe.",
                 isSwitch: false,
@@ -267,15 +271,25 @@ extension Setting {
                 read: { o in o[keyPath: key].map { .number($0) } ?? .text("none") })
     }
 
-    private static func choice(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, FillPrice> & Sendable,
-                               field: String, doc: String) -> Setting {
-        Setting(name: name, flag: flag, expected: FillPrice.allCases.map(\.rawValue).joined(separator: " or "),
+    private static func choice<C: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, C> & Sendable, field: String, doc: String
+    ) -> Setting where C.RawValue == String {
+        Setting(name: name, flag: flag, expected: C.allCases.map(\.rawValue).joined(separator: ", ").replacingLastComma(),
                 field: field, doc: doc, isSwitch: false,
                 write: { o, v in
-                    guard case .text(let t) = v, let f = FillPrice(rawValue: t) else { return false }
+                    guard case .text(let t) = v, let f = C(rawValue: t) else { return false }
                     o[keyPath: key] = f; return true
                 },
                 read: { o in .text(o[keyPath: key].rawValue) })
     }
 
+}
+
+private extension String {
+    /// `a, b, c` → `a, b or c`.
+    func replacingLastComma() -> String {
+        let parts = split(separator: ",").map { $0.trimmingPrefix(" ") }
+        guard parts.count > 1 else { return self }
+        return parts.dropLast().joined(separator: ", ") + " or " + parts.last!
+    }
 }

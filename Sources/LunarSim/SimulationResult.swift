@@ -12,6 +12,11 @@ public enum ExitReason: String, Sendable, CaseIterable {
     case rebalance
     /// Still open at the end of the data (marked to market).
     case open
+    /// The symbol's data ended before the calendar's: closed at its last bar, at the delisting
+    /// file's price or that bar's close.
+    case delisted
+    /// The symbol left the universe (membership list) while the position was open.
+    case leftUniverse = "left_universe"
 }
 
 /// One round trip from flat to flat (or an open position at the end of the data).
@@ -29,12 +34,14 @@ public struct Trade: Sendable, Equatable {
     public var isShort: Bool
     public var entryFees: Double
     public var exitFees: Double
-    /// Net of both fees.
+    /// Net of both fees, dividends included.
     public var pnl: Double
     /// pnl / entry value (size × entry price), as vectorbt reports it.
     public var returnFraction: Double
     public var isOpen: Bool
     public var exitReason: ExitReason
+    /// Dividends received (paid, for a short) while the trade was open; included in `pnl`.
+    public var dividends = 0.0
 
     public init(symbol: Int, entryBar: Int, exitBar: Int, entryPrice: Double, exitPrice: Double, size: Double,
                 isShort: Bool = false, entryFees: Double, exitFees: Double, pnl: Double, returnFraction: Double,
@@ -60,6 +67,8 @@ public struct SymbolRun: Sendable {
     public var barsInMarket = 0
     /// Orders dropped because their fill price was NaN (see docs/semantics.md).
     public var skippedOrders = 0
+    /// Dividends credited (negative: paid on shorts), in cash.
+    public var dividends = 0.0
     /// The equity curve's drawdown, when the loop that wrote the curve tracked it.
     var drawdown: Drawdown? = nil
 

@@ -5,9 +5,12 @@ public enum Simulator {
     /// parallel; a shared portfolio runs bar by bar across symbols.
     /// - Parameter measure: computes a symbol's metrics from its run, right after the symbol is
     ///   simulated, on the same worker.
-    public static func run(panel: Panel, inputs: SignalInputs, options: SimulationOptions,
+    public static func run(panel data: Panel, inputs: SignalInputs, options: SimulationOptions,
                            measure: (@Sendable (SymbolRun) -> Metrics)? = nil) throws -> SimulationResult {
         try options.validate()
+        // The prices the options trade and the universe's membership (the same view the
+        // signals were evaluated on, when they come from a Backtest).
+        let panel = try data.runView(prices: options.prices)
         let N = panel.symbolCount, T = panel.barCount
         try validate(inputs, symbols: panel.symbols, bars: T)
         let mode = options.capitalMode ?? (inputs.usesTargets ? .shared : .independent)
@@ -39,12 +42,14 @@ public enum Simulator {
             if inputs.score != nil && inputs.weight == nil && options.top == nil {
                 throw SimulationError.badInput("a `score` series needs `top = N` (how many of the best-scored symbols to hold)")
             }
-            return try Portfolio.runShared(panel: panel, inputs: inputs, options: options)
+            return try Portfolio.runShared(panel: panel, inputs: inputs, options: options,
+                                           events: UniverseEvents(panel: panel, options: options))
         }
         guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
             throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
         }
         let slice = options.capital / Double(max(N, 1))
+        let events = UniverseEvents(panel: panel, options: options)
         let schedule = options.rebalance.schedule(panel.timestamps)
         var runs = [SymbolRun?](repeating: nil, count: N)
         var measured = [Metrics](repeating: Metrics(), count: measure == nil ? 0 : N)
@@ -54,7 +59,7 @@ public enum Simulator {
         let groups = (N + equityGroup - 1) / equityGroup
         // Each group's Σ of equity, added while its symbols' curves are still in cache.
         var partial = [Double](repeating: 0, count: groups * T)
-        withExtendedLifetime((open, high, low, close, inputs)) {
+        withExtendedLifetime((open, high, low, close, inputs, events)) {
             partial.withUnsafeMutableBufferPointer { pb in
             measured.withUnsafeMutableBufferPointer { mb in
             runs.withUnsafeMutableBufferPointer { out in
@@ -66,13 +71,14 @@ public enum Simulator {
                 let plain = isPlainLong(inputs, options)
                 parallelFor(chunks: groups, threads: options.threads) { g in
                     for s in g * equityGroup ..< min(N, (g + 1) * equityGroup) {
-                        if plain {
+                        let ev = events.symbols[s]
+                        if plain && ev.isQuiet {
                             let sv = sig.view(s, T)
                             results[s] = simulateLongSignals(symbol: s, bars: T, close: prices.view(s, T)[3]!, entries: sv[0]!,
                                                              exits: sv[1], capital: slice, options: options)
                         } else {
                             results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
-                                                        capital: slice, options: options, schedule: schedule)
+                                                        capital: slice, options: options, schedule: schedule, events: ev)
                         }
                         results[s]!.equity.withUnsafeBufferPointer { addEquity($0, into: sums.base + g * T) }
                         if let measure, let metrics { metrics[s] = measure(results[s]!) }

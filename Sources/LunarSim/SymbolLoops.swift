@@ -64,7 +64,8 @@ extension Simulator {
 
     /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).
     static func simulateSymbol(symbol: Int, bars T: Int, prices: [UnsafePointer<Double>?], signals: [UnsafePointer<Double>?],
-                               capital: Double, options o: SimulationOptions, schedule: [Bool]) -> SymbolRun {
+                               capital: Double, options o: SimulationOptions, schedule: [Bool],
+                               events ev: SymbolEvents = .none) -> SymbolRun {
         let open = prices[0]!, high = prices[1]!, low = prices[2]!, close = prices[3]!
         let en = signals[0], ex = signals[1], sen = signals[2], sex = signals[3], target = signals[4]
         let slSeries = signals[5], tpSeries = signals[6], trSeries = signals[7]
@@ -87,6 +88,8 @@ extension Simulator {
         equity.withUnsafeMutableBufferPointer { eq in
             for t in 0 ..< T {
                 let c = close[t]
+                // 0. Corporate actions on their ex-date, before anything trades.
+                if !ev.isQuiet { applyActions(ev, bar: t, &acct, &stop, &lastPrice) }
                 // 1. The order decided on the previous bar fills at this bar's open.
                 if nextOpen, let order = pending {
                     let px = open[t]
@@ -96,12 +99,15 @@ extension Simulator {
                     } else {
                         switch order {
                         case .target:
-                            acct.trade(toFraction: pendingTarget, ref: px, bar: t)
+                            if let x = ev.mayEnter(t) ? pendingTarget : acct.reducing(toward: pendingTarget, ref: px) {
+                                acct.trade(toFraction: x, ref: px, bar: t)
+                            }
                             if acct.q != 0 && acct.entryBar == t { stop.arm(px, from: t, pendingStops) }
                         case .signal(let action):
                             // Filled at the open, so this bar's whole range comes after the entry:
                             // its stops are live on this same bar.
-                            if act(action, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
+                            if let action = allowed(action, ev, bar: t, acct),
+                               act(action, ref: px, bar: t, &acct) { stop.arm(px, from: t, pendingStops) }
                         }
                     }
                     pending = nil
@@ -135,7 +141,7 @@ extension Simulator {
                             lastTarget = x
                             if nextOpen {
                                 if t + 1 < T { pending = .target; pendingTarget = x; pendingStops = stopSource[t] }
-                            } else {
+                            } else if let x = ev.mayEnter(t) ? x : acct.reducing(toward: x, ref: c) {
                                 acct.trade(toFraction: x, ref: c, bar: t)
                                 if acct.q != 0 && acct.entryBar == t { stop.arm(c, from: t + 1, stopSource[t]) }
                             }
@@ -155,7 +161,7 @@ extension Simulator {
                         } else {
                             action = le && o.reverse ? .goLong : (sx ? .close : nil)
                         }
-                        if let action {
+                        if let action = action.flatMap({ allowed($0, ev, bar: t, acct) }) {
                             if nextOpen {
                                 if t + 1 < T {
                                     pending = .signal(action)
@@ -167,12 +173,49 @@ extension Simulator {
                         }
                     }
                 }
+                // 4. Leaving the universe or delisted: the position is closed at this close.
+                if !ev.isQuiet && leave(ev, bar: t, close: c, &acct) { pending = nil }
                 if acct.q != 0 { acct.barsInMarket += 1 }
                 eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
             }
         }
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
         return acct.symbolRun(equity: equity, capital: capital)
+    }
+
+    /// A split (units × ratio; the stop levels' base and extreme and the last price ÷ ratio)
+    /// and a dividend (cash) on bar t.
+    @inline(__always)
+    static func applyActions(_ ev: SymbolEvents, bar t: Int, _ acct: inout Account, _ stop: inout StopState,
+                             _ lastPrice: inout Double) {
+        let r = ev.splitRatio(t)
+        if r != 1 { acct.split(r); stop.base /= r; stop.extreme /= r; lastPrice /= r }
+        let d = ev.dividend(t)
+        if d != 0 { acct.dividend(d) }
+    }
+
+    /// `action` as a symbol that may or may not enter on bar t can take it: a new position
+    /// needs a member that is not being delisted; a reversal then only closes.
+    @inline(__always)
+    static func allowed(_ action: SignalAction, _ ev: SymbolEvents, bar t: Int, _ acct: Account) -> SignalAction? {
+        if action == .close || ev.mayEnter(t) { return action }
+        return acct.q != 0 ? .close : nil
+    }
+
+    /// Closes the position of a symbol delisted on bar t (at its final price, no fees: a
+    /// cash-out, not an order) or no longer a member (at the close, an ordinary sale); true
+    /// when the bar was one of those, so orders waiting for the next open are dropped.
+    @inline(__always)
+    static func leave(_ ev: SymbolEvents, bar t: Int, close c: Double, _ acct: inout Account) -> Bool {
+        if t == ev.delistBar {
+            acct.settle(at: ev.delistingPrice(close: c), bar: t, reason: .delisted)
+            return true
+        }
+        if acct.q != 0 && ev.mustLeave(t) {
+            acct.close(ref: c, bar: t, reason: .leftUniverse)
+            return true
+        }
+        return false
     }
 
     /// Executes `action` at `ref` on bar t; true when it opened a position (whose stops the

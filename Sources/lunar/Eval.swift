@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         do {
-            let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
+            let panel = try dataOptions.load()
             let result = try ExpressionEval.run(expression, panel: panel)
             if let out {
                 try AtomicFile.write(Eval.csvAll(result), to: out)

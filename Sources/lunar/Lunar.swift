@@ -19,7 +19,16 @@ struct DataOptions: ParsableArguments {
     @Flag(name: .long, help: "Rescale open/high/low/close by the Adj Close column.")
     var adjust = false
 
-    var origin: DataOrigin { DataOrigin(spec: data, adjust: adjust) }
+    @Option(name: .long, help: "Point-in-time membership: a CSV of symbol,start,end (empty end: still a member).")
+    var universe: String?
+
+    @Option(name: .long, help: "Delistings: a CSV of symbol,date,price (default: delistings.csv beside the data, if any).")
+    var delistings: String?
+
+    var origin: DataOrigin { DataOrigin(spec: data, adjust: adjust, universe: universe, delistings: delistings) }
+
+    /// The data as named, with the universe's files.
+    func load(progress: ((Int, Int) -> Void)? = nil) throws -> Panel { try origin.load(progress: progress) }
 }
 
 /// Prints an error the way every command does, and exits with the status of its kind
@@ -67,6 +76,7 @@ struct Run: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "Per-bar strategies: finish the other symbols when on_bar fails on one.") var keepGoing = false
     @Flag(help: "Do not record this run in the run history.") var noRecord = false
+    @Flag(help: "Skip the survivors-only comparison run when symbols are delisted.") var noSurvivorship = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @OptionGroup var libraries: LibraryOptions
 
@@ -87,7 +97,7 @@ struct Run: ParsableCommand {
             let progress = Progress()
             var clock = Stopwatch()
             progress.show("loading \(dataOptions.data)…")
-            let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust) { done, all in
+            let panel = try dataOptions.load { done, all in
                 if done % 25 == 0 || done == all { progress.show("loading data: \(done)/\(all) files") }
             }
             progress.show("running \(panel.symbolCount) symbols × \(panel.barCount) bars…")
@@ -108,7 +118,11 @@ struct Run: ParsableCommand {
                 print(try Backtest.explain(strategyPath: strategy, panel: panel, options: options), terminator: "")
                 return
             }
-            let result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
+            var result = try Backtest.run(strategyPath: strategy, panel: panel, options: options)
+            if !noSurvivorship && result.panel.universeSummary.delisted > 0 {
+                progress.show("running the survivors only…")
+                result.survivorship = try Backtest.survivorship(of: result, strategyPath: strategy, options: options)
+            }
             progress.done()
             for f in result.failures {
                 FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
@@ -136,17 +150,22 @@ struct DataCommand: ParsableCommand {
         @Option var symbols: Int = Synthetic.defaultSymbols
         @Option var bars: Int = Synthetic.defaultBars
         @Option var seed: UInt64 = Synthetic.defaultSeed
+        @Option(help: "The fraction of symbols that go bankrupt: their price falls to near zero, then they are delisted at 0 (written to delistings.csv).")
+        var bankrupt: Double = 0
 
         func validate() throws {
             guard symbols >= 1, bars >= 1 else { throw ValidationError("--symbols and --bars must be ≥ 1") }
+            guard bankrupt >= 0, bankrupt <= 1 else { throw ValidationError("--bankrupt takes a fraction in [0, 1], got \(bankrupt)") }
         }
 
         func run() throws {
             do {
                 try Synthetic.checkSize(symbols: symbols, bars: bars)
-                let panel = Synthetic.panel(symbols: symbols, bars: bars, seed: seed)
+                let panel = Synthetic.panel(symbols: symbols, bars: bars, seed: seed, bankrupt: bankrupt)
                 try CSVWriter.writeFolder(panel, to: dir)
-                print("wrote \(symbols) symbols × \(bars) bars to \(dir)/")
+                let delisted = panel.universe.delistings.count
+                print("wrote \(symbols) symbols × \(bars) bars to \(dir)/" +
+                      (delisted > 0 ? " (\(delisted) go bankrupt: \(dir)/\(Universe.delistingsFileName))" : ""))
             } catch { throw fail(error) }
         }
     }

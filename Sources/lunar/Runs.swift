@@ -113,7 +113,7 @@ struct Runs: ParsableCommand {
                 var changes = Lunar.Rerun.changedInputs(r, panel: panel)
                 let opts = try BacktestOptions(recorded: r)
                 let result = try Backtest.run(strategyPath: r.strategyPath, panel: panel, options: opts)
-                let origin = DataOrigin(spec: r.dataSpec, adjust: r.dataAdjust)
+                let origin = Lunar.Rerun.origin(r)
                 let new = result.record(data: origin, options: opts)
                 changes += Lunar.Rerun.changedFiles(r, new)
                 if changes.isEmpty { print("inputs unchanged since run \(id)") } else {

@@ -21,6 +21,8 @@ struct SimulationFlags: ParsableArguments {
     @Option(name: flag("rebalance"), help: help("rebalance")) var rebalance: String?
     @Option(name: flag("portfolio"), help: help("portfolio")) var portfolio: String?
     @Option(name: flag("top"), help: help("top")) var top: String?
+    @Option(name: flag("prices"), help: help("prices")) var prices: String?
+    @Option(name: flag("universe_exit"), help: help("universe_exit")) var universeExit: String?
     @Option(name: flag("benchmark"), help: help("benchmark")) var benchmark: String?
 
     /// The flags given, by setting name, each parsed by its setting.
@@ -28,7 +30,8 @@ struct SimulationFlags: ParsableArguments {
         let texts: [(String, String?)] = [
             ("capital", capital), ("fees", fees), ("fixed_fee", fixedFee), ("slippage", slippage), ("fill", fill),
             ("sizing", sizing), ("stop_loss", stopLoss), ("take_profit", takeProfit), ("trailing_stop", trailingStop),
-            ("rebalance", rebalance), ("portfolio", portfolio), ("top", top), ("benchmark", benchmark),
+            ("rebalance", rebalance), ("portfolio", portfolio), ("top", top), ("prices", prices),
+            ("universe_exit", universeExit), ("benchmark", benchmark),
         ]
         var out: [String: SettingValue] = [:]
         for (name, text) in texts { if let text { out[name] = Setting.builtIn(name).parse(text) } }

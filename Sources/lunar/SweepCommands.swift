@@ -68,7 +68,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
+            let panel = try dataOptions.load()
             let progress = ProgressLine("sweep")
             let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                        request: try sweep.request(), progress: progress.update)
@@ -106,7 +106,7 @@ struct WalkForwardCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust)
+            let panel = try dataOptions.load()
             let request = WalkForwardRequest(sweep: try sweep.request(), train: train, test: test, anchored: anchored)
             let result = try WalkForward.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                              request: request, progress: ProgressLine("windows").update)

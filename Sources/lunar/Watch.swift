@@ -18,7 +18,7 @@ struct Watch: ParsableCommand {
 
     func run() throws {
         let panel: Panel
-        do { panel = try DataSource.load(dataOptions.data, adjust: dataOptions.adjust) } catch { throw fail(error) }
+        do { panel = try dataOptions.load() } catch { throw fail(error) }
         var options = BacktestOptions()
         for p in params {
             let parts = p.split(separator: "=", maxSplits: 1).map(String.init)

@@ -33,9 +33,17 @@ import Testing
         #expect(r.equity[2] == 1000 && r.equity[4] == 2000 && r.equity[5] == 2000)
     }
 
-    @Test func marksToTheLastValidClose() {
+    @Test func dataEndingEarlyIsADelisting() {
+        // The data end at bar 1 of 3: the long is closed at bar 1's close, and its cash stays.
         let r = simulate([10, 20, .nan], [1, 0, 0], [0, 0, 0])
-        #expect(r.equity[2] == 2000 && r.trades[0].exitPrice == 20 && r.trades[0].exitBar == 2)
+        #expect(r.equity[1] == 2000 && r.equity[2] == 2000)
+        #expect(r.trades[0].exitPrice == 20 && r.trades[0].exitBar == 1 && r.trades[0].exitReason == .delisted && !r.trades[0].isOpen)
+    }
+
+    @Test func marksAGapToTheLastValidClose() {
+        // A NaN inside the data (a halt) is no delisting: the position is marked at the last close.
+        let r = simulate([10, 20, .nan, 20], [1, 0, 0, 0], [0, 0, 0, 0])
+        #expect(r.equity[2] == 2000 && r.trades[0].isOpen && r.trades[0].exitBar == 3)
     }
 
     @Test func splitsCapitalEquallyAndRunsInParallel() {

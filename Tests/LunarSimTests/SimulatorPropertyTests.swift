@@ -223,10 +223,16 @@ func ledgerProblems(_ run: SymbolRun, symbol s: Int, world w: SimWorld, case c: 
         if stopReasons.contains(t.exitReason) && o.stopLoss == nil && o.takeProfit == nil && o.trailingStop == nil && c.stopSeries == 0 {
             fail("trade \(i) stopped out without stops")
         }
-        if (t.exitReason == .rebalance) != (c.usesTargets && !t.isOpen && !stopReasons.contains(t.exitReason)) {
+        // A symbol whose data end early is delisted, whatever drives it.
+        let forced: Set<ExitReason> = [.delisted, .leftUniverse]
+        if !forced.contains(t.exitReason),
+           (t.exitReason == .rebalance) != (c.usesTargets && !t.isOpen && !stopReasons.contains(t.exitReason)) {
             fail("trade \(i) exit reason \(t.exitReason.rawValue) for \(c.usesTargets ? "a target" : "signals")")
         }
         if t.exitReason == .reverse && !o.reverse { fail("trade \(i) reversed without reverse") }
+        let lastClose = close.lastIndex { !$0.isNaN } ?? -1
+        if t.exitReason == .delisted && (t.exitBar != lastClose || lastClose == T - 1) { fail("trade \(i) delisted at bar \(t.exitBar), data end at \(lastClose)") }
+        if lastClose < T - 1 && t.isOpen { fail("trade \(i) still open after the data end at bar \(lastClose)") }
         fees += t.entryFees + t.exitFees
         pnl += t.pnl
     }
@@ -261,9 +267,12 @@ func ledgerProblems(_ run: SymbolRun, symbol s: Int, world w: SimWorld, case c: 
             cashFlow[t.exitBar] += side * t.size * t.exitPrice - t.exitFees
             unitFlow[t.exitBar] -= side * t.size
         }
-        // Every fill is at a price the bar traded at, moved by the slippage against the trader.
-        for (bar, price, buy) in [(t.entryBar, t.entryPrice, !t.isShort)] + (t.isOpen ? [] : [(t.exitBar, t.exitPrice, t.isShort)]) {
-            let ref = price / (buy ? 1 + o.slippage : 1 - o.slippage)
+        // Every fill is at a price the bar traded at, moved by the slippage against the trader
+        // (a delisting is a cash-out at the last close: no slippage, no fee).
+        for (bar, price, buy, slips) in [(t.entryBar, t.entryPrice, !t.isShort, true)]
+            + (t.isOpen ? [] : [(t.exitBar, t.exitPrice, t.isShort, t.exitReason != .delisted)]) {
+            let slip = slips ? o.slippage : 0
+            let ref = price / (buy ? 1 + slip : 1 - slip)
             let op = open[bar].isNaN ? close[bar] : open[bar]
             let hi = high[bar].isNaN ? max(op, close[bar]) : high[bar], lo = low[bar].isNaN ? min(op, close[bar]) : low[bar]
             if !(ref >= lo * (1 - 1e-12) && ref <= hi * (1 + 1e-12)) { fail("trade \(i) fills at \(ref) outside bar \(bar)'s \(lo)…\(hi)") }

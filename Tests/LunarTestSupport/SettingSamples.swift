@@ -20,6 +20,8 @@ public enum SettingSamples {
         "rebalance": ("weekly", "daily", .targets),
         "portfolio": ("shared", "pooled", .targets),
         "top": ("5", "0.5", .targets),
+        "prices": ("raw", "adjusted", .signals),
+        "universe_exit": ("hold", "keep", .signals),
         "benchmark": ("S0001", "", .signals),
     ]
 }
