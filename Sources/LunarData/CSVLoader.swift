@@ -106,6 +106,8 @@ public enum CSVLoader {
         /// A separate time-of-day column (`Date,Time,…`), added to the date.
         var timeCol: Int?
         var symCol: Int?
+        /// A folder's file with a symbol column: checked to hold one symbol, otherwise ignored.
+        var oneSymbolCol: Int? = nil
         var valueCols: [Int]
         var valueNames: [String]
     }
@@ -172,9 +174,9 @@ public enum CSVLoader {
         }
         if header.count > 1, header.last == "" { ignored.insert(header.count - 1) }   // a trailing delimiter
         if let c = header.firstIndex(of: "per") { ignored.insert(c) }   // Stooq's period letter
-        var symCol: Int? = nil
+        var symCol: Int? = nil, oneSymbolCol: Int? = nil
         if let c = header.firstIndex(of: "symbol") {
-            if symbolColumn { symCol = c } else { ignored.insert(c) }   // a folder: the file name is the symbol
+            if symbolColumn { symCol = c } else { ignored.insert(c); oneSymbolCol = c }   // a folder: the file name is the symbol
         }
         let used = header.indices.filter { $0 != dateCol && $0 != timeCol && !ignored.contains($0) }
         for f in Panel.standardFields where !used.contains(where: { header[$0] == f }) {
@@ -186,7 +188,7 @@ public enum CSVLoader {
         }
         let valueCols = used.filter { $0 != symCol }
         return Layout(delimiter: delim, fieldCount: header.count, dateCol: dateCol, timeCol: timeCol, symCol: symCol,
-                      valueCols: valueCols, valueNames: valueCols.map { header[$0] })
+                      oneSymbolCol: oneSymbolCol, valueCols: valueCols, valueNames: valueCols.map { header[$0] })
     }
 
     /// Parses one CSV file. With `symbolColumn`, groups the rows by their `symbol` value (a
@@ -215,6 +217,7 @@ public enum CSVLoader {
             }
             var fieldRanges: [Range<Int>] = []
             var lineNo = 1
+            var firstSymbol: (String, Int)? = nil
             while let range = reader.next() {
                 lineNo = reader.lineNumber
                 if range.isEmpty { continue }
@@ -235,6 +238,13 @@ public enum CSVLoader {
                             table = SymbolTable(columns: Array(repeating: [], count: valueCols.count), names: valueNames,
                                     file: file, csvColumns: valueCols.map { $0 + 1 })
                         }
+                    }
+                }
+                if let c = layout.oneSymbolCol {
+                    let sym = text(buf, fieldRanges[c])
+                    if firstSymbol == nil { firstSymbol = (sym, lineNo) } else if let (first, line) = firstSymbol, sym != first {
+                        throw DataError.malformed(file: file, line: lineNo, column: c + 1,
+                            message: "symbol '\(DataError.clip(sym))' in a file of symbol '\(DataError.clip(first))' (line \(line)): a file in a data folder holds one symbol; pass a file of many symbols as --data FILE.csv")
                     }
                 }
                 let dateRange = unquoted(buf, fieldRanges[dateCol])

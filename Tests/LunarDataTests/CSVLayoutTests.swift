@@ -68,6 +68,20 @@ import Testing
         #expect(s.timestamps == [Self.jan2])
     }
 
+    @Test("Calendar: YYYYMMDD, epoch milliseconds, offsets, times of day")
+    func calendarForms() {
+        #expect(Calendar.parse("20200102") == Self.jan2)
+        #expect(Calendar.parse("20200230") == nil && Calendar.parse("20201301") == nil)
+        #expect(Calendar.parse("1577923200000") == Self.jan2 && Calendar.parse("-1000") == -1000)
+        #expect(Calendar.parse("15779232000000") == nil)   // 14 digits: neither
+        #expect(Calendar.parseWithOffset("2020-01-02 00:00:00-05:00")! == (utc: 1_577_941_200, offset: -18_000))
+        #expect(Calendar.parseWithOffset("2020-01-02T09:30+0530")! == (utc: 1_577_937_600, offset: 19_800))
+        #expect(Calendar.parse("2020-01-02T00:00+25:00") == nil && Calendar.parse("2020-01-02T00:00+05-00") == nil)
+        #expect(Calendar.parseTimeOfDay("09:30") == 34_200 && Calendar.parseTimeOfDay("09:30:15.5") == 34_215)
+        #expect(Calendar.parseTimeOfDay("093015") == 34_215 && Calendar.parseTimeOfDay("000000") == 0)
+        #expect(Calendar.parseTimeOfDay("24:00") == nil && Calendar.parseTimeOfDay("9:30") == nil && Calendar.parseTimeOfDay("") == nil)
+    }
+
     @Test("yfinance daily bars at local midnight with an offset are those days")
     func localMidnightDays() throws {
         let (p, _) = try Self.load("Date,Open,High,Low,Close,Volume\n2020-01-02 00:00:00-05:00,1,1,1,1,1\n2020-01-03 00:00:00-05:00,1,1,1,1,1\n2020-01-06 00:00:00-04:00,1,1,1,1,1\n")
@@ -122,6 +136,9 @@ import Testing
 
             """)
         #expect(s.symbols == ["A"] && s.timestamps == [1_577_957_400, 1_577_957_700])
+        // A folder's file names its symbol; a symbol column there must not hold another one.
+        let (two, f2) = Self.failure("ticker,date,open,high,low,close,volume\nX,2020-01-02,1,1,1,1,1\nY,2020-01-02,1,1,1,1,1\n")
+        #expect(two.hasPrefix("\(f2):3:1: symbol 'Y' in a file of symbol 'X' (line 2): a file in a data folder holds one symbol"))
         #expect(s.fields["volume"]! == [10, 12] && s.extraFields == ["openint"])
         // Daily Stooq files have 000000 as the time: days.
         let (d, _) = try Self.load("<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>\nX,D,20200102,000000,1,1,1,1,1\nX,D,20200103,000000,1,1,1,1,1\n")

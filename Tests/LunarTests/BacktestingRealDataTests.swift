@@ -55,6 +55,17 @@ import Testing
         #expect(panel.timestamps.first == Calendar.parse(Substring(s["Start"]!)))
         #expect(panel.timestamps.last == Calendar.parse(Substring(s["End"]!)))
         #expect(panel.isDaily == (name == "GOOG"))
+        // Through DataSource (the CLI's `--data FILE`), from a copy so the binary cache it
+        // writes stays out of the source tree: the same panel, parsed and then from the cache.
+        let dir = Fixtures.tempDir()
+        let copy = URL(fileURLWithPath: dir).appendingPathComponent("\(name).csv").path
+        try FileManager.default.copyItem(atPath: Self.folder.appendingPathComponent("\(name).csv").path, toPath: copy)
+        for _ in 0 ..< 2 {
+            let p = try DataSource.load(copy)
+            #expect(p.symbols == panel.symbols && p.timestamps == panel.timestamps)
+            #expect(p.fields["close"]! == panel.fields["close"]! && p.fields["volume"]! == panel.fields["volume"]!)
+        }
+        #expect(FileManager.default.fileExists(atPath: copy + ".lunarcache"))
         // The equity curve's first bars are the cash; the loaded closes are what pandas read
         // (the Buy & Hold return from the first bar next() runs on reproduces backtesting.py's).
         let close = panel.fields["close"]!, first = Int(s["_first_next_bar"]!)! - 1
@@ -186,6 +197,55 @@ import Testing
         #expect(isClose(m.sortino, mean / down * A.squareRoot(), rel: 1e-9))
         #expect(isClose(m.calmar, m.cagr / mdd, rel: 1e-9))
         #expect(A == (name == "GOOG" ? 252 : 252 * 24) && Ab == 252)
+
+        // backtesting.py's day returns, rebuilt: the equity's last value of each calendar day
+        // (days without a bar dropped), then pct_change. Their geometric mean gives its
+        // Return (Ann.); its Sortino divides that by the root mean square of the negative ones.
+        var dayEquity: [Double] = []
+        var lastDay = Int64.min
+        for (i, t) in panel.timestamps.enumerated() {
+            let d = Int64((Double(t) / 86_400).rounded(.down))
+            if d == lastDay { dayEquity[dayEquity.count - 1] = equity[i] } else { dayEquity.append(equity[i]); lastDay = d }
+        }
+        let day = zip(dayEquity.dropFirst(), dayEquity).map { $0 / $1 - 1 }
+        #expect(day.count == Int(s["_day_returns"]!)!)
+        let gmean = exp(day.map { log1p($0) }.reduce(0, +) / Double(day.count)) - 1
+        #expect(isClose(pow(1 + gmean, Ab) - 1, retAnn, rel: 1e-9))
+        let dayDown = (day.map { min($0, 0) * min($0, 0) }.reduce(0, +) / Double(day.count)).squareRoot()
+        #expect(isClose(retAnn / (dayDown * Ab.squareRoot()), Self.number(s, "Sortino Ratio"), rel: 1e-9))
+
+        // Beta and alpha: there, log returns of equity on log returns of this symbol's close, and
+        // alpha = Return − β·(Buy & Hold Return), totals in %; here, OLS of simple bar returns
+        // on the benchmark's (one symbol: its buy-and-hold from bar 0), intercept × A.
+        let close = panel.fields["close"]!
+        let le = zip(equity.dropFirst(), equity).map { log($0 / $1) }, lc = zip(close.dropFirst(), close).map { log($0 / $1) }
+        func cov(_ a: [Double], _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            return zip(a, b).map { ($0 - ma) * ($1 - mb) }.reduce(0, +) / Double(a.count - 1)
+        }
+        let btBeta = cov(le, lc) / cov(lc, lc)
+        #expect(isClose(btBeta, Self.number(s, "Beta"), rel: 1e-9))
+        #expect(isClose(Self.number(s, "Return [%]") - btBeta * Self.number(s, "Buy & Hold Return [%]"), Self.number(s, "Alpha [%]"), rel: 1e-9))
+        let rb = zip(close.dropFirst(), close).map { $0 / $1 - 1 }, rr = Array(rets.dropFirst())
+        let beta = cov(rr, rb) / cov(rb, rb)
+        #expect(isClose(m.beta, beta, rel: 1e-9))
+        let meanR = rr.reduce(0, +) / Double(rr.count), meanB = rb.reduce(0, +) / Double(rb.count)
+        #expect(isClose(m.alpha, (meanR - beta * meanB) * A, rel: 1e-9))
+        #expect(isClose(m.benchmarkReturn, close.last! / close[0] - 1, rel: 1e-12))
+
+        // Max. drawdown duration: there, index time from a peak to the next bar at the peak (or
+        // to the last bar), in days; here, the longest run of bars strictly below the last peak.
+        var peak = -Double.infinity, peakBar = 0, longestBars = 0, longestTime: Int64 = 0
+        var atPeak: [Int] = []
+        for (i, v) in equity.enumerated() {
+            if v >= peak { peak = v; peakBar = i; atPeak.append(i) } else { longestBars = max(longestBars, i - peakBar) }
+        }
+        if atPeak.last != T - 1 { atPeak.append(T - 1) }
+        for (a, b) in zip(atPeak, atPeak.dropFirst()) where b > a + 1 {
+            longestTime = max(longestTime, panel.timestamps[b] - panel.timestamps[a])
+        }
+        #expect(m.maxDrawdownBars == longestBars)
+        #expect(isClose(Double(longestTime) / 86_400, Self.days(s["Max. Drawdown Duration"]!), rel: 1e-12))
 
         // Profit factor and expectancy: of trade returns (%) there, of cash pnl here.
         let closed = trades.filter { !$0.isOpen }
