@@ -65,7 +65,7 @@ struct SyntheticSourceFactory: PanelSourceFactory {
 /// Takes any other spec as a path, so it is asked last.
 struct CSVSourceFactory: PanelSourceFactory {
     var name: String { "csv" }
-    var usage: String { "PATH: a folder of SYMBOL.csv files, or one CSV with a symbol column" }
+    var usage: String { "PATH: a folder of SYMBOL.csv files, or one CSV (a symbol column for several symbols)" }
     func source(for spec: String, options: PanelSourceOptions) throws -> (any PanelSource)? {
         CSVSource(path: spec, options: .init(adjust: options.adjust))
     }

@@ -84,14 +84,16 @@ public final class RunHistory: Sendable {
             var config = Configuration()
             config.busyMode = .timeout(30)          // concurrent writers wait instead of failing
             pool = try DatabasePool(path: path, configuration: config)
-            // Several processes may create a new history at once: one wins the migration, the
-            // others fail on the table it just made; a retry then finds it applied.
+            // Several processes may create or upgrade a history at once: one wins each migration,
+            // the others fail on the table or column it just made; a retry then finds it
+            // applied. Each migration is a race of its own, so a loaded machine needs more than
+            // a few tries (five were seen to run out with three migrations and four writers).
             var attempt = 0
             while true {
                 do { try RunHistory.migrator.migrate(pool); break } catch {
                     attempt += 1
-                    if attempt >= 5 { throw error }
-                    usleep(useconds_t(20_000 * attempt))
+                    if attempt >= 25 { throw error }
+                    usleep(useconds_t(10_000 * min(attempt, 10)))
                 }
             }
         } catch let e as DatabaseError {

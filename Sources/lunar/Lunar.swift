@@ -13,7 +13,7 @@ struct LunarCommand: ParsableCommand {
 
 /// Options shared by commands that read data.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "A folder of SYMBOL.csv files, one long CSV with a symbol column, or synthetic[:SYMBOLS:BARS[:SEED]].")
+    @Option(name: .long, help: "A folder of SYMBOL.csv files, one CSV (with a symbol column for several symbols; without one, the file name is the symbol), or synthetic[:SYMBOLS:BARS[:SEED]].")
     var data = "synthetic"
 
     @Flag(name: .long, help: "Rescale open/high/low/close by the Adj Close column.")
