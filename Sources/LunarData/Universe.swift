@@ -188,13 +188,14 @@ extension Universe {
     public static func readMembership(_ path: String) throws -> [String: [Spell]] {
         var out: [String: [Spell]] = [:]
         var lineOf: [String: [Int]] = [:]
-        try readRows(path, columns: ["symbol", "start", "end"]) { line, cells in
+        try readRows(path, columns: [symbolColumn, Column("start", ["start_date", "from", "added", "date_added"]),
+                                     Column("end", ["end_date", "to", "removed", "date_removed"], optional: true)]) { line, cells, at in
             let symbol = cells[0]
-            guard !symbol.isEmpty else { throw DataError.malformed(file: path, line: line, column: 1, message: "empty symbol") }
-            let start = try date(cells[1], path, line, 2)
-            let end = cells[2].isEmpty ? nil : try date(cells[2], path, line, 3)
+            guard !symbol.isEmpty else { throw DataError.malformed(file: path, line: line, column: at[0], message: "empty symbol") }
+            let start = try date(cells[1], path, line, at[1])
+            let end = cells[2].isEmpty ? nil : try date(cells[2], path, line, at[2])
             if let end, end < start {
-                throw DataError.malformed(file: path, line: line, column: 3, message:
+                throw DataError.malformed(file: path, line: line, column: at[2], message:
                     "end \(cells[2]) comes before start \(cells[1])")
             }
             let spell = Spell(start: start, end: end)
@@ -217,17 +218,18 @@ extension Universe {
     public static func readDelistings(_ path: String) throws -> (delistings: [String: Delisting], lines: [String: Int]) {
         var out: [String: Delisting] = [:]
         var lines: [String: Int] = [:]
-        try readRows(path, columns: ["symbol", "date", "price"]) { line, cells in
+        try readRows(path, columns: [symbolColumn, Column("date", ["delisted", "delisting_date", "delist_date"]),
+                                     Column("price", ["final_price", "delisting_price", "delist_price"], optional: true)]) { line, cells, at in
             let symbol = cells[0]
-            guard !symbol.isEmpty else { throw DataError.malformed(file: path, line: line, column: 1, message: "empty symbol") }
+            guard !symbol.isEmpty else { throw DataError.malformed(file: path, line: line, column: at[0], message: "empty symbol") }
             if let prev = lines[symbol] {
                 throw DataError.malformed(file: path, line: line, message: "\(DataError.clip(symbol)) is delisted twice (also on line \(prev))")
             }
-            let day = try date(cells[1], path, line, 2)
+            let day = try date(cells[1], path, line, at[1])
             var price: Double? = nil
             if !cells[2].isEmpty {
                 guard let p = Double(cells[2]), p.isFinite, p >= 0 else {
-                    throw DataError.malformed(file: path, line: line, column: 3, message:
+                    throw DataError.malformed(file: path, line: line, column: at[2], message:
                         "price '\(DataError.clip(cells[2]))' is not a price ≥ 0 (0 for a bankruptcy, empty for the last close)")
                 }
                 price = p
@@ -238,7 +240,7 @@ extension Universe {
         return (out, lines)
     }
 
-    private static func date(_ text: String, _ path: String, _ line: Int, _ column: Int) throws -> Int64 {
+    private static func date(_ text: String, _ path: String, _ line: Int, _ column: Int?) throws -> Int64 {
         guard let t = Calendar.parse(Substring(text)) else {
             throw DataError.malformed(file: path, line: line, column: column, message:
                 "cannot read date '\(DataError.clip(text))' (expected YYYY-MM-DD)")
@@ -246,24 +248,37 @@ extension Universe {
         return t
     }
 
-    /// Calls `row` with each data line's number and its cells in `columns`' order.
-    private static func readRows(_ path: String, columns: [String],
-                                 _ row: (Int, [String]) throws -> Void) throws {
+    /// A column of a universe file: its name, the other headers that mean it, and whether it
+    /// may be left out (its cells then read as empty).
+    struct Column {
+        let name: String
+        let aliases: [String]
+        var optional = false
+        init(_ name: String, _ aliases: [String], optional: Bool = false) {
+            self.name = name; self.aliases = aliases; self.optional = optional
+        }
+    }
+    static let symbolColumn = Column("symbol", ["ticker"])
+
+    /// Calls `row` with each data line's number, its cells in `columns`' order and the 1-based
+    /// CSV column of each (nil for an optional column the file lacks).
+    private static func readRows(_ path: String, columns: [Column],
+                                 _ row: (Int, [String], [Int?]) throws -> Void) throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError.fileNotFound(path) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError.invalid("\(path): not UTF-8 text")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
         guard let header = lines.first, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw DataError.invalid("\(path): the file is empty")
         }
-        let names = cells(header).map { $0.lowercased() }
-        var index: [Int] = []
+        let names = cells(header).map { $0.lowercased().replacingOccurrences(of: " ", with: "_") }
+        var index: [Int?] = []
         for c in columns {
-            guard let i = names.firstIndex(of: c) else { throw DataError.missingColumn(file: path, column: c) }
+            let i = names.firstIndex(of: c.name) ?? names.firstIndex { c.aliases.contains($0) }
+            guard i != nil || c.optional else { throw DataError.missingColumn(file: path, column: c.name) }
             index.append(i)
         }
         for (k, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -271,7 +286,7 @@ extension Universe {
             guard values.count == names.count else {
                 throw DataError.malformed(file: path, line: k + 1, message: "expected \(names.count) fields, found \(values.count)")
             }
-            try row(k + 1, index.map { values[$0] })
+            try row(k + 1, index.map { $0.map { values[$0] } ?? "" }, index.map { $0.map { $0 + 1 } })
         }
     }
 
