@@ -21,7 +21,8 @@ public struct Universe: Sendable, Equatable {
         public init(date: Int64, price: Double? = nil) { self.date = date; self.price = price }
     }
 
-    /// Symbol → its membership spells; nil: no membership list, every listed symbol is a member.
+    /// Symbol → its membership spells (`readMembership` gives them sorted and disjoint); nil:
+    /// no membership list, every listed symbol is a member.
     public var membership: [String: [Spell]]?
     /// Symbol → its delisting, from a delistings file (a symbol whose data end early is
     /// delisted without one, at its last close).
@@ -83,8 +84,18 @@ extension Panel {
                 guard l.firstBar >= 0 else { continue }
                 let end = l.delisted ? l.lastBar : T - 1
                 if l.firstBar > end { continue }
-                for t in l.firstBar ... end where universe.listsMember(symbols[s], at: timestamps[t]) {
-                    out[s * T + t] = 1
+                guard let spells = universe.membership else {
+                    for t in l.firstBar ... end { out[s * T + t] = 1 }
+                    continue
+                }
+                // Sorted by start, the spells are walked beside the bars (a spell that ends
+                // before a bar can hold no later bar either).
+                let mine = (spells[symbols[s]] ?? []).sorted { $0.start < $1.start }
+                var k = 0
+                for t in l.firstBar ... end {
+                    let day = timestamps[t]
+                    while k < mine.count, let e = mine[k].end, e < day { k += 1 }
+                    if k < mine.count && mine[k].contains(day) { out[s * T + t] = 1 }
                 }
             }
             return out
@@ -186,8 +197,7 @@ extension Universe {
     /// Reads a membership list: `symbol,start,end` (a header naming those columns, any order and
     /// case); several rows per symbol for leaving and re-joining; an empty end: still a member.
     public static func readMembership(_ path: String) throws -> [String: [Spell]] {
-        var out: [String: [Spell]] = [:]
-        var lineOf: [String: [Int]] = [:]
+        var rows: [String: [(spell: Spell, line: Int)]] = [:]
         try readRows(path, columns: [symbolColumn, Column("start", ["start_date", "from", "added", "date_added"]),
                                      Column("end", ["end_date", "to", "removed", "date_removed"], optional: true)]) { line, cells, at in
             let symbol = cells[0]
@@ -198,18 +208,20 @@ extension Universe {
                 throw DataError.malformed(file: path, line: line, column: at[2], message:
                     "end \(cells[2]) comes before start \(cells[1])")
             }
-            let spell = Spell(start: start, end: end)
-            for (k, other) in (out[symbol] ?? []).enumerated() {
-                let overlaps = spell.start <= (other.end ?? .max) && other.start <= (spell.end ?? .max)
-                if overlaps {
-                    throw DataError.malformed(file: path, line: line, message:
-                        "\(DataError.clip(symbol))'s membership overlaps the one on line \(lineOf[symbol]![k])")
-                }
-            }
-            out[symbol, default: []].append(spell)
-            lineOf[symbol, default: []].append(line)
+            rows[symbol, default: []].append((Spell(start: start, end: end), line))
         }
-        for k in out.keys { out[k]!.sort { $0.start < $1.start } }
+        // Sorted by start, spells overlap only where one starts before the previous one ends
+        // (a sort, not a comparison of every pair: a hostile file may hold a million rows).
+        var out: [String: [Spell]] = [:]
+        for (symbol, list) in rows {
+            let sorted = list.sorted { $0.spell.start != $1.spell.start ? $0.spell.start < $1.spell.start : $0.line < $1.line }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where b.spell.start <= (a.spell.end ?? .max) {
+                let (first, second) = a.line < b.line ? (a, b) : (b, a)
+                throw DataError.malformed(file: path, line: second.line, message:
+                    "\(DataError.clip(symbol))'s membership overlaps the one on line \(first.line)")
+            }
+            out[symbol] = sorted.map(\.spell)
+        }
         return out
     }
 
