@@ -129,8 +129,9 @@ extension Panel {
             if l.delisted { out.delisted += 1 }
         }
         if let membership = universe.membership, let first = timestamps.first, let last = timestamps.last {
+            let known = Set(symbols)
             for (symbol, spells) in membership {
-                guard symbolIndex(symbol) != nil else { out.membersWithoutData.append(symbol); continue }
+                guard known.contains(symbol) else { out.membersWithoutData.append(symbol); continue }
                 for spell in spells {
                     if spell.start > first && spell.start <= last { out.joined += 1 }
                     if let end = spell.end, end >= first && end < last { out.left += 1 }
@@ -146,8 +147,10 @@ extension Panel {
     public mutating func attach(_ universe: Universe, lines: [String: Int] = [:]) throws {
         let close = fields["close"]!
         let T = barCount
+        // A dictionary, not `symbolIndex`: a vendor's file may list far more symbols than the data.
+        let index = Dictionary(symbols.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         for (symbol, d) in universe.delistings {
-            guard let s = symbolIndex(symbol) else { continue }
+            guard let s = index[symbol] else { continue }
             if let t = (0 ..< T).last(where: { !close[s * T + $0].isNaN }), timestamps[t] > d.date {
                 let file = universe.delistingsFile ?? "delistings"
                 throw DataError.malformed(file: file, line: lines[symbol] ?? 1, message:

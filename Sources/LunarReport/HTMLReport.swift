@@ -155,8 +155,9 @@ public enum HTMLReport {
         var h = "<table class=\"sortable\"><thead><tr><th data-col=\"0\">Symbol</th><th data-col=\"1\">Status</th>"
         for (i, c) in cols.enumerated() { h += "<th data-col=\"\(i + 2)\">\(c.0)</th>" }
         h += "</tr></thead><tbody>"
+        let status = UniverseReport.statuses(r)
         for (s, m) in r.symbolMetrics.enumerated() {
-            h += "<tr><td>\(esc(r.panel.symbols[s]))</td><td>\(esc(UniverseReport.status(r, symbol: s)))</td>"
+            h += "<tr><td>\(esc(r.panel.symbols[s]))</td><td>\(esc(status[s]))</td>"
             for (_, key) in cols {
                 let v = m.value(key)
                 h += "<td data-v=\"\(sortKey(v))\">\(esc(MetricFormat.text(key, v)))</td>"

@@ -65,8 +65,9 @@ public enum ResultWriter {
 
     public static func symbolsCSV(_ r: RunReport) -> String {
         var out = "symbol,status," + r.portfolio.fields.map(\.0).joined(separator: ",") + "\n"
+        let status = UniverseReport.statuses(r)
         for (s, m) in r.symbolMetrics.enumerated() {
-            out += csvField(r.panel.symbols[s]) + "," + csvField(UniverseReport.status(r, symbol: s))
+            out += csvField(r.panel.symbols[s]) + "," + csvField(status[s])
             for (_, v) in m.fields { out += "," + CSVWriter.formatNumber(v) }
             out += "\n"
         }

@@ -34,18 +34,20 @@ public enum UniverseReport {
         return text
     }
 
-    /// A symbol's status in the window: `delisted DATE`, `listed DATE`, `left the universe` (a
-    /// trade closed when it left), joined by "; "; empty when it traded the whole window.
-    public static func status(_ r: RunReport, symbol s: Int) -> String {
-        let life = r.panel.lifecycle[s]
+    /// Each symbol's status in the window: `delisted DATE`, `listed DATE`, `left the universe N
+    /// times` (trades closed when it left), joined by "; "; empty when it traded the whole window.
+    public static func statuses(_ r: RunReport) -> [String] {
         let daily = r.panel.isDaily
-        var parts: [String] = []
-        if life.firstBar > 0 { parts.append("listed " + Calendar.format(r.panel.timestamps[life.firstBar], daily: daily)) }
-        if life.firstBar < 0 { parts.append("no data") }
-        if life.delisted { parts.append("delisted " + Calendar.format(r.panel.timestamps[life.lastBar], daily: daily)) }
-        let left = r.trades.filter { $0.symbol == s && $0.exitReason == .leftUniverse }.count
-        if left > 0 { parts.append(left == 1 ? "left the universe once" : "left the universe \(left) times") }
-        return parts.joined(separator: "; ")
+        var left = [Int](repeating: 0, count: r.panel.symbolCount)
+        for t in r.trades where t.exitReason == .leftUniverse { left[t.symbol] += 1 }
+        return r.panel.lifecycle.enumerated().map { s, life in
+            var parts: [String] = []
+            if life.firstBar > 0 { parts.append("listed " + Calendar.format(r.panel.timestamps[life.firstBar], daily: daily)) }
+            if life.firstBar < 0 { parts.append("no data") }
+            if life.delisted { parts.append("delisted " + Calendar.format(r.panel.timestamps[life.lastBar], daily: daily)) }
+            if left[s] > 0 { parts.append(left[s] == 1 ? "left the universe once" : "left the universe \(left[s]) times") }
+            return parts.joined(separator: "; ")
+        }
     }
 
     /// The comparison in one line for the console and the HTML report.

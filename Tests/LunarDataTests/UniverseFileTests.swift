@@ -29,6 +29,25 @@ import Testing
         #expect { try Universe.readMembership(missing) } throws: { "\($0)".contains("missing.csv:1: missing column 'start'") }
     }
 
+    @Test func manySpellsOfOneSymbolAreCheckedBySorting() throws {
+        // 50 000 one-day spells (a hostile or generated file), written newest first: read and
+        // sorted; one more that overlaps is named with both lines. Comparing every pair would
+        // take over a billion comparisons.
+        let n = 50_000
+        let base = Calendar.daysFromCivil(1900, 1, 1)
+        var text = "symbol,start,end\n"
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            let d = Calendar.format((base + Int64(2 * k)) * 86_400, daily: true)
+            text += "AAA,\(d),\(d)\n"
+        }
+        let m = try Universe.readMembership(write(text, "many.csv"))
+        #expect(m["AAA"]?.count == n && m["AAA"]?.first?.start == base * 86_400)
+        text += "AAA,1900-01-01,1900-01-02\n"
+        #expect { try Universe.readMembership(write(text, "many.csv")) } throws: {
+            "\($0)".contains("many.csv:\(n + 2): AAA's membership overlaps the one on line \(n + 1)")
+        }
+    }
+
     @Test func delistingsWithoutAPriceColumnUseTheLastClose() throws {
         let path = write("Ticker,Delisting_Date\nAAA,2021-05-04\n", "d.csv")
         let d = try Universe.readDelistings(path)
