@@ -223,7 +223,7 @@ extension Setting {
         choice("prices", "prices", \.prices, field: "prices",
                doc: "Price series: raw (printed; splits change held units, dividends paid in cash), split (back-adjusted for splits; dividends in cash) or total (adjusted for splits and dividends; no cash flows)."),
         choice("universe_exit", "universe-exit", \.universeExit, field: "universeExit",
-               doc: "When a symbol leaves the universe: close its position at that bar's close, or hold it until its own exit."),
+               doc: "When a symbol leaves the universe: close its position at the close of its first bar out, or hold it until its own exit."),
         Setting(name: "benchmark", flag: "benchmark", expected: "a symbol of the data, or equal-weight", field: "benchmark",
                 doc: "What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe.",
                 isSwitch: false,
