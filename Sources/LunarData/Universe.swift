@@ -36,12 +36,6 @@ public struct Universe: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { membership == nil && delistings.isEmpty }
-
-    /// Whether `symbol` is a member on day `t` by the membership list alone.
-    public func listsMember(_ symbol: String, at t: Int64) -> Bool {
-        guard let membership else { return true }
-        return membership[symbol]?.contains { $0.contains(t) } ?? false
-    }
 }
 
 /// One symbol's life in a panel, in bars: what the simulator needs to delist it.
