@@ -106,10 +106,11 @@ public enum Backtest {
                             full: full.portfolio, survivorsOnly: only.portfolio)
     }
 
-    /// The panel a strategy reads in a run: the data in the `prices` mode its settings resolve
-    /// to, with the `member` field.
-    static func view(_ panel: Panel, for strategy: StrategyDefinition, _ options: BacktestOptions) throws -> Panel {
-        try panel.runView(prices: simulationOptions(strategy, options).prices)
+    /// The panel a strategy reads in a run: the data in the `prices` mode its strategy-table
+    /// settings and the options resolve to, with the `member` field.
+    static func view(_ panel: Panel, strategySettings: [String: SettingValue], _ options: BacktestOptions) throws -> Panel {
+        try panel.runView(prices: resolveSettings(defaults: options.simulation, strategy: strategySettings,
+                                                  overrides: options.overrides).prices)
     }
 
     /// Loads a strategy for `panel` with the options' parameters and library roots: what every

@@ -119,7 +119,7 @@ public enum Sweep {
             _ = try session.resolve([name: ""])   // throws the unknown-parameter error with suggestions
         }
         // Every combination reads the data in the price mode of the strategy's settings.
-        let panel = try Backtest.view(panel, for: session.build(params: session.resolve([:])), options)
+        let panel = try Backtest.view(panel, strategySettings: session.settings, options)
         var rows: [SweepRow] = []
         rows.reserveCapacity(combos.count)
         if session.perBar {

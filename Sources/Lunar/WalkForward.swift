@@ -54,7 +54,7 @@ public enum WalkForward {
         // Every window reads the data in the price mode of the strategy's settings.
         let probe = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib,
                                         libraries: options.libraries, limits: options.limits)
-        let panel = try Backtest.view(panel, for: probe.build(params: probe.resolve([:])), options)
+        let panel = try Backtest.view(panel, strategySettings: probe.settings, options)
         var windows: [WalkForwardWindow] = []
         var equity: [Double] = []
         var trades: [Trade] = []   // every window's, for the stitched trade statistics

@@ -75,8 +75,15 @@ extension Panel {
         var prices = ["open", "high", "low", "close"].map { fields[$0]! }
         var volume = fields["volume"]!
         var dividend = fields["dividend"]
+        // previous[t]: the last bar before t with a close (-1: none), so each dividend finds
+        // its previous close in one step rather than a scan back.
+        var previous = [Int](repeating: -1, count: T)
         for s in 0 ..< symbolCount {
             let base = s * T
+            if mode == .total {
+                var last = -1
+                for t in 0 ..< T { previous[t] = last; if !rawClose[base + t].isNaN { last = t } }
+            }
             // Π ratios of the splits after bar t, and that × the dividend factors after it.
             var splitFactor = 1.0, totalFactor = 1.0
             for t in stride(from: T - 1, through: 0, by: -1) {
@@ -87,8 +94,7 @@ extension Panel {
                 if Panel.isDividend(d) { dividend![i] = d / splitFactor }
                 // Events on bar t change the factors of the bars before it.
                 let ratio = split.map { Panel.isSplit($0[i]) ? $0[i] : 1 } ?? 1
-                if mode == .total, Panel.isDividend(d),
-                   let prev = (0 ..< t).last(where: { !rawClose[base + $0].isNaN }) {
+                if mode == .total, Panel.isDividend(d), case let prev = previous[t], prev >= 0 {
                     // The close before, on the basis of bar t (a split on t divides it).
                     let previousClose = rawClose[base + prev] / ratio
                     guard d < previousClose else {

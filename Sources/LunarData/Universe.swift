@@ -34,8 +34,6 @@ public struct Universe: Sendable, Equatable {
     public init(membership: [String: [Spell]]? = nil, delistings: [String: Delisting] = [:]) {
         self.membership = membership; self.delistings = delistings
     }
-
-    public var isEmpty: Bool { membership == nil && delistings.isEmpty }
 }
 
 /// One symbol's life in a panel, in bars: what the simulator needs to delist it.

@@ -109,15 +109,15 @@ struct Account {
         fill(-q, price: price, fee: 0, bar: bar, reason: reason)
     }
 
-    /// The target a symbol that may not enter can trade toward: never a new or larger
-    /// position, so flat stays flat (nil: no trade), the other side or 0 closes, a smaller
-    /// fraction of the same side reduces.
+    /// The target fraction a symbol that may not enter trades toward instead of `x`
+    /// (`SymbolEvents.towardFlat`); nil when that is what it holds: no trade.
     func reducing(toward x: Double, ref: Double) -> Double? {
         guard q != 0 else { return nil }
-        if x == 0 || (x > 0) != (q > 0) { return 0 }
         let equity = cash + q * ref
         guard equity > 0 else { return 0 }
-        return abs(x) < abs(q * ref / equity) ? x : nil
+        let held = q * ref / equity
+        let allowed = SymbolEvents.towardFlat(x, held: held)
+        return allowed == held ? nil : allowed
     }
 
     /// Opens a position sized by the sizing rule; false when the cash buys nothing.

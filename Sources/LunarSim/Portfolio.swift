@@ -73,8 +73,7 @@ enum Portfolio {
                 goal[s] = target[s] == 0 ? 0 : g
                 // A symbol that may not be entered only moves toward flat.
                 if !events.isQuiet && !events.symbols[s].mayEnter(t) {
-                    let q = accounts[s].q
-                    goal[s] = q == 0 || (goal[s] > 0) != (q > 0) ? 0 : (abs(goal[s]) < abs(q) ? goal[s] : q)
+                    goal[s] = SymbolEvents.towardFlat(goal[s], held: accounts[s].q)
                 }
             }
             // Sells first, so that buys can use their proceeds.

@@ -49,6 +49,14 @@ public struct SymbolEvents: @unchecked Sendable {
         return Panel.isDividend(d) ? d : 0
     }
 
+    /// What a symbol that may not be entered may hold instead of `goal` (units or a fraction,
+    /// on the scale of `held`): never a new or larger position, so flat stays flat, the other
+    /// side or 0 closes, a smaller amount of the same side reduces.
+    @inline(__always) public static func towardFlat(_ goal: Double, held: Double) -> Double {
+        if held == 0 || goal == 0 || (goal > 0) != (held > 0) { return 0 }
+        return abs(goal) < abs(held) ? goal : held
+    }
+
     /// The price an open position is closed at on its delisting bar, whose close is `close`.
     @inline(__always) public func delistingPrice(close: Double) -> Double { finalPrice.isNaN ? close : finalPrice }
 }

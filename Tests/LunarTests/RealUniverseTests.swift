@@ -199,8 +199,11 @@ import Testing
         let full = try Backtest.run(strategyPath: path, panel: panel, options: options(capital: 100_000))
         let s = try #require(try Backtest.survivorship(of: full, strategyPath: path, options: options(capital: 100_000)))
         #expect(s.survivors == 14 && s.delisted == 6)
-        // Each bankrupt symbol's 5 000 slice is lost: the full universe is worse by at least that share.
-        #expect(s.bias > 0.25)
+        // Without fees a sub-account's return does not depend on its slice, so the full universe's
+        // return is the mean over all 20 symbols: the 14 survivors' mean (the survivors-only
+        // run) and −1 for each of the 6 bankrupt symbols, bought at bar 0 and delisted at 0.
+        #expect(near(s.fullReturn, (14 * s.survivorsReturn - 6) / 20, rel: 1e-12))
+        #expect(near(s.bias, s.survivorsReturn - s.fullReturn, rel: 1e-15) && s.bias > 0)
         #expect(s.fullReturn == full.portfolio.totalReturn)
     }
 
