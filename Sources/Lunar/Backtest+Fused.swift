@@ -9,8 +9,10 @@ extension Backtest {
     public static func explain(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> String {
         let strategy = try load(strategyPath, panel: panel, options: options)
         let named = namedOutputs(strategy)
-        let compiled = try FusedEngine.compile(strategy.graph, outputs: named.map(\.node), symbols: panel.symbolCount,
-                                               bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads))
+        let outputs = named.map(\.node)
+        let compiled = try FusedEngine.compile(strategy.graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount,
+                                               clockBars: FusedEngine.clockBars(strategy.graph, outputs: outputs, panel: panel),
+                                               options: PlanOptions(threads: options.simulation.threads))
         var names: [NodeID: String] = [:]
         for (name, id) in named {
             let o = compiled.outputMap[id]!
@@ -32,8 +34,10 @@ extension Backtest {
     /// Loads the strategy and compiles what a run evaluates for `panel` without running it.
     public static func planSummary(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions()) throws -> PlanSummary {
         let strategy = try load(strategyPath, panel: panel, options: options)
-        let plan = try FusedEngine.compile(strategy.graph, outputs: wantedNodes(strategy), symbols: panel.symbolCount,
-                                           bars: panel.barCount, options: PlanOptions(threads: options.simulation.threads)).plan
+        let outputs = wantedNodes(strategy)
+        let plan = try FusedEngine.compile(strategy.graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount,
+                                           clockBars: FusedEngine.clockBars(strategy.graph, outputs: outputs, panel: panel),
+                                           options: PlanOptions(threads: options.simulation.threads)).plan
         let nodes = plan.stages.reduce(0) { $0 + $1.crossSteps.count + $1.steps.reduce(0) { $0 + $1.nodes.count } }
         return PlanSummary(nodes: nodes, fields: plan.fields)
     }

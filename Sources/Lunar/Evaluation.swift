@@ -9,15 +9,23 @@ public enum Evaluation {
     ///   of an unchanged strategy); sweeps, whose graphs change every chunk, pass false.
     public static func evaluate(_ graph: Graph, outputs: [NodeID], panel: Panel, engine: EngineKind,
                                 threads: Int, cachePlans: Bool = false) throws -> [NodeID: [Double]] {
+        // Results are read on the base bars, so a coarser output is aligned (strategies
+        // loaded from Lua already are: then this adds nothing to the graph).
+        let aligned = outputs.map { graph.aligned($0) }
+        let values: [NodeID: [Double]]
         switch engine {
-        case .naive: return try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
+        case .naive: values = try NaiveEvaluator(panel: panel).evaluate(graph, outputs: aligned)
         case .fused:
             let options = PlanOptions(threads: threads)
-            guard cachePlans else { return try FusedEngine.evaluate(graph, outputs: outputs, panel: panel, options: options) }
-            let compiled = try PlanCache.shared.compile(graph, outputs: outputs, symbols: panel.symbolCount,
-                                                        bars: panel.barCount, options: options)
-            return try FusedEngine.run(compiled, panel: panel)
+            if cachePlans {
+                let compiled = try PlanCache.shared.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
+                                                            clockBars: FusedEngine.clockBars(graph, outputs: aligned, panel: panel), options: options)
+                values = try FusedEngine.run(compiled, panel: panel)
+            } else {
+                values = try FusedEngine.evaluate(graph, outputs: aligned, panel: panel, options: options)
+            }
         }
+        return Dictionary(zip(outputs, aligned).map { ($0, values[$1]!) }, uniquingKeysWith: { a, _ in a })
     }
 }
 
@@ -34,6 +42,7 @@ extension Panel {
         var panel = try! Panel(symbols: symbols, timestamps: Array(timestamps[range]), fields: out)
         panel.universe = universe
         panel.viewMode = viewMode
+        panel.hours = hours
         return panel
     }
 }

@@ -35,26 +35,52 @@ extension Panel {
         }
     }
 
-    /// The panel a run in `mode` reads: prices (and volume) adjusted as the mode says, the
-    /// `dividend` field per adjusted unit, and the `member` field (`bars.member`). Computed once
-    /// per panel and mode. Throws when a dividend is not below the close before it (no
-    /// back-adjustment factor exists then).
-    public func runView(prices mode: PriceMode) throws -> Panel {
+    /// The panel a run in `mode` reads: bars outside `hours`' session dropped, prices (and
+    /// volume) adjusted as the mode says, the `dividend` field per adjusted unit, the `member`
+    /// field (`bars.member`), and `hours` set (which fix the coarser timeframes). Computed once
+    /// per panel, mode and hours. Throws when a dividend is not below the close before it (no
+    /// back-adjustment factor exists then), or for a session on daily data.
+    public func runView(prices mode: PriceMode, hours: TradingHours = TradingHours()) throws -> Panel {
         if let viewMode {
             guard viewMode == mode else {
                 throw DataError.invalid("this panel was prepared for prices = \"\(viewMode.rawValue)\"; a run with prices = \"\(mode.rawValue)\" needs the data it came from")
             }
+            guard self.hours == hours else {
+                throw DataError.invalid("this panel was prepared for trading hours \(self.hours); a run with \(hours) needs the data it came from")
+            }
             return self
         }
-        return try derived("view:\(mode.rawValue)") { () throws -> Panel in
+        return try derived("view:\(mode.rawValue)|\(hours)") { () throws -> Panel in
             var view = self
-            if mode != .raw && hasCorporateActions { try view.adjust(for: mode) }
-            try view.setField("member", member)
+            if let session = hours.session {
+                guard !isDaily else { throw DataError.invalid("session \(session) needs intraday data; these bars are daily") }
+                view = view.keepingSession(session, hours: hours)
+            }
+            if mode != .raw && view.hasCorporateActions { try view.adjust(for: mode) }
+            try view.setField("member", view.member)
             view.universe = universe
+            view.hours = hours
             view.viewMode = mode
             view.origin = Origin(self)
             return view
         }
+    }
+
+    /// The bars whose local start time lies in `session`.
+    func keepingSession(_ session: SessionHours, hours: TradingHours) -> Panel {
+        let local = hours.localSeconds(timestamps, daily: isDaily)
+        let keep = local.indices.filter { session.contains(timeOfDay: local[$0] - Calendar.floorDiv(local[$0], 86_400) * 86_400) }
+        if keep.count == barCount { return self }
+        var out: [String: [Double]] = [:]
+        for (name, values) in fields {
+            var v = [Double]()
+            v.reserveCapacity(symbolCount * keep.count)
+            for s in 0 ..< symbolCount { for t in keep { v.append(values[s * barCount + t]) } }
+            out[name] = v
+        }
+        var panel = try! Panel(symbols: symbols, timestamps: keep.map { timestamps[$0] }, fields: out)
+        panel.universe = universe
+        return panel
     }
 
     /// The splits and dividends the simulator applies in `mode` to this (already adjusted) view.

@@ -23,6 +23,9 @@ public struct Panel: Sendable {
     /// Set on the panel a run reads (`runView`): the price mode its prices are adjusted for.
     /// Panels cut from it (`selecting`, `slicing`) keep it, so they are never adjusted twice.
     public var viewMode: PriceMode? = nil
+    /// The exchange's time zone and session, which fix the days, weeks and sessions of the
+    /// coarser timeframes (`resampling`); set by `runView`.
+    public var hours = TradingHours() { didSet { memo = PanelMemo() } }
     /// The data a run view was made from (itself for data as loaded): what the run history
     /// fingerprints, so a rerun compares like with like.
     public var data: Panel { origin?.panel ?? self }
@@ -93,6 +96,7 @@ public struct Panel: Sendable {
         var panel = try! Panel(symbols: indices.map { symbols[$0] }, timestamps: timestamps, fields: out)
         panel.universe = universe
         panel.viewMode = viewMode
+        panel.hours = hours
         return panel
     }
 

@@ -11,9 +11,10 @@ public enum FusedEngine {
     }
 
     public static func compile(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
-                               options: PlanOptions = PlanOptions()) throws -> Compiled {
+                               clockBars: [Timeframe: Int] = [:], options: PlanOptions = PlanOptions()) throws -> Compiled {
         let optimized = try Optimizer.optimize(graph, outputs: outputs)
-        let plan = Planner.plan(optimized.graph, outputs: optimized.outputs, symbols: symbols, bars: bars, options: options)
+        let plan = Planner.plan(optimized.graph, outputs: optimized.outputs, symbols: symbols, bars: bars,
+                                clockBars: clockBars, options: options)
         return Compiled(optimized: optimized, plan: plan,
                         outputMap: Dictionary(zip(outputs, optimized.outputs), uniquingKeysWith: { a, _ in a }))
     }
@@ -21,8 +22,17 @@ public enum FusedEngine {
     /// Evaluates `outputs` of `graph` over `panel`, keyed by the original output ids.
     public static func evaluate(_ graph: Graph, outputs: [NodeID], panel: Panel,
                                 options: PlanOptions = PlanOptions()) throws -> [NodeID: [Double]] {
-        let compiled = try compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount, options: options)
+        let compiled = try compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount,
+                                   clockBars: clockBars(graph, outputs: outputs, panel: panel), options: options)
         return try run(compiled, panel: panel)
+    }
+
+    /// The periods each coarser clock of the graph has on `panel` (what the planner sizes
+    /// those stages by).
+    public static func clockBars(_ graph: Graph, outputs: [NodeID], panel: Panel) throws -> [Timeframe: Int] {
+        var out: [Timeframe: Int] = [:]
+        for tf in graph.clocks(from: outputs) { out[tf] = try panel.resampling(tf).periodCount }
+        return out
     }
 
     public static func run(_ compiled: Compiled, panel: Panel) throws -> [NodeID: [Double]] {

@@ -19,6 +19,13 @@ public struct FusedExecutor {
         guard panel.symbolCount == plan.symbols && panel.barCount == plan.bars else {
             throw EvaluationError.shapeMismatch(plan: (plan.symbols, plan.bars), panel: (panel.symbolCount, panel.barCount))
         }
+        var resamplings: [Resampling] = []
+        for (tf, periods) in zip(plan.clocks, plan.clockBars) {
+            let r = try panel.resampling(tf)
+            guard r.periodCount == periods else { throw EvaluationError.clockMismatch(tf, plan: periods, panel: r.periodCount) }
+            resamplings.append(r)
+        }
+        let calendarTables = try plan.calendars.map { try panel.calendarValues($0) }
         let cells = plan.symbols * plan.bars
         var fieldArrays: [[Double]] = []
         for name in plan.fields {
@@ -46,13 +53,15 @@ public struct FusedExecutor {
         defer { for p in raw { p?.deallocate() } }
         func create(_ b: Int) {
             guard boxes[b] == nil && raw[b] == nil else { return }
+            let cells = plan.symbols * plan.bufferBars[b]
             if requested.contains(b) { boxes[b] = Box([Double](unsafeUninitializedCapacity: cells) { _, n in n = cells }) }
             else { raw[b] = .allocate(capacity: max(cells, 1)) }
         }
         func release(_ done: (Int) -> Bool) {
             for b in 0 ..< count where raw[b] != nil && done(b) { raw[b]!.deallocate(); raw[b] = nil }
         }
-        withReadPointers(fieldArrays) { fieldPtrs in
+        withReadPointers(fieldArrays + calendarTables) { readPtrs in
+            let fieldPtrs = Array(readPtrs.prefix(fieldArrays.count)), calendarPtrs = Array(readPtrs.dropFirst(fieldArrays.count))
             /// Runs `body` with every live buffer pinned (a box's array storage never moves, so
             /// pointers are the same from one stage to the next).
             func pinned(_ body: (Context) -> Void) {
@@ -60,7 +69,7 @@ public struct FusedExecutor {
                 withPointers(live.map(\.1)) { pinnedPtrs in
                     var ptrs = raw.map { $0 ?? UnsafeMutablePointer(bitPattern: 8)! }
                     for (k, (b, _)) in live.enumerated() { ptrs[b] = pinnedPtrs[k] }
-                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs))
+                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs, resamplings: resamplings, calendars: calendarPtrs))
                 }
             }
             for (k, stage) in plan.stages.enumerated() {
@@ -82,7 +91,7 @@ public struct FusedExecutor {
             switch loc {
             case .full(let b): result[id] = boxes[b]!.array
             case .field(let f): result[id] = fieldArrays[f]
-            case .scalar(let v): result[id] = [Double](repeating: v, count: cells)
+            case .scalar(let v): result[id] = [Double](repeating: v, count: plan.symbols * (plan.graph[id].clock.map { plan.clockBars[plan.clocks.firstIndex(of: $0)!] } ?? plan.bars))
             case .slot: fatalError("an output must be materialized")
             }
         }
@@ -121,6 +130,10 @@ private struct Context: @unchecked Sendable {
     let plan: Plan
     let fields: [UnsafePointer<Double>]
     let buffers: [UnsafeMutablePointer<Double>]
+    /// Per `plan.clocks`: which base bars make up each period, and which are complete when.
+    let resamplings: [Resampling]
+    /// Per `plan.calendars`: one value per base bar.
+    let calendars: [UnsafePointer<Double>]
 
     // MARK: - per-symbol stages
 
@@ -135,7 +148,8 @@ private struct Context: @unchecked Sendable {
     /// each lane has its own scratch slots and kernel states; a step with a lane kernel runs
     /// all lanes in one call, every other step runs once per lane.
     private func runTile(_ stage: Stage, symbols: Range<Int>) {
-        let B = plan.blockBars, T = plan.bars, L = plan.lanes, S = stage.slotCount
+        // T: values per symbol on the stage's clock (base bars or coarser periods).
+        let B = plan.blockBars, T = stage.bars, L = plan.lanes, S = stage.slotCount
         // Scratch: L lanes of S slots, then one junk block for lanes past the tile's end.
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (L * S + 1) * B)
         defer { scratch.deallocate() }
@@ -179,7 +193,7 @@ private struct Context: @unchecked Sendable {
                 @inline(__always) func pointer(_ loc: Location, _ l: Int) -> UnsafeMutablePointer<Double> {
                     switch loc {
                     case .field(let f): return UnsafeMutablePointer(mutating: fields[f] + (first + l) * T + t0)
-                    case .full(let b): return buffers[b] + (first + l) * T + t0
+                    case .full(let b): return buffers[b] + (first + l) * plan.bufferBars[b] + t0
                     case .slot(let i): return scratch + (l * S + i) * B
                     case .scalar: fatalError("scalars are passed by value")
                     }
@@ -202,6 +216,24 @@ private struct Context: @unchecked Sendable {
                             selectBlock(operand(step.inputs[0], l), operand(step.inputs[1], l), operand(step.inputs[2], l),
                                         into: pointer(step.outputs[0], l), count: n)
                         }
+                    case .resample(let rule, let c):
+                        // Each period's bars of the field's base row, reduced by its rule.
+                        guard case .field(let f) = step.inputs[0] else { fatalError("resample reads a field") }
+                        let r = resamplings[c]
+                        for l in 0 ..< lanes {
+                            let row = fields[f] + (first + l) * plan.bars, out = pointer(step.outputs[0], l)
+                            for j in 0 ..< n { out[j] = rule.reduce(row, r.starts[t0 + j] ..< r.ends[t0 + j]) }
+                        }
+                    case .align(let c):
+                        // A gather: the last complete period at each bar, NaN before the first.
+                        guard case .full(let b) = step.inputs[0] else { fatalError("align reads a materialized buffer") }
+                        let done = resamplings[c].completed
+                        for l in 0 ..< lanes {
+                            let row = buffers[b] + (first + l) * plan.bufferBars[b], out = pointer(step.outputs[0], l)
+                            for j in 0 ..< n { let p = Int(done[t0 + j]); out[j] = p > 0 ? row[p - 1] : .nan }
+                        }
+                    case .calendar(let c):
+                        for l in 0 ..< lanes { pointer(step.outputs[0], l).update(from: calendars[c] + t0, count: n) }
                     case .kernel:
                         if laneKernels[k] != nil {
                             // Lanes past the tile's end repeat lane 0's inputs and write to junk.
@@ -240,7 +272,7 @@ private struct Context: @unchecked Sendable {
     static let crossChunk = 32
 
     func runCross(_ step: CrossStep) {
-        let N = plan.symbols, T = plan.bars, C = Context.crossChunk
+        let N = plan.symbols, T = plan.bufferBars[step.output], C = Context.crossChunk
         let input: UnsafePointer<Double>
         switch step.input {
         case .field(let f): input = fields[f]

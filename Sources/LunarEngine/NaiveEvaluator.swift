@@ -6,8 +6,12 @@ public enum EvaluationError: Error, CustomStringConvertible {
     case unknownField(String, available: [String])
     /// A compiled plan run on a panel of another size.
     case shapeMismatch(plan: (symbols: Int, bars: Int), panel: (symbols: Int, bars: Int))
+    /// A compiled plan run on a panel whose calendar has another number of coarser periods.
+    case clockMismatch(Timeframe, plan: Int, panel: Int)
     public var description: String {
         switch self {
+        case .clockMismatch(let tf, let plan, let panel):
+            return "the plan was compiled for \(plan) periods of \(tf), the panel has \(panel)"
         case .unknownField(let name, let available):
             let s = closestMatches(to: name, in: available)
             return "the data have no field '\(name)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?")
@@ -38,15 +42,49 @@ public struct NaiveEvaluator {
     private var N: Int { panel.symbolCount }
     private var T: Int { panel.barCount }
 
+    /// Values per symbol on `clock`: the panel's bars, or the periods of a coarser timeframe.
+    private func length(_ clock: Timeframe?) throws -> Int {
+        guard let tf = clock else { return T }
+        return try panel.resampling(tf).periodCount
+    }
+
     private func compute(_ graph: Graph, _ id: NodeID, _ values: [NodeID: [Double]]) throws -> [Double] {
         let node = graph[id]
-        let args = node.inputs.map { values[$0]! }
+        let T = try length(node.clock)
+        // A number follows whichever clock consumes it.
+        let args = node.inputs.map { input -> [Double] in
+            let v = values[input]!
+            return graph[input].type == .scalar ? [Double](repeating: v[0], count: N * T) : v
+        }
         switch node.op {
         case .field(let name):
             guard let v = panel.values(name) else {
                 throw EvaluationError.unknownField(name, available: panel.fields.keys.sorted())
             }
             return v
+        case .resample(let tf):
+            // Each period's bars reduced by the field's rule, symbol by symbol.
+            guard case .field(let name) = graph[node.inputs[0]].op else { preconditionFailure("resample of a non-field") }
+            let r = try panel.resampling(tf), rule = Aggregation.of(field: name), base = args[0]
+            var out = [Double](repeating: .nan, count: N * T)
+            for s in 0 ..< N {
+                let row = Array(base[s * self.T ..< (s + 1) * self.T])
+                for p in 0 ..< r.periodCount {
+                    out[s * T + p] = row.withUnsafeBufferPointer { rule.reduce($0.baseAddress!, r.starts[p] ..< r.ends[p]) }
+                }
+            }
+            return out
+        case .align:
+            // The last period complete at each bar's close; NaN before the first.
+            let r = try panel.resampling(graph[node.inputs[0]].clock!), P = r.periodCount
+            var out = [Double](repeating: .nan, count: N * T)
+            for s in 0 ..< N {
+                for t in 0 ..< T where r.completed[t] > 0 { out[s * T + t] = args[0][s * P + Int(r.completed[t]) - 1] }
+            }
+            return out
+        case .calendar(let series):
+            let v = try panel.calendarValues(series)
+            return (0 ..< N).flatMap { _ in v }
         case .constant:
             return [Double](repeating: node.constantValue!, count: N * T)
         case .unary(let op):

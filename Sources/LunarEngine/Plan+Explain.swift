@@ -5,15 +5,18 @@ extension Plan {
     /// Bytes the run reads and writes in main memory: every field or buffer a stage reads, once
     /// per stage, and every buffer written. Scratch slots stay in cache and are not counted.
     public var estimatedBytes: (read: Int, written: Int) {
-        let column = symbols * bars * MemoryLayout<Double>.stride
+        func column(_ l: Location) -> Int {
+            if case .full(let b) = l { return symbols * bufferBars[b] * MemoryLayout<Double>.stride }
+            return symbols * bars * MemoryLayout<Double>.stride
+        }
         var read = 0
         for stage in stages {
             var seen = Set<Location>()
             for step in stage.steps { for l in step.inputs { if case .slot = l {} else if case .scalar = l {} else { seen.insert(l) } } }
             for c in stage.crossSteps { seen.insert(c.input) }
-            read += seen.count * column
+            read += seen.reduce(0) { $0 + column($1) }
         }
-        return (read, buffers.count * column)
+        return (read, buffers.indices.reduce(0) { $0 + column(.full($1)) })
     }
 
     /// The plan as text (`lunar run --explain`): stages, fused steps, buffers, tiles, bytes.
@@ -29,12 +32,19 @@ extension Plan {
         let tiles = (symbols + tileSymbols - 1) / tileSymbols
         out.append("tiles: \(tileSymbols) symbols × \(blockBars) bars, \(tiles) tiles, \(lanes) symbol(s) per lane group; scratch \(blockBars * 8) B per slot, \(slotCount) slots × \(lanes) lane(s) = \(slotCount * lanes * blockBars * 8 / 1024) KiB per worker")
         out.append("fields: " + fields.enumerated().map { "field#\($0.offset) = \($0.element)" }.joined(separator: ", "))
+        if !clocks.isEmpty {
+            // Each coarser clock runs on its own periods; base stages read it only aligned.
+            out.append("clocks: base \(bars) bars; " + zip(clocks, clockBars).map { "\($0) \($1) periods" }.joined(separator: "; ")
+                       + " (a coarser value reaches a base bar once its period is complete at that bar's close)")
+        }
         func show(_ l: Location) -> String {
             if case .field(let f) = l { return fields[f] }
             return l.description
         }
-        for (k, stage) in stages.enumerated() {
-            out.append("stage \(k): \(stage.crossSteps.count) cross-sectional, \(stage.steps.count) fused steps, \(stage.slotCount) slots")
+        // Every (level, clock) pair has a stage; only those with work are shown, numbered in order.
+        for (k, stage) in stages.filter({ !$0.steps.isEmpty || !$0.crossSteps.isEmpty }).enumerated() {
+            let clock = stage.clock.map { " @\(clocks[$0]) (\(stage.bars) periods)" } ?? (clocks.isEmpty ? "" : " @base")
+            out.append("stage \(k)\(clock): \(stage.crossSteps.count) cross-sectional, \(stage.steps.count) fused steps, \(stage.slotCount) slots")
             for c in stage.crossSteps {
                 out.append("  B\(c.output) = \(c.op.rawValue)(\(show(c.input)))   [all symbols per bar]")
             }
@@ -49,14 +59,19 @@ extension Plan {
                 case .kernel(let name, let params):
                     text = "\(name)(\((args + params.map(PrimitiveSpec.Param.show)).joined(separator: ", ")))"
                         + (lanes > 1 && LaneKernels.make(name, params) != nil ? "   [SIMD lanes]" : "")
+                case .resample(let rule, let c): text = "\(rule)(\(args[0]) over each \(clocks[c]))"
+                case .align(let c): text = "align(\(args[0]) → last complete \(clocks[c]))   [gather]"
+                case .calendar(let c): text = calendars[c].description
                 }
                 let label = step.nodes.compactMap { names[$0] }.joined(separator: ", ")
                 out.append("  \(step.outputs.map(show).joined(separator: ", ")) = \(text)\(label.isEmpty ? "" : "   → \(label)")")
             }
         }
-        let column = symbols * bars * 8
-        out.append("materialized: \(buffers.count) buffer(s) × \(mib(column))" + (buffers.isEmpty ? "" : ": ") +
-                   buffers.enumerated().map { "B\($0.offset)" + (names[$0.element].map { " (\($0))" } ?? "") }.joined(separator: ", "))
+        let total = bufferBars.reduce(0) { $0 + symbols * $1 * 8 }
+        out.append("materialized: \(buffers.count) buffer(s), \(mib(total))" + (buffers.isEmpty ? "" : ": ") +
+                   buffers.enumerated().map { b in
+                       "B\(b.offset)" + (graph[b.element].clock.map { "@\($0)" } ?? "") + (names[b.element].map { " (\($0))" } ?? "")
+                   }.joined(separator: ", "))
         let (r, w) = estimatedBytes
         out.append("estimated bytes touched: read \(mib(r)), written \(mib(w)), total \(mib(r + w))")
         return out.joined(separator: "\n") + "\n"

@@ -1,4 +1,5 @@
 import Foundation
+import LunarData
 import LunarGraph
 
 /// Compiled plans of graphs seen before, keyed by their structure. A strategy that is run
@@ -25,8 +26,9 @@ public final class PlanCache: @unchecked Sendable {
     public init(capacity: Int) { self.capacity = capacity }
 
     public func compile(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
-                        options: PlanOptions) throws -> FusedEngine.Compiled {
-        let key = PlanCache.key(graph, outputs: outputs) + "|\(symbols)x\(bars)|\(options.threads)"
+                        clockBars: [Timeframe: Int] = [:], options: PlanOptions) throws -> FusedEngine.Compiled {
+        let periods = clockBars.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        let key = PlanCache.key(graph, outputs: outputs) + "|\(symbols)x\(bars)|\(periods)|\(options.threads)"
         lock.lock()
         if let e = entries[key] {
             hits += 1
@@ -35,7 +37,7 @@ public final class PlanCache: @unchecked Sendable {
                                         outputMap: Dictionary(zip(outputs, e.optimizedOutputs), uniquingKeysWith: { a, _ in a }))
         }
         lock.unlock()
-        let compiled = try FusedEngine.compile(graph, outputs: outputs, symbols: symbols, bars: bars, options: options)
+        let compiled = try FusedEngine.compile(graph, outputs: outputs, symbols: symbols, bars: bars, clockBars: clockBars, options: options)
         lock.lock()
         defer { lock.unlock() }
         entries[key] = Entry(compiled: compiled, optimizedOutputs: outputs.map { compiled.outputMap[$0]! })

@@ -1,3 +1,4 @@
+import LunarData
 import LunarGraph
 import LunarKernels
 
@@ -30,6 +31,14 @@ public struct Step: Sendable {
         case select
         /// A registry primitive: `spec.makeKernel(params)` gives a fresh state per symbol.
         case kernel(name: String, params: [Double])
+        /// A field (the one input, read in place over the base bars) reduced over each period
+        /// of `Plan.clocks[clock]`.
+        case resample(Aggregation, clock: Int)
+        /// A coarser buffer (the one input) gathered onto the base bars: each bar takes the last
+        /// period of `Plan.clocks[clock]` complete at its close.
+        case align(clock: Int)
+        /// `Plan.calendars[index]` copied into the block (the same for every symbol).
+        case calendar(Int)
     }
     public let kind: Kind
     public let inputs: [Location]
@@ -50,6 +59,10 @@ public struct CrossStep: Sendable {
 /// A pipeline stage: per-symbol steps fused over tiles, after the cross-sectional steps that
 /// feed it.
 public struct Stage: Sendable {
+    /// The calendar the stage walks: an index into `Plan.clocks`, or nil for the base bars.
+    public var clock: Int? = nil
+    /// Values per symbol on that calendar (bars or periods).
+    public var bars = 0
     public var crossSteps: [CrossStep] = []
     public var steps: [Step] = []
     public var slotCount = 0
@@ -87,6 +100,14 @@ public struct Plan: @unchecked Sendable {
     public let fields: [String]
     /// Node held by each materialized buffer, in `Location.full` order.
     public let buffers: [NodeID]
+    /// Values per symbol in each buffer: `bars`, or the periods of the node's coarser clock.
+    public let bufferBars: [Int]
+    /// The coarser clocks the graph uses, finest first, and the periods each has on the panel
+    /// the plan was made for.
+    public let clocks: [Timeframe]
+    public let clockBars: [Int]
+    /// Calendar series read by `.calendar` steps.
+    public let calendars: [CalendarSeries]
     public let stages: [Stage]
     /// Where each requested output lives after the run.
     public let outputs: [NodeID: Location]
@@ -98,8 +119,12 @@ public enum Planner {
     /// Cuts `graph` (already optimized) into stages at cross-sectional nodes, schedules each
     /// stage in topological order, gives every intermediate a scratch slot by liveness, and
     /// materializes only outputs and what crosses a stage boundary.
+    ///
+    /// Nodes on a coarser clock run in stages of their own that walk that clock's periods
+    /// (`clockBars[tf]` per symbol), before the base stage of the same level: a base node only
+    /// reads them through an align step, which needs them materialized.
     public static func plan(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
-                            options: PlanOptions = PlanOptions()) -> Plan {
+                            clockBars: [Timeframe: Int] = [:], options: PlanOptions = PlanOptions()) -> Plan {
         let order = graph.reachable(from: outputs)
         // Level: the number of cross-sectional nodes on the longest path from the inputs (the
         // earliest stage a node can run in).
@@ -117,19 +142,27 @@ public enum Planner {
         // Stage of each per-symbol node: as late as its readers allow (a cross-section's input
         // must be done the stage before it). Work that only the last stages need then runs
         // there, fused with its readers, instead of being materialized across the cut.
-        let lastStage = order.map { level[$0]! }.max() ?? 0
-        var stage = level
+        let lastLevel = order.map { level[$0]! }.max() ?? 0
+        var stageLevel = level
         for id in order.reversed() where !isCross(id) {
-            var latest = requested.contains(id) ? lastStage : Int.max
-            for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stage[c]!) }
-            stage[id] = latest == Int.max ? level[id]! : latest
+            var latest = requested.contains(id) ? lastLevel : Int.max
+            // A reader on another clock (an align) runs in a later stage of the same level.
+            for c in consumers[id] ?? [] { latest = min(latest, isCross(c) ? level[c]! - 1 : stageLevel[c]!) }
+            stageLevel[id] = latest == Int.max ? level[id]! : latest
         }
+        let clocks = graph.clocks(from: outputs)
+        func clockIndex(_ id: NodeID) -> Int? { graph[id].clock.map { clocks.firstIndex(of: $0)! } }
+        // At each level: the coarser clocks' stages, then the base stage.
+        var stage: [NodeID: Int] = [:]
+        for id in order { stage[id] = stageLevel[id]! * (clocks.count + 1) + (clockIndex(id) ?? clocks.count) }
+        let barsOf = { (c: Int?) -> Int in c.map { clockBars[clocks[$0]] ?? 0 } ?? bars }
         func isSource(_ id: NodeID) -> Bool {
             switch graph[id].op { case .field, .constant: return true; default: return false }
         }
 
         var fields: [String] = []
         var buffers: [NodeID] = []
+        var calendars: [CalendarSeries] = []
         var location: [NodeID: Location] = [:]
         for id in order {
             switch graph[id].op {
@@ -149,9 +182,11 @@ public enum Planner {
             }
         }
 
-        let stageCount = lastStage + 1
+        let stageCount = (lastLevel + 1) * (clocks.count + 1)
         var stages = [Stage](repeating: Stage(), count: stageCount)
         for k in 0 ..< stageCount {
+            stages[k].clock = k % (clocks.count + 1) == clocks.count ? nil : k % (clocks.count + 1)
+            stages[k].bars = barsOf(stages[k].clock)
             let members = order.filter { stage[$0]! == k && !isSource($0) }
             for id in members {
                 guard let op = crossOp(id), case .full(let b) = location[id]! else { continue }
@@ -205,6 +240,13 @@ public enum Planner {
                 case .select: kind = .select
                 case .primitive(let name, _, _):
                     kind = .kernel(name: name, params: node.params())
+                case .resample(let tf):
+                    guard case .field(let name) = graph[node.inputs[0]].op else { fatalError("resample of a non-field") }
+                    kind = .resample(.of(field: name), clock: clocks.firstIndex(of: tf)!)
+                case .align: kind = .align(clock: clockIndex(node.inputs[0])!)
+                case .calendar(let series):
+                    if !calendars.contains(series) { calendars.append(series) }
+                    kind = .calendar(calendars.firstIndex(of: series)!)
                 default: fatalError("unexpected node in a stage: \(node.op)")
                 }
                 var inputs = node.inputs.map { location[$0]! }
@@ -247,7 +289,8 @@ public enum Planner {
         for id in outputs { outs[id] = location[id]! }
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
                     tileSymbols: max(1, tile), threads: threads, lanes: lanes,
-                    fields: fields, buffers: buffers,
+                    fields: fields, buffers: buffers, bufferBars: buffers.map { barsOf(clockIndex($0)) },
+                    clocks: clocks, clockBars: clocks.map { clockBars[$0] ?? 0 }, calendars: calendars,
                     stages: stages, outputs: outs)
     }
 }

@@ -71,6 +71,9 @@ extension Graph {
         case .primitive(let name, _, let output):
             return try primitive(name, inputs: inputs, params: node.params())[output]
         case .crossSection(let op): return try crossSection(op, inputs[0])
+        case .resample(let tf): return try resample(inputs[0], to: tf)
+        case .align: return aligned(inputs[0])
+        case .calendar(let c): return calendar(c)
         }
     }
 }
