@@ -48,6 +48,18 @@ function ta.recent(cond, n)
   return ta.barssince(cond):le(n - 1)
 end
 
+-- Session-anchored ---------------------------------------------------------------------------
+
+local anchored_vwap = ta.anchored_vwap
+
+--- vwap(high, low, close, volume, anchor): volume-weighted average price since the start of the current period of `anchor` — "1D" (each session, the default), "1W", "1M", "1Q" or "1Y", in the run's time zone and session.
+function ta.vwap(high, low, close, volume, anchor)
+  anchor = anchor or "1D"
+  local problem = type(anchor) ~= "string" and "expects a timeframe such as \"1D\"" or _LUNAR.timeframe_problem(anchor)
+  if problem then error("ta.vwap: " .. problem, 2) end
+  return anchored_vwap(high, low, close, volume, _LUNAR.period_start(anchor))
+end
+
 -- Prices (TA-Lib's price transforms) ---------------------------------------------------------
 
 --- typprice(high, low, close): typical price (h + l + c)/3 (TA-Lib TYPPRICE).

@@ -77,7 +77,7 @@ public enum Backtest {
         let strategy = try load(strategyPath, panel: panel, options: options)
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
-        let view = try panel.runView(prices: sim.prices)
+        let view = try panel.runView(prices: sim.prices, hours: sim.hours)
         let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: view,
                                              engine: options.engine, threads: sim.threads, cachePlans: true)
         timings.evaluate = clock.lap()
@@ -109,8 +109,8 @@ public enum Backtest {
     /// The panel a strategy reads in a run: the data in the `prices` mode its strategy-table
     /// settings and the options resolve to, with the `member` field.
     static func view(_ panel: Panel, strategySettings: [String: SettingValue], _ options: BacktestOptions) throws -> Panel {
-        try panel.runView(prices: resolveSettings(defaults: options.simulation, strategy: strategySettings,
-                                                  overrides: options.overrides).prices)
+        let sim = try resolveSettings(defaults: options.simulation, strategy: strategySettings, overrides: options.overrides)
+        return try panel.runView(prices: sim.prices, hours: sim.hours)
     }
 
     /// Loads a strategy for `panel` with the options' parameters and library roots: what every

@@ -15,9 +15,9 @@ enum PerBarRunner {
     ///   - entries, exits: a hybrid strategy's vectorized signals (executed before `on_bar`), or nil.
     static func run(strategy: StrategyDefinition, panel: Panel, indicators: [[Double]],
                     entries: [Double]?, exits: [Double]?, options: BacktestOptions) throws -> (runs: [SymbolRun], failures: [Failure]) {
-        let panel = try panel.runView(prices: options.simulation.prices)
+        let panel = try panel.runView(prices: options.simulation.prices, hours: options.simulation.hours)
         let N = panel.symbolCount, T = panel.barCount
-        let events = UniverseEvents(panel: panel, options: options.simulation)
+        let events = try UniverseEvents(panel: panel, options: options.simulation)
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let capital = options.simulation.capital / Double(max(N, 1))
         let fields = panel.fields.keys.sorted()

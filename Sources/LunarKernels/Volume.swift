@@ -27,7 +27,29 @@ extension Registry {
             inputs: [.init("high"), .init("low"), .init("close"), .init("volume")],
             params: [.init("period", default: 14, range: 2 ... 100_000)],
             lookback: { Int($0[0]) }, kernel: { MFIKernel(n: Int($0[0])) }),
+        PrimitiveSpec(
+            name: "anchored_vwap", category: "volume",
+            summary: "Volume-weighted average of the typical price since the last bar where `reset` is true (`ta.vwap` anchors it to sessions, weeks or months); NaN while no volume has traded.",
+            formula: "tp = (h+l+c)/3; vwap[t] = Σ tp·v / Σ v over the bars since the last reset (the reset bar included)",
+            inputs: [.init("high"), .init("low"), .init("close"), .init("volume"), .init("reset", .bool)],
+            lookback: { _ in 0 }, kernel: { _ in AnchoredVWAPKernel() }),
     ]
+}
+
+/// Running sums since the last reset. A reset clears them even on a bar the symbol lacks
+/// (NaN prices), so a missing session open does not merge two sessions.
+struct AnchoredVWAPKernel: StreamKernel {
+    var priceVolume = 0.0, volume = 0.0
+    mutating func run(_ x: KernelInputs, _ out: KernelOutputs, count: Int) {
+        for i in 0 ..< count {
+            if x[4][i] == 1 { priceVolume = 0; volume = 0 }
+            let h = x[0][i], l = x[1][i], c = x[2][i], v = x[3][i]
+            if h.isNaN || l.isNaN || c.isNaN || v.isNaN { out[0][i] = .nan; continue }
+            priceVolume += (h + l + c) / 3 * v
+            volume += v
+            out[0][i] = volume > 0 ? priceVolume / volume : .nan
+        }
+    }
 }
 
 struct OBVKernel: StreamKernel {

@@ -19,6 +19,9 @@ extension LuaVM {
         let c = Unmanaged.passUnretained(ctx).toOpaque()
         lua_getglobal(L, "_LUNAR")
         swl_pushswift(L, fieldSeries, c, 0); lua_setfield(L, -2, "field")
+        swl_pushswift(L, calendarSeries, c, 0); lua_setfield(L, -2, "calendar")
+        swl_pushswift(L, timeframeProblem, c, 0); lua_setfield(L, -2, "timeframe_problem")
+        swl_pushswift(L, periodStartSeries, c, 0); lua_setfield(L, -2, "period_start")
         swl_pushswift(L, closestHint, c, 0); lua_setfield(L, -2, "hint")
         swl_pushswift(L, checkSetting, c, 0); lua_setfield(L, -2, "check_setting")
         pushStringList(L, strategyStructureFields); lua_setfield(L, -2, "structure_fields")
@@ -62,10 +65,41 @@ private func checkSetting(_ L: OpaquePointer?) -> Int32 {
 }
 
 
+/// `field(name [, tf])`: a data field, or that field aggregated to timeframe `tf`.
 private func fieldSeries(_ L: OpaquePointer?) -> Int32 {
     let ctx = luaContext(L, as: DSLContext.self)
     guard let raw = swl_tostring(L, 1) else { return luaFail(L, "field name expected") }
-    pushSeries(L, ctx.graph.field(String(cString: raw)))
+    let field = ctx.graph.field(String(cString: raw))
+    guard let tf = swl_tostring(L, 2) else { pushSeries(L, field); return 1 }
+    do { pushSeries(L, try ctx.graph.resample(field, to: Timeframe(String(cString: tf)))) } catch { return luaFail(L, "\(error)") }
+    return 1
+}
+
+/// `calendar(name)`: `time_of_day` or `day_of_week` of each base bar.
+private func calendarSeries(_ L: OpaquePointer?) -> Int32 {
+    let ctx = luaContext(L, as: DSLContext.self)
+    switch swl_tostring(L, 1).map({ String(cString: $0) }) {
+    case "time_of_day": pushSeries(L, ctx.graph.calendar(.timeOfDay))
+    case "day_of_week": pushSeries(L, ctx.graph.calendar(.dayOfWeek))
+    default: return luaFail(L, "unknown calendar series")
+    }
+    return 1
+}
+
+/// `period_start(tf)`: true on the first bar of each period of `tf` (what `ta.vwap` resets on).
+private func periodStartSeries(_ L: OpaquePointer?) -> Int32 {
+    let ctx = luaContext(L, as: DSLContext.self)
+    do {
+        let tf = try Timeframe(swl_tostring(L, 1).map { String(cString: $0) } ?? "")
+        pushSeries(L, ctx.graph.calendar(.periodStart(tf)))
+    } catch { return luaFail(L, "\(error)") }
+    return 1
+}
+
+/// `timeframe_problem(tf)` → nil when `tf` names a timeframe, else why not (with close matches).
+private func timeframeProblem(_ L: OpaquePointer?) -> Int32 {
+    let text = swl_tostring(L, 1).map { String(cString: $0) } ?? ""
+    do { _ = try Timeframe(text); lua_pushnil(L) } catch { lua_pushstring(L, "\(error)") }
     return 1
 }
 

@@ -209,7 +209,8 @@ public final class StrategySession {
                 throw ScriptError("\(path): signals: '\(key)' must be a bool series, got a \(graph[id].type.rawValue) " +
                     "series (compare to make one, e.g. close:gt(sma))")
             }
-            outputs[key] = id
+            // Signals act on the base bars: a coarser one is aligned (last complete period).
+            outputs[key] = graph.aligned(id)
         }
         guard Signal.allCases.contains(where: { $0.opensPositions && outputs[$0.name] != nil }) else {
             let others = Signal.allCases.filter { $0.opensPositions && $0 != .entries }.map(\.name)
@@ -244,7 +245,7 @@ public final class StrategySession {
             if graph[id].type == .scalar {
                 throw ScriptError("\(path): indicators: '\(key)' is a constant, not a series")
             }
-            out.append((key, id))
+            out.append((key, graph.aligned(id)))   // ctx reads each bar's aligned value
         }
         return out.sorted { $0.name < $1.name }
     }

@@ -111,6 +111,14 @@ public enum UniverseExit: String, Sendable, CaseIterable {
 }
 
 /// How the capital is organised across symbols.
+/// When every position is closed whatever the signals say.
+public enum FlatAt: String, Sendable, CaseIterable {
+    /// Never: positions are held across sessions.
+    case never = "none"
+    /// At the close of each session's last bar (intraday data).
+    case sessionEnd = "session_end"
+}
+
 public enum CapitalMode: String, Sendable, CaseIterable {
     /// Each symbol trades its own sub-account; the capital is split equally.
     case independent
@@ -150,9 +158,17 @@ public struct SimulationOptions: Sendable, Equatable {
     public var prices: PriceMode = .split
     /// When a symbol leaves the universe: close its position, or hold it until its own exit.
     public var universeExit: UniverseExit = .close
+    /// The exchange's IANA time zone: which local day (session, week, month) an intraday bar
+    /// belongs to.
+    public var timezone = "UTC"
+    /// Regular trading hours in that zone; bars outside are dropped. nil: every bar.
+    public var session: SessionHours? = nil
+    public var flatAt: FlatAt = .never
     /// The benchmark symbol for alpha, beta and excess return; nil = the universe's equal-weight
     /// buy-and-hold. The simulator ignores it; the metrics read it.
     public var benchmark: String? = nil
+    /// The zone and session together: how the run's view of the data reads its clock.
+    public var hours: TradingHours { TradingHours(timezone: timezone, session: session) }
     /// Not a setting: results are the same bits for every thread count.
     public var threads: Int = defaultThreadCount
 

@@ -50,10 +50,15 @@ public struct SettingError: Error, CustomStringConvertible, Equatable {
     public let setting: String
     public let value: String
     public let expected: String
-    public init(setting: String, value: String, expected: String) {
-        self.setting = setting; self.value = value; self.expected = expected
+    /// Close matches among the values it takes, where they are a known list (time zones).
+    public var suggestions: [String] = []
+    public init(setting: String, value: String, expected: String, suggestions: [String] = []) {
+        self.setting = setting; self.value = value; self.expected = expected; self.suggestions = suggestions
     }
-    public var description: String { "\(setting) '\(value)': expected \(expected)" }
+    public var description: String {
+        "\(setting) '\(value)': expected \(expected)"
+            + (suggestions.isEmpty ? "" : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?")
+    }
 }
 
 /// A name that is not a setting, with the closest ones.
@@ -83,6 +88,8 @@ public struct Setting: Sendable {
     public let isSwitch: Bool
     let write: @Sendable (inout SimulationOptions, SettingValue) -> Bool
     let read: @Sendable (SimulationOptions) -> SettingValue
+    /// Close matches for a value it does not take, where the values are a known list.
+    var suggest: (@Sendable (String) -> [String])? = nil
 
     /// The default, as the strategy table would write it.
     public var defaultValue: SettingValue { read(SimulationOptions()) }
@@ -90,7 +97,8 @@ public struct Setting: Sendable {
     /// Sets this setting on `options`; throws `SettingError` for a value it does not take.
     public func apply(_ value: SettingValue, to options: inout SimulationOptions) throws {
         guard write(&options, value) else {
-            throw SettingError(setting: name, value: value.description, expected: expected)
+            throw SettingError(setting: name, value: value.description, expected: expected,
+                               suggestions: suggest?(value.description) ?? [])
         }
     }
 
@@ -224,6 +232,26 @@ extension Setting {
                doc: "Price series: raw (printed; splits change held units, dividends paid in cash), split (back-adjusted for splits; dividends in cash) or total (adjusted for splits and dividends; no cash flows)."),
         choice("universe_exit", "universe-exit", \.universeExit, field: "universeExit",
                doc: "When a symbol leaves the universe: close its position at the close of its first bar out, or hold it until its own exit."),
+        Setting(name: "timezone", flag: "timezone", expected: "an IANA time zone name such as America/New_York, or UTC",
+                field: "timezone", doc: "The exchange's time zone: which day, week and month an intraday bar belongs to (daily data carry dates and are not moved).",
+                isSwitch: false,
+                write: { o, v in
+                    guard case .text(let t) = v, TradingHours.isKnownZone(t) else { return false }
+                    o.timezone = t; return true
+                },
+                read: { o in .text(o.timezone) }, suggest: { TradingHours.zoneSuggestions($0) }),
+        Setting(name: "session", flag: "session", expected: "none or HH:MM-HH:MM in local time, ending after it starts",
+                field: "session", doc: "Regular trading hours: intraday bars starting outside them are dropped before anything is computed.",
+                isSwitch: false,
+                write: { o, v in
+                    guard case .text(let t) = v else { return false }
+                    if t == "none" { o.session = nil; return true }
+                    guard let h = SessionHours(t) else { return false }
+                    o.session = h; return true
+                },
+                read: { o in .text(o.session?.description ?? "none") }),
+        choice("flat_at", "flat-at", \.flatAt, field: "flatAt",
+               doc: "session_end: close every position at the close of each session's last bar, and open none on it (intraday data)."),
         Setting(name: "benchmark", flag: "benchmark", expected: "a symbol of the data, or equal-weight", field: "benchmark",
                 doc: "What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe.",
                 isSwitch: false,

@@ -17,6 +17,8 @@ public enum ExitReason: String, Sendable, CaseIterable {
     case delisted
     /// The symbol left the universe (membership list) while the position was open.
     case leftUniverse = "left_universe"
+    /// `flat_at = "session_end"`: closed at the close of the session's last bar.
+    case sessionEnd = "session_end"
 }
 
 /// One round trip from flat to flat (or an open position at the end of the data).

@@ -10,7 +10,7 @@ public enum Simulator {
         try options.validate()
         // The prices the options trade and the universe's membership (the same view the
         // signals were evaluated on, when they come from a Backtest).
-        let panel = try data.runView(prices: options.prices)
+        let panel = try data.runView(prices: options.prices, hours: options.hours)
         let N = panel.symbolCount, T = panel.barCount
         try validate(inputs, symbols: panel.symbols, bars: T)
         let mode = options.capitalMode ?? (inputs.usesTargets ? .shared : .independent)
@@ -43,13 +43,13 @@ public enum Simulator {
                 throw SimulationError.badInput("a `score` series needs `top = N` (how many of the best-scored symbols to hold)")
             }
             return try Portfolio.runShared(panel: panel, inputs: inputs, options: options,
-                                           events: UniverseEvents(panel: panel, options: options))
+                                           events: try UniverseEvents(panel: panel, options: options))
         }
         guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
             throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
         }
         let slice = options.capital / Double(max(N, 1))
-        let events = UniverseEvents(panel: panel, options: options)
+        let events = try UniverseEvents(panel: panel, options: options)
         let schedule = options.rebalance.schedule(panel.timestamps)
         var runs = [SymbolRun?](repeating: nil, count: N)
         var measured = [Metrics](repeating: Metrics(), count: measure == nil ? 0 : N)

@@ -18,17 +18,24 @@ public struct SymbolEvents: @unchecked Sendable {
     var dividends: UnsafePointer<Double>?
     /// `universe_exit = "hold"`: a position outlives its symbol's membership.
     let hold: Bool
+    /// `flat_at = "session_end"`: 1 on each session's last bar of the calendar (shared by every
+    /// symbol); nil otherwise.
+    var sessionEnd: UnsafePointer<Double>? = nil
 
     /// A symbol to which nothing happens: the loops' fast paths apply.
     public static let none = SymbolEvents(member: nil, delistBar: .max, finalPrice: .nan, splits: nil, dividends: nil, hold: false)
 
-    public var isQuiet: Bool { member == nil && delistBar == .max && splits == nil && dividends == nil }
+    public var isQuiet: Bool { member == nil && delistBar == .max && splits == nil && dividends == nil && sessionEnd == nil }
 
-    /// Whether an order may open or add to a position on bar t: a member, and not its delisting bar
-    /// (the position would be closed at that same close).
+    /// Whether an order may open or add to a position on bar t: a member, not its delisting bar
+    /// (the position would be closed at that same close), not a session's last bar under
+    /// `flat_at = "session_end"` (likewise).
     @inline(__always) public func mayEnter(_ t: Int) -> Bool {
-        t < delistBar && (member.map { $0[t] == 1 } ?? true)
+        t < delistBar && (member.map { $0[t] == 1 } ?? true) && !endsSession(t)
     }
+
+    /// Whether bar t is the last of its session and positions are flat after it.
+    @inline(__always) public func endsSession(_ t: Int) -> Bool { sessionEnd.map { $0[t] == 1 } ?? false }
 
     /// Whether an open position must be closed at bar t's close because the symbol is no member.
     @inline(__always) public func mustLeave(_ t: Int) -> Bool {
@@ -71,16 +78,24 @@ public struct UniverseEvents: @unchecked Sendable {
 
     /// The events of `panel`, a run view (`Panel.runView`): its `member` field, its lifecycle and
     /// the corporate actions `mode` applies.
-    public init(panel: Panel, options: SimulationOptions) {
+    public init(panel: Panel, options: SimulationOptions) throws {
         let T = panel.barCount
+        var sessionEnd: [Double] = []
+        if options.flatAt == .sessionEnd {
+            guard !panel.isDaily else {
+                throw SimulationError.badOption("flat_at = \"session_end\" closes positions at each session's last bar: it needs intraday data, these bars are daily")
+            }
+            sessionEnd = try panel.calendarValues(.periodEnd(.day))
+        }
         let member = panel.fields["member"] ?? panel.member
         let actions = panel.corporateActions(options.prices)
         let life = panel.lifecycle
-        let store = [member, actions.splits ?? [], actions.dividends ?? []]
+        let store = [member, actions.splits ?? [], actions.dividends ?? [], sessionEnd]
         func base(_ i: Int) -> UnsafePointer<Double>? { store[i].withUnsafeBufferPointer { $0.baseAddress } }
         let memberBase = base(0)!
         let splitBase = actions.splits == nil ? nil : base(1)
         let dividendBase = actions.dividends == nil ? nil : base(2)
+        let sessionEndBase = sessionEnd.isEmpty ? nil : base(3)
         symbols = (0 ..< panel.symbolCount).map { s in
             let l = life[s]
             // A member pointer only when the symbol is no member on some bar it is listed.
@@ -94,7 +109,8 @@ public struct UniverseEvents: @unchecked Sendable {
                                 finalPrice: l.finalPrice,
                                 splits: splitBase.map { $0 + s * T },
                                 dividends: dividendBase.map { $0 + s * T },
-                                hold: options.universeExit == .hold)
+                                hold: options.universeExit == .hold,
+                                sessionEnd: sessionEndBase)
         }
         storage = store
         isQuiet = symbols.allSatisfy(\.isQuiet)

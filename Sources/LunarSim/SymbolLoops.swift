@@ -203,7 +203,8 @@ extension Simulator {
     }
 
     /// Closes the position of a symbol delisted on bar t (at its final price, no fees: a
-    /// cash-out, not an order) or no longer a member (at the close, an ordinary sale); true
+    /// cash-out, not an order), no longer a member or at a session's end under `flat_at`
+    /// (at the close, an ordinary sale); true
     /// when the bar was one of those, so orders waiting for the next open are dropped.
     @inline(__always)
     static func leave(_ ev: SymbolEvents, bar t: Int, close c: Double, _ acct: inout Account) -> Bool {
@@ -213,6 +214,10 @@ extension Simulator {
         }
         if acct.q != 0 && ev.mustLeave(t) {
             acct.close(ref: c, bar: t, reason: .leftUniverse)
+            return true
+        }
+        if acct.q != 0 && ev.endsSession(t) {
+            acct.close(ref: c, bar: t, reason: .sessionEnd)
             return true
         }
         return false

@@ -23,6 +23,9 @@ struct SimulationFlags: ParsableArguments {
     @Option(name: flag("top"), help: help("top")) var top: String?
     @Option(name: flag("prices"), help: help("prices")) var prices: String?
     @Option(name: flag("universe_exit"), help: help("universe_exit")) var universeExit: String?
+    @Option(name: flag("timezone"), help: help("timezone")) var timezone: String?
+    @Option(name: flag("session"), help: help("session")) var session: String?
+    @Option(name: flag("flat_at"), help: help("flat_at")) var flatAt: String?
     @Option(name: flag("benchmark"), help: help("benchmark")) var benchmark: String?
 
     /// The flags given, by setting name, each parsed by its setting.
@@ -31,7 +34,8 @@ struct SimulationFlags: ParsableArguments {
             ("capital", capital), ("fees", fees), ("fixed_fee", fixedFee), ("slippage", slippage), ("fill", fill),
             ("sizing", sizing), ("stop_loss", stopLoss), ("take_profit", takeProfit), ("trailing_stop", trailingStop),
             ("rebalance", rebalance), ("portfolio", portfolio), ("top", top), ("prices", prices),
-            ("universe_exit", universeExit), ("benchmark", benchmark),
+            ("universe_exit", universeExit), ("timezone", timezone), ("session", session), ("flat_at", flatAt),
+            ("benchmark", benchmark),
         ]
         var out: [String: SettingValue] = [:]
         for (name, text) in texts { if let text { out[name] = Setting.builtIn(name).parse(text) } }

@@ -33,11 +33,41 @@ function strategy(def)
   return def
 end
 
+-- The calendar's own series, on every bars table of the data's bars.
+local calendar_fields = { "time_of_day", "day_of_week" }
+
+-- bars:timeframe(tf): the same fields aggregated to a coarser timeframe (open first, high max,
+-- low min, close last, volume sum, other fields last). Series made from them stay on that
+-- timeframe until they meet a finer one, where the engine aligns them to the last complete
+-- period: there is no way to read a period still forming.
+local function make_coarser(fields, tf)
+  local t = {}
+  for _, f in ipairs(fields) do t[f] = L.field(f, tf) end
+  return setmetatable(t, { __index = function(_, k)
+    if k == "timeframe" then error(("bars:timeframe('%s') is already a timeframe; call bars:timeframe(...) on the data's bars"):format(tf), 2) end
+    error(("bars:timeframe('%s') has no field '%s'%s"):format(tf, tostring(k), L.hint(tostring(k), fields)), 2)
+  end })
+end
+
 function L.make_bars(fields)
-  local bars = {}
+  local bars, coarser = {}, {}
   for _, f in ipairs(fields) do bars[f] = L.field(f) end
+  for _, f in ipairs(calendar_fields) do if bars[f] == nil then bars[f] = L.calendar(f) end end
+  local names = {}
+  for _, f in ipairs(fields) do names[#names + 1] = f end
+  for _, f in ipairs(calendar_fields) do names[#names + 1] = f end
+  names[#names + 1] = "timeframe"
+  local function timeframe(self, tf)
+    if self ~= bars then error("call it with a colon: bars:timeframe(\"1W\")", 2) end
+    if type(tf) ~= "string" then error(("bars:timeframe expects a timeframe such as \"1W\", got %s"):format(type(tf)), 2) end
+    local problem = L.timeframe_problem(tf)
+    if problem then error("bars:timeframe: " .. problem, 2) end
+    if coarser[tf] == nil then coarser[tf] = make_coarser(fields, tf) end
+    return coarser[tf]
+  end
   return setmetatable(bars, { __index = function(_, k)
-    error(("bars has no field '%s'%s"):format(tostring(k), L.hint(tostring(k), fields)), 2)
+    if k == "timeframe" then return timeframe end
+    error(("bars has no field '%s'%s"):format(tostring(k), L.hint(tostring(k), names)), 2)
   end })
 end
 
