@@ -54,7 +54,8 @@ struct SimulationFlags: ParsableArguments {
                 let setting = Setting.builtIn(name)
                 do { try setting.apply(value, to: &probe) } catch {
                     // The same error, named by the flag the user typed.
-                    throw SettingError(setting: "--\(setting.flag)", value: value.description, expected: setting.expected)
+                    throw SettingError(setting: "--\(setting.flag)", value: value.description, expected: setting.expected,
+                                       suggestions: (error as? SettingError)?.suggestions ?? [])
                 }
             }
             return values
