@@ -21,9 +21,10 @@ public enum ExpressionEval {
     /// Loads `expression` against the panel's fields and evaluates it with the chosen engine.
     public static func run(_ expression: String, panel: Panel, stdlib: String? = nil,
                            limits: ScriptLimits = ScriptLimits(), engine: EngineKind = .fused,
-                           threads: Int = defaultThreadCount) throws -> ExpressionResult {
-        // The view a run's strategy reads, in the default price mode (`bars.member` included).
-        let panel = try panel.runView(prices: SimulationOptions().prices)
+                           threads: Int = defaultThreadCount, hours: TradingHours = TradingHours()) throws -> ExpressionResult {
+        // The view a run's strategy reads, in the default price mode (`bars.member` included),
+        // on the exchange's clock.
+        let panel = try panel.runView(prices: SimulationOptions().prices, hours: hours)
         let definition = try ExpressionLoader.load(expression, fields: panel.fields.keys.sorted(),
                                                    stdlib: try stdlib ?? Stdlib.locate(), limits: limits)
         let nodes = definition.outputs.map(\.node)

@@ -18,11 +18,21 @@ struct Eval: ParsableCommand {
     @Option(help: "The symbol to print (default: the first).") var symbol: String?
     @Flag(help: "Print CSV instead of an aligned table.") var csv = false
     @Option(help: "Write every symbol to this CSV file (symbol,date,values…) instead of printing.") var out: String?
+    @Option(help: ArgumentHelp(Setting.builtIn("timezone").doc, valueName: "TIMEZONE")) var timezone = "UTC"
+    @Option(help: ArgumentHelp(Setting.builtIn("session").doc, valueName: "HH:MM-HH:MM")) var session: String?
+
+    /// The clock the expression reads, checked by the same settings as a run's.
+    func hours() throws -> TradingHours {
+        var o = SimulationOptions()
+        try o.set("timezone", .text(timezone))
+        if let session { try o.set("session", .text(session)) }
+        return o.hours
+    }
 
     func run() throws {
         do {
             let panel = try dataOptions.load()
-            let result = try ExpressionEval.run(expression, panel: panel)
+            let result = try ExpressionEval.run(expression, panel: panel, hours: try hours())
             if let out {
                 try AtomicFile.write(Eval.csvAll(result), to: out)
                 print("wrote \(panel.symbolCount) symbols × \(panel.barCount) bars to \(out)")
