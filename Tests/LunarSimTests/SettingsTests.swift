@@ -1,3 +1,4 @@
+import LunarData
 import LunarTestSupport
 import Testing
 @testable import LunarSim
@@ -40,10 +41,22 @@ import Testing
         try s.apply(value, to: &o)
         #expect(o != SimulationOptions(), "\(name)=\(sample.valid) must change the options")
         #expect(s.value(in: o) == value)
-        #expect(throws: SettingError(setting: name, value: s.parse(sample.invalid).description, expected: s.expected)) {
+        let refused = #expect(throws: SettingError.self) {
             var p = SimulationOptions()
             try s.apply(s.parse(sample.invalid), to: &p)
         }
+        #expect(refused?.setting == name && refused?.value == s.parse(sample.invalid).description && refused?.expected == s.expected)
+    }
+
+    /// A time zone that is not one gets the closest names.
+    @Test func unknownTimeZonesSuggestTheClosest() {
+        var o = SimulationOptions()
+        let e = #expect(throws: SettingError.self) { try o.set("timezone", "America/New_Yrok") }
+        #expect(e?.suggestions.first == "America/New_York")
+        #expect(e?.description.hasSuffix("did you mean 'America/New_York'?") == true)
+        #expect(throws: SettingError.self) { try o.set("session", "9:30-16:00") }
+        try? o.set("session", "09:30-16:00")
+        #expect(o.hours == TradingHours(timezone: "UTC", session: SessionHours("09:30-16:00")))
     }
 
     /// `settings` is complete and replays into equal options.

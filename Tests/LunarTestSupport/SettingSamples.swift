@@ -3,7 +3,7 @@
 /// it, so a new setting cannot land without being replayed and checked.
 public enum SettingSamples {
     /// Which kind of strategy the value means something to.
-    public enum Needs: Sendable { case signals, targets }
+    public enum Needs: Sendable { case signals, targets, intraday }
 
     public static let values: [String: (valid: String, invalid: String, needs: Needs)] = [
         "capital": ("50000", "-5", .signals),
@@ -22,6 +22,9 @@ public enum SettingSamples {
         "top": ("5", "0.5", .targets),
         "prices": ("raw", "adjusted", .signals),
         "universe_exit": ("hold", "keep", .signals),
+        "timezone": ("America/New_York", "America/New_Yrok", .signals),
+        "session": ("09:30-16:00", "16:00-09:30", .intraday),
+        "flat_at": ("session_end", "close", .intraday),
         "benchmark": ("S0001", "", .signals),
     ]
 }

@@ -25,8 +25,11 @@ import Testing
         """, "targets.lua", in: Fixtures.tempDir())
 
     static func strategy(for needs: SettingSamples.Needs) -> String {
-        needs == .signals ? Fixtures.path("strategies/sma_cross.lua") : targets
+        needs == .targets ? targets : Fixtures.path("strategies/sma_cross.lua")
     }
+
+    /// Intraday bars on a New York clock, as a CSV the record names (session and flat_at need them).
+    static let intradayCSV = Intraday.csv(in: Fixtures.tempDir())
 
     /// One run per setting, made with that setting's sample value as an override, recorded in
     /// a real history, read back, and replayed from the record alone.
@@ -35,12 +38,14 @@ import Testing
         let sample = try #require(SettingSamples.values[name])
         let text = name == "benchmark" ? Self.panel.symbols[1] : sample.valid
         var o = Self.options()
-        try o.override([name: text])
+        try o.override(sample.needs == .intraday ? [name: text, "timezone": Intraday.timezone] : [name: text])
         let path = Self.strategy(for: sample.needs)
-        let first = try Backtest.run(strategyPath: path, panel: Self.panel, options: o)
+        let spec = sample.needs == .intraday ? Self.intradayCSV : "synthetic:24:400:11"
+        let panel = sample.needs == .intraday ? try DataOrigin(spec: spec).load() : Self.panel
+        let first = try Backtest.run(strategyPath: path, panel: panel, options: o)
         #expect(first.simulationOptions.settings[name] == Setting.builtIn(name).parse(text))
         let history = try RunHistory(path: Fixtures.tempDir() + "/runs.sqlite")
-        let saved = try history.record(first.record(data: DataOrigin(spec: "synthetic:24:400:11"), options: o))
+        let saved = try history.record(first.record(data: DataOrigin(spec: spec), options: o))
         let recorded = try history.run(id: try #require(saved.id))
         #expect(recorded.settings == first.simulationOptions.settings)
 
