@@ -219,18 +219,22 @@ private struct Context: @unchecked Sendable {
                     case .resample(let rule, let c):
                         // Each period's bars of the field's base row, reduced by its rule.
                         guard case .field(let f) = step.inputs[0] else { fatalError("resample reads a field") }
-                        let r = resamplings[c]
-                        for l in 0 ..< lanes {
-                            let row = fields[f] + (first + l) * plan.bars, out = pointer(step.outputs[0], l)
-                            for j in 0 ..< n { out[j] = rule.reduce(row, r.starts[t0 + j] ..< r.ends[t0 + j]) }
+                        resamplings[c].starts.withUnsafeBufferPointer { starts in
+                            resamplings[c].ends.withUnsafeBufferPointer { ends in
+                                for l in 0 ..< lanes {
+                                    let row = fields[f] + (first + l) * plan.bars, out = pointer(step.outputs[0], l)
+                                    for j in 0 ..< n { out[j] = rule.reduce(row, starts[t0 + j] ..< ends[t0 + j]) }
+                                }
+                            }
                         }
                     case .align(let c):
                         // A gather: the last complete period at each bar, NaN before the first.
                         guard case .full(let b) = step.inputs[0] else { fatalError("align reads a materialized buffer") }
-                        let done = resamplings[c].completed
-                        for l in 0 ..< lanes {
-                            let row = buffers[b] + (first + l) * plan.bufferBars[b], out = pointer(step.outputs[0], l)
-                            for j in 0 ..< n { let p = Int(done[t0 + j]); out[j] = p > 0 ? row[p - 1] : .nan }
+                        resamplings[c].completed.withUnsafeBufferPointer { done in
+                            for l in 0 ..< lanes {
+                                                                let row = buffers[b] + (first + l) * plan.bufferBars[b], out = pointer(step.outputs[0], l)
+                                for j in 0 ..< n { let p = Int(done[t0 + j]); out[j] = p > 0 ? row[p - 1] : .nan }
+                            }
                         }
                     case .calendar(let c):
                         for l in 0 ..< lanes { pointer(step.outputs[0], l).update(from: calendars[c] + t0, count: n) }

@@ -6,7 +6,7 @@ import Lunar
 /// warm-up. Meaningful only from a release build (`swift build -c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W4, W5, W6); use a release build.")
+        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W4, W5, W6, W8); use a release build.")
 
     @Option(help: "Symbols in the synthetic universe.") var symbols = 1000
     @Option(help: "Bars per symbol.") var bars = 2520
@@ -15,13 +15,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder for W1-load's CSVs (written with `lunar data gen` if missing; default: a temporary folder).")
     var csvDir: String?
     @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory).")
-    var workloads = "W1,W1-load,W2,W3,W4,W5,W6"
+    var workloads = "W1,W1-load,W2,W3,W4,W5,W6,W8"
     @Flag(help: "Print machine-readable JSON instead of the table.") var json = false
 
     func validate() throws {
         guard runs >= 1, symbols >= 1, bars >= 1 else { throw ValidationError("--runs, --symbols and --bars must be ≥ 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
-        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W4", "W5", "W6"]
+        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W4", "W5", "W6", "W8"]
         for w in workloads.split(separator: ",") where !known.contains(String(w)) {
             throw ValidationError("unknown workload '\(w)'; expected \(known.joined(separator: ", "))")
         }
@@ -53,6 +53,10 @@ struct Bench: ParsableCommand {
             }
             if wanted.contains("W5") {
                 results.append(try BenchRunner.backtest(name: "W5", strategy: root + "/bench/workloads/w5_indicators.lua",
+                                                        panel: panel, runs: runs, threads: threadCount))
+            }
+            if wanted.contains("W8") {
+                results.append(try BenchRunner.backtest(name: "W8", strategy: root + "/bench/workloads/w8_weekly_trend.lua",
                                                         panel: panel, runs: runs, threads: threadCount))
             }
             for i in results.indices { results[i].baselineBytes = baseline }
@@ -121,6 +125,10 @@ struct BenchResult {
             out += "  metrics         \(fmt(r.metrics * 1000))\n"
             out += "  total           \(fmt(r.total * 1000))   \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
             out += "  peak memory     \(fmt(Double(r.peakBytes) / 1_048_576)) MiB = process before data \(fmt(Double(r.baselineBytes) / 1_048_576)) + panels \(fmt(Double(r.panelBytes) / 1_048_576)) + workload \(fmt(Double(r.extraBytes) / 1_048_576)) MiB (\(fmt(Double(r.extraBytes) / Double(r.panelBytes / max(1, r.panelCount))))× one panel)\n"
+        }
+        // W8 is W1 plus a weekly trend filter: its cost is read against W1 from the same run.
+        if let w1 = rs.first(where: { $0.name == "W1" }), let w8 = rs.first(where: { $0.name == "W8" }) {
+            out += "\nW8 / W1: evaluate \(fmt(w8.evaluate / w1.evaluate))×, total \(fmt(w8.total / w1.total))× (target ≤ 1.3×)\n"
         }
         return out
     }
