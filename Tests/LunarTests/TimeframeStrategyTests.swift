@@ -203,6 +203,26 @@ import Testing
         #expect("\(daily!)".contains("needs intraday data"))
     }
 
+    @Test(arguments: ["per_bar", "shared"])
+    func flatAtSessionEndActsOnEveryPath(_ kind: String) throws {
+        let panel = Intraday.panel(symbols: 3, days: 6)
+        let body = kind == "per_bar"
+            ? "on_bar = function(ctx) if ctx.position == 0 and ctx.time_of_day >= 600 then ctx:buy() end end,"
+            : "rebalance = \"every\", signals = function(bars) return { weight = ta.where(bars.time_of_day:ge(600), 0.3, 0) } end,"
+        let path = Self.strategy("""
+            timezone = "America/New_York", session = "09:30-16:00", flat_at = "session_end",
+            indicators = function(bars) return { time_of_day = bars.time_of_day } end,
+            \(body)
+            """.replacingOccurrences(of: kind == "shared" ? "indicators = function(bars) return { time_of_day = bars.time_of_day } end,\n" : "@@", with: ""))
+        let result = try Backtest.run(strategyPath: path, panel: panel, options: Self.options())
+        let local = Self.ny.localSeconds(result.panel.timestamps, daily: false)
+        #expect(result.trades.count >= 3 * 5)
+        for trade in result.trades {
+            #expect(trade.exitReason == .sessionEnd, "\(kind): \(trade)")
+            #expect(local[trade.exitBar] / 86_400 == local[trade.entryBar] / 86_400, "\(kind): held overnight")
+        }
+    }
+
     @Test func hourlySignalsConfirmedByTheLastCompleteSession() throws {
         // Entries need the hourly close above the previous complete session's close: no entry on
         // a session's first hour can see that same session's close.
