@@ -112,10 +112,13 @@ public enum Checker {
         }
     }
 
-    /// The value of a node that depends on no field (constant folding), or nil.
+    /// The value of a node that depends on no field and no calendar value (constant
+    /// folding), or nil.
     static func constantValue(_ g: Graph, _ id: NodeID) -> Double? {
         let needed = g.reachable(from: [id])
-        if needed.contains(where: { if case .field = g[$0].op { return true } else { return false } }) { return nil }
+        if needed.contains(where: {
+            switch g[$0].op { case .field, .calendar: return true; default: return false }
+        }) { return nil }
         let one = try! Panel(symbols: ["_"], timestamps: [0],
                              fields: Dictionary(uniqueKeysWithValues: Panel.standardFields.map { ($0, [Double.nan]) }))
         return (try? NaiveEvaluator(panel: one).evaluate(g, outputs: [id]))?[id]?.first

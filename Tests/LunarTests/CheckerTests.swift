@@ -52,6 +52,20 @@ import Testing
         #expect(messages.contains("'entries' can never be true (it folds to a constant false)"))
     }
 
+    /// Calendar series depend on no field but are not constants: a time filter is not dead.
+    @Test func timeFiltersAndTimeframesAreNotDeadSignals() throws {
+        let f = try check(["t.lua": """
+            local ta = require "ta"
+            return strategy {
+              signals = function(bars)
+                local w = bars:timeframe("1W")
+                return { entries = bars.time_of_day:ge(600) & bars.day_of_week:le(5) & w.close:gt(ta.sma(w.close, 10)) }
+              end,
+            }
+            """])
+        #expect(f.isEmpty, "\(f.map(\.message))")
+    }
+
     @Test func jsonIsParseable() throws {
         let f = try check(["e.lua": "return 1 +\n"])
         let obj = try JSONSerialization.jsonObject(with: Data(Checker.json(f, files: 1).utf8)) as! [String: Any]
