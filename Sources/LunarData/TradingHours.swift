@@ -15,7 +15,12 @@ public struct TradingHours: Sendable, Hashable, CustomStringConvertible {
     public var description: String { timezone + (session.map { " \($0)" } ?? "") }
 
     /// Whether `name` is a time zone this machine knows (the tz database under /usr/share/zoneinfo).
-    public static func isKnownZone(_ name: String) -> Bool { name == "UTC" || TimeZone(identifier: name) != nil }
+    /// A name is a path into that database, so one that could leave it is refused outright.
+    public static func isKnownZone(_ name: String) -> Bool {
+        if name == "UTC" { return true }
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.contains(".."), name.count <= 64 else { return false }
+        return TimeZone(identifier: name) != nil
+    }
 
     /// Close matches for an unknown zone name.
     public static func zoneSuggestions(_ name: String) -> [String] {
