@@ -17,30 +17,12 @@ let shapes: [PlanOptions] = [
 
 @Suite("Fused executor against the naive oracle")
 struct FusedOracleTests {
-    /// Runs `graph` naive and fused under every shape; fused results must agree with each other
-    /// bit for bit and with the oracle within `tolerance`.
-    func check(_ graph: Graph, _ outputs: [NodeID], _ panel: Panel, tolerance: Double, _ label: String) throws {
-        let oracle = try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
-        var first: [NodeID: [Double]]? = nil
-        for shape in shapes {
-            let fused = try FusedEngine.evaluate(graph, outputs: outputs, panel: panel, options: shape)
-            for id in outputs {
-                let m = firstMismatch(fused[id]!, oracle[id]!, tolerance: tolerance)
-                #expect(m == nil, "\(label) \(shape): \(graph.describe(id)) differs at \(m ?? 0): fused \(fused[id]![m ?? 0]) naive \(oracle[id]![m ?? 0])")
-                if let f = first?[id] {
-                    #expect(firstMismatch(fused[id]!, f, tolerance: 0) == nil, "\(label): results depend on the plan shape \(shape)")
-                }
-            }
-            if first == nil { first = fused }
-        }
-    }
-
     @Test("random graphs without sma are bit-equal to the oracle", arguments: 0 ..< 60)
     func bitEqual(seed: Int) throws {
         var f = Fixture(seed: UInt64(seed) &* 0x9E37_79B9)
         let panel = f.panel(symbols: f.int(1 ... 9), bars: f.int(1 ... 160))
         let (g, outputs) = f.graph(size: f.int(3 ... 30), sma: false)
-        try check(g, outputs, panel, tolerance: 0, "seed \(seed)")
+        try checkAgainstOracle(g, outputs, panel, tolerance: 0, "seed \(seed)")
     }
 
     @Test("random graphs with sma agree to 1e-12 relative", arguments: 0 ..< 60)
@@ -48,7 +30,7 @@ struct FusedOracleTests {
         var f = Fixture(seed: 1_000_003 &+ UInt64(seed) &* 0x9E37_79B9)
         let panel = f.panel(symbols: f.int(1 ... 9), bars: f.int(1 ... 700))
         let (g, outputs) = f.graph(size: f.int(3 ... 30), sma: true)
-        try check(g, outputs, panel, tolerance: 1e-12, "seed \(seed)")
+        try checkAgainstOracle(g, outputs, panel, tolerance: 1e-12, "seed \(seed)")
     }
 
     @Test("optimizing does not change results", arguments: 0 ..< 30)
@@ -70,12 +52,7 @@ struct FusedOracleTests {
         let panel = f.panel(symbols: n, bars: t)
         let (g, outputs) = f.graph(size: f.int(5 ... 30))
         let bar = f.int(0 ... t - 1)
-        var changed = panel
-        for name in Panel.standardFields {
-            var v = panel.values(name)!
-            for s in 0 ..< n where f.chance(0.7) { v[s * t + bar] = f.chance(0.2) ? .nan : v[s * t + bar].isNaN ? 42 : v[s * t + bar] * 1.7 }
-            try changed.setField(name, v)
-        }
+        let changed = try f.perturbing(panel, bar: bar)
         let before = try FusedEngine.evaluate(g, outputs: outputs, panel: panel)
         let after = try FusedEngine.evaluate(g, outputs: outputs, panel: changed)
         let naiveAfter = try NaiveEvaluator(panel: changed).evaluate(g, outputs: outputs)
@@ -96,7 +73,7 @@ struct FusedOracleTests {
         let panel = f.panel(symbols: 40, bars: 2520)
         for k in 0 ..< 3 {
             let (g, outputs) = f.graph(size: 30)
-            try check(g, outputs, panel, tolerance: 1e-12, "large \(k)")
+            try checkAgainstOracle(g, outputs, panel, tolerance: 1e-12, "large \(k)")
         }
     }
 }

@@ -1,5 +1,7 @@
 import LunarData
+import LunarEngine
 import LunarGraph
+import Testing
 
 /// Seeded generators for the oracle tests: panels with NaN gaps and short histories, and
 /// random graphs mixing every kind of node.
@@ -34,6 +36,18 @@ struct Fixture {
         }
         let days = (0 ..< t).map { Int64($0) * 86_400 }
         return try! Panel(symbols: (0 ..< n).map { "S\($0)" }, timestamps: days, fields: fields)
+    }
+
+    /// `panel` with bar `bar` changed in most symbols: scaled, set to NaN, or filled where it was NaN.
+    mutating func perturbing(_ panel: Panel, bar: Int) throws -> Panel {
+        var changed = panel
+        let n = panel.symbolCount, t = panel.barCount
+        for name in Panel.standardFields {
+            var v = panel.values(name)!
+            for s in 0 ..< n where chance(0.7) { v[s * t + bar] = chance(0.2) ? .nan : v[s * t + bar].isNaN ? 42 : v[s * t + bar] * 1.7 }
+            try changed.setField(name, v)
+        }
+        return changed
     }
 
     /// A random graph of about `size` nodes; returns it with 1–4 outputs.
@@ -95,4 +109,22 @@ func close(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
 func firstMismatch(_ x: [Double], _ y: [Double], tolerance: Double) -> Int? {
     guard x.count == y.count else { return -1 }
     return x.indices.first { !close(x[$0], y[$0], tolerance: tolerance) }
+}
+
+/// Runs `graph` naive and fused under every shape; fused results must agree with each other
+/// bit for bit and with the oracle within `tolerance`.
+func checkAgainstOracle(_ graph: Graph, _ outputs: [NodeID], _ panel: Panel, tolerance: Double, _ label: String) throws {
+    let oracle = try NaiveEvaluator(panel: panel).evaluate(graph, outputs: outputs)
+    var first: [NodeID: [Double]]? = nil
+    for shape in shapes {
+        let fused = try FusedEngine.evaluate(graph, outputs: outputs, panel: panel, options: shape)
+        for id in outputs {
+            let m = firstMismatch(fused[id]!, oracle[id]!, tolerance: tolerance)
+            #expect(m == nil, "\(label) \(shape): \(graph.describe(id)) differs at \(m ?? 0): fused \(fused[id]![m ?? 0]) naive \(oracle[id]![m ?? 0])")
+            if let f = first?[id] {
+                #expect(firstMismatch(fused[id]!, f, tolerance: 0) == nil, "\(label): results depend on the plan shape \(shape)")
+            }
+        }
+        if first == nil { first = fused }
+    }
 }

@@ -24,15 +24,7 @@ import Testing
     }
 
     /// Daily SMA cross entries filtered by a 10-week SMA trend: W8's strategy.
-    static let weeklyTrend = """
-        params = { fast = 10, slow = 30, trend = 10 },
-        signals = function(bars, p)
-          local weekly = bars:timeframe("1W")
-          local up = weekly.close:gt(ta.sma(weekly.close, p.trend))
-          local fast, slow = ta.sma(bars.close, p.fast), ta.sma(bars.close, p.slow)
-          return { entries = ta.crossover(fast, slow) & up, exits = ta.crossunder(fast, slow) }
-        end,
-        """
+    static let weeklyTrend = Fixtures.path("bench/workloads/w8_weekly_trend.lua")
 
     @Test func theDSLBuildsWhatTheSwiftBuilderBuilds() throws {
         let panel = Synthetic.panel(symbols: 6, bars: 500, seed: 3)
@@ -63,14 +55,13 @@ import Testing
 
     @Test func aWeeklyTrendFilterRunsTheSameOnBothEnginesAndChangesTheTrades() throws {
         let panel = Synthetic.panel(symbols: 20, bars: 800, seed: 8)
-        let path = Self.strategy(Self.weeklyTrend)
+        let path = Self.weeklyTrend
         var o = Self.options()
         let fused = try Backtest.run(strategyPath: path, panel: panel, options: o)
         o.engine = .naive
         let naive = try Backtest.run(strategyPath: path, panel: panel, options: o)
         #expect(fused.trades == naive.trades && fused.equity == naive.equity)
-        let plain = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel,
-                                     options: { var p = Self.options(); p.params = ["slow": "30"]; return p }())
+        let plain = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: panel, options: Self.options())
         #expect(fused.trades.count > 20 && fused.trades.count < plain.trades.count)
         // Every filtered entry is an unfiltered one (the filter only removes).
         let plainEntries = Set(plain.trades.map { "\($0.symbol)/\($0.entryBar)" })
@@ -78,7 +69,7 @@ import Testing
     }
 
     @Test func explainShowsTheClocksAndWhereAlignmentHappens() throws {
-        let text = try Backtest.explain(strategyPath: Self.strategy(Self.weeklyTrend), panel: Synthetic.panel(symbols: 8, bars: 400, seed: 1))
+        let text = try Backtest.explain(strategyPath: Self.weeklyTrend, panel: Synthetic.panel(symbols: 8, bars: 400, seed: 1))
         #expect(text.contains("clocks: base 400 bars; 1W "))
         #expect(text.contains("@1W (") && text.contains("align(") && text.contains("last complete 1W"))
     }
@@ -111,7 +102,7 @@ import Testing
 
     @Test func sweepsAndWalkForwardRunMultiTimeframeStrategies() throws {
         let panel = Synthetic.panel(symbols: 8, bars: 700, seed: 9)
-        let path = Self.strategy(Self.weeklyTrend)
+        let path = Self.weeklyTrend
         var request = SweepRequest(space: [try ParamSpace.parse("trend=4,10"), try ParamSpace.parse("fast=5,10")])
         request.metric = "total_return"
         let sweep = try Sweep.run(strategyPath: path, panel: panel, options: Self.options(), request: request)
