@@ -85,6 +85,25 @@ import Testing
         #expect(changed.first?.hasSuffix("levels.lua") == true)
     }
 
+    /// A multi-timeframe strategy re-runs on save like any other, and a timeframe typo is a
+    /// failure at its line that keeps the watcher alive.
+    @Test func timeframeEditsRerun() throws {
+        let dir = Fixtures.tempDir()
+        let path = dir + "/w8.lua"
+        try FileManager.default.copyItem(atPath: Fixtures.path("bench/workloads/w8_weekly_trend.lua"), toPath: path)
+        let (w, rec) = start(path, polling: false)
+        defer { w.stop() }
+        #expect(rec.wait(for: 1))
+        Thread.sleep(forTimeInterval: 0.05)
+        try edit(path, "bars:timeframe(\"1W\")", "bars:timeframe(\"1w\")")
+        #expect(rec.wait(for: 2))
+        guard case .failure(let message, _) = rec.all[1] else { Issue.record("expected a failure"); return }
+        #expect(message.contains("w8.lua:10") && message.contains("did you mean '1W'"), "\(message)")
+        try edit(path, "bars:timeframe(\"1w\")", "bars:timeframe(\"1M\")")
+        #expect(rec.wait(for: 3))
+        guard case .result = rec.all[2] else { Issue.record("expected a result"); return }
+    }
+
     @Test func asyncSequenceDeliversResults() async throws {
         var o = BacktestOptions()
         o.stdlib = Fixtures.stdlib
