@@ -55,6 +55,9 @@ extension Panel {
             if let session = hours.session {
                 guard !isDaily else { throw DataError.invalid("session \(session) needs intraday data; these bars are daily") }
                 view = view.keepingSession(session, hours: hours)
+                guard view.barCount > 0 || barCount == 0 else {
+                    throw DataError.invalid("session \(session) keeps none of the \(barCount) bars in \(hours.timezone) time; check --session and --timezone")
+                }
             }
             if mode != .raw && view.hasCorporateActions { try view.adjust(for: mode) }
             try view.setField("member", view.member)

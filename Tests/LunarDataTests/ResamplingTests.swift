@@ -152,6 +152,10 @@ struct ResamplingTests {
         #expect(view.timestamps.first == Self.at(2024, 5, 6, 13, 30) && view.timestamps.last == Self.at(2024, 5, 6, 19, 30))
         #expect(view.hours == ny)
         #expect(throws: DataError.self) { try Self.panel((0 ..< 3).map { Self.day(2024, 5, 6 + $0) }).runView(prices: .raw, hours: ny) }
+        // A session that keeps nothing (a wrong zone, say) is an error, not an empty run.
+        let night = TradingHours(timezone: "America/New_York", session: SessionHours("02:00-03:00"))
+        let none = #expect(throws: DataError.self) { try Self.panel(t).runView(prices: .raw, hours: night) }
+        #expect("\(none!)".contains("keeps none of the 20 bars"))
     }
 }
 
