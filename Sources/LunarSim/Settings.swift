@@ -90,6 +90,9 @@ public struct Setting: Sendable {
     let read: @Sendable (SimulationOptions) -> SettingValue
     /// Close matches for a value it does not take, where the values are a known list.
     var suggest: (@Sendable (String) -> [String])? = nil
+    /// What it takes as a LuaLS / EmmyLua type (`number`, `"close"|"next_open"`, …), for the
+    /// editor annotations of the strategy table (`lunar types`).
+    public var luaType = "string"
 
     /// The default, as the strategy table would write it.
     public var defaultValue: SettingValue { read(SimulationOptions()) }
@@ -190,7 +193,7 @@ extension Setting {
                     }
                     return true
                 },
-                read: { o in .text(o.sizing.description) }),   // a bare fraction reads back as fraction:F
+                read: { o in .text(o.sizing.description) }, luaType: "number|string"),   // a bare fraction reads back as fraction:F
         switchSetting("integer", "whole-units", \.integerUnits, field: "integerUnits", doc: "Trade whole units only (rounded toward zero)."),
         switchSetting("reverse", "reverse", \.reverse, field: "reverse", doc: "An opposite entry while in a position reverses it (otherwise it is ignored)."),
         stop("stop_loss", "stop-loss", \.stopLoss, field: "stopLoss", below1: true, doc: "Stop-loss as a fraction below the entry price."),
@@ -206,7 +209,8 @@ extension Setting {
                     }
                     return true
                 },
-                read: { o in if case .bars(let n) = o.rebalance { return .number(Double(n)) }; return .text(o.rebalance.description) }),
+                read: { o in if case .bars(let n) = o.rebalance { return .number(Double(n)) }; return .text(o.rebalance.description) },
+                luaType: "\"every\"|\"weekly\"|\"monthly\"|\"change\"|integer"),
         Setting(name: "portfolio", flag: "portfolio", expected: "auto, independent or shared", field: "capitalMode",
                 doc: "Independent sub-accounts (equal split) or one shared cash account; auto: shared when signals give weight or score.",
                 isSwitch: false,
@@ -216,7 +220,7 @@ extension Setting {
                     guard let m = CapitalMode(rawValue: t) else { return false }
                     o.capitalMode = m; return true
                 },
-                read: { o in .text(o.capitalMode?.rawValue ?? "auto") }),
+                read: { o in .text(o.capitalMode?.rawValue ?? "auto") }, luaType: "\"auto\"|\"independent\"|\"shared\""),
         Setting(name: "top", flag: "top", expected: "none or a whole number ≥ 1", field: "top",
                 doc: "With a score series: hold the N best-scored symbols at equal weight.", isSwitch: false,
                 write: { o, v in
@@ -227,7 +231,7 @@ extension Setting {
                     }
                     return true
                 },
-                read: { o in o.top.map { .number(Double($0)) } ?? .text("none") }),
+                read: { o in o.top.map { .number(Double($0)) } ?? .text("none") }, luaType: "integer|\"none\""),
         choice("prices", "prices", \.prices, field: "prices",
                doc: "Price series: raw (printed; splits change held units, dividends paid in cash), split (back-adjusted for splits; dividends in cash) or total (adjusted for splits and dividends; no cash flows)."),
         choice("universe_exit", "universe-exit", \.universeExit, field: "universeExit",
@@ -271,7 +275,7 @@ extension Setting {
                     guard case .number(let x) = v, x.isFinite, check(x) else { return false }
                     o[keyPath: key] = x; return true
                 },
-                read: { o in .number(o[keyPath: key]) })
+                read: { o in .number(o[keyPath: key]) }, luaType: "number")
     }
 
     private static func switchSetting(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, Bool> & Sendable,
@@ -281,7 +285,7 @@ extension Setting {
                     guard case .flag(let b) = v else { return false }
                     o[keyPath: key] = b; return true
                 },
-                read: { o in .flag(o[keyPath: key]) })
+                read: { o in .flag(o[keyPath: key]) }, luaType: "boolean")
     }
 
     private static func stop(_ name: String, _ flag: String, _ key: WritableKeyPath<SimulationOptions, Double?> & Sendable,
@@ -296,7 +300,7 @@ extension Setting {
                     }
                     return true
                 },
-                read: { o in o[keyPath: key].map { .number($0) } ?? .text("none") })
+                read: { o in o[keyPath: key].map { .number($0) } ?? .text("none") }, luaType: "number|\"none\"")
     }
 
     private static func choice<C: RawRepresentable & CaseIterable & Sendable>(
@@ -308,7 +312,8 @@ extension Setting {
                     guard case .text(let t) = v, let f = C(rawValue: t) else { return false }
                     o[keyPath: key] = f; return true
                 },
-                read: { o in .text(o[keyPath: key].rawValue) })
+                read: { o in .text(o[keyPath: key].rawValue) },
+                luaType: C.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: "|"))
     }
 
 }

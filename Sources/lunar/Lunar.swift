@@ -8,7 +8,8 @@ struct LunarCommand: ParsableCommand {
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
         subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Check.self, Watch.self,
-                      TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self, Bench.self])
+                      TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self, Bench.self,
+                      Types.self, Init.self])
 }
 
 /// Options shared by commands that read data.
