@@ -201,7 +201,10 @@ function Ctx:trailing_stop(fraction) end
 ---@field flat_at? "none"|"session_end" session_end: close every position at the close of each session's last bar, and open none on it (intraday data). Takes none or session_end; default none.
 ---@field benchmark? string What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe. Takes a symbol of the data, or equal-weight; default equal-weight.
 
+---@alias StrategyKey "name"|"description"|"params"|"signals"|"indicators"|"on_bar"|"init"|"capital"|"fees"|"fixed_fee"|"slippage"|"fill"|"sizing"|"integer"|"reverse"|"stop_loss"|"take_profit"|"trailing_stop"|"rebalance"|"portfolio"|"top"|"prices"|"universe_exit"|"timezone"|"session"|"flat_at"|"benchmark"
+
 ---Declares the strategy a file returns.
----@param def StrategyTable
+---@generic T: table<StrategyKey, any>
+---@param def StrategyTable|T
 ---@return StrategyTable
 function strategy(def) end

@@ -144,7 +144,12 @@ public enum EditorTypes {
         for s in Setting.all {
             out += "---@field \(s.name)? \(s.luaType) \(s.doc) Takes \(s.expected); default \(s.defaultValue).\n"
         }
-        out += "\n---Declares the strategy a file returns.\n---@param def StrategyTable\n---@return StrategyTable\nfunction strategy(def) end\n"
+        // StrategyTable types each field (and the parameters of signals, on_bar, …) but accepts
+        // unknown keys; the generic's constraint — a table keyed by the known names — makes a
+        // misspelt key (`fil`) a diagnostic. (An intersection would lose the closures' types.)
+        let keys = strategyStructureFields + Setting.all.map(\.name)
+        out += "\n---@alias StrategyKey " + keys.map { "\"\($0)\"" }.joined(separator: "|") + "\n"
+        out += "\n---Declares the strategy a file returns.\n---@generic T: table<StrategyKey, any>\n---@param def StrategyTable|T\n---@return StrategyTable\nfunction strategy(def) end\n"
         return out
     }
 

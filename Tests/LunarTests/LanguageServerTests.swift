@@ -11,6 +11,7 @@ struct LanguageServerTests {
     static let probe = """
         local ta = require "ta"
         return strategy {
+          fil = "close",
           signals = function(bars, p)
             local x = ta.smaa(bars.close, 3)
             return { entries = bars.close:gt(ta.rsi(bars.close)) }
@@ -49,9 +50,15 @@ struct LanguageServerTests {
         let (hl, hc) = position("rsi(", after: false)
         let hover = try server.hover(file, line: hl, character: hc + 1)
         #expect(hover.contains("Relative strength") && hover.contains("default 14"), "\(hover)")
-        // A misspelt primitive is a diagnostic at its line.
-        let diagnostics = server.diagnostics(file, waitingFor: "smaa")
+        // A misspelt primitive, and a misspelt key of the strategy table, are diagnostics.
+        let diagnostics = try #require(server.diagnostics(file, waitingFor: "smaa"))
         #expect(diagnostics.contains { $0.line == tl && $0.message.contains("smaa") }, "\(diagnostics)")
+        #expect(diagnostics.contains { $0.line == 1 && $0.message.contains("fil") && $0.message.contains("StrategyKey") }, "\(diagnostics)")
+        // A strategy written correctly gets none but unused-variable hints.
+        let good = Fixtures.write(try String(contentsOfFile: dir + "/strategies/example.lua", encoding: .utf8), "strategies/good.lua", in: dir)
+        try server.open(good, text: try String(contentsOfFile: good, encoding: .utf8))
+        let clean = try #require(server.diagnostics(good, waitingFor: nil))
+        #expect(clean.allSatisfy { $0.message.contains("never used") }, "\(clean)")
     }
 }
 
@@ -127,13 +134,15 @@ final class LanguageServer: @unchecked Sendable {
         return "\(result?["contents"] ?? "")"
     }
 
-    /// The diagnostics published for a file, waiting up to 10 s for one containing `text`.
-    func diagnostics(_ path: String, waitingFor text: String) -> [(line: Int, message: String)] {
+    /// The diagnostics published for a file, waiting up to 10 s for one containing `text`
+    /// (for `nil`: for the file's first publication).
+    func diagnostics(_ path: String, waitingFor text: String?) -> [(line: Int, message: String)]? {
         let uri = URL(fileURLWithPath: path).absoluteString
         let deadline = Date().addingTimeInterval(10)
         lock.lock(); defer { lock.unlock() }
-        while !(published[uri] ?? []).contains(where: { $0.message.contains(text) }) && lock.wait(until: deadline) {}
-        return published[uri] ?? []
+        func done() -> Bool { published[uri].map { list in text.map { t in list.contains { $0.message.contains(t) } } ?? true } ?? false }
+        while !done() && lock.wait(until: deadline) {}
+        return published[uri]
     }
 
     private func at(_ path: String, _ line: Int, _ character: Int) -> [String: Any] {
