@@ -83,6 +83,14 @@ public enum Checker {
             out.append(Finding(severity: .warning, file: file, line: line,
                                message: "parameter '\(p.name)' is never used by signals"))
         }
+        // Globals the file reads that nothing defines: most likely a typo.
+        let known = Set(s.globals)
+        for read in GlobalReads.undeclared(in: text) where !known.contains(read.name) {
+            let close = closestMatches(to: read.name, in: s.globals.filter { !$0.hasPrefix("_") } + GlobalReads.declaredNames(in: text))
+            out.append(Finding(severity: .warning, file: file, line: read.line,
+                               message: "'\(read.name)' is read but defined nowhere (not a local, a parameter or a global)"
+                                   + (close.isEmpty ? "" : "; did you mean \(close.map { "'\($0)'" }.joined(separator: ", "))?")))
+        }
         for (name, id) in s.outputs.sorted(by: { $0.key < $1.key }) {
             let node = s.graph[id]
             if let bars = options.bars, node.lookback >= bars {

@@ -89,6 +89,19 @@ public final class LuaVM {
         host.pointee.inhost = 1
     }
 
+    /// The names the global table holds now (the sandbox's, the DSL's, the script's own).
+    func globalNames() -> [String] {
+        var out: [String] = []
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING, let k = swl_tostring(L, -2) { out.append(String(cString: k)) }
+            swl_pop(L, 1)
+        }
+        swl_pop(L, 1)
+        return out.sorted()
+    }
+
     deinit {
         lua_close(L)
         host.deallocate()

@@ -59,5 +59,8 @@ public struct StrategyDefinition: @unchecked Sendable {
     /// The bytes of every file in `files`, as loaded: what the run's per-bar workers execute and
     /// what its history record hashes, so a save during a run cannot mix two versions.
     public var sources: [String: Data] = [:]
+    /// The globals the strategy's state holds after loading (sandbox, DSL, the file's own):
+    /// what a global read may name (`lunar check`'s typo warning).
+    public var globals: [String] = []
 }
 

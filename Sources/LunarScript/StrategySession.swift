@@ -142,6 +142,7 @@ public final class StrategySession {
                                      indicators: indicators, perBar: perBar)
         def.settings = settings
         def.sources = vm.modules.sources
+        def.globals = vm.globalNames()
         return def
     }
 

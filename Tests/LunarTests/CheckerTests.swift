@@ -66,6 +66,22 @@ import Testing
         #expect(f.isEmpty, "\(f.map(\.message))")
     }
 
+    @Test func globalsDefinedNowhereAreWarnedWithTheClosestName() throws {
+        let f = try check(["g.lua": """
+            local ta = require "ta"
+            local thresh = 1
+            return strategy {
+              signals = function(bars, p)
+                return { entries = bars.close:gt(tresh or thresh) & ta.rising(bars.close) }
+              end,
+              on_bar = nil,
+            }
+            """])
+        let w = try #require(f.first { $0.message.contains("'tresh'") })
+        #expect(w.severity == .warning && w.line == 5 && w.message.contains("did you mean 'thresh'?"), "\(w.message)")
+        #expect(f.count == 1, "\(f.map(\.message))")
+    }
+
     @Test func jsonIsParseable() throws {
         let f = try check(["e.lua": "return 1 +\n"])
         let obj = try JSONSerialization.jsonObject(with: Data(Checker.json(f, files: 1).utf8)) as! [String: Any]
