@@ -46,3 +46,12 @@ struct Init: ParsableCommand {
         } catch { throw fail(error) }
     }
 }
+
+/// Shell completion of `--param`: the declared parameters (`fast=`, `slow=`) of the strategy
+/// file already on the command line. Quiet when there is none or it does not load.
+@Sendable func parameterCompletions(_ words: [String]) -> [String] {
+    guard let path = words.first(where: { $0.hasSuffix(".lua") && FileManager.default.fileExists(atPath: $0) }),
+          let stdlib = try? Stdlib.locate(),
+          let session = try? StrategySession(path: path, fields: Panel.standardFields + ["member"], stdlib: stdlib) else { return [] }
+    return session.declared.map { "\($0.name)=" }
+}

@@ -64,9 +64,9 @@ struct Progress {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Backtest a strategy file over a universe.")
 
-    @Argument(help: "The strategy's Lua file.") var strategy: String
+    @Argument(help: "The strategy's Lua file.", completion: .file(extensions: ["lua"])) var strategy: String
     @OptionGroup var dataOptions: DataOptions
-    @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).")
+    @Option(name: .customLong("param"), help: "Override a parameter: --param name=value (repeatable).", completion: .custom(parameterCompletions))
     var params: [String] = []
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @OptionGroup var scriptLimits: ScriptLimitFlags

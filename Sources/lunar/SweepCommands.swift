@@ -4,7 +4,7 @@ import Lunar
 
 /// Options shared by `sweep` and `walkforward`.
 struct SweepOptions: ParsableArguments {
-    @Option(name: .customLong("param"), help: "A swept parameter: name=start:stop:step, name=a,b,c or name=value (repeatable).")
+    @Option(name: .customLong("param"), help: "A swept parameter: name=start:stop:step, name=a,b,c or name=value (repeatable).", completion: .custom(parameterCompletions))
     var params: [String] = []
     @Option(name: .customLong("where"), help: "Keep combinations where this Lua expression holds, e.g. \"fast < slow\".")
     var condition: String?
@@ -56,7 +56,7 @@ final class ProgressLine {
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sweep", abstract: "Run every parameter combination and rank them.")
 
-    @Argument(help: "The strategy's Lua file.") var strategy: String
+    @Argument(help: "The strategy's Lua file.", completion: .file(extensions: ["lua"])) var strategy: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sweep: SweepOptions
     @Option(help: "Rows to show (--top is the setting: hold the N best-scored symbols).") var rows = 10
@@ -97,7 +97,7 @@ struct WalkForwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "walkforward",
         abstract: "Choose parameters in-sample, apply them out-of-sample, window by window.")
 
-    @Argument(help: "The strategy's Lua file.") var strategy: String
+    @Argument(help: "The strategy's Lua file.", completion: .file(extensions: ["lua"])) var strategy: String
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sweep: SweepOptions
     @Option(help: "Bars in each training window.") var train = 504
