@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "LunarGraph", dependencies: ["LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
+        // Overfitting statistics (PSR, DSR, PBO, bootstrap, plateau): plain functions of returns.
+        .target(name: "LunarStats", swiftSettings: strict),
         // Library manifests and lunar.toml: the only target that sees TOMLKit.
         .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
         // Reads the setting and signal vocabularies from LunarSim; never calls the simulator
@@ -67,6 +69,7 @@ let package = Package(
                     dependencies: ["LunarSim", "LunarTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                     swiftSettings: strict),
         .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
+        .testTarget(name: "LunarStatsTests", dependencies: ["LunarStats", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarSim", "LunarTestSupport"], swiftSettings: strict),

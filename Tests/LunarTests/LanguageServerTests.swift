@@ -123,7 +123,8 @@ final class LanguageServer: @unchecked Sendable {
         var out: [String: String?] = [:]
         for item in items {
             guard let label = item["label"] as? String else { continue }
-            out[label] = (item["labelDetails"] as? [String: Any])?["detail"] as? String ?? item["detail"] as? String
+            let detail: String? = ((item["labelDetails"] as? [String: Any])?["detail"] as? String) ?? (item["detail"] as? String)
+            out[label] = .some(detail)
         }
         return out
     }
