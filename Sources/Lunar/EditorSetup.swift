@@ -78,8 +78,7 @@ public enum EditorSetup {
               "$schema": "https://raw.githubusercontent.com/LuaLS/vscode-lua/master/setting/schema.json",
               "runtime.version": "Lua 5.4",
               "workspace.library": [".lunar/types"],
-              "workspace.checkThirdParty": false,
-              "diagnostics.globals": ["close", "open", "high", "low", "volume", "bars"]
+              "workspace.checkThirdParty": false
             }
 
             """),
