@@ -49,7 +49,7 @@ let package = Package(
         // MARK: - Public API
         .target(name: "Lunar",
                 dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest",
-                               "LunarScript", "LunarReport", "LunarHistory"],
+                               "LunarScript", "LunarReport", "LunarHistory", "LunarStats"],
                 swiftSettings: strict),
         // MARK: - Command-line tool
         .executableTarget(name: "lunar",

@@ -85,11 +85,37 @@ struct SweepCommand: ParsableCommand {
                 let cells = ["\(k + 1)"] + r.params.map(\.value) + shown.map { MetricFormat.text($0, r.metrics.value($0)) }
                 print(zip(cells, widths).map { pad($0, $1, left: true) }.joined())
             }
+            let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps))
+            print("\n" + SweepStatisticsText.render(stats, metric: result.metric), terminator: "")
             if let out {
                 try table.write(to: out)
                 print("\nwrote \(out)/sweep.csv and \(out)/sweep.html")
             }
         } catch { throw fail(error) }
+    }
+}
+
+/// The statistics block under a sweep's table (docs/sweeps.md, "Is the winner real?").
+enum SweepStatisticsText {
+    static func render(_ s: SweepStatistics, metric: String) -> String {
+        func f(_ v: Double, _ d: Int = 3) -> String { v.isFinite ? String(format: "%.\(d)f", v) : "n/a" }
+        func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "n/a" }
+        var out = "is the winner real? (\(s.trials) trials)\n"
+        out += "  PSR \(f(s.probabilisticSharpe)): probability its true Sharpe is above 0 (per-bar Sharpe \(f(s.sharpe, 4)))\n"
+        out += "  DSR \(f(s.deflatedSharpe)): the same against \(f(s.expectedMaximumSharpe, 4)), what the best of \(s.trials) unskilled trials reaches by luck (variance of the trials' Sharpe \(f(s.sharpeVariance, 6)))\n"
+        if let o = s.overfitting {
+            out += "  PBO \(f(o.probability)): share of \(o.logits.count) CSCV splits (\(o.blocks) blocks) where the in-sample best is at or below the median out of sample\n"
+        } else {
+            out += "  PBO n/a: needs at least 2 trials and 32 bars\n"
+        }
+        out += "  90 % bootstrap intervals (stationary, mean block \(f(s.block, 1)) bars): Sharpe \(f(s.sharpeInterval.low, 2)) … \(f(s.sharpeInterval.high, 2)), "
+            + "CAGR \(pct(s.cagrInterval.low)) … \(pct(s.cagrInterval.high)), max drawdown \(pct(s.drawdownInterval.low)) … \(pct(s.drawdownInterval.high))\n"
+        if let p = s.plateau {
+            let sign = (Metrics.info(metric)?.direction == .lower) ? -1.0 : 1.0
+            out += "  plateau: \(metric) \(f(sign * p.score)) over the best and its \(p.neighbours) grid neighbours (best \(f(sign * p.best)))"
+                + (p.isolated ? "; warning: the best is an isolated peak, its neighbours do not share its score" : "") + "\n"
+        }
+        return out
     }
 }
 

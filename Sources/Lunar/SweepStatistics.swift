@@ -1,0 +1,78 @@
+import Foundation
+import LunarData
+import LunarStats
+
+/// What a sweep's winner is worth once the search that found it is accounted for (issue 20):
+/// the Probabilistic and Deflated Sharpe Ratios of the chosen combination, the Probability of
+/// Backtest Overfitting over all combinations, bootstrap intervals of its Sharpe ratio, CAGR
+/// and maximum drawdown, and how much of its score its grid neighbours share. Computed from
+/// the portfolio equity of every combination (`SweepRow.equity`).
+public struct SweepStatistics: Sendable {
+    public struct Interval: Sendable { public let low: Double, high: Double }
+
+    /// Combinations tried (this sweep's).
+    public let trials: Int
+    /// The chosen combination's per-period Sharpe ratio and its PSR against 0.
+    public let sharpe: Double
+    public let probabilisticSharpe: Double
+    /// The variance of the trials' per-period Sharpe ratios, the Sharpe ratio the best of that
+    /// many unskilled trials reaches by luck, and the chosen one's PSR against it.
+    public let sharpeVariance: Double
+    public let expectedMaximumSharpe: Double
+    public let deflatedSharpe: Double
+    /// CSCV over 16 blocks; nil when there are too few bars or trials.
+    public let overfitting: BacktestOverfitting?
+    /// 90 % stationary-bootstrap intervals (annualized Sharpe, CAGR, max drawdown ≤ 0) and the
+    /// automatic mean block length they used.
+    public let sharpeInterval: Interval, cagrInterval: Interval, drawdownInterval: Interval
+    public let block: Double
+    /// The ranking metric over the chosen combination's grid neighbourhood.
+    public let plateau: Plateau?
+
+    public init(_ result: SweepResult, space: [ParamSpace], barsPerYear: Double, seed: UInt64 = 42, resamples: Int = 1000) throws {
+        guard !result.rows.isEmpty else { throw StatsError("a sweep without combinations has no statistics") }
+        let returns = result.rows.map { SweepStatistics.returns($0.equity) }
+        trials = result.rows.count
+        let moments = ReturnMoments(returns[0])
+        sharpe = moments.sharpe
+        probabilisticSharpe = SharpeInference.probabilistic(moments)
+        sharpeVariance = SharpeInference.variance(ofSharpes: returns.map { ReturnMoments($0).sharpe })
+        expectedMaximumSharpe = SharpeInference.expectedMaximum(trials: trials, variance: sharpeVariance)
+        deflatedSharpe = SharpeInference.deflated(moments, trials: trials, variance: sharpeVariance)
+        overfitting = try? BacktestOverfitting(returns: returns, blocks: 16)
+        block = StationaryBootstrap.optimalBlock(returns[0])
+        let boot = StationaryBootstrap(block: block, seed: seed)
+        let a = barsPerYear
+        func interval(_ f: @escaping ([Double]) -> Double) -> Interval {
+            let ci = boot.interval(returns[0], level: 0.9, resamples: resamples, statistic: f)
+            return Interval(low: ci.low, high: ci.high)
+        }
+        sharpeInterval = interval { ReturnMoments($0).sharpe * a.squareRoot() }
+        cagrInterval = interval { r in pow(r.reduce(1) { $0 * (1 + $1) }, a / Double(r.count)) - 1 }
+        drawdownInterval = interval { r in
+            var peak = 1.0, value = 1.0, worst = 0.0
+            for x in r { value *= 1 + x; peak = max(peak, value); worst = min(worst, value / peak - 1) }
+            return worst
+        }
+        // Each row's position along each swept axis.
+        let axes = space.filter { $0.values.count > 1 }
+        let coordinates = result.rows.map { row in
+            axes.map { axis in row.params.first { $0.name == axis.name }.flatMap { axis.values.firstIndex(of: $0.value) } ?? -10 }
+        }
+        // The plateau reads larger as better: a smaller-is-better metric is negated.
+        let sign: Double = Metrics.info(result.metric)?.direction == .lower ? -1 : 1
+        let metric = result.rows.map { sign * $0.metrics.value(result.metric) }
+        plateau = axes.isEmpty ? nil : Plateau(coordinates: coordinates, metric: metric, best: 0)
+    }
+
+    /// Per-bar returns of an equity curve (bars before it starts, or after it is 0, skipped).
+    static func returns(_ equity: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(equity.count)
+        for t in equity.indices.dropFirst() {
+            let a = equity[t - 1], b = equity[t]
+            out.append(a > 0 && !a.isNaN && !b.isNaN ? b / a - 1 : 0)
+        }
+        return out
+    }
+}
