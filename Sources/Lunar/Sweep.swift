@@ -31,6 +31,8 @@ public struct ParamSpace: Sendable, Equatable {
     }
 }
 
+public enum SearchKind: String, Sendable, CaseIterable { case grid, random, tpe }
+
 /// What to sweep and how to rank it.
 public struct SweepRequest: Sendable {
     public var space: [ParamSpace]
@@ -40,6 +42,11 @@ public struct SweepRequest: Sendable {
     public var metric = "sharpe"
     /// Draw this many random combinations instead of the whole grid.
     public var samples: Int? = nil
+    /// How combinations are chosen: every one (`grid`), `samples` random draws (`random`), or
+    /// a tree-structured Parzen estimator spending `trials` evaluations (`tpe`).
+    public var search: SearchKind = .grid
+    /// Evaluations `tpe` spends (`random` draws this many too).
+    public var trials: Int? = nil
     public var seed: UInt64 = 42
     /// Bytes of intermediate series one chunk of combinations may hold.
     public var memoryBudget = 256 << 20
@@ -90,9 +97,15 @@ public enum Sweep {
             combos = [[]]
             for p in space { combos = combos.flatMap { c in p.values.map { c + [(name: p.name, value: $0)] } } }
         }
-        guard let condition = request.condition else { return combos }
+        let keep = try constraint(request)
+        return try combos.filter(keep)
+    }
+
+    /// The `--where` condition as a test of one combination (always true without one).
+    static func constraint(_ request: SweepRequest) throws -> ([(name: String, value: String)]) throws -> Bool {
+        guard let condition = request.condition else { return { _ in true } }
         let vm = try LuaVM(limits: ScriptLimits(instructions: 1_000_000, memoryBytes: 16 << 20), roots: [])
-        return try combos.filter { combo in
+        return { combo in
             let locals = combo.map { p in (p.name, Double(p.value) != nil ? p.value : "\"\(p.value)\"") }
             let code = "local \(locals.map(\.0).joined(separator: ", ")) = \(locals.map(\.1).joined(separator: ", "))\nreturn (\(condition))"
             let v: String?
@@ -111,7 +124,11 @@ public enum Sweep {
         var clock = Stopwatch()
         try validate(metric: request.metric)
         try options.simulation.validate()
-        let combos = try combinations(request)
+        var grid = request
+        if request.search == .random { grid.samples = request.trials ?? request.samples }
+        // TPE proposes its own combinations; the grid is only checked, never built.
+        if request.search == .tpe { grid.samples = 1 }
+        let combos = try combinations(grid)
         guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let session = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
@@ -122,7 +139,9 @@ public enum Sweep {
         let panel = try Backtest.view(panel, strategySettings: session.settings, options)
         var rows: [SweepRow] = []
         rows.reserveCapacity(combos.count)
-        if session.perBar {
+        if request.search == .tpe {
+            rows = try searchTPE(strategyPath: strategyPath, session: session, panel: panel, options: options, request: request, progress: progress)
+        } else if session.perBar {
             // The per-bar path runs each combination as its own backtest.
             for (k, combo) in combos.enumerated() {
                 var o = options
@@ -137,6 +156,36 @@ public enum Sweep {
         }
         rank(&rows, by: request.metric)
         return SweepResult(strategyName: session.name, metric: request.metric, rows: rows, seconds: clock.lap())
+    }
+
+    /// `request.trials` evaluations chosen by `TPESearch`, batch by batch.
+    static func searchTPE(strategyPath: String, session: StrategySession, panel: Panel, options: BacktestOptions,
+                          request: SweepRequest, progress: ((Int, Int) -> Void)?) throws -> [SweepRow] {
+        guard let trials = request.trials, trials >= 1 else { throw ScriptError("--search tpe needs --trials N (N ≥ 1)") }
+        guard let info = Metrics.info(request.metric) else { return [] }
+        let keep = try constraint(request)
+        var rows: [SweepRow] = []
+        var search = TPESearch(space: request.space, trials: trials, seed: request.seed)
+        search.batch = session.perBar ? 1 : 4
+        _ = try search.run(allowed: keep) { batch in
+            var scored: [SweepRow]
+            if session.perBar {
+                scored = try batch.map { combo in
+                    var o = options
+                    o.params = Dictionary(uniqueKeysWithValues: combo.map { ($0.name, $0.value) })
+                    let r = try Backtest.run(strategyPath: strategyPath, panel: panel, options: o)
+                    return SweepRow(params: combo, metrics: r.portfolio, equity: r.equity)
+                }
+            } else {
+                scored = try score(session: session, combos: batch, panel: panel, bars: 0 ..< panel.barCount,
+                                   options: options, memoryBudget: request.memoryBudget, progress: nil)
+            }
+            rows += scored
+            progress?(rows.count, trials)
+            // Larger is better for the search: a smaller-is-better metric is negated.
+            return scored.map { info.direction == .lower ? -info.value($0.metrics) : info.value($0.metrics) }
+        }
+        return rows
     }
 
     static func validate(metric: String) throws {

@@ -68,4 +68,40 @@ enum ExtraWorkloads {
             "save → result   \(BenchResult.fmt(t * 1000)) ms (median of \(times.count - 1) edits; target ≤ 100 ms)",
         ], fields: [("save_to_result_ms", BenchResult.num(t * 1000))])
     }
+
+    /// TPE: how many evaluations `--search tpe` needs to reach the grid's best score, on
+    /// sma_cross (fast 2…50 × slow 10…200, fast < slow) and on a four-parameter strategy, with
+    /// a budget of a quarter of the grid, over three seeds. Not timed: evaluations are the cost.
+    static func tpe(root: String, bars: Int, threads: Int) throws -> ExtraBenchResult {
+        let panel = Synthetic.panel(symbols: 50, bars: bars)
+        let opts = BenchRunner.options(threads: threads)
+        let cases: [(name: String, path: String, params: [String], condition: String?)] = [
+            ("sma_cross", root + "/strategies/sma_cross.lua", ["fast=2:50:2", "slow=10:200:10"], "fast < slow"),
+            ("four params", root + "/bench/workloads/tpe_four_params.lua",
+             ["fast=5:30:5", "slow=40:120:20", "trend=4:16:4", "ceiling=60:80:10"], "fast < slow"),
+        ]
+        var lines: [String] = [], fields: [(String, String)] = []
+        for c in cases {
+            var grid = SweepRequest(space: try c.params.map(ParamSpace.parse))
+            grid.condition = c.condition
+            let full = try Sweep.run(strategyPath: c.path, panel: panel, options: opts, request: grid)
+            let best = full.rows[0].metrics.sharpe
+            let budget = max(1, full.rows.count / 4)
+            var needed: [String] = [], reached = 0
+            for seed in [1, 2, 3] as [UInt64] {
+                var r = grid
+                r.search = .tpe; r.trials = budget; r.seed = seed
+                let found = try Sweep.run(strategyPath: c.path, panel: panel, options: opts, request: r)
+                // Rows come back ranked; the evaluation order is the search's, so find when the best first appeared.
+                let top = found.rows.map { $0.metrics.sharpe }.max() ?? .nan
+                if top >= best - 1e-12 { reached += 1 }
+                needed.append(top >= best - 1e-12 ? "reached" : "best \(BenchResult.fmt(top)) of \(BenchResult.fmt(best))")
+            }
+            lines.append("\(c.name): grid \(full.rows.count) combinations, best sharpe \(BenchResult.fmt(best)); TPE with \(budget) evaluations (a quarter): \(needed.joined(separator: ", ")) over seeds 1, 2, 3")
+            fields += [("\(c.name.replacingOccurrences(of: " ", with: "_"))_grid", "\(full.rows.count)"),
+                       ("\(c.name.replacingOccurrences(of: " ", with: "_"))_budget", "\(budget)"),
+                       ("\(c.name.replacingOccurrences(of: " ", with: "_"))_seeds_reaching_best", "\(reached)")]
+        }
+        return ExtraBenchResult(name: "TPE: evaluations to the grid's best, 50 symbols × \(bars) bars", lines: lines, fields: fields)
+    }
 }

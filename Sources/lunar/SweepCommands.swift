@@ -10,7 +10,10 @@ struct SweepOptions: ParsableArguments {
     var condition: String?
     @Option(help: "The metric to rank by (a summary.json key).") var metric = "sharpe"
     @Option(help: "Draw this many random combinations instead of the whole grid.") var samples: Int?
-    @Option(help: "Seed for --samples.") var seed: UInt64 = 42
+    @Option(help: "How combinations are chosen: grid (all), random (--trials draws) or tpe (a tree-structured Parzen estimator spending --trials evaluations).")
+    var search: String = "grid"
+    @Option(help: "Evaluations for --search random or tpe.") var trials: Int?
+    @Option(help: "Seed for --samples and --search random|tpe.") var seed: UInt64 = 42
     @Option(help: "Refuse grids larger than this before any work starts.") var maxCombinations = 1_000_000
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @OptionGroup var scriptLimits: ScriptLimitFlags
@@ -22,6 +25,12 @@ struct SweepOptions: ParsableArguments {
         r.condition = condition
         r.metric = metric
         r.samples = samples
+        guard let kind = SearchKind(rawValue: search) else {
+            throw ValidationError("--search takes \(SearchKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(search)'")
+        }
+        r.search = kind
+        r.trials = trials
+        if kind != .grid && trials == nil { throw ValidationError("--search \(search) needs --trials N") }
         r.seed = seed
         r.maxCombinations = maxCombinations
         return r
