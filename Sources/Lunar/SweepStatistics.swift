@@ -66,7 +66,7 @@ public struct SweepStatistics: Sendable {
     }
 
     /// Per-bar returns of an equity curve (bars before it starts, or after it is 0, skipped).
-    static func returns(_ equity: [Double]) -> [Double] {
+    public static func returns(_ equity: [Double]) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(equity.count)
         for t in equity.indices.dropFirst() {

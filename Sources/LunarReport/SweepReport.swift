@@ -9,15 +9,79 @@ public struct SweepTable: Sendable {
     public var paramNames: [String]
     /// One row per combination, best first: parameter values (in `paramNames` order) and metrics.
     public var rows: [(params: [String], metrics: Metrics)]
+    /// The overfitting statistics, when the sweep computed them (docs/sweeps.md).
+    public var overfitting: OverfittingSection? = nil
+    /// Per combination (in `rows` order), its per-bar portfolio returns, for `returns.csv`.
+    public var returns: (dates: [String], series: [[Double]])? = nil
     public init(strategy: String, metric: String, paramNames: [String], rows: [(params: [String], metrics: Metrics)]) {
         self.strategy = strategy; self.metric = metric; self.paramNames = paramNames; self.rows = rows
+    }
+
+    /// What the report shows of a sweep's overfitting statistics: its text lines, the CSCV
+    /// logits (a histogram) and each split's in- and out-of-sample Sharpe of the chosen trial.
+    public struct OverfittingSection: Sendable {
+        public var lines: [String]
+        public var logits: [Double]
+        public var degradation: [(inSample: Double, outOfSample: Double)]
+        public init(lines: [String], logits: [Double], degradation: [(inSample: Double, outOfSample: Double)]) {
+            self.lines = lines; self.logits = logits; self.degradation = degradation
+        }
     }
 
     public func write(to dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try AtomicFile.write(csv(), to: URL(fileURLWithPath: dir).appendingPathComponent("sweep.csv").path)
         try AtomicFile.write(html(), to: URL(fileURLWithPath: dir).appendingPathComponent("sweep.html").path)
+        if let r = returns { try AtomicFile.write(returnsCSV(r), to: URL(fileURLWithPath: dir).appendingPathComponent("returns.csv").path) }
     }
+
+    /// One column per combination (`fast=5 slow=40`), one row per bar after the first: what an
+    /// external tool needs to recompute the statistics.
+    func returnsCSV(_ r: (dates: [String], series: [[Double]])) -> String {
+        let labels = rows.map { row in zip(paramNames, row.params).map { "\($0)=\($1)" }.joined(separator: " ") }
+        var out = "date," + labels.map(ResultWriter.csvField).joined(separator: ",") + "\n"
+        for t in r.dates.indices {
+            out += r.dates[t] + "," + r.series.map { t < $0.count ? CSVWriter.formatNumber($0[t]) : "" }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The statistics' lines, the logit histogram and the degradation scatter, as inline SVG.
+    func overfittingHTML(_ o: OverfittingSection) -> String {
+        var out = "<h2>Is the winner real?</h2>\n<pre>" + o.lines.map(escape).joined(separator: "\n") + "</pre>\n"
+        guard !o.logits.isEmpty else { return out }
+        let finite = o.logits.filter(\.isFinite)
+        let lo = min(finite.min() ?? -1, -0.5), hi = max(finite.max() ?? 1, 0.5)
+        let bins = 30, width = 480.0, height = 160.0
+        var counts = [Int](repeating: 0, count: bins)
+        for x in finite { counts[min(bins - 1, Int((x - lo) / (hi - lo) * Double(bins)))] += 1 }
+        let top = Double(counts.max() ?? 1)
+        out += "<h3>Logits of the in-sample best's out-of-sample rank (PBO = share left of 0)</h3>\n<svg width=\"\(Int(width))\" height=\"\(Int(height + 20))\" role=\"img\">"
+        for (k, c) in counts.enumerated() {
+            let x = Double(k) / Double(bins) * width, h = Double(c) / top * height
+            let left = lo + (Double(k) + 0.5) / Double(bins) * (hi - lo) <= 0
+            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(height - h))\" width=\"\(fmt(width / Double(bins) - 1))\" height=\"\(fmt(h))\" fill=\"\(left ? "#d9534f" : "#5b9bd5")\"><title>\(c)</title></rect>"
+        }
+        let zero = (0 - lo) / (hi - lo) * width
+        out += "<line x1=\"\(fmt(zero))\" x2=\"\(fmt(zero))\" y1=\"0\" y2=\"\(Int(height))\" stroke=\"#333\"/>"
+        out += "<text x=\"0\" y=\"\(Int(height + 15))\" font-size=\"11\">\(fmt(lo))</text><text x=\"\(Int(width - 30))\" y=\"\(Int(height + 15))\" font-size=\"11\">\(fmt(hi))</text></svg>\n"
+        // Degradation: one point per split (at most 2000 drawn), out-of-sample against in-sample Sharpe.
+        let pts = o.degradation.filter { $0.inSample.isFinite && $0.outOfSample.isFinite }
+        guard !pts.isEmpty else { return out }
+        let xs = pts.map(\.inSample), ys = pts.map(\.outOfSample)
+        let x0 = xs.min()!, x1 = max(xs.max()!, x0 + 1e-9), y0 = min(ys.min()!, 0), y1 = max(ys.max()!, y0 + 1e-9)
+        let size = 320.0, step = max(1, pts.count / 2000)
+        out += "<h3>Degradation: the chosen trial's out-of-sample Sharpe against its in-sample Sharpe, per split</h3>\n<svg width=\"\(Int(size))\" height=\"\(Int(size))\" role=\"img\">"
+        for i in stride(from: 0, to: pts.count, by: step) {
+            let cx = (xs[i] - x0) / (x1 - x0) * (size - 10) + 5, cy = size - 5 - (ys[i] - y0) / (y1 - y0) * (size - 10)
+            out += "<circle cx=\"\(fmt(cx))\" cy=\"\(fmt(cy))\" r=\"1.5\" fill=\"#5b9bd5\" fill-opacity=\"0.5\"/>"
+        }
+        let zy = size - 5 - (0 - y0) / (y1 - y0) * (size - 10)
+        out += "<line x1=\"0\" x2=\"\(Int(size))\" y1=\"\(fmt(zy))\" y2=\"\(fmt(zy))\" stroke=\"#999\"/></svg>\n"
+        return out
+    }
+
+    func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
 
     public func csv() -> String {
         let metricNames = rows.first?.metrics.fields.map(\.0) ?? []
@@ -39,6 +103,7 @@ public struct SweepTable: Sendable {
         }
         var body = "<h1>\(escape(strategy)): sweep by \(escape(metric))</h1>\n"
         body += "<p>\(rows.count) combinations, ranked by \(escape(metric)) (\(direction.phrase)). \(direction == .neutral ? "First" : "Best"): \(best)</p>\n"
+        if let o = overfitting { body += overfittingHTML(o) }
         if paramNames.count == 2 { body += heatmap() }
         body += table()
         return """

@@ -95,10 +95,16 @@ struct SweepCommand: ParsableCommand {
                 print(zip(cells, widths).map { pad($0, $1, left: true) }.joined())
             }
             let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps))
-            print("\n" + SweepStatisticsText.render(stats, metric: result.metric), terminator: "")
+            let text = SweepStatisticsText.render(stats, metric: result.metric)
+            print("\n" + text, terminator: "")
             if let out {
+                var table = table
+                table.overfitting = .init(lines: text.split(separator: "\n").map(String.init),
+                                          logits: stats.overfitting?.logits ?? [], degradation: stats.overfitting?.degradation ?? [])
+                table.returns = (panel.timestamps.dropFirst().map { Calendar.format($0, daily: panel.isDaily) },
+                                 result.rows.map { SweepStatistics.returns($0.equity) })
                 try table.write(to: out)
-                print("\nwrote \(out)/sweep.csv and \(out)/sweep.html")
+                print("\nwrote \(out)/sweep.csv, \(out)/sweep.html and \(out)/returns.csv (each combination's per-bar returns)")
             }
         } catch { throw fail(error) }
     }
