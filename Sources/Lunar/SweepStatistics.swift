@@ -65,6 +65,22 @@ public struct SweepStatistics: Sendable {
         plateau = axes.isEmpty ? nil : Plateau(coordinates: coordinates, metric: metric, best: 0)
     }
 
+    /// The statistics as JSON-ready values (`lunar sweep --json`, docs/sweeps.md).
+    public var json: [String: Any] {
+        func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+        var out: [String: Any] = [
+            "trials": trials, "sharpe_per_bar": num(sharpe), "psr": num(probabilisticSharpe), "dsr": num(deflatedSharpe),
+            "sharpe_variance": num(sharpeVariance), "expected_max_sharpe": num(expectedMaximumSharpe),
+            "bootstrap_block": num(block),
+            "sharpe_90": [num(sharpeInterval.low), num(sharpeInterval.high)],
+            "cagr_90": [num(cagrInterval.low), num(cagrInterval.high)],
+            "max_drawdown_90": [num(drawdownInterval.low), num(drawdownInterval.high)],
+        ]
+        if let o = overfitting { out["pbo"] = num(o.probability); out["pbo_blocks"] = o.blocks; out["pbo_splits"] = o.logits.count }
+        if let p = plateau { out["plateau"] = ["score": num(p.score), "best": num(p.best), "neighbours": p.neighbours, "isolated": p.isolated] as [String: Any] }
+        return out
+    }
+
     /// Per-bar returns of an equity curve (bars before it starts, or after it is 0, skipped).
     public static func returns(_ equity: [Double]) -> [Double] {
         var out: [Double] = []

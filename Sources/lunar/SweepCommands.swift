@@ -69,6 +69,7 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sweep: SweepOptions
     @Option(help: "Rows to show (--top is the setting: hold the N best-scored symbols).") var rows = 10
+    @Flag(help: "Print the result as JSON: every combination's parameters and metrics, and the statistics.") var json = false
     @Option(help: "Write sweep.csv and sweep.html to this folder.") var out: String?
 
     func validate() throws {
@@ -81,6 +82,25 @@ struct SweepCommand: ParsableCommand {
             let progress = ProgressLine("sweep")
             let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                        request: try sweep.request(), progress: progress.update)
+            if json {
+                let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps))
+                func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+                let rows: [[String: Any]] = result.rows.map { r in
+                    ["params": Dictionary(uniqueKeysWithValues: r.params.map { ($0.name, $0.value) }),
+                     "metrics": Dictionary(uniqueKeysWithValues: r.metrics.fields.map { ($0.0, num($0.1)) })]
+                }
+                let object: [String: Any] = ["strategy": result.strategyName, "metric": result.metric, "combinations": result.rows.count,
+                                             "symbols": panel.symbolCount, "bars": panel.barCount, "seconds": result.seconds,
+                                             "rows": rows, "statistics": stats.json]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                if let out {
+                    let names = result.rows.first?.params.map(\.name) ?? []
+                    try SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
+                                   rows: result.rows.map { ($0.params.map(\.value), $0.metrics) }).write(to: out)
+                }
+                return
+            }
             let names = result.rows.first?.params.map(\.name) ?? []
             let table = SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
                                    rows: result.rows.map { ($0.params.map(\.value), $0.metrics) })
