@@ -43,6 +43,23 @@ struct OverfittingTests {
         }
     }
 
+    /// quantstats' `probabilistic_sharpe_ratio` is not the paper's: it takes pandas'
+    /// bias-corrected skewness G₁ and excess kurtosis G₂ and uses (G₂ − 3)/4, subtracting 3
+    /// twice. Its numbers are reproduced from that definition; Lunar keeps the paper's.
+    @Test func quantstatsDiffersFromThePaperAndWhy() throws {
+        let paper = Dictionary(uniqueKeysWithValues: try Self.rows("psr_dsr.csv")
+            .filter { $0["benchmark"] == "0.0" && $0["trials"] == "1" }.map { ($0["series"]!, Double($0["psr"]!)!) })
+        for row in try Self.rows("quantstats_psr.csv") {
+            let r = try Self.series(row["series"]!), n = Double(r.count)
+            let m = ReturnMoments(r), sr = m.sharpe
+            let g1 = m.skewness * (n * (n - 1)).squareRoot() / (n - 2)
+            let g2 = ((n + 1) * (m.kurtosis - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+            let theirs = Normal.cdf(sr / ((1 + 0.5 * sr * sr - g1 * sr + (g2 - 3) / 4 * sr * sr) / (n - 1)).squareRoot())
+            #expect(Self.near(theirs, Double(row["quantstats_psr"]!)!, 1e-9), "\(row)")
+            #expect(Self.near(SharpeInference.probabilistic(m), paper[row["series"]!]!, 1e-9))
+        }
+    }
+
     @Test func deflationGrowsWithTheNumberOfTrials() throws {
         let m = ReturnMoments(try Self.series("fat"))
         let d = [1, 10, 100, 10_000].map { SharpeInference.deflated(m, trials: $0, variance: 0.0004) }

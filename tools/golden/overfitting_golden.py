@@ -10,6 +10,8 @@ the papers' formulas with numpy/scipy, and the automatic block length with the `
 """
 import argparse, itertools, math, os
 import numpy as np
+import pandas as pd
+import quantstats as qs
 from scipy import stats
 from arch.bootstrap import optimal_block_length
 
@@ -82,6 +84,15 @@ def main():
                 rows.append(f"{name},{bench!r},{trials},{var!r},{float(p)!r},{float(e)!r},{float(psr(r, e))!r}")
     open(os.path.join(out, "psr_dsr.csv"), "w").write("\n".join(rows) + "\n")
 
+    # quantstats' probabilistic_sharpe_ratio, for comparison: it uses pandas' bias-corrected
+    # skewness and excess kurtosis, and subtracts 3 from the excess kurtosis once more.
+    rows = ["series,quantstats_psr"]
+    for name, r in series.items():
+        days = pd.bdate_range("2020-01-01", periods=len(r))   # quantstats wants dated returns
+        value = float(qs.stats.probabilistic_sharpe_ratio(pd.Series(r, index=days)))
+        rows.append(f"{name},{value!r}")
+    open(os.path.join(out, "quantstats_psr.csv"), "w").write("\n".join(rows) + "\n")
+
     rows = ["case,blocks,pbo,logit_mean,logit_min,logit_max"]
     noise = rng.normal(0, 0.01, (400, 20))
     edge = noise.copy()
@@ -106,7 +117,8 @@ def main():
     open(os.path.join(out, "block.csv"), "w").write("\n".join(rows) + "\n")
     import scipy, arch
     open(os.path.join(out, "versions.csv"), "w").write(
-        f"package,version\nnumpy,{np.__version__}\nscipy,{scipy.__version__}\narch,{arch.__version__}\n")
+        f"package,version\nnumpy,{np.__version__}\nscipy,{scipy.__version__}\narch,{arch.__version__}\n"
+        f"pandas,{pd.__version__}\nquantstats,{qs.__version__}\n")
 
 
 if __name__ == "__main__":
