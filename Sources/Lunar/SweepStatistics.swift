@@ -10,8 +10,12 @@ import LunarStats
 public struct SweepStatistics: Sendable {
     public struct Interval: Sendable { public let low: Double, high: Double }
 
-    /// Combinations tried (this sweep's).
+    /// Combinations tried: this sweep's, plus those of earlier sweeps of the same strategy on
+    /// the same data in the run history (`earlierTrials`, of which `trialsBeforeToday` were
+    /// recorded before today, UTC). The DSR deflates by all of them.
     public let trials: Int
+    public let earlierTrials: Int
+    public let trialsBeforeToday: Int
     /// The chosen combination's per-period Sharpe ratio and its PSR against 0.
     public let sharpe: Double
     public let probabilisticSharpe: Double
@@ -29,10 +33,14 @@ public struct SweepStatistics: Sendable {
     /// The ranking metric over the chosen combination's grid neighbourhood.
     public let plateau: Plateau?
 
-    public init(_ result: SweepResult, space: [ParamSpace], barsPerYear: Double, seed: UInt64 = 42, resamples: Int = 1000) throws {
+    public init(_ result: SweepResult, space: [ParamSpace], barsPerYear: Double, earlier: [(createdAt: String, trials: Int)] = [],
+                today: String = String(ISO8601DateFormatter().string(from: Date()).prefix(10)),
+                seed: UInt64 = 42, resamples: Int = 1000) throws {
         guard !result.rows.isEmpty else { throw StatsError("a sweep without combinations has no statistics") }
         let returns = result.rows.map { SweepStatistics.returns($0.equity) }
-        trials = result.rows.count
+        earlierTrials = earlier.reduce(0) { $0 + $1.trials }
+        trialsBeforeToday = earlier.filter { $0.createdAt.prefix(10) < today }.reduce(0) { $0 + $1.trials }
+        trials = result.rows.count + earlierTrials
         let moments = ReturnMoments(returns[0])
         sharpe = moments.sharpe
         probabilisticSharpe = SharpeInference.probabilistic(moments)
@@ -69,7 +77,7 @@ public struct SweepStatistics: Sendable {
     public var json: [String: Any] {
         func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
         var out: [String: Any] = [
-            "trials": trials, "sharpe_per_bar": num(sharpe), "psr": num(probabilisticSharpe), "dsr": num(deflatedSharpe),
+            "trials": trials, "earlier_trials": earlierTrials, "trials_before_today": trialsBeforeToday, "sharpe_per_bar": num(sharpe), "psr": num(probabilisticSharpe), "dsr": num(deflatedSharpe),
             "sharpe_variance": num(sharpeVariance), "expected_max_sharpe": num(expectedMaximumSharpe),
             "bootstrap_block": num(block),
             "sharpe_90": [num(sharpeInterval.low), num(sharpeInterval.high)],
@@ -78,6 +86,19 @@ public struct SweepStatistics: Sendable {
         ]
         if let o = overfitting { out["pbo"] = num(o.probability); out["pbo_blocks"] = o.blocks; out["pbo_splits"] = o.logits.count }
         if let p = plateau { out["plateau"] = ["score": num(p.score), "best": num(p.best), "neighbours": p.neighbours, "isolated": p.isolated] as [String: Any] }
+        return out
+    }
+
+    /// The numbers a run-history record keeps.
+    public var recorded: [String: Double?] {
+        func v(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        var out: [String: Double?] = ["psr": v(probabilisticSharpe), "dsr": v(deflatedSharpe), "sharpe_variance": v(sharpeVariance),
+                                      "expected_max_sharpe": v(expectedMaximumSharpe), "earlier_trials": Double(earlierTrials),
+                                      "sharpe_90_low": v(sharpeInterval.low), "sharpe_90_high": v(sharpeInterval.high),
+                                      "cagr_90_low": v(cagrInterval.low), "cagr_90_high": v(cagrInterval.high),
+                                      "max_drawdown_90_low": v(drawdownInterval.low), "max_drawdown_90_high": v(drawdownInterval.high)]
+        if let o = overfitting { out["pbo"] = v(o.probability) }
+        if let p = plateau { out["plateau"] = v(p.score); out["plateau_isolated"] = p.isolated ? 1 : 0 }
         return out
     }
 

@@ -44,6 +44,14 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var dataDelistings: String? = nil
     /// Content hash of the portfolio equity curve and every trade: equal hashes, equal bits.
     public var resultHash: String = ""
+    /// What made the record: `run`, or `sweep` and `walkforward`, whose params are the chosen
+    /// combination's (a rerun replays that combination).
+    public var kind: String = "run"
+    /// Combinations a sweep or walk-forward tried (0 for a run): what later sweeps of the same
+    /// strategy on the same data count toward the Deflated Sharpe Ratio's trials.
+    public var trials: Int = 0
+    /// The overfitting statistics of a sweep (psr, dsr, pbo, …), NaN as null.
+    public var statistics: [String: Double?] = [:]
 
     public init(createdAt: String, strategyName: String, strategyPath: String, strategyHash: String,
                 files: [String: String], params: [String: String], dataSpec: String, dataSymbols: Int,
@@ -144,6 +152,14 @@ public final class RunHistory: Sendable {
                 t.add(column: "dataDelistings", .text)
             }
         }
+        // v4: sweeps and walk-forwards, their trial counts and overfitting statistics.
+        m.registerMigration("v4") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "kind", .text).notNull().defaults(to: "run")
+                t.add(column: "trials", .integer).notNull().defaults(to: 0)
+                t.add(column: "statistics", .jsonText).notNull().defaults(to: "{}")
+            }
+        }
         return m
     }
 
@@ -183,6 +199,15 @@ public final class RunHistory: Sendable {
     }
 
     public func count() throws -> Int { try pool.read { db in try RunRecord.fetchCount(db) } }
+
+    /// Earlier sweeps and walk-forwards of the strategy at `strategyPath` on the data with
+    /// `dataHash`, oldest first: when each was made and how many combinations it tried.
+    public func trials(strategyPath: String, dataHash: String) throws -> [(createdAt: String, trials: Int)] {
+        try pool.read { db in
+            try RunRecord.filter(Column("strategyPath") == strategyPath && Column("dataHash") == dataHash && Column("kind") != "run")
+                .order(Column("id")).fetchAll(db).map { ($0.createdAt, $0.trials) }
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a fast content fingerprint (not a security hash).

@@ -4,11 +4,16 @@ import Lunar
 
 /// Records a finished run; a history problem is a warning, never a lost result.
 func recordRun(_ result: BacktestResult, data: DataOrigin, options: BacktestOptions, history: String) {
+    saveRecord(result.record(data: data, options: options), history: history)
+}
+
+/// Stores a record; a history that cannot be written is a warning, not a failed run.
+func saveRecord(_ record: RunRecord, history: String) {
     do {
-        let saved = try RunHistory(path: history).record(result.record(data: data, options: options))
-        if isatty(2) != 0 { FileHandle.standardError.write(Data("recorded as run \(saved.id ?? 0) in \(history)\n".utf8)) }
+        let saved = try RunHistory(path: history).record(record)
+        if isatty(2) != 0 { FileHandle.standardError.write(Data("recorded as \(record.kind) \(saved.id ?? 0) in \(history)\n".utf8)) }
     } catch {
-        FileHandle.standardError.write(Data("warning: this run was not recorded: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("warning: this \(record.kind) was not recorded: \(error)\n".utf8))
     }
 }
 
@@ -40,7 +45,7 @@ struct Runs: ParsableCommand {
                 for r in runs {
                     let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     print(pad(String(r.id ?? 0), 4, left: true) + "  " + pad(String(r.createdAt.prefix(19)), 20) + "  " +
-                          pad(r.strategyName, 23) + "  " + pad(params, 26) + "  " +
+                          pad(r.kind == "run" ? r.strategyName : "\(r.strategyName) (\(r.kind) of \(r.trials))", 23) + "  " + pad(params, 26) + "  " +
                           pad(metricText(r, "total_return"), 8, left: true) + " " +
                           pad(metricText(r, "sharpe"), 8, left: true))
                 }
@@ -56,7 +61,7 @@ struct Runs: ParsableCommand {
         func run() throws {
             do {
                 let r = try options.open().run(id: id)
-                print("run \(id)  \(r.createdAt)  lunar \(r.lunarVersion)")
+                print("\(r.kind) \(id)  \(r.createdAt)  lunar \(r.lunarVersion)" + (r.kind == "run" ? "" : "  (\(r.trials) trials; params are the chosen combination's)"))
                 print("strategy  \(r.strategyName)  \(r.strategyPath)  #\(r.strategyHash)")
                 for (f, h) in r.files.sorted(by: { $0.key < $1.key }) where f != r.strategyPath { print("module    \(f)  #\(h)") }
                 print("params    " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
@@ -66,6 +71,10 @@ struct Runs: ParsableCommand {
                 }
                 print("data      \(r.dataSpec): \(r.dataSymbols) symbols, \(r.dataFirst) → \(r.dataLast)  #\(r.dataHash)")
                 for (k, v) in r.metrics.sorted(by: { $0.key < $1.key }) { print(pad(k, 16) + show(v)) }
+                if !r.statistics.isEmpty {
+                    print("statistics")
+                    for (k, v) in r.statistics.sorted(by: { $0.key < $1.key }) { print(pad("  " + k, 22) + show(v)) }
+                }
             } catch { throw fail(error) }
         }
     }

@@ -70,6 +70,8 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var sweep: SweepOptions
     @Option(help: "Rows to show (--top is the setting: hold the N best-scored symbols).") var rows = 10
     @Flag(help: "Print the result as JSON: every combination's parameters and metrics, and the statistics.") var json = false
+    @Flag(help: "Do not record this sweep in the run history.") var noRecord = false
+    @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @Option(help: "Write sweep.csv and sweep.html to this folder.") var out: String?
 
     func validate() throws {
@@ -82,8 +84,15 @@ struct SweepCommand: ParsableCommand {
             let progress = ProgressLine("sweep")
             let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                        request: try sweep.request(), progress: progress.update)
+            // The chosen combination as a run record; earlier sweeps of it on these data add trials.
+            let options = try sweep.backtestOptions()
+            var record = try SweepHistory.record(result, strategyPath: strategy, panel: panel, options: options, data: dataOptions.origin)
+            let earlier = (try? SweepHistory.earlier(for: record, history: history)) ?? []
+            let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps),
+                                            earlier: earlier)
+            record.statistics = stats.recorded
+            defer { if !noRecord { saveRecord(record, history: history) } }
             if json {
-                let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps))
                 func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
                 let rows: [[String: Any]] = result.rows.map { r in
                     ["params": Dictionary(uniqueKeysWithValues: r.params.map { ($0.name, $0.value) }),
@@ -114,7 +123,6 @@ struct SweepCommand: ParsableCommand {
                 let cells = ["\(k + 1)"] + r.params.map(\.value) + shown.map { MetricFormat.text($0, r.metrics.value($0)) }
                 print(zip(cells, widths).map { pad($0, $1, left: true) }.joined())
             }
-            let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps))
             let text = SweepStatisticsText.render(stats, metric: result.metric)
             print("\n" + text, terminator: "")
             if let out {
@@ -135,7 +143,8 @@ enum SweepStatisticsText {
     static func render(_ s: SweepStatistics, metric: String) -> String {
         func f(_ v: Double, _ d: Int = 3) -> String { v.isFinite ? String(format: "%.\(d)f", v) : "n/a" }
         func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "n/a" }
-        var out = "is the winner real? (\(s.trials) trials)\n"
+        let count = s.earlierTrials == 0 ? "\(s.trials) trials" : "\(s.trials) trials, of which \(s.trialsBeforeToday) before today (\(s.earlierTrials) in earlier sweeps of this strategy on these data)"
+        var out = "is the winner real? (\(count))\n"
         out += "  PSR \(f(s.probabilisticSharpe)): probability its true Sharpe is above 0 (per-bar Sharpe \(f(s.sharpe, 4)))\n"
         out += "  DSR \(f(s.deflatedSharpe)): the same against \(f(s.expectedMaximumSharpe, 4)), what the best of \(s.trials) unskilled trials reaches by luck (variance of the trials' Sharpe \(f(s.sharpeVariance, 6)))\n"
         if let o = s.overfitting {
