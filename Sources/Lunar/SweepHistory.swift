@@ -25,4 +25,19 @@ public enum SweepHistory {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         return try RunHistory(path: path).trials(strategyPath: record.strategyPath, dataHash: record.dataHash)
     }
+
+    /// A walk-forward's record: the last window's chosen combination, with the stitched
+    /// out-of-sample metrics (not replayable bit for bit: `lunar runs rerun` refuses it).
+    public static func record(_ wf: WalkForwardResult, combinations: Int, strategyPath: String, panel: Panel,
+                              options: BacktestOptions, data: DataOrigin) throws -> RunRecord {
+        guard let last = wf.windows.last else { throw ScriptError("a walk-forward without windows has nothing to record") }
+        var o = options
+        o.params = Dictionary(uniqueKeysWithValues: last.chosen.map { ($0.name, $0.value) })
+        var record = try Backtest.run(strategyPath: strategyPath, panel: panel, options: o).record(data: data, options: o)
+        record.kind = "walkforward"
+        record.trials = combinations
+        record.metrics = Dictionary(uniqueKeysWithValues: wf.outOfSample.fields.map { ($0.0, $0.1.isNaN ? nil : $0.1) })
+        record.resultHash = ""
+        return record
+    }
 }

@@ -14,6 +14,8 @@ public struct SweepStatistics: Sendable {
     /// the same data in the run history (`earlierTrials`, of which `trialsBeforeToday` were
     /// recorded before today, UTC). The DSR deflates by all of them.
     public let trials: Int
+    /// "sweep" or "walkforward".
+    public let kind: String
     public let earlierTrials: Int
     public let trialsBeforeToday: Int
     /// The chosen combination's per-period Sharpe ratio and its PSR against 0.
@@ -27,7 +29,7 @@ public struct SweepStatistics: Sendable {
     /// CSCV over 16 blocks; nil when there are too few bars or trials.
     public let overfitting: BacktestOverfitting?
     /// 90 % stationary-bootstrap intervals (annualized Sharpe, CAGR, max drawdown ≤ 0) and the
-    /// automatic mean block length they used.
+    /// automatic mean block length they used (at least 1 bar).
     public let sharpeInterval: Interval, cagrInterval: Interval, drawdownInterval: Interval
     public let block: Double
     /// The ranking metric over the chosen combination's grid neighbourhood.
@@ -38,6 +40,7 @@ public struct SweepStatistics: Sendable {
                 seed: UInt64 = 42, resamples: Int = 1000) throws {
         guard !result.rows.isEmpty else { throw StatsError("a sweep without combinations has no statistics") }
         let returns = result.rows.map { SweepStatistics.returns($0.equity) }
+        kind = "sweep"
         earlierTrials = earlier.reduce(0) { $0 + $1.trials }
         trialsBeforeToday = earlier.filter { $0.createdAt.prefix(10) < today }.reduce(0) { $0 + $1.trials }
         trials = result.rows.count + earlierTrials
@@ -48,20 +51,9 @@ public struct SweepStatistics: Sendable {
         expectedMaximumSharpe = SharpeInference.expectedMaximum(trials: trials, variance: sharpeVariance)
         deflatedSharpe = SharpeInference.deflated(moments, trials: trials, variance: sharpeVariance)
         overfitting = try? BacktestOverfitting(returns: returns, blocks: 16)
-        block = StationaryBootstrap.optimalBlock(returns[0])
-        let boot = StationaryBootstrap(block: block, seed: seed)
-        let a = barsPerYear
-        func interval(_ f: @escaping ([Double]) -> Double) -> Interval {
-            let ci = boot.interval(returns[0], level: 0.9, resamples: resamples, statistic: f)
-            return Interval(low: ci.low, high: ci.high)
-        }
-        sharpeInterval = interval { ReturnMoments($0).sharpe * a.squareRoot() }
-        cagrInterval = interval { r in pow(r.reduce(1) { $0 * (1 + $1) }, a / Double(r.count)) - 1 }
-        drawdownInterval = interval { r in
-            var peak = 1.0, value = 1.0, worst = 0.0
-            for x in r { value *= 1 + x; peak = max(peak, value); worst = min(worst, value / peak - 1) }
-            return worst
-        }
+        block = max(1, StationaryBootstrap.optimalBlock(returns[0]))
+        (sharpeInterval, cagrInterval, drawdownInterval) = SweepStatistics.intervals(returns[0], block: block, barsPerYear: barsPerYear,
+                                                                                      seed: seed, resamples: resamples)
         // Each row's position along each swept axis.
         let axes = space.filter { $0.values.count > 1 }
         let coordinates = result.rows.map { row in
@@ -87,6 +79,49 @@ public struct SweepStatistics: Sendable {
         if let o = overfitting { out["pbo"] = num(o.probability); out["pbo_blocks"] = o.blocks; out["pbo_splits"] = o.logits.count }
         if let p = plateau { out["plateau"] = ["score": num(p.score), "best": num(p.best), "neighbours": p.neighbours, "isolated": p.isolated] as [String: Any] }
         return out
+    }
+
+    /// A walk-forward's statistics: of its stitched out-of-sample returns (PSR, bootstrap
+    /// intervals), deflated by the combinations each window chose among (N = combinations per
+    /// window plus earlier recorded trials, V = the windows' mean variance of their in-sample
+    /// Sharpe ratios). PBO and the plateau belong to a single choice over the whole history: no PBO here.
+    public init(walkForward wf: WalkForwardResult, combinations: Int, barsPerYear: Double,
+                earlier: [(createdAt: String, trials: Int)] = [],
+                today: String = String(ISO8601DateFormatter().string(from: Date()).prefix(10)),
+                seed: UInt64 = 42, resamples: Int = 1000) {
+        let r = SweepStatistics.returns(wf.equity)
+        kind = "walkforward"
+        earlierTrials = earlier.reduce(0) { $0 + $1.trials }
+        trialsBeforeToday = earlier.filter { $0.createdAt.prefix(10) < today }.reduce(0) { $0 + $1.trials }
+        trials = combinations + earlierTrials
+        let m = ReturnMoments(r)
+        sharpe = m.sharpe
+        probabilisticSharpe = SharpeInference.probabilistic(m)
+        let variances = wf.windows.map { SharpeInference.variance(ofSharpes: $0.trialSharpes) }
+        sharpeVariance = variances.isEmpty ? 0 : variances.reduce(0, +) / Double(variances.count)
+        expectedMaximumSharpe = SharpeInference.expectedMaximum(trials: trials, variance: sharpeVariance)
+        deflatedSharpe = SharpeInference.deflated(m, trials: trials, variance: sharpeVariance)
+        overfitting = nil
+        plateau = nil
+        block = max(1, StationaryBootstrap.optimalBlock(r))
+        (sharpeInterval, cagrInterval, drawdownInterval) = SweepStatistics.intervals(r, block: block, barsPerYear: barsPerYear,
+                                                                                      seed: seed, resamples: resamples)
+    }
+
+    /// 90 % stationary-bootstrap intervals of the annualized Sharpe ratio, CAGR and max drawdown.
+    static func intervals(_ r: [Double], block: Double, barsPerYear a: Double, seed: UInt64, resamples: Int) -> (Interval, Interval, Interval) {
+        let boot = StationaryBootstrap(block: block, seed: seed)
+        func interval(_ f: ([Double]) -> Double) -> Interval {
+            let ci = boot.interval(r, level: 0.9, resamples: resamples, statistic: f)
+            return Interval(low: ci.low, high: ci.high)
+        }
+        return (interval { ReturnMoments($0).sharpe * a.squareRoot() },
+                interval { r in pow(r.reduce(1) { $0 * (1 + $1) }, a / Double(r.count)) - 1 },
+                interval { r in
+                    var peak = 1.0, value = 1.0, worst = 0.0
+                    for x in r { value *= 1 + x; peak = max(peak, value); worst = min(worst, value / peak - 1) }
+                    return worst
+                })
     }
 
     /// The numbers a run-history record keeps.

@@ -1,5 +1,6 @@
 import Foundation
 import LunarData
+import LunarStats
 import LunarScript
 import LunarSim
 
@@ -25,6 +26,8 @@ public struct WalkForwardWindow: Sendable {
     public var inSample: Metrics
     /// Its metrics on the out-of-sample window.
     public var outOfSample: Metrics
+    /// Every combination's per-bar Sharpe ratio in-sample: the trials the choice was made among.
+    public var trialSharpes: [Double] = []
 }
 
 public struct WalkForwardResult: Sendable {
@@ -86,8 +89,10 @@ public enum WalkForward {
             equity += out.equity
             capital = out.equity.last ?? capital
             trades += out.trades
-            windows.append(WalkForwardWindow(train: trainRange, test: trainEnd ..< testEnd, chosen: best.params,
-                                             inSample: best.metrics, outOfSample: out.metrics))
+            var window = WalkForwardWindow(train: trainRange, test: trainEnd ..< testEnd, chosen: best.params,
+                                           inSample: best.metrics, outOfSample: out.metrics)
+            window.trialSharpes = rows.map { ReturnMoments(SweepStatistics.returns(Array($0.equity))).sharpe }
+            windows.append(window)
             progress?(windows.count, count)
             start += request.test
         }

@@ -118,6 +118,9 @@ struct Runs: ParsableCommand {
             do {
                 let h = try options.open()
                 let r = try h.run(id: id)
+                guard r.kind != "walkforward" else {
+                    throw ValidationError("run \(id) is a walk-forward: its record holds the stitched out-of-sample result, which `lunar walkforward` recomputes; rerun replays single runs and a sweep's chosen combination")
+                }
                 let panel = try Lunar.Rerun.loadData(r)
                 var changes = Lunar.Rerun.changedInputs(r, panel: panel)
                 let opts = try BacktestOptions(recorded: r)

@@ -103,16 +103,10 @@ struct SweepCommand: ParsableCommand {
                                              "rows": rows, "statistics": stats.json]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
-                if let out {
-                    let names = result.rows.first?.params.map(\.name) ?? []
-                    try SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
-                                   rows: result.rows.map { ($0.params.map(\.value), $0.metrics) }).write(to: out)
-                }
+                if let out { try report(result, stats, panel).write(to: out) }
                 return
             }
             let names = result.rows.first?.params.map(\.name) ?? []
-            let table = SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: names,
-                                   rows: result.rows.map { ($0.params.map(\.value), $0.metrics) })
             print("\(result.strategyName): \(result.rows.count) combinations on \(panel.symbolCount) symbols × \(panel.barCount) bars in \(ConsoleSummary.fixed(result.seconds, 2)) s, ranked by \(result.metric) (\(MetricFormat.ranking(result.metric)))\n")
             // The ranking metric's column, then the usual ones; each value in its metric's unit.
             let shown = [result.metric] + ["total_return", "sharpe", "max_drawdown", "trades"].filter { $0 != result.metric }
@@ -126,15 +120,23 @@ struct SweepCommand: ParsableCommand {
             let text = SweepStatisticsText.render(stats, metric: result.metric)
             print("\n" + text, terminator: "")
             if let out {
-                var table = table
-                table.overfitting = .init(lines: text.split(separator: "\n").map(String.init),
-                                          logits: stats.overfitting?.logits ?? [], degradation: stats.overfitting?.degradation ?? [])
-                table.returns = (panel.timestamps.dropFirst().map { Calendar.format($0, daily: panel.isDaily) },
-                                 result.rows.map { SweepStatistics.returns($0.equity) })
-                try table.write(to: out)
+                try report(result, stats, panel).write(to: out)
                 print("\nwrote \(out)/sweep.csv, \(out)/sweep.html and \(out)/returns.csv (each combination's per-bar returns)")
             }
         } catch { throw fail(error) }
+    }
+}
+
+extension SweepCommand {
+    /// sweep.csv, sweep.html (with the statistics and their charts) and returns.csv.
+    func report(_ result: SweepResult, _ stats: SweepStatistics, _ panel: Panel) -> SweepTable {
+        var table = SweepTable(strategy: result.strategyName, metric: result.metric, paramNames: result.rows.first?.params.map(\.name) ?? [],
+                               rows: result.rows.map { ($0.params.map(\.value), $0.metrics) })
+        table.overfitting = .init(lines: SweepStatisticsText.render(stats, metric: result.metric).split(separator: "\n").map(String.init),
+                                  logits: stats.overfitting?.logits ?? [], degradation: stats.overfitting?.degradation ?? [])
+        table.returns = (panel.timestamps.dropFirst().map { Calendar.format($0, daily: panel.isDaily) },
+                         result.rows.map { SweepStatistics.returns($0.equity) })
+        return table
     }
 }
 
@@ -144,11 +146,13 @@ enum SweepStatisticsText {
         func f(_ v: Double, _ d: Int = 3) -> String { v.isFinite ? String(format: "%.\(d)f", v) : "n/a" }
         func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "n/a" }
         let count = s.earlierTrials == 0 ? "\(s.trials) trials" : "\(s.trials) trials, of which \(s.trialsBeforeToday) before today (\(s.earlierTrials) in earlier sweeps of this strategy on these data)"
-        var out = "is the winner real? (\(count))\n"
+        var out = (s.kind == "walkforward" ? "is the out-of-sample result real? (\(count))\n" : "is the winner real? (\(count))\n")
         out += "  PSR \(f(s.probabilisticSharpe)): probability its true Sharpe is above 0 (per-bar Sharpe \(f(s.sharpe, 4)))\n"
         out += "  DSR \(f(s.deflatedSharpe)): the same against \(f(s.expectedMaximumSharpe, 4)), what the best of \(s.trials) unskilled trials reaches by luck (variance of the trials' Sharpe \(f(s.sharpeVariance, 6)))\n"
         if let o = s.overfitting {
             out += "  PBO \(f(o.probability)): share of \(o.logits.count) CSCV splits (\(o.blocks) blocks) where the in-sample best is at or below the median out of sample\n"
+        } else if s.kind == "walkforward" {
+            out += "  PBO: not for a walk-forward, whose every choice is already tested out of sample\n"
         } else {
             out += "  PBO n/a: needs at least 2 trials and 32 bars\n"
         }
@@ -173,6 +177,9 @@ struct WalkForwardCommand: ParsableCommand {
     @Option(help: "Bars in each training window.") var train = 504
     @Option(help: "Bars in each out-of-sample window.") var test = 126
     @Flag(help: "Train on all the history so far instead of a rolling window.") var anchored = false
+    @Flag(help: "Print the result as JSON: every window and the statistics.") var json = false
+    @Flag(help: "Do not record this walk-forward in the run history.") var noRecord = false
+    @Option(help: "The run-history database.") var history = RunHistory.defaultPath
 
     func run() throws {
         do {
@@ -182,6 +189,28 @@ struct WalkForwardCommand: ParsableCommand {
                                              request: request, progress: ProgressLine("windows").update)
             let daily = panel.isDaily
             func date(_ t: Int) -> String { LunarData.Calendar.format(panel.timestamps[t], daily: daily) }
+            let combinations = try Sweep.combinations(request.sweep).count
+            var record = try SweepHistory.record(result, combinations: combinations, strategyPath: strategy, panel: panel,
+                                                 options: try sweep.backtestOptions(), data: dataOptions.origin)
+            let earlier = (try? SweepHistory.earlier(for: record, history: history)) ?? []
+            let stats = SweepStatistics(walkForward: result, combinations: combinations, barsPerYear: Calendar.barsPerYear(panel.timestamps),
+                                        earlier: earlier)
+            record.statistics = stats.recorded
+            defer { if !noRecord { saveRecord(record, history: history) } }
+            if json {
+                func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+                let windows: [[String: Any]] = result.windows.map { w in
+                    ["train": [date(w.train.lowerBound), date(w.train.upperBound - 1)], "test": [date(w.test.lowerBound), date(w.test.upperBound - 1)],
+                     "chosen": Dictionary(uniqueKeysWithValues: w.chosen.map { ($0.name, $0.value) }),
+                     "in_sample": num(w.inSample.value(result.metric)), "out_of_sample": num(w.outOfSample.value(result.metric))]
+                }
+                let object: [String: Any] = ["strategy": result.strategyName, "metric": result.metric, "windows": windows,
+                                             "out_of_sample": Dictionary(uniqueKeysWithValues: result.outOfSample.fields.map { ($0.0, num($0.1)) }),
+                                             "in_sample_mean": num(result.inSampleMean), "statistics": stats.json]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
             print("\(result.strategyName): \(result.windows.count) windows (\(anchored ? "anchored" : "rolling") train \(train), test \(test)), chosen by \(result.metric)\n")
             print(pad("test window", 25) + pad("chosen", 26) + pad("in-sample", 12, left: true) + pad("out-of-sample", 15, left: true) + pad("oos return", 12, left: true))
             for w in result.windows {
@@ -197,6 +226,7 @@ struct WalkForwardCommand: ParsableCommand {
                   "Sharpe \(v("sharpe")), max drawdown \(v("max_drawdown")), \(v("trades")) trades")
             print("in-sample \(result.metric) (mean of the chosen): \(MetricFormat.mean(result.metric, result.inSampleMean)); " +
                   "out-of-sample \(result.metric): \(v(result.metric))")
+            print("\n" + SweepStatisticsText.render(stats, metric: result.metric), terminator: "")
         } catch { throw fail(error) }
     }
 }
