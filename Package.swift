@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
         // Overfitting statistics (PSR, DSR, PBO, bootstrap, plateau): plain functions of returns.
-        .target(name: "LunarStats", swiftSettings: strict),
+        .target(name: "LunarStats", dependencies: ["LunarData"], swiftSettings: strict),
         // Library manifests and lunar.toml: the only target that sees TOMLKit.
         .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
         // Reads the setting and signal vocabularies from LunarSim; never calls the simulator

@@ -119,7 +119,3 @@ public struct TPESearch: Sendable {
         return k
     }
 }
-
-extension SplitMix64 {
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}

@@ -125,6 +125,8 @@ public struct SplitMix64: Sendable {
     }
     /// Uniform in [0, 1).
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    /// Uniform in 0..<n (n ≥ 1; the modulo bias is below 2⁻⁴⁰ for any n a sweep or bootstrap uses).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     /// Standard normal (Box–Muller, polar form).
     public mutating func nextGaussian() -> Double {
         if let s = spare { spare = nil; return s }

@@ -1,8 +1,9 @@
 import Foundation
+import LunarData
 
 /// Politis & Romano's stationary bootstrap: resamples of a return series made of blocks that
 /// start at uniform random positions (wrapping around) with geometric lengths of mean `block`.
-/// Seeded, so the same seed gives the same intervals.
+/// Seeded (SplitMix64), so the same seed gives the same intervals.
 public struct StationaryBootstrap: Sendable {
     public let block: Double
     public let seed: UInt64
@@ -51,14 +52,14 @@ public struct StationaryBootstrap: Sendable {
 
     /// `count` resamples of the indices 0..<n.
     public func indices(n: Int, count: Int) -> [[Int]] {
-        var rng = Generator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let p = 1 / block
         return (0 ..< count).map { _ in
             var out = [Int](), i = rng.below(n)
             out.reserveCapacity(n)
             for _ in 0 ..< n {
                 out.append(i)
-                i = rng.uniform() < p ? rng.below(n) : (i + 1) % n
+                i = rng.nextUnit() < p ? rng.below(n) : (i + 1) % n
             }
             return out
         }
@@ -76,20 +77,5 @@ public struct StationaryBootstrap: Sendable {
             return lo + 1 < values.count ? values[lo] + (h - Double(lo)) * (values[lo + 1] - values[lo]) : values[lo]
         }
         return (q((1 - level) / 2), q((1 + level) / 2))
-    }
-
-    /// SplitMix64: small, seeded, the same sequence everywhere.
-    struct Generator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     }
 }
