@@ -21,13 +21,16 @@ public struct SweepStatistics: Sendable {
     /// The chosen combination's per-period Sharpe ratio and its PSR against 0.
     public let sharpe: Double
     public let probabilisticSharpe: Double
+    /// The annualized Sharpe ratio the PSR is measured against.
+    public let benchmarkSharpe: Double
     /// The variance of the trials' per-period Sharpe ratios, the Sharpe ratio the best of that
     /// many unskilled trials reaches by luck, and the chosen one's PSR against it.
     public let sharpeVariance: Double
     public let expectedMaximumSharpe: Double
     public let deflatedSharpe: Double
-    /// CSCV over 16 blocks; nil when there are too few bars or trials.
+    /// CSCV over 16 blocks; nil when there are too few bars or trials (`overfittingProblem` says why).
     public let overfitting: BacktestOverfitting?
+    public let overfittingProblem: String?
     /// 90 % stationary-bootstrap intervals (annualized Sharpe, CAGR, max drawdown ≤ 0) and the
     /// automatic mean block length they used (at least 1 bar).
     public let sharpeInterval: Interval, cagrInterval: Interval, drawdownInterval: Interval
@@ -35,9 +38,12 @@ public struct SweepStatistics: Sendable {
     /// The ranking metric over the chosen combination's grid neighbourhood.
     public let plateau: Plateau?
 
+    /// - Parameters:
+    ///   - benchmarkSharpe: the annualized Sharpe ratio the PSR is measured against (0).
+    ///   - blocks: the PBO's CSCV blocks (16).
     public init(_ result: SweepResult, space: [ParamSpace], barsPerYear: Double, earlier: [(createdAt: String, trials: Int)] = [],
                 today: String = String(ISO8601DateFormatter().string(from: Date()).prefix(10)),
-                seed: UInt64 = 42, resamples: Int = 1000) throws {
+                benchmarkSharpe: Double = 0, blocks: Int = 16, seed: UInt64 = 42, resamples: Int = 1000) throws {
         guard !result.rows.isEmpty else { throw StatsError("a sweep without combinations has no statistics") }
         let returns = result.rows.map { SweepStatistics.returns($0.equity) }
         kind = "sweep"
@@ -46,11 +52,14 @@ public struct SweepStatistics: Sendable {
         trials = result.rows.count + earlierTrials
         let moments = ReturnMoments(returns[0])
         sharpe = moments.sharpe
-        probabilisticSharpe = SharpeInference.probabilistic(moments)
+        probabilisticSharpe = SharpeInference.probabilistic(moments, benchmark: benchmarkSharpe / barsPerYear.squareRoot())
+        self.benchmarkSharpe = benchmarkSharpe
         sharpeVariance = SharpeInference.variance(ofSharpes: returns.map { ReturnMoments($0).sharpe })
         expectedMaximumSharpe = SharpeInference.expectedMaximum(trials: trials, variance: sharpeVariance)
         deflatedSharpe = SharpeInference.deflated(moments, trials: trials, variance: sharpeVariance)
-        overfitting = try? BacktestOverfitting(returns: returns, blocks: 16)
+        do { overfitting = try BacktestOverfitting(returns: returns, blocks: blocks); overfittingProblem = nil } catch {
+            overfitting = nil; overfittingProblem = "\(error)"
+        }
         block = max(1, StationaryBootstrap.optimalBlock(returns[0]))
         (sharpeInterval, cagrInterval, drawdownInterval) = SweepStatistics.intervals(returns[0], block: block, barsPerYear: barsPerYear,
                                                                                       seed: seed, resamples: resamples)
@@ -69,7 +78,7 @@ public struct SweepStatistics: Sendable {
     public var json: [String: Any] {
         func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
         var out: [String: Any] = [
-            "trials": trials, "earlier_trials": earlierTrials, "trials_before_today": trialsBeforeToday, "sharpe_per_bar": num(sharpe), "psr": num(probabilisticSharpe), "dsr": num(deflatedSharpe),
+            "trials": trials, "psr_benchmark_sharpe": benchmarkSharpe, "earlier_trials": earlierTrials, "trials_before_today": trialsBeforeToday, "sharpe_per_bar": num(sharpe), "psr": num(probabilisticSharpe), "dsr": num(deflatedSharpe),
             "sharpe_variance": num(sharpeVariance), "expected_max_sharpe": num(expectedMaximumSharpe),
             "bootstrap_block": num(block),
             "sharpe_90": [num(sharpeInterval.low), num(sharpeInterval.high)],
@@ -88,7 +97,7 @@ public struct SweepStatistics: Sendable {
     public init(walkForward wf: WalkForwardResult, combinations: Int, barsPerYear: Double,
                 earlier: [(createdAt: String, trials: Int)] = [],
                 today: String = String(ISO8601DateFormatter().string(from: Date()).prefix(10)),
-                seed: UInt64 = 42, resamples: Int = 1000) {
+                benchmarkSharpe: Double = 0, seed: UInt64 = 42, resamples: Int = 1000) {
         let r = SweepStatistics.returns(wf.equity)
         kind = "walkforward"
         earlierTrials = earlier.reduce(0) { $0 + $1.trials }
@@ -96,12 +105,14 @@ public struct SweepStatistics: Sendable {
         trials = combinations + earlierTrials
         let m = ReturnMoments(r)
         sharpe = m.sharpe
-        probabilisticSharpe = SharpeInference.probabilistic(m)
+        probabilisticSharpe = SharpeInference.probabilistic(m, benchmark: benchmarkSharpe / barsPerYear.squareRoot())
+        self.benchmarkSharpe = benchmarkSharpe
         let variances = wf.windows.map { SharpeInference.variance(ofSharpes: $0.trialSharpes) }
         sharpeVariance = variances.isEmpty ? 0 : variances.reduce(0, +) / Double(variances.count)
         expectedMaximumSharpe = SharpeInference.expectedMaximum(trials: trials, variance: sharpeVariance)
         deflatedSharpe = SharpeInference.deflated(m, trials: trials, variance: sharpeVariance)
         overfitting = nil
+        overfittingProblem = "not for a walk-forward, whose every choice is already tested out of sample"
         plateau = nil
         block = max(1, StationaryBootstrap.optimalBlock(r))
         (sharpeInterval, cagrInterval, drawdownInterval) = SweepStatistics.intervals(r, block: block, barsPerYear: barsPerYear,

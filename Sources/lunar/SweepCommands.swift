@@ -15,10 +15,17 @@ struct SweepOptions: ParsableArguments {
     @Option(help: "Evaluations for --search random or tpe.") var trials: Int?
     @Option(help: "Seed for --samples and --search random|tpe.") var seed: UInt64 = 42
     @Option(help: "Refuse grids larger than this before any work starts.") var maxCombinations = 1_000_000
+    @Option(help: "The annualized Sharpe ratio the PSR (and the reading of the DSR) is measured against.") var psrBenchmark = 0.0
+    @Option(help: "Blocks of the PBO's combinatorially symmetric cross-validation (even, ≥ 2).") var pboBlocks = 16
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @OptionGroup var scriptLimits: ScriptLimitFlags
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @OptionGroup var libraries: LibraryOptions
+
+    func validate() throws {
+        guard pboBlocks >= 2, pboBlocks % 2 == 0 else { throw ValidationError("--pbo-blocks must be even and ≥ 2, got \(pboBlocks)") }
+        guard psrBenchmark.isFinite else { throw ValidationError("--psr-benchmark must be a number") }
+    }
 
     func request() throws -> SweepRequest {
         var r = SweepRequest(space: try params.map(ParamSpace.parse))
@@ -89,7 +96,7 @@ struct SweepCommand: ParsableCommand {
             var record = try SweepHistory.record(result, strategyPath: strategy, panel: panel, options: options, data: dataOptions.origin)
             let earlier = (try? SweepHistory.earlier(for: record, history: history)) ?? []
             let stats = try SweepStatistics(result, space: try sweep.request().space, barsPerYear: Calendar.barsPerYear(panel.timestamps),
-                                            earlier: earlier)
+                                            earlier: earlier, benchmarkSharpe: sweep.psrBenchmark, blocks: sweep.pboBlocks)
             record.statistics = stats.recorded
             defer { if !noRecord { saveRecord(record, history: history) } }
             if json {
@@ -147,14 +154,12 @@ enum SweepStatisticsText {
         func pct(_ v: Double) -> String { v.isFinite ? String(format: "%.1f %%", v * 100) : "n/a" }
         let count = s.earlierTrials == 0 ? "\(s.trials) trials" : "\(s.trials) trials, of which \(s.trialsBeforeToday) before today (\(s.earlierTrials) in earlier sweeps of this strategy on these data)"
         var out = (s.kind == "walkforward" ? "is the out-of-sample result real? (\(count))\n" : "is the winner real? (\(count))\n")
-        out += "  PSR \(f(s.probabilisticSharpe)): probability its true Sharpe is above 0 (per-bar Sharpe \(f(s.sharpe, 4)))\n"
+        out += "  PSR \(f(s.probabilisticSharpe)): probability its true Sharpe is above \(s.benchmarkSharpe == 0 ? "0" : f(s.benchmarkSharpe, 2) + " a year") (per-bar Sharpe \(f(s.sharpe, 4)))\n"
         out += "  DSR \(f(s.deflatedSharpe)): the same against \(f(s.expectedMaximumSharpe, 4)), what the best of \(s.trials) unskilled trials reaches by luck (variance of the trials' Sharpe \(f(s.sharpeVariance, 6)))\n"
         if let o = s.overfitting {
             out += "  PBO \(f(o.probability)): share of \(o.logits.count) CSCV splits (\(o.blocks) blocks) where the in-sample best is at or below the median out of sample\n"
-        } else if s.kind == "walkforward" {
-            out += "  PBO: not for a walk-forward, whose every choice is already tested out of sample\n"
         } else {
-            out += "  PBO n/a: needs at least 2 trials and 32 bars\n"
+            out += "  PBO n/a: \(s.overfittingProblem ?? "not computed")\n"
         }
         out += "  90 % bootstrap intervals (stationary, mean block \(f(s.block, 1)) bars): Sharpe \(f(s.sharpeInterval.low, 2)) … \(f(s.sharpeInterval.high, 2)), "
             + "CAGR \(pct(s.cagrInterval.low)) … \(pct(s.cagrInterval.high)), max drawdown \(pct(s.drawdownInterval.low)) … \(pct(s.drawdownInterval.high))\n"
@@ -194,7 +199,7 @@ struct WalkForwardCommand: ParsableCommand {
                                                  options: try sweep.backtestOptions(), data: dataOptions.origin)
             let earlier = (try? SweepHistory.earlier(for: record, history: history)) ?? []
             let stats = SweepStatistics(walkForward: result, combinations: combinations, barsPerYear: Calendar.barsPerYear(panel.timestamps),
-                                        earlier: earlier)
+                                        earlier: earlier, benchmarkSharpe: sweep.psrBenchmark)
             record.statistics = stats.recorded
             defer { if !noRecord { saveRecord(record, history: history) } }
             if json {
