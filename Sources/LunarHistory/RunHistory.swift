@@ -91,14 +91,20 @@ public final class RunHistory: Sendable {
                                                     withIntermediateDirectories: true)
             var config = Configuration()
             config.busyMode = .timeout(30)          // concurrent writers wait instead of failing
-            pool = try DatabasePool(path: path, configuration: config)
             // Several processes may create or upgrade a history at once: one wins each migration,
             // the others fail on the table or column it just made; a retry then finds it
             // applied. Each migration is a race of its own, so a loaded machine needs more than
             // a few tries (five were seen to run out with three migrations and four writers).
+            // Opening is retried too: switching a new file to WAL takes an exclusive lock that a
+            // racing opener can hold past the busy timeout's reach (seen once in CI).
             var attempt = 0
             while true {
-                do { try RunHistory.migrator.migrate(pool); break } catch {
+                do {
+                    let opened = try DatabasePool(path: path, configuration: config)
+                    try RunHistory.migrator.migrate(opened)
+                    pool = opened
+                    break
+                } catch {
                     attempt += 1
                     if attempt >= 25 { throw error }
                     usleep(useconds_t(10_000 * min(attempt, 10)))
