@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // SHA-256 of library checkouts (lunar.lock's hashes).
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0" ..< "5.0.0"),
         // Tests only: property-based tests of the simulator (LunarSimTests).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -40,15 +42,18 @@ let package = Package(
         .target(name: "LunarStats", dependencies: ["LunarData"], swiftSettings: strict),
         // Library manifests and lunar.toml: the only target that sees TOMLKit.
         .target(name: "LunarManifest", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")], swiftSettings: strict),
+        // Git dependencies: the real git command, the per-user cache, resolution and lunar.lock.
+        .target(name: "LunarDeps", dependencies: ["LunarData", "LunarManifest", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
         // Reads the setting and signal vocabularies from LunarSim; never calls the simulator
         // (orders reach it through the BarBroker protocol).
-        .target(name: "LunarScript", dependencies: ["CLua", "LunarData", "LunarGraph", "LunarKernels", "LunarManifest", "LunarSim"],
+        .target(name: "LunarScript", dependencies: ["CLua", "LunarData", "LunarDeps", "LunarGraph", "LunarKernels", "LunarManifest", "LunarSim"],
                 resources: [.copy("Resources/prelude.lua")], swiftSettings: strict),
         .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
         .target(name: "LunarHistory", dependencies: ["LunarSim", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // MARK: - Public API
         .target(name: "Lunar",
-                dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest",
+                dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest", "LunarDeps",
                                "LunarScript", "LunarReport", "LunarHistory", "LunarStats"],
                 swiftSettings: strict),
         // MARK: - Command-line tool
@@ -69,6 +74,7 @@ let package = Package(
                     dependencies: ["LunarSim", "LunarTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                     swiftSettings: strict),
         .testTarget(name: "LunarManifestTests", dependencies: ["LunarManifest"], swiftSettings: strict),
+        .testTarget(name: "LunarDepsTests", dependencies: ["LunarDeps", "LunarManifest"], swiftSettings: strict),
         .testTarget(name: "LunarStatsTests", dependencies: ["LunarStats", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),

@@ -16,6 +16,8 @@ public enum FailureKind: String, Sendable, CaseIterable {
     case data
     /// The run history could not be read or written.
     case history
+    /// A library dependency: not fetchable, unresolvable, or not matching lunar.lock.
+    case dependency
     /// Anything else (a file system error, a bug).
     case other
 
@@ -27,6 +29,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case .script: return 3
         case .data: return 4
         case .history: return 5
+        case .dependency: return 6
         case .other: return 1
         }
     }
@@ -39,6 +42,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case is ScriptError, is ManifestError: self = .script
         case is DataError: self = .data
         case is HistoryError: self = .history
+        case is DependencyError, is Git.GitFailure: self = .dependency
         default: self = .other
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LunarData
+import LunarDeps
 import LunarHistory
 import LunarManifest
 import LunarReport
@@ -97,14 +98,30 @@ extension BacktestResult {
             r.projectFile = libs.project.map { absolute($0.path) }
         }
         r.resultHash = resultHash
+        r.libraries = strategy.libraries.compactMap(LibraryProvenance.init(root:))
         return r
+    }
+}
+
+extension LibraryProvenance {
+    /// A root's identity: a dependency's locked source and commit; for another folder its path and
+    /// the commit git has checked out there (none outside a work tree); the stdlib by Lunar's version.
+    init?(root: LibraryRoot) {
+        guard let m = root.manifest else { return nil }
+        switch root.origin {
+        case .stdlib: self.init(name: m.name, version: m.version.description, source: "stdlib", commit: nil)
+        case .dependency:
+            self.init(name: m.name, version: m.version.description, source: root.source ?? "path+" + root.path, commit: root.commit)
+        default:
+            self.init(name: m.name, version: m.version.description, source: "path+" + root.path, commit: Git.headCommit(of: root.path))
+        }
     }
 }
 
 extension BacktestOptions {
     /// The options that replay a recorded run: its parameters, every setting it resolved (as
     /// overrides, so the strategy table cannot change them), its engine and library roots.
-    public init(recorded r: RunRecord, stdlib: String? = nil) throws {
+    public init(recorded r: RunRecord, stdlib: String? = nil, offline: Bool = false) throws {
         self.init()
         params = r.params
         if r.settings.isEmpty {
@@ -118,8 +135,12 @@ extension BacktestOptions {
         self.stdlib = stdlib
         if !r.libraryFlags.isEmpty || !r.libraryEnvironment.isEmpty || r.projectFile != nil {
             let project = try r.projectFile.map { p in try ProjectFile(contentsOf: p) }
-            libraries = LibrarySettings(project: project, flags: r.libraryFlags, environment: r.libraryEnvironment,
-                                        stdlib: try stdlib ?? Stdlib.locate())
+            var settings = LibrarySettings(project: project, flags: r.libraryFlags, environment: r.libraryEnvironment,
+                                           stdlib: try stdlib ?? Stdlib.locate())
+            // The dependencies as lunar.lock has them now (`Rerun.changedLibraries` says when
+            // that is not what the run used).
+            try settings.installDependencies(offline: offline || LibrarySettings.isOffline(ProcessInfo.processInfo.environment))
+            libraries = settings
         }
     }
 }
@@ -165,6 +186,25 @@ public enum Rerun {
         let before = Set(recorded.files.keys), after = Set(new.files.keys)
         return after.subtracting(before).sorted().map { "\($0) is loaded now but was not" } +
             before.subtracting(after).sorted().map { "\($0) was loaded but is not now" }
+    }
+
+    /// Libraries whose version, source or commit differ between the recorded run and the new one
+    /// (lunar.lock moved, a library was added or dropped).
+    public static func changedLibraries(_ recorded: RunRecord, _ new: RunRecord) -> [String] {
+        let before = Dictionary(recorded.libraries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.libraries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [String] = []
+        for name in Set(before.keys).union(after.keys).sorted() {
+            switch (before[name], after[name]) {
+            case let (b?, a?) where b != a:
+                out.append("library \(name) was \(b.summary), now \(a.summary)" +
+                    (a.source.hasPrefix("git+") ? " (lunar.lock moved since the run)" : ""))
+            case let (b?, nil): out.append("library \(b.summary) was used but is not now")
+            case let (nil, a?): out.append("library \(a.summary) is used now but was not")
+            default: break
+            }
+        }
+        return out
     }
 
     /// Setting differences between two runs: (name, a, b), in table order.

@@ -52,6 +52,9 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var trials: Int = 0
     /// The overfitting statistics of a sweep (psr, dsr, pbo, …), NaN as null.
     public var statistics: [String: Double?] = [:]
+    /// Every library whose modules the run loaded: its version, where it came from and the commit
+    /// (`files` has each module's hash; this says which release those bytes were).
+    public var libraries: [LibraryProvenance] = []
 
     public init(createdAt: String, strategyName: String, strategyPath: String, strategyHash: String,
                 files: [String: String], params: [String: String], dataSpec: String, dataSymbols: Int,
@@ -64,6 +67,23 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A library as a run used it: `source` is `git+URL`, `path+FOLDER` or `stdlib`; `commit` is the
+/// locked commit of a git dependency, or the checked-out commit of a folder inside a git work tree.
+public struct LibraryProvenance: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public var source: String
+    public var commit: String?
+    public init(name: String, version: String, source: String, commit: String?) {
+        self.name = name; self.version = version; self.source = source; self.commit = commit
+    }
+
+    /// `acme 1.2.0 (git+https://…, 9fceb02d0ae5)`.
+    public var summary: String {
+        "\(name) \(version) (\(source)" + (commit.map { ", " + $0.prefix(12) } ?? "") + ")"
+    }
 }
 
 public enum HistoryError: Error, CustomStringConvertible {
@@ -164,6 +184,12 @@ public final class RunHistory: Sendable {
                 t.add(column: "kind", .text).notNull().defaults(to: "run")
                 t.add(column: "trials", .integer).notNull().defaults(to: 0)
                 t.add(column: "statistics", .jsonText).notNull().defaults(to: "{}")
+            }
+        }
+        // v5: the libraries a run loaded, with versions, sources and commits.
+        m.registerMigration("v5") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "libraries", .jsonText).notNull().defaults(to: "[]")
             }
         }
         return m

@@ -26,11 +26,13 @@ public struct LibraryManifest: Sendable, Equatable, ConfigDocument {
     public let exports: [String]
     /// Library name → acceptable versions, sorted by name.
     public let requires: [(name: String, range: VersionRange)]
+    /// Libraries to fetch with this one (`[dependencies]`), sorted by name.
+    public let dependencies: [DependencySpec]
     public let path: String
 
     public init(_ file: ConfigFile) throws {
         path = file.path
-        try file.rejectUnknownKeys(["name", "version", "description", "lunar", "exports", "requires"], what: "a library manifest")
+        try file.rejectUnknownKeys(["name", "version", "description", "lunar", "exports", "requires", "dependencies"], what: "a library manifest")
         guard let name = try file.string("name") else { throw ManifestError("\(path): missing 'name' (e.g. name = \"acme\")") }
         guard LibraryManifest.isValidName(name) else {
             throw ManifestError("\(path): library name '\(name)' must be lower-case letters, digits, '_' or '-', starting with a letter")
@@ -48,6 +50,15 @@ public struct LibraryManifest: Sendable, Equatable, ConfigDocument {
         } else { lunar = nil }
         exports = try file.strings("exports") ?? []
         requires = try LibraryManifest.ranges(file.stringTable("requires"), path: path)
+        dependencies = try DependencySpec.table(in: file, directory: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
+    /// Whether `module` is listed in `exports`, exactly or under a `prefix.*` entry. A library
+    /// without `exports` exports every module.
+    public func exports(_ module: String) -> Bool {
+        exports.isEmpty || exports.contains { e in
+            e == module || (e.hasSuffix(".*") && module.hasPrefix(String(e.dropLast(1))))
+        }
     }
 
     static func ranges(_ table: [String: String], path: String) throws -> [(name: String, range: VersionRange)] {
@@ -76,6 +87,8 @@ public struct LibraryManifest: Sendable, Equatable, ConfigDocument {
 /// strategies = ["strategies"]                  # where `lunar list strategies` looks
 /// [requires]
 /// acme = "^1.0"                                # versions the project accepts
+/// [dependencies]
+/// risk = { git = "…/risk-lib.git", version = "^2.1" }   # fetched, locked in lunar.lock
 /// [pins]
 /// ta = "stdlib"                                # module (or prefix) → the library that wins
 /// ```
@@ -88,6 +101,8 @@ public struct ProjectFile: Sendable, ConfigDocument {
     public let libraries: [String]
     public let strategies: [String]
     public let requires: [(name: String, range: VersionRange)]
+    /// Libraries fetched from git or taken from folders, resolved into `lunar.lock`.
+    public let dependencies: [DependencySpec]
     /// Module name or dotted prefix → a library name, `stdlib`, `strategy` (the strategy's own folder) or a root path.
     public let pins: [String: String]
 
@@ -95,7 +110,7 @@ public struct ProjectFile: Sendable, ConfigDocument {
         path = file.path
         let dir = URL(fileURLWithPath: file.path).deletingLastPathComponent()
         directory = dir.path
-        try file.rejectUnknownKeys(["name", "libraries", "strategies", "requires", "pins"], what: "lunar.toml")
+        try file.rejectUnknownKeys(["name", "libraries", "strategies", "requires", "dependencies", "pins"], what: "lunar.toml")
         func absolute(_ p: String) -> String {
             let expanded = (p as NSString).expandingTildeInPath
             return expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded).absoluteURL.standardized.path
@@ -105,7 +120,11 @@ public struct ProjectFile: Sendable, ConfigDocument {
         strategies = try (file.strings("strategies") ?? []).map(absolute)
         requires = try LibraryManifest.ranges(file.stringTable("requires"), path: file.path)
         pins = try file.stringTable("pins")
+        dependencies = try DependencySpec.table(in: file, directory: dir)
     }
+
+    /// `lunar.lock`, beside this file.
+    public var lockPath: String { URL(fileURLWithPath: directory).appendingPathComponent(LockFile.fileName).path }
 
     /// The nearest `lunar.toml` in `start` or a folder above it.
     public static func find(from start: String) -> String? {

@@ -112,6 +112,10 @@ public struct VersionRange: Sendable, CustomStringConvertible, Equatable {
         return [Bound(op: .eq, version: v)]
     }
 
+    /// Whether a bound names a pre-release: only then do pre-release tags count as candidates
+    /// (as Cargo and npm do), so `^1.2` never picks `1.3.0-beta`.
+    public var mentionsPrerelease: Bool { bounds.contains { !$0.version.prerelease.isEmpty } }
+
     public func contains(_ v: SemanticVersion) -> Bool {
         bounds.allSatisfy { b in
             switch b.op {

@@ -1,4 +1,5 @@
 import Foundation
+import LunarDeps
 import LunarManifest
 
 // MARK: - library roots
@@ -11,6 +12,8 @@ public struct LibraryRoot: Sendable, Equatable {
         /// The library a test file belongs to (the nearest folder above it with a manifest).
         case library = "library under test"
         case project = "lunar.toml"
+        /// A `[dependencies]` entry of lunar.toml (or of a library it depends on), as locked.
+        case dependency = "lunar.lock"
         case flag = "--lib"
         case environment = "LUNAR_PATH"
         case stdlib = "stdlib"
@@ -20,11 +23,23 @@ public struct LibraryRoot: Sendable, Equatable {
     public let path: String
     public let origin: Origin
     public let manifest: LibraryManifest?
+    /// Where a dependency's files came from (`git+URL`, `path+FOLDER`) and the commit; nil for
+    /// other roots (a run record asks git for their commit when it records them).
+    public var source: String? = nil
+    public var commit: String? = nil
 
     public init(path: String, origin: Origin, manifest: LibraryManifest? = nil) {
         self.path = URL(fileURLWithPath: path).absoluteURL.standardized.path
         self.origin = origin
         self.manifest = manifest
+    }
+
+    /// Whether `file` lies inside this root (both as given, then with symlinks resolved).
+    public func holds(_ file: String) -> Bool {
+        let f = URL(fileURLWithPath: file).absoluteURL.standardized.path
+        if f.hasPrefix(path.hasSuffix("/") ? path : path + "/") { return true }
+        let real = LibraryPath.realPath(path)
+        return LibraryPath.realPath(f).hasPrefix(real.hasSuffix("/") ? real : real + "/")
     }
 
     /// The manifest's name, else where the root came from.
@@ -53,29 +68,53 @@ public struct LibraryRoot: Sendable, Equatable {
     }
 }
 
-/// What decides the library roots besides the strategy: the project file, `--lib` flags,
-/// `LUNAR_PATH` and the shipped stdlib.
+/// What decides the library roots besides the strategy: the project file and its locked
+/// dependencies, `--lib` flags, `LUNAR_PATH` and the shipped stdlib.
 public struct LibrarySettings: Sendable {
     public var project: ProjectFile?
     public var flags: [String]
     public var environment: [String]
     public var stdlib: String
+    /// The project's `[dependencies]` as `lunar.lock` has them, checked out (`installDependencies`).
+    public var dependencies: [InstalledLibrary] = []
 
     public init(project: ProjectFile? = nil, flags: [String] = [], environment: [String] = [], stdlib: String) {
         self.project = project; self.flags = flags; self.environment = environment; self.stdlib = stdlib
     }
 
-    /// The usual settings: `lunar.toml` in `cwd` or above, `--lib` folders (relative to `cwd`),
-    /// and `LUNAR_PATH` (colon-separated) from `environment`.
+    /// The usual settings: `lunar.toml` in `cwd` or above with its dependencies installed,
+    /// `--lib` folders (relative to `cwd`), and `LUNAR_PATH` (colon-separated) from `environment`.
+    /// `offline` (or `LUNAR_OFFLINE=1`) forbids fetching anything.
     public static func standard(cwd: String = FileManager.default.currentDirectoryPath, flags: [String] = [],
                                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                                stdlib: String) throws -> LibrarySettings {
+                                stdlib: String, offline: Bool = false,
+                                log: @escaping (String) -> Void = LibrarySettings.stderr) throws -> LibrarySettings {
         let project = try ProjectFile.find(from: cwd).map { p in try wrapping { try ProjectFile(contentsOf: p) } }
         let base = URL(fileURLWithPath: cwd)
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).absoluteURL.standardized.path }
         let env = (environment["LUNAR_PATH"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
-        return LibrarySettings(project: project, flags: flags.map(absolute), environment: env.map(absolute), stdlib: stdlib)
+        var s = LibrarySettings(project: project, flags: flags.map(absolute), environment: env.map(absolute), stdlib: stdlib)
+        try s.installDependencies(offline: offline || isOffline(environment), environment: environment, log: log)
+        return s
     }
+
+    /// Installs the project's dependencies from `lunar.lock` (resolving and writing it first
+    /// when it no longer fits lunar.toml) into the cache: `$LUNAR_CACHE`, else
+    /// `$XDG_CACHE_HOME/lunar`, else `~/.cache/lunar`.
+    public mutating func installDependencies(offline: Bool, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                             log: @escaping (String) -> Void = LibrarySettings.stderr) throws {
+        guard let project else { dependencies = []; return }
+        let cache = DependencyCache(root: DependencyCache.defaultRoot(environment: environment), offline: offline)
+        dependencies = try wrapping { try Dependencies(project: project, cache: cache, log: log).install() }
+    }
+
+    /// `LUNAR_OFFLINE` set to anything but empty, 0, false or no.
+    public static func isOffline(_ environment: [String: String]) -> Bool {
+        guard let v = environment["LUNAR_OFFLINE"]?.lowercased() else { return false }
+        return !["", "0", "false", "no"].contains(v)
+    }
+
+    public static let stderr: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 }
 
 /// Turns manifest and project-file errors into script errors, so callers see one error type.
@@ -107,10 +146,16 @@ public struct LibraryPath: Sendable {
         var found: [LibraryRoot] = []
         var seen: Set<String> = []
         let ordered = leading + (settings.project?.libraries ?? []).map { ($0, LibraryRoot.Origin.project) }
+            + settings.dependencies.map { ($0.path, .dependency) }
             + settings.flags.map { ($0, .flag) } + settings.environment.map { ($0, .environment) }
             + [(settings.stdlib, .stdlib)]
+        let installed = Dictionary(settings.dependencies.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         for (dir, origin) in ordered {
-            let root = try LibraryRoot.reading(dir, origin: origin)
+            var root = try LibraryRoot.reading(dir, origin: origin)
+            if origin == .dependency, let lib = installed[dir] {
+                root.source = lib.source.description
+                root.commit = lib.commit
+            }
             // The same folder reached twice (a test inside stdlib/) is one root, at its first place.
             if seen.insert(LibraryPath.realPath(root.path)).inserted { found.append(root) }
         }
@@ -196,19 +241,22 @@ public struct LibraryPath: Sendable {
     }
 
     /// The file `require name` loads.
-    public func resolve(_ name: String) throws -> String {
+    public func resolve(_ name: String) throws -> String { try resolveRoot(name).file }
+
+    /// The file `require name` loads, and the root it is in.
+    public func resolveRoot(_ name: String) throws -> (root: LibraryRoot, file: String) {
         let found = try candidates(name)
         guard let first = found.first else {
             let list = roots.map { "\($0.path) (\($0.origin.rawValue))" }.joined(separator: ", ")
             throw ScriptError("module '\(name)' not found in the library roots: \(list)")
         }
-        if found.count == 1 { return first.file }
+        if found.count == 1 { return first }
         if let (key, value) = pin(for: name) {
             guard let winner = found.first(where: { matches($0.root, pin: value) }) else {
                 throw ScriptError("module '\(name)': lunar.toml pins '\(key)' to '\(value)', which does not provide it; " +
                     "it is in \(found.map(\.file).joined(separator: " and "))")
             }
-            return winner.file
+            return winner
         }
         let shown = found.map { "\($0.file) (\($0.root.origin.rawValue))" }.joined(separator: " and ")
         throw ScriptError("module '\(name)' is provided by two library roots: \(shown); " +

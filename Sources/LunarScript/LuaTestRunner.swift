@@ -1,6 +1,7 @@
 import CLua
 import Foundation
 import LunarGraph
+import LunarManifest
 
 // MARK: - what the runner needs from the engine
 
@@ -100,15 +101,7 @@ public enum LuaTestRunner {
         return withExtendedLifetime(ctx) {
             let L = vm.L
             do {
-                vm.installDSL(ctx.dsl)
-                try vm.installPrelude(ctx.dsl)
-                let c = Unmanaged.passUnretained(ctx).toOpaque()
-                lua_getglobal(L, "_LUNAR")
-                swl_pushswift(L, testEvaluate, c, 0); lua_setfield(L, -2, "eval")
-                swl_pushswift(L, testRunStrategy, c, 0); lua_setfield(L, -2, "run_strategy")
-                swl_pop(L, 1)
-                try vm.load(Data(luaTestAPI.utf8), chunkName: "=lunar-test")
-                try vm.call(nargs: 0, nresults: 0)
+                try installTestAPI(vm, ctx)
                 try vm.runFile(file, displayName: file, nresults: 0)
             } catch {
                 return LuaTestFileResult(file: file, cases: [], loadError: "\(error)")
@@ -133,6 +126,45 @@ public enum LuaTestRunner {
             }
             swl_pop(L, 1)
             return LuaTestFileResult(file: file, cases: cases, loadError: nil)
+        }
+    }
+}
+
+extension LuaTestRunner {
+    /// The DSL, the prelude and the assertion API in a test state.
+    static func installTestAPI(_ vm: LuaVM, _ ctx: TestContext) throws {
+        let L = vm.L
+        vm.installDSL(ctx.dsl)
+        try vm.installPrelude(ctx.dsl)
+        let c = Unmanaged.passUnretained(ctx).toOpaque()
+        lua_getglobal(L, "_LUNAR")
+        swl_pushswift(L, testEvaluate, c, 0); lua_setfield(L, -2, "eval")
+        swl_pushswift(L, testRunStrategy, c, 0); lua_setfield(L, -2, "run_strategy")
+        swl_pop(L, 1)
+        try vm.load(Data(luaTestAPI.utf8), chunkName: "=lunar-test")
+        try vm.call(nargs: 0, nresults: 0)
+    }
+
+    /// Requires each module of the library at `library` in a fresh sandboxed state, as a test
+    /// file inside the library would: nil when it loads, else the error (`lunar lib check`).
+    public static func loadModules(_ modules: [String], library: String, settings: LibrarySettings, host: ScriptTestHost,
+                                   limits: ScriptLimits = ScriptLimits()) -> [(module: String, error: String?)] {
+        var settings = settings
+        settings.flags.insert(library, at: 0)
+        return modules.map { module in
+            do {
+                let roots = try LibraryPath(leading: [(library, .library)], settings: settings)
+                let vm = try LuaVM(limits: limits, libraries: roots)
+                let ctx = TestContext(graph: Graph(), host: host, settings: settings, roots: roots, testDir: library)
+                return try withExtendedLifetime(ctx) {
+                    try installTestAPI(vm, ctx)
+                    // Named as a file of the library, so its internal modules may be required.
+                    let chunk = URL(fileURLWithPath: library).appendingPathComponent(LibraryManifest.fileName).path
+                    try vm.load(Data("require \"\(module)\"".utf8), chunkName: "@" + chunk)
+                    try vm.call(nargs: 0, nresults: 0)
+                    return (module, nil)
+                }
+            } catch let e as ScriptError { return (module, e.message) } catch { return (module, "\(error)") }
         }
     }
 }

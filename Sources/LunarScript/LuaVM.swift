@@ -1,5 +1,6 @@
 import CLua
 import Foundation
+import LunarData
 
 /// Errors from loading or running Lua: the message starts with `file:line:` where Lua knows it.
 public struct ScriptError: Error, CustomStringConvertible, Equatable {
@@ -302,6 +303,9 @@ final class ModuleLoader {
     /// Files to take from here instead of the disk (another state's `sources`).
     var pinned: [String: Data] = [:]
     var loading: [String] = []
+    /// The library roots that provided a loaded module, in load order (once each): what a run
+    /// record names with their versions and commits.
+    var loadedRoots: [LibraryRoot] = []
     /// The sandbox's `freeze(table, name)`, applied to each module's table once it has loaded.
     var freezeRef: Int32 = -2
     init(libraries: LibraryPath) { self.libraries = libraries }
@@ -347,6 +351,25 @@ func luaContext<T: AnyObject>(_ L: OpaquePointer?, as _: T.Type) -> T {
     Unmanaged<T>.fromOpaque(lua_touserdata(L, swl_upvalueindex(2))!).takeUnretainedValue()
 }
 
+/// Why `require module` may not load it from `root`, or nil when it may: a library with an
+/// `exports` list keeps its other modules to itself, so only files inside the library (its own
+/// modules and tests) may require them. The requirer is the Lua function calling `require`.
+private func exportRefusal(_ L: OpaquePointer?, module: String, root: LibraryRoot) -> String? {
+    guard let manifest = root.manifest, !manifest.exports(module) else { return nil }
+    var ar = lua_Debug()
+    var caller: String?
+    if lua_getstack(L, 1, &ar) != 0, lua_getinfo(L, "S", &ar) != 0, let src = ar.source {
+        let text = String(cString: src)
+        if text.hasPrefix("@") { caller = String(text.dropFirst()) }
+    }
+    if let caller, root.holds(caller) { return nil }
+    let listed = manifest.exports.joined(separator: ", ")
+    let close = closestMatches(to: module, in: manifest.exports)
+    return "module '\(module)' is internal to library '\(manifest.name)' (\(manifest.path)): it exports only \(listed)" +
+        (close.isEmpty || close == manifest.exports ? "" : "; did you mean \(close.joined(separator: ", "))?") +
+        " (a module may be required from outside its library only when its exports list it)"
+}
+
 private func luaRequire(_ L: OpaquePointer?) -> Int32 {
     guard lua_type(L, 1) == LUA_TSTRING, let raw = swl_tostring(L, 1) else {
         return luaFail(L, "require: module name expected")
@@ -361,9 +384,12 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
     if let i = loader.loading.firstIndex(of: name) {
         return luaFail(L, "require cycle: " + (loader.loading[i...] + [name]).joined(separator: " → "))
     }
-    let path: String
-    do { path = try loader.libraries.resolve(name) } catch { return luaFail(L, "\(error)") }
+    let found: (root: LibraryRoot, file: String)
+    do { found = try loader.libraries.resolveRoot(name) } catch { return luaFail(L, "\(error)") }
+    let path = found.file
+    if let refusal = exportRefusal(L, module: name, root: found.root) { return luaFail(L, refusal) }
     guard let data = loader.read(path) else { return luaFail(L, "cannot read \(path)") }
+    if !loader.loadedRoots.contains(where: { $0.path == found.root.path }) { loader.loadedRoots.append(found.root) }
     let rc = data.withUnsafeBytes { raw -> Int32 in
         let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
         return luaL_loadbufferx(L, base, data.count, "@" + path, "t")

@@ -62,5 +62,7 @@ public struct StrategyDefinition: @unchecked Sendable {
     /// The globals the strategy's state holds after loading (sandbox, DSL, the file's own):
     /// what a global read may name (`lunar check`'s typo warning).
     public var globals: [String] = []
+    /// The library roots whose modules the strategy loaded, in load order: where each came from.
+    public var libraries: [LibraryRoot] = []
 }
 

@@ -143,6 +143,7 @@ public final class StrategySession {
         def.settings = settings
         def.sources = vm.modules.sources
         def.globals = vm.globalNames()
+        def.libraries = vm.modules.loadedRoots.filter { $0.manifest != nil }
         return def
     }
 

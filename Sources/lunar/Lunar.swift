@@ -33,7 +33,7 @@ struct DataOptions: ParsableArguments {
 }
 
 /// Prints an error the way every command does, and exits with the status of its kind
-/// (`FailureKind`: usage 64, script 3, data 4, history 5, anything else 1).
+/// (`FailureKind`: usage 64, script 3, data 4, history 5, dependency 6, anything else 1).
 func fail(_ error: Error) -> ExitCode {
     var text = "error: \(describe(error))\n"
     if let e = error as? ScriptError, !e.traceback.isEmpty { text += e.traceback + "\n" }

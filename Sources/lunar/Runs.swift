@@ -64,6 +64,7 @@ struct Runs: ParsableCommand {
                 print("\(r.kind) \(id)  \(r.createdAt)  lunar \(r.lunarVersion)" + (r.kind == "run" ? "" : "  (\(r.trials) trials; params are the chosen combination's)"))
                 print("strategy  \(r.strategyName)  \(r.strategyPath)  #\(r.strategyHash)")
                 for (f, h) in r.files.sorted(by: { $0.key < $1.key }) where f != r.strategyPath { print("module    \(f)  #\(h)") }
+                for lib in r.libraries { print("library   \(lib.summary)") }
                 print("params    " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
                 print("options   " + r.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
                 if !r.settings.isEmpty {
@@ -127,7 +128,7 @@ struct Runs: ParsableCommand {
                 let result = try Backtest.run(strategyPath: r.strategyPath, panel: panel, options: opts)
                 let origin = Lunar.Rerun.origin(r)
                 let new = result.record(data: origin, options: opts)
-                changes += Lunar.Rerun.changedFiles(r, new)
+                changes += Lunar.Rerun.changedLibraries(r, new) + Lunar.Rerun.changedFiles(r, new)
                 if changes.isEmpty { print("inputs unchanged since run \(id)") } else {
                     print("inputs changed since run \(id), so results may differ:")
                     for c in changes { print("  - \(c)") }
