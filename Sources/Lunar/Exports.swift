@@ -5,6 +5,7 @@
 @_exported import LunarGraph
 @_exported import LunarHistory
 @_exported import LunarKernels
+@_exported import LunarManifest
 @_exported import LunarReport
 @_exported import LunarScript
 @_exported import LunarSim

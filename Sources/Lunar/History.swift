@@ -197,7 +197,7 @@ public enum Rerun {
         for name in Set(before.keys).union(after.keys).sorted() {
             switch (before[name], after[name]) {
             case let (b?, a?) where b != a:
-                out.append("library \(name) was \(b.summary), now \(a.summary)" +
+                out.append("library \(b.summary) is now \(a.summary)" +
                     (a.source.hasPrefix("git+") ? " (lunar.lock moved since the run)" : ""))
             case let (b?, nil): out.append("library \(b.summary) was used but is not now")
             case let (nil, a?): out.append("library \(a.summary) is used now but was not")

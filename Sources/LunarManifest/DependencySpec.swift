@@ -105,7 +105,7 @@ public struct DependencySpec: Sendable, Equatable {
 
     /// A relative local path made absolute against the file's folder; URLs (`scheme://`,
     /// `user@host:path`) are left alone.
-    static func resolveLocal(_ text: String, directory: URL, always: Bool = false) -> String {
+    public static func resolveLocal(_ text: String, directory: URL, always: Bool = false) -> String {
         let expanded = (text as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardized.path }
         let isLocal = always || expanded.hasPrefix("./") || expanded.hasPrefix("../") || !(expanded.contains("://") || expanded.contains(":"))
