@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Lunar needs to build, where it is missing: Lua 5.4 and SQLite's headers and libraries,
-# and the IANA time-zone database.
+# the IANA time-zone database, and git (library dependencies).
 set -euo pipefail
 if [ "$(uname)" = "Darwin" ]; then
   command -v brew >/dev/null || { echo "install Homebrew, then: brew install lua" >&2; exit 1; }
@@ -11,6 +11,7 @@ missing=()
 [ -f /usr/include/lua5.4/lua.h ] && ls /usr/lib/*/liblua5.4.so* >/dev/null 2>&1 || missing+=(liblua5.4-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)      # run history (GRDB)
 [ -f /usr/share/zoneinfo/America/New_York ] || missing+=(tzdata)  # --timezone (IANA names)
+command -v git >/dev/null || missing+=(git)                       # [dependencies] (docs/libraries.md)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

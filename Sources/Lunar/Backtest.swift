@@ -320,12 +320,14 @@ public struct Stopwatch {
 extension BacktestResult {
     /// The run in the form the report writers take.
     public var report: RunReport {
-        RunReport(strategyName: strategy.name, strategyPath: strategy.path,
-                  params: strategy.params.map { ($0.name, $0.value.description) }, panel: panel,
-                  equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
-                  trades: trades, symbolEquity: runs.map(\.equity),
-                  benchmark: benchmark, benchmarkName: benchmarkName,
-                  settings: settingsSummary, survivorship: survivorship)
+        var r = RunReport(strategyName: strategy.name, strategyPath: strategy.path,
+                          params: strategy.params.map { ($0.name, $0.value.description) }, panel: panel,
+                          equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
+                          trades: trades, symbolEquity: runs.map(\.equity),
+                          benchmark: benchmark, benchmarkName: benchmarkName,
+                          settings: settingsSummary, survivorship: survivorship)
+        r.libraries = strategy.libraries.compactMap(LibraryProvenance.init(root:)).map(\.summary)
+        return r
     }
 }
 

@@ -28,6 +28,7 @@ public enum HTMLReport {
         if !r.settings.isEmpty { h += "<p class=\"sub\">simulation: \(esc(r.settings))</p>" }
         if let u = UniverseReport.line(r.panel) { h += "<p class=\"sub\">universe: \(esc(u))</p>" }
         if let s = r.survivorship { h += "<p class=\"sub\">survivorship: \(esc(UniverseReport.line(s)))</p>" }
+        if !r.libraries.isEmpty { h += "<p class=\"sub\">libraries: " + r.libraries.map(esc).joined(separator: " · ") + "</p>" }
         h += "</header>\n<section class=\"cards\">"
         func v(_ key: String) -> String { MetricFormat.text(key, m.value(key)) }
         let cards: [(String, String)] = [

@@ -20,6 +20,8 @@ public struct RunReport: Sendable {
     public var settings: String
     /// The same run on the survivors only, when the universe had delistings and it was run.
     public var survivorship: Survivorship? = nil
+    /// Each library the strategy loaded: `name version (source, commit)`.
+    public var libraries: [String] = []
 
     public init(strategyName: String, strategyPath: String, params: [(String, String)], panel: Panel,
                 equity: [Double], portfolio: Metrics, symbolMetrics: [Metrics], trades: [Trade], symbolEquity: [[Double]],

@@ -42,11 +42,12 @@ import Testing
         let added = try lunar(["lib", "add", "desk", "--git", bare], cwd: project, cache: cache)
         #expect(added.code == 0 && added.err.contains("lunar.lock: added desk 0.1.0"), "\(added.out)\(added.err)")
         #expect(try String(contentsOfFile: project + "/lunar.toml", encoding: .utf8).contains("desk = { git = \"\(bare)\", version = \"^0.1.0\" }"))
-        let first = try lunar(["run", "strategies/s.lua", "--data", "synthetic:3:300"], cwd: project, cache: cache)
+        let first = try lunar(["run", "strategies/s.lua", "--data", "synthetic:3:300", "--out", dir + "/out"], cwd: project, cache: cache)
         #expect(first.code == 0, "\(first.err)")
         let shown = try lunar(["runs", "show", "1"], cwd: project, cache: cache)
         let commit1 = try Git.run(["rev-parse", "v0.1.0"], in: bare).prefix(12)
         #expect(shown.out.contains("library   desk 0.1.0 (git+\(bare), \(commit1))"), "\(shown.out)")
+        #expect(try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8).contains("libraries: stdlib 0.1.0 (stdlib) · desk 0.1.0 (git+\(bare), \(commit1))"))
 
         // Exports: the internal module cannot be required from outside the library.
         Fixtures.write("local x = require \"desk.internal\"\nreturn strategy { signals = function(b) return { entries = b.close:gt(0) } end }",
