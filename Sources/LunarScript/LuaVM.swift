@@ -306,6 +306,8 @@ final class ModuleLoader {
     /// The library roots that provided a loaded module, in load order (once each): what a run
     /// record names with their versions and commits.
     var loadedRoots: [LibraryRoot] = []
+    /// Module name → the root it was loaded from, for the exports check on cached modules.
+    var moduleRoots: [String: LibraryRoot] = [:]
     /// The sandbox's `freeze(table, name)`, applied to each module's table once it has loaded.
     var freezeRef: Int32 = -2
     init(libraries: LibraryPath) { self.libraries = libraries }
@@ -377,10 +379,14 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
     let name = String(cString: raw)
     guard LibraryPath.isValidModuleName(name) else { return luaFail(L, "require '\(name)': module names hold letters, digits, '_' and '.' only") }
     // stack: name | cache at upvalue 3
-    lua_getfield(L, swl_upvalueindex(3), name)
-    if lua_type(L, -1) != LUA_TNIL { return 1 }
-    swl_pop(L, 1)
     let loader = luaContext(L, as: ModuleLoader.self)
+    lua_getfield(L, swl_upvalueindex(3), name)
+    if lua_type(L, -1) != LUA_TNIL {
+        // Loaded already (perhaps by its own library): the exports rule still holds for this caller.
+        if let root = loader.moduleRoots[name], let refusal = exportRefusal(L, module: name, root: root) { return luaFail(L, refusal) }
+        return 1
+    }
+    swl_pop(L, 1)
     if let i = loader.loading.firstIndex(of: name) {
         return luaFail(L, "require cycle: " + (loader.loading[i...] + [name]).joined(separator: " → "))
     }
@@ -390,6 +396,7 @@ private func luaRequire(_ L: OpaquePointer?) -> Int32 {
     if let refusal = exportRefusal(L, module: name, root: found.root) { return luaFail(L, refusal) }
     guard let data = loader.read(path) else { return luaFail(L, "cannot read \(path)") }
     if !loader.loadedRoots.contains(where: { $0.path == found.root.path }) { loader.loadedRoots.append(found.root) }
+    loader.moduleRoots[name] = found.root
     let rc = data.withUnsafeBytes { raw -> Int32 in
         let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)!
         return luaL_loadbufferx(L, base, data.count, "@" + path, "t")

@@ -56,6 +56,14 @@ import Testing
         #expect(peek.code == FailureKind.script.exitCode, "\(peek.err)")
         #expect(peek.err.contains("module 'desk.internal' is internal to library 'desk'") && peek.err.contains("exports only desk.signals"), "\(peek.err)")
 
+        // Also when the library's own module loaded it first (the module cache keeps the rule).
+        Fixtures.write("local ta = require \"ta\"\nlocal x = require \"desk.internal\"\nreturn { golden_cross = function() end }\n", "desk/desk/signals.lua", in: dir)
+        Fixtures.write("local s = require \"desk.signals\"\nlocal x = require \"desk.internal\"\nreturn strategy { signals = function(b) return { entries = b.close:gt(0) } end }",
+                       "strategies/peek2.lua", in: project)
+        let lib2 = try lunar(["run", project + "/strategies/peek2.lua", "--data", "synthetic:2:50", "--no-record", "--lib", dir + "/desk"], cwd: dir, cache: cache)
+        #expect(lib2.err.contains("module 'desk.internal' is internal to library 'desk'"), "\(lib2.err)")
+        try git(["checkout", "--quiet", "--", "."], in: dir + "/desk")
+
         // A new release moves nothing until `lib update`; then a rerun says the lock moved.
         try "name = \"desk\"\nversion = \"0.1.1\"\nlunar = \"^0.1\"\nexports = [\"desk.signals\"]\n[requires]\nstdlib = \"^0.1\"\n"
             .write(toFile: lib + "/lunar-lib.toml", atomically: true, encoding: .utf8)
