@@ -20,17 +20,18 @@ public enum EditorTypes {
     /// - Parameters:
     ///   - stdlibSource: stdlib/ta.lua, whose documented helpers join the registry's primitives.
     ///   - extraFields: data columns beyond the standard ones, typed on `bars`.
-    public static func files(stdlibSource: String, extraFields: [String] = []) -> [File] {
-        [File(name: "ta.lua", text: ta(stdlibSource)),
+    ///   - primitives: what `ta` holds (default: the registry now, plugins included).
+    public static func files(stdlibSource: String, extraFields: [String] = [], primitives: [PrimitiveSpec] = Registry.all) -> [File] {
+        [File(name: "ta.lua", text: ta(stdlibSource, primitives: primitives)),
          File(name: "lunar.lua", text: core(extraFields: extraFields)),
          File(name: "lunar_test.lua", text: testAPI)]
     }
 
     // MARK: - ta
 
-    static func ta(_ stdlibSource: String) -> String {
+    static func ta(_ stdlibSource: String, primitives: [PrimitiveSpec] = Registry.all) -> String {
         var out = "---@meta ta\n" + header + "\n---Technical-analysis primitives (docs/indicators.md).\n---@class ta\nlocal ta = {}\n"
-        for spec in Registry.all {
+        for spec in primitives {
             out += "\n" + comment(spec.summary) + "---\n---`\(spec.formula)`\n"
             for input in spec.inputs {
                 out += "---@param \(input.name) \(input.kind == .bool ? "Series|boolean" : "Series|number") \(input.kind == .bool ? "bool series" : "float series or a number")\n"

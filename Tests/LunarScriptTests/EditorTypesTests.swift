@@ -11,7 +11,10 @@ import Testing
 @Suite("Editor annotations")
 struct EditorTypesTests {
     static func generated() throws -> [EditorTypes.File] {
-        EditorTypes.files(stdlibSource: try String(contentsOfFile: Fixtures.path("stdlib/ta.lua"), encoding: .utf8))
+        // The built-ins only: the committed types/ are for a plain Lunar, and the plugin example's
+        // tests may register their primitive in this process at any moment (a flake seen once).
+        EditorTypes.files(stdlibSource: try String(contentsOfFile: Fixtures.path("stdlib/ta.lua"), encoding: .utf8),
+                          primitives: Registry.builtIns)
     }
 
     @Test("types/ is generated from the registry and vocabularies and up to date")
@@ -31,7 +34,7 @@ struct EditorTypesTests {
     func complete() throws {
         let files = Dictionary(uniqueKeysWithValues: try Self.generated().map { ($0.name, $0.text) })
         let ta = files["ta.lua"]!, core = files["lunar.lua"]!
-        for spec in Registry.all { #expect(ta.contains("function ta.\(spec.name)("), "ta.\(spec.name)") }
+        for spec in Registry.builtIns { #expect(ta.contains("function ta.\(spec.name)("), "ta.\(spec.name)") }
         #expect(ta.contains("function ta.vwap(high, low, close, volume, anchor)") && ta.contains("function ta.cross(a, b)"))
         #expect(ta.contains("---@param period? integer whole number in 2 … 100000, default 14\nfunction ta.rsi") || ta.contains("---@param period? integer whole number in 2 … 100000, default 14"))
         #expect(ta.contains("---@return Series macd\n---@return Series signal\n---@return Series hist"))
