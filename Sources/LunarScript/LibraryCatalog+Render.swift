@@ -13,6 +13,7 @@ extension LibraryCatalog {
             out += pad("\(i + 1)", 3) + pad(root.manifest?.name ?? "-", 16) + pad(root.manifest.map { "\($0.version)" } ?? "-", 10)
                 + pad(root.origin.rawValue, 18) + root.path + "\n"
             if let d = root.manifest?.description, !d.isEmpty { out += "   " + d + "\n" }
+            if let source = root.source { out += "   locked: " + source + (root.commit.map { " @ " + $0.prefix(12) } ?? "") + "\n" }
             if let m = root.manifest, !m.requires.isEmpty {
                 out += "   requires " + m.requires.map { "\($0.name) \($0.range)" }.joined(separator: ", ") + "\n"
             }

@@ -42,6 +42,8 @@ import Testing
         let added = try lunar(["lib", "add", "desk", "--git", bare], cwd: project, cache: cache)
         #expect(added.code == 0 && added.err.contains("lunar.lock: added desk 0.1.0"), "\(added.out)\(added.err)")
         #expect(try String(contentsOfFile: project + "/lunar.toml", encoding: .utf8).contains("desk = { git = \"\(bare)\", version = \"^0.1.0\" }"))
+        let listed = try lunar(["lib", "list"], cwd: project, cache: cache)
+        #expect(listed.out.contains("lunar.lock") && listed.out.contains("locked: git+\(bare) @ "), "\(listed.out)")
         let first = try lunar(["run", "strategies/s.lua", "--data", "synthetic:3:300", "--out", dir + "/out"], cwd: project, cache: cache)
         #expect(first.code == 0, "\(first.err)")
         let shown = try lunar(["runs", "show", "1"], cwd: project, cache: cache)
