@@ -73,8 +73,14 @@ public struct LockFile: Sendable, Equatable, ConfigDocument {
                 throw ManifestError("\(at): source '\(sourceText)' must start with git+ or path+")
             }
             guard let version = SemanticVersion(versionText) else { throw ManifestError("\(at): version '\(versionText)' is not a semantic version") }
+            // Names become cache folder names and commits become git arguments: a hand-edited
+            // lock must not reach outside the cache or pass an option to git.
+            guard LibraryManifest.isValidName(name) else { throw ManifestError("\(at): '\(name)' is not a library name") }
             let commit = try file.string("commit", in: t)
             if case .git = source, commit == nil { throw ManifestError("\(at): a git library needs its commit") }
+            if let c = commit, !((c.count == 40 || c.count == 64) && c.allSatisfy { $0.isHexDigit && !$0.isUppercase }) {
+                throw ManifestError("\(at): commit '\(c)' is not a full commit hash (40 hex digits)")
+            }
             var deps: [String] = []
             if let d = t["dependencies"] {
                 guard case .array(let a) = d else { throw file.wrong("dependencies", d, "an array of names") }

@@ -215,6 +215,23 @@ func message(_ body: () throws -> Void) -> String {
         #expect(message { _ = try f.project("a = \"^1.0\"") }.contains("must be a table"))
     }
 
+    @Test func hostileLockFilesAndMismatchedTagsAreRefused() throws {
+        func lock(_ body: String) -> String {
+            message { _ = try LockFile(text: "version = 1\n[[library]]\n" + body, path: "/p/lunar.lock") }
+        }
+        #expect(lock("name = \"a\"\nsource = \"git+x\"\nversion = \"1.0.0\"\ncommit = \"--upload-pack=evil\"\n").contains("not a full commit hash"))
+        #expect(lock("name = \"../../etc\"\nsource = \"git+x\"\nversion = \"1.0.0\"\ncommit = \"\(String(repeating: "a", count: 40))\"\n").contains("not a library name"))
+        #expect(lock("name = \"a\"\nsource = \"http://x\"\nversion = \"1.0.0\"\n").contains("must start with git+ or path+"))
+        #expect(message { _ = try LockFile(text: "version = 7\n", path: "/p/lunar.lock") }.contains("delete it"))
+        // A tag whose manifest says another version is refused when resolving.
+        let f = try GitFixture()
+        try f.library("odd", versions: ["1.0.0"])
+        try f.git(["tag", "v1.5.0"], in: f.dir + "/work/odd")
+        try f.git(["push", "--quiet", "origin", "--tags"], in: f.dir + "/work/odd")
+        let m = message { _ = try f.deps("odd = { git = \"\(f.repo("odd"))\" }").install() }
+        #expect(m.contains("tag v1.5.0 holds lunar-lib.toml version 1.0.0"), "\(m)")
+    }
+
     @Test func lockFileEditsKeepTheAuthorsText() throws {
         let text = "# my project\nstrategies = [\"s\"]\n\n[dependencies]\n# team code\nacme = { git = \"a\" }\n\n[pins]\nta = \"stdlib\"\n"
         let spec = DependencySpec(name: "base", source: .git("b"), selector: .range(VersionRange("^1.2")!))
