@@ -39,7 +39,7 @@ public struct Dependencies {
         let lock = try readLock()
         if project.dependencies.isEmpty && lock == nil { return [] }
         if let lock, let libs = try fromLock(lock) { return libs }
-        return try resolveAndLock(previous: lock, unlocked: [], refresh: [])
+        return try resolveAndLock(previous: lock, unlocked: [], refresh: []).libraries
     }
 
     /// `lunar lib update [NAME…]`: fetches and resolves again, moving only the named libraries
@@ -54,9 +54,7 @@ public struct Dependencies {
                 (close.isEmpty ? "" : "; did you mean \(close.joined(separator: ", "))?"))
         }
         let moving = names.isEmpty ? known : Set(names)
-        var changes: [String] = []
-        _ = try resolveAndLock(previous: lock, unlocked: moving, refresh: moving, changes: &changes)
-        return changes
+        return try resolveAndLock(previous: lock, unlocked: moving, refresh: moving).changes
     }
 
     // MARK: - the lock as it stands
@@ -69,37 +67,25 @@ public struct Dependencies {
         var visited: Set<String> = []
         while !queue.isEmpty {
             let spec = queue.removeFirst()
-            guard let e = lock.entry(spec.name), e.source == spec.source, Self.locked(e, satisfies: spec.selector) else { return nil }
+            guard let e = lock.entry(spec.name), e.source == spec.source,
+                  spec.selector.accepts(version: e.version, ref: e.ref) else { return nil }
             guard visited.insert(e.name).inserted else { continue }
-            let lib: InstalledLibrary
+            let path: String
             switch e.source {
-            case .path(let folder):
-                let m = try Self.folderManifest(name: e.name, folder: folder)
-                guard m.version == e.version else { return nil }      // the folder moved on: lock again
-                lib = InstalledLibrary(name: e.name, version: e.version, source: e.source, commit: nil, path: folder)
-                queue += m.dependencies
-            case .git(let url):
-                let path = try checkout(e, url: url)
-                let m = try Self.folderManifest(name: e.name, folder: path)
-                lib = InstalledLibrary(name: e.name, version: e.version, source: e.source, commit: e.commit, path: path)
-                queue += m.dependencies
+            case .path(let folder): path = folder
+            case .git(let url): path = try checkout(e, url: url).path
             }
-            out.append(lib)
+            let m = try Self.folderManifest(name: e.name, folder: path)
+            guard m.version == e.version else { return nil }      // a folder moved on: lock again
+            out.append(InstalledLibrary(name: e.name, version: e.version, source: e.source, commit: e.commit, path: path))
+            queue += m.dependencies
         }
         return visited == Set(lock.entries.map(\.name)) ? out.sorted { $0.name < $1.name } : nil
     }
 
-    static func locked(_ e: LockFile.Entry, satisfies selector: DependencySpec.Selector) -> Bool {
-        switch selector {
-        case .range(let r): return r.contains(e.version) && (e.version.prerelease.isEmpty || r.mentionsPrerelease)
-        case .branch(let b): return e.ref == "branch:" + b
-        case .rev(let r): return e.ref == "rev:" + r
-        }
-    }
-
-    /// The checkout of a locked git library: extracted when missing (from the mirror, fetched only
-    /// when it lacks the commit), and verified against the lock's hash.
-    func checkout(_ e: LockFile.Entry, url: String) throws -> String {
+    /// The checkout of a locked git library and its hash: extracted when missing (from the mirror,
+    /// fetched only when it lacks the commit), and verified against the lock's hash when it has one.
+    func checkout(_ e: LockFile.Entry, url: String) throws -> (path: String, hash: String) {
         guard let commit = e.commit else { throw DependencyError("\(lockPath): library '\(e.name)' has no commit") }
         let path = cache.checkoutPath(name: e.name, commit: commit)
         let exists = FileManager.default.fileExists(atPath: path)
@@ -128,7 +114,7 @@ public struct Dependencies {
                 : "library '\(e.name)' \(e.version): commit \(commit.prefix(12)) of \(url) hashes to \(hash), but lunar.lock says \(want); " +
                   "the lock was edited or the repository rewritten. Check the lock, then `lunar lib update \(e.name)`")
         }
-        return path
+        return (path, hash)
     }
 
     static func folderManifest(name: String, folder: String) throws -> LibraryManifest {
@@ -145,23 +131,20 @@ public struct Dependencies {
 
     // MARK: - resolving
 
-    func resolveAndLock(previous: LockFile?, unlocked: Set<String>, refresh: Set<String>) throws -> [InstalledLibrary] {
-        var changes: [String] = []
-        return try resolveAndLock(previous: previous, unlocked: unlocked, refresh: refresh, changes: &changes)
-    }
-
-    func resolveAndLock(previous: LockFile?, unlocked: Set<String>, refresh: Set<String>, changes: inout [String]) throws -> [InstalledLibrary] {
-        var resolved: [ResolvedLibrary]
-        do {
-            resolved = try DependencyResolver(index: GitIndex(cache: cache, lock: previous, unlocked: unlocked, refresh: refresh))
+    /// Resolves (preferring the lock's versions except for `unlocked`, fetching the mirrors in
+    /// `refresh` first), checks out, writes the lock when it changed; returns the libraries and
+    /// the changes to the lock.
+    @discardableResult
+    func resolveAndLock(previous: LockFile?, unlocked: Set<String>, refresh: Set<String>) throws
+        -> (libraries: [InstalledLibrary], changes: [String]) {
+        func resolve(fetchAll: Bool) throws -> [ResolvedLibrary] {
+            try DependencyResolver(index: GitIndex(cache: cache, lock: previous, unlocked: unlocked, refresh: refresh, fetchAll: fetchAll))
                 .resolve(project.dependencies, requiredBy: "the project (\(project.path))")
-        } catch let first as DependencyError where !cache.offline && refresh.isEmpty {
+        }
+        var resolved: [ResolvedLibrary]
+        do { resolved = try resolve(fetchAll: false) } catch let first as DependencyError where !cache.offline && refresh.isEmpty {
             // Tags published since the mirrors were last fetched may fit: fetch them all, try again.
-            let everything = Set(project.dependencies.map(\.name)).union(previous?.entries.map(\.name) ?? [])
-            do {
-                resolved = try DependencyResolver(index: GitIndex(cache: cache, lock: previous, unlocked: unlocked, refresh: everything, fetchAll: true))
-                    .resolve(project.dependencies, requiredBy: "the project (\(project.path))")
-            } catch is DependencyError { throw first }
+            do { resolved = try resolve(fetchAll: true) } catch is DependencyError { throw first }
         }
         var entries: [LockFile.Entry] = []
         var installed: [InstalledLibrary] = []
@@ -177,31 +160,29 @@ public struct Dependencies {
                 let known = old.flatMap { $0.commit == commit && $0.source == r.source ? $0.hash : nil }
                 var e = LockFile.Entry(name: r.name, source: r.source, version: r.version, commit: commit, ref: r.ref, hash: known,
                                        dependencies: r.dependencies)
-                let path = try checkout(e, url: url)
-                e.hash = try CheckoutHash.of(folder: path)
+                let (path, hash) = try checkout(e, url: url)
+                e.hash = hash
                 entries.append(e)
                 installed.append(InstalledLibrary(name: r.name, version: r.version, source: r.source, commit: commit, path: path))
             }
         }
         let lock = LockFile(entries: entries)
-        changes = Self.changes(from: previous, to: lock)
+        let changes = Self.changes(from: previous, to: lock)
         if lock != previous {
             try lock.write(to: lockPath)
             for c in changes { log("lunar.lock: \(c)") }
         }
-        return installed.sorted { $0.name < $1.name }
+        return (installed.sorted { $0.name < $1.name }, changes)
     }
 
     /// "added acme 1.2.0", "acme 1.0.0 → 1.2.0", "removed base 1.0.0", in name order.
     public static func changes(from old: LockFile?, to new: LockFile) -> [String] {
         var out: [String] = []
-        let before = Dictionary(uniqueKeysWithValues: (old?.entries ?? []).map { ($0.name, $0) })
+        func label(_ e: LockFile.Entry) -> String { "\(e.version)" + (e.commit.map { " (\($0.prefix(12)))" } ?? "") }
         for e in new.entries {
-            guard let b = before[e.name] else { out.append("added \(e.name) \(e.version)\(e.commit.map { " (\($0.prefix(12)))" } ?? "")"); continue }
+            guard let b = old?.entry(e.name) else { out.append("added \(e.name) \(label(e))"); continue }
             if b.version != e.version || b.commit != e.commit || b.source != e.source {
-                let from = "\(b.version)\(b.commit.map { " (\($0.prefix(12)))" } ?? "")"
-                let to = "\(e.version)\(e.commit.map { " (\($0.prefix(12)))" } ?? "")"
-                out.append("\(e.name) \(from) → \(to)" + (b.source != e.source ? " from \(e.source)" : ""))
+                out.append("\(e.name) \(label(b)) → \(label(e))" + (b.source != e.source ? " from \(e.source)" : ""))
             }
         }
         for b in old?.entries ?? [] where new.entry(b.name) == nil { out.append("removed \(b.name) \(b.version)") }
@@ -244,16 +225,9 @@ final class GitIndex: LibraryIndex {
             return [Candidate(version: m.version, commit: nil)]
         case .git(let url):
             let mirror = try mirror(name, url)
-            var refs: [String] = []
-            for s in selectors {
-                switch s {
-                case .branch(let b): refs.append("branch:" + b)
-                case .rev(let r): refs.append("rev:" + r)
-                case .range: break
-                }
-            }
+            let refs = selectors.compactMap(\.ref).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             if !refs.isEmpty {
-                return try refs.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.map { ref in
+                return try refs.map { ref in
                     let commit = try self.commit(for: ref, name: name, url: url, mirror: mirror)
                     return Candidate(version: try manifest(name: name, url: url, mirror: mirror, commit: commit, label: ref).version,
                                      commit: commit, ref: ref)

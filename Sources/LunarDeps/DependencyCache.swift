@@ -71,8 +71,7 @@ public struct DependencyCache: Sendable {
     /// Semantic-version tags (`v1.2.0` or `1.2.0`) → commit, highest version first.
     public func tags(mirror: String) throws -> [(version: SemanticVersion, tag: String, commit: String)] {
         let out = try Git.run(["for-each-ref", "--format=%(refname:strip=2)%09%(objectname)%09%(*objectname)", "refs/tags"], in: mirror)
-        var seen: Set<SemanticVersion> = []
-        var found: [(version: SemanticVersion, tag: String, commit: String)] = []
+        var found: [SemanticVersion: (tag: String, commit: String)] = [:]
         for line in out.split(separator: "\n") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 3 else { continue }
@@ -82,12 +81,10 @@ public struct DependencyCache: Sendable {
             guard text.split(separator: "-")[0].split(separator: ".").count == 3, let v = SemanticVersion(text) else { continue }
             // An annotated tag names its tag object; the commit is what it points at.
             let commit = f[2].isEmpty ? f[1] : f[2]
-            if seen.insert(v).inserted || name.hasPrefix("v") {
-                found.removeAll { $0.version == v }
-                found.append((v, name, commit))
-            }
+            // `v1.2.0` wins over a `1.2.0` tag of the same version.
+            if found[v] == nil || name.hasPrefix("v") { found[v] = (name, commit) }
         }
-        return found.sorted { $0.version > $1.version }
+        return found.map { (version: $0.key, tag: $0.value.tag, commit: $0.value.commit) }.sorted { $0.version > $1.version }
     }
 
     /// The full commit a branch, tag or (abbreviated) hash names in the mirror, or nil.

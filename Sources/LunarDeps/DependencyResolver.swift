@@ -47,15 +47,7 @@ public struct DependencyResolver {
         let chain: [String]
         var explained: String { chain.joined(separator: " → ") + " requires \(spec.name) \(spec.selector)" }
 
-        func accepts(_ c: Candidate) -> Bool {
-            switch spec.selector {
-            case .range(let r):
-                if !c.version.prerelease.isEmpty && !r.mentionsPrerelease { return false }
-                return r.contains(c.version)
-            case .branch(let b): return c.ref == "branch:" + b
-            case .rev(let r): return c.ref == "rev:" + r
-            }
-        }
+        func accepts(_ c: Candidate) -> Bool { spec.selector.accepts(version: c.version, ref: c.ref) }
     }
 
     struct State {

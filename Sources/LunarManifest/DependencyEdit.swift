@@ -3,18 +3,19 @@ import Foundation
 /// Line edits of a `[dependencies]` table that keep the rest of the file as its author wrote it
 /// (comments, order, spacing): what `lunar lib add` and `lunar lib remove` do to lunar.toml.
 public enum DependencyEdit {
-    /// The entry's TOML line: `acme = { git = "…", version = "^1.2" }`.
+    /// The entry's TOML line: `acme = { git = "…", version = "^1.2" }`, with the source spelled
+    /// `written` (as the user typed it, rather than the absolute path the spec holds).
     public static func line(_ spec: DependencySpec, source written: String) -> String {
         var fields: [String] = []
         switch spec.source {
-        case .git: fields.append("git = \(quote(written))")
-        case .path: fields.append("path = \(quote(written))")
+        case .git: fields.append("git = \(tomlQuoted(written))")
+        case .path: fields.append("path = \(tomlQuoted(written))")
         }
         switch spec.selector {
-        case .range(let r) where r.description != "*": fields.append("version = \(quote(r.description))")
+        case .range(let r) where r.description != "*": fields.append("version = \(tomlQuoted(r.description))")
         case .range: break
-        case .branch(let b): fields.append("branch = \(quote(b))")
-        case .rev(let r): fields.append("rev = \(quote(r))")
+        case .branch(let b): fields.append("branch = \(tomlQuoted(b))")
+        case .rev(let r): fields.append("rev = \(tomlQuoted(r))")
         }
         return "\(spec.name) = { \(fields.joined(separator: ", ")) }"
     }
@@ -77,7 +78,5 @@ public enum DependencyEdit {
         return t[..<eq].trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'"))
     }
 
-    static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+
 }

@@ -39,6 +39,25 @@ public struct DependencySpec: Sendable, Equatable {
             case .rev(let r): return "rev \(r)"
             }
         }
+
+        /// How the lock records a branch or revision selector (`branch:main`, `rev:4f1c2e9`); nil for a range.
+        public var ref: String? {
+            switch self {
+            case .range: return nil
+            case .branch(let b): return "branch:" + b
+            case .rev(let r): return "rev:" + r
+            }
+        }
+
+        /// Whether a library at `version`, picked for `ref`, is what this selector asks for: a
+        /// range holds the version (pre-releases only when the range names one, as Cargo and npm
+        /// do); a branch or revision must be the one it was picked for.
+        public func accepts(version: SemanticVersion, ref picked: String?) -> Bool {
+            switch self {
+            case .range(let r): return r.contains(version) && (version.prerelease.isEmpty || r.mentionsPrerelease)
+            case .branch, .rev: return picked == ref
+            }
+        }
     }
 
     public let name: String

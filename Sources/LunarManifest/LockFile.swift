@@ -76,6 +76,7 @@ public struct LockFile: Sendable, Equatable, ConfigDocument {
             // Names become cache folder names and commits become git arguments: a hand-edited
             // lock must not reach outside the cache or pass an option to git.
             guard LibraryManifest.isValidName(name) else { throw ManifestError("\(at): '\(name)' is not a library name") }
+            guard !out.contains(where: { $0.name == name }) else { throw ManifestError("\(at): library '\(name)' is locked twice") }
             let commit = try file.string("commit", in: t)
             if case .git = source, commit == nil { throw ManifestError("\(at): a git library needs its commit") }
             if let c = commit, !((c.count == 40 || c.count == 64) && c.allSatisfy { $0.isHexDigit && !$0.isUppercase }) {
@@ -101,19 +102,7 @@ public struct LockFile: Sendable, Equatable, ConfigDocument {
     public func rendered() -> String {
         var out = "# Written by Lunar (`lunar lib update` moves it). Commit it; do not edit it by hand.\n"
         out += "version = \(LockFile.formatVersion)\n"
-        func q(_ s: String) -> String {
-            var e = ""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "\"": e += "\\\""
-                case "\\": e += "\\\\"
-                case "\n": e += "\\n"
-                case "\t": e += "\\t"
-                default: e.unicodeScalars.append(ch)
-                }
-            }
-            return "\"" + e + "\""
-        }
+        let q = tomlQuoted
         for e in entries {
             out += "\n[[library]]\nname = \(q(e.name))\nsource = \(q(e.source.description))\nversion = \(q(e.version.description))\n"
             if let c = e.commit { out += "commit = \(q(c))\n" }
@@ -128,4 +117,22 @@ public struct LockFile: Sendable, Equatable, ConfigDocument {
     public func write(to path: String) throws {
         try Data(rendered().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped (the lock file and
+/// `lunar lib add`'s lines).
+func tomlQuoted(_ s: String) -> String {
+    var e = ""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": e += "\\\""
+        case "\\": e += "\\\\"
+        case "\n": e += "\\n"
+        case "\t": e += "\\t"
+        case "\r": e += "\\r"
+        default:
+            if ch.value < 0x20 || ch.value == 0x7f { e += String(format: "\\u%04X", ch.value) } else { e.unicodeScalars.append(ch) }
+        }
+    }
+    return "\"" + e + "\""
 }

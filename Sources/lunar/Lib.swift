@@ -53,8 +53,6 @@ struct Lib: ParsableCommand {
                 let before = FileManager.default.contents(atPath: tomlPath).map { String(decoding: $0, as: UTF8.self) }
                 guard (git == nil) != (path == nil) else { throw ValidationError("give --git URL or --path DIR") }
                 let dir = URL(fileURLWithPath: tomlPath).deletingLastPathComponent()
-                var fields: [String] = []
-                if let git { fields.append("git = \"\(git)\"") } else if let path { fields.append("path = \"\(path)\"") }
                 var range = version
                 if range == nil, branch == nil, rev == nil, let git {
                     // The newest release, as ^MAJOR.MINOR: later compatible releases are one `update` away.
@@ -66,10 +64,15 @@ struct Lib: ParsableCommand {
                     }
                     range = newest.version.major > 0 ? "^\(newest.version.major).\(newest.version.minor)" : "^0.\(newest.version.minor).\(newest.version.patch)"
                 }
-                if let range { fields.append("version = \"\(range)\"") }
-                if let branch { fields.append("branch = \"\(branch)\"") }
-                if let rev { fields.append("rev = \"\(rev)\"") }
-                let line = "\(name) = { \(fields.joined(separator: ", ")) }"
+                let selector: DependencySpec.Selector
+                if let branch { selector = .branch(branch) } else if let rev { selector = .rev(rev) } else {
+                    guard let r = VersionRange(range ?? "*") else { throw ValidationError("--version '\(range ?? "")' is not a version range (try ^1.2)") }
+                    selector = .range(r)
+                }
+                // Written as given (relative paths stay relative); lunar.toml's own checks run on it next.
+                let written = git ?? path!
+                let spec = DependencySpec(name: name, source: git != nil ? .git(written) : .path(written), selector: selector)
+                let line = DependencyEdit.line(spec, source: written)
                 let text = DependencyEdit.setting(name, line: line, in: before ?? "")
                 try edit(tomlPath, to: text, restoring: before) { project in _ = try libraries.dependencies(project).install() }
                 print("added \(line) to \(tomlPath)")

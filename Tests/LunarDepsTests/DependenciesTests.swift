@@ -223,6 +223,8 @@ func message(_ body: () throws -> Void) -> String {
         #expect(lock("name = \"../../etc\"\nsource = \"git+x\"\nversion = \"1.0.0\"\ncommit = \"\(String(repeating: "a", count: 40))\"\n").contains("not a library name"))
         #expect(lock("name = \"a\"\nsource = \"http://x\"\nversion = \"1.0.0\"\n").contains("must start with git+ or path+"))
         #expect(message { _ = try LockFile(text: "version = 7\n", path: "/p/lunar.lock") }.contains("delete it"))
+        let twice = "name = \"a\"\nsource = \"path+/a\"\nversion = \"1.0.0\"\n"
+        #expect(lock(twice + "[[library]]\n" + twice).contains("library 'a' is locked twice"))
         // A tag whose manifest says another version is refused when resolving.
         let f = try GitFixture()
         try f.library("odd", versions: ["1.0.0"])
