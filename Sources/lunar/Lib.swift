@@ -69,8 +69,14 @@ struct Lib: ParsableCommand {
                     guard let r = VersionRange(range ?? "*") else { throw ValidationError("--version '\(range ?? "")' is not a version range (try ^1.2)") }
                     selector = .range(r)
                 }
-                // Written as given (relative paths stay relative); lunar.toml's own checks run on it next.
-                let written = git ?? path!
+                // Written as given, except that a relative local path typed in a subfolder of the
+                // project is made absolute: lunar.toml reads it from its own folder.
+                var written = git ?? path!
+                let local = path != nil || DependencySpec.resolveLocal(written, directory: dir) != written
+                if local, !written.hasPrefix("/"), !written.hasPrefix("~"),
+                   URL(fileURLWithPath: cwd).standardized.path != dir.standardized.path {
+                    written = URL(fileURLWithPath: cwd).appendingPathComponent(written).standardized.path
+                }
                 let spec = DependencySpec(name: name, source: git != nil ? .git(written) : .path(written), selector: selector)
                 let line = DependencyEdit.line(spec, source: written)
                 let text = DependencyEdit.setting(name, line: line, in: before ?? "")

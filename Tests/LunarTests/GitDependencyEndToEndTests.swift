@@ -86,5 +86,10 @@ import Testing
         #expect(try String(contentsOfFile: project + "/lunar.toml", encoding: .utf8) == before)
         let removed = try lunar(["lib", "remove", "desk"], cwd: project, cache: cache)
         #expect(removed.code == 0 && removed.err.contains("lunar.lock: removed desk 0.1.1"), "\(removed.err)")
+        // From a subfolder, a relative repository path is written absolute (lunar.toml reads
+        // relative ones from its own folder).
+        let nested = try lunar(["lib", "add", "desk", "--git", "../../desk.git", "--version", "^0.1"], cwd: project + "/strategies", cache: cache)
+        #expect(nested.code == 0, "\(nested.err)")
+        #expect(try String(contentsOfFile: project + "/lunar.toml", encoding: .utf8).contains("desk = { git = \"\(bare)\", version = \"^0.1\" }"))
     }
 }
