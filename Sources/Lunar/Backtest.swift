@@ -49,7 +49,7 @@ public struct BacktestResult: Sendable {
     public let equity: [Double]
     public let portfolio: Metrics
     public let symbolMetrics: [Metrics]
-    public let timings: Timings
+    public var timings: Timings
     /// Symbols whose `on_bar` failed (only with `keepGoing`): symbol and error message.
     public var failures: [(symbol: String, message: String)] = []
     /// The options the simulation ran with (defaults, then the strategy table, then overrides).
@@ -95,15 +95,21 @@ public enum Backtest {
     /// constituents would hide. Nil when no symbol is delisted (the two runs would be one).
     public static func survivorship(of full: BacktestResult, strategyPath: String,
                                     options: BacktestOptions) throws -> Survivorship? {
-        let life = full.panel.lifecycle
-        let survivors = life.indices.filter { !life[$0].delisted && life[$0].firstBar >= 0 }
-        guard survivors.count < full.panel.symbolCount, !survivors.isEmpty else { return nil }
+        guard let survivors = survivors(of: full.panel) else { return nil }
         var o = options
         // The survivors split the same capital: the comparison is of returns on one stake.
         o.simulation.capital = full.simulationOptions.capital
         let only = try run(strategyPath: strategyPath, panel: full.panel.selecting(symbols: survivors), options: o)
         return Survivorship(survivors: survivors.count, delisted: full.panel.symbolCount - survivors.count,
                             full: full.portfolio, survivorsOnly: only.portfolio)
+    }
+
+    /// The symbols of `panel` not delisted in its window (and listed at some bar); nil when that
+    /// is every symbol or none, where a survivors-only run would be the run itself or nothing.
+    static func survivors(of panel: Panel) -> [Int]? {
+        let life = panel.lifecycle
+        let survivors = life.indices.filter { !life[$0].delisted && life[$0].firstBar >= 0 }
+        return survivors.count < panel.symbolCount && !survivors.isEmpty ? survivors : nil
     }
 
     /// The panel a strategy reads in a run: the data in the `prices` mode its strategy-table
@@ -152,9 +158,11 @@ public enum Backtest {
     /// windows come through here too, so each of their rows is measured exactly like a run.
     /// - Parameters:
     ///   - perSymbol: also measure each symbol (a sweep row needs only the portfolio).
+    ///   - benchmarkPanel: the panel the benchmark is taken from, when `panel` is a slice of it
+    ///     (a shard's symbols: its equal-weight benchmark is still the whole universe's).
     static func simulate(_ strategy: StrategyDefinition, values: [NodeID: [Double]], panel: Panel,
                          options: BacktestOptions, timings: BacktestResult.Timings = .init(),
-                         perSymbol: Bool = true) throws -> BacktestResult {
+                         perSymbol: Bool = true, benchmarkPanel: Panel? = nil) throws -> BacktestResult {
         var timings = timings
         var clock = Stopwatch()
         let sim = try simulationOptions(strategy, options)
@@ -165,7 +173,7 @@ public enum Backtest {
         let inputs = SignalInputs(series, boolsAreTyped: true)
         // The benchmark depends on the closes alone: known before the simulation, so each
         // symbol can be measured right after it is simulated, while its equity is in cache.
-        let (bench, benchName, benchReturns) = try benchmark(panel: panel, symbol: sim.benchmark, capital: sim.capital)
+        let (bench, benchName, benchReturns) = try benchmark(panel: benchmarkPanel ?? panel, symbol: sim.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
         var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
         if perSymbol {
@@ -218,6 +226,20 @@ public enum Backtest {
             }
         }
         }
+        var result = assemble(strategy, panel: panel, runs: runs, equity: equity, symbolMetrics: symbolMetrics, sim: sim,
+                              benchmark: (bench, benchName, benchReturns))
+        result.failures = failures
+        result.mode = mode
+        result.timings = timings
+        result.timings.metrics = clock.lap()
+        return result
+    }
+
+    /// The portfolio of sub-accounts `runs` (their summed `equity`) measured, as a result: the
+    /// last step of every run, and what `lunar merge` does with the runs of a run's shards.
+    static func assemble(_ strategy: StrategyDefinition, panel: Panel, runs: [SymbolRun], equity: [Double], symbolMetrics: [Metrics],
+                         sim: SimulationOptions, benchmark: (curve: [Double], name: String, returns: Metrics.Benchmark)) -> BacktestResult {
+        let bpy = panel.barsPerYear
         // The portfolio is in the market on a bar when any symbol is.
         // A difference array over bars: +1 where a trade starts holding, −1 after it stops.
         var open = [Int](repeating: 0, count: panel.barCount + 1)
@@ -230,14 +252,11 @@ public enum Backtest {
         var inMarket = 0, holding = 0
         for t in 0 ..< panel.barCount { holding += open[t]; if holding > 0 { inMarket += 1 } }
         let portfolio = Metrics.compute(portfolio: runs, equity: equity, initial: sim.capital, barsPerYear: bpy,
-                                        barsInMarket: inMarket, benchmark: benchReturns)
-        timings.metrics = clock.lap()
+                                        barsInMarket: inMarket, benchmark: benchmark.returns)
         var result = BacktestResult(strategy: strategy, panel: panel, runs: runs, equity: equity,
-                                    portfolio: portfolio, symbolMetrics: symbolMetrics, timings: timings)
-        result.failures = failures
+                                    portfolio: portfolio, symbolMetrics: symbolMetrics, timings: .init())
         result.simulationOptions = sim
-        result.benchmark = bench; result.benchmarkName = benchName
-        result.mode = mode
+        result.benchmark = benchmark.curve; result.benchmarkName = benchmark.name
         return result
     }
 

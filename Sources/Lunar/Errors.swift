@@ -18,6 +18,8 @@ public enum FailureKind: String, Sendable, CaseIterable {
     case history
     /// A library dependency: not fetchable, unresolvable, or not matching lunar.lock.
     case dependency
+    /// Shards that do not make one whole (`lunar merge`): missing, given twice, of different commands.
+    case shard
     /// Anything else (a file system error, a bug).
     case other
 
@@ -30,6 +32,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case .data: return 4
         case .history: return 5
         case .dependency: return 6
+        case .shard: return 7
         case .other: return 1
         }
     }
@@ -43,6 +46,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case is DataError: self = .data
         case is HistoryError: self = .history
         case is DependencyError, is Git.GitFailure: self = .dependency
+        case is ShardError: self = .shard
         default: self = .other
         }
     }

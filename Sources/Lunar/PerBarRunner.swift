@@ -19,7 +19,7 @@ enum PerBarRunner {
         let N = panel.symbolCount, T = panel.barCount
         let events = try UniverseEvents(panel: panel, options: options.simulation)
         let stdlib = try options.stdlib ?? Stdlib.locate()
-        let capital = options.simulation.capital / Double(max(N, 1))
+        let capital = options.simulation.subAccountCapital(symbols: N)
         let fields = panel.fields.keys.sorted()
         let indicatorKinds = strategy.indicators.map { (name: $0.name, isBool: strategy.graph[$0.node].type == .bool) }
         let base = ["open", "high", "low", "close", "volume"].map { panel.fields[$0]! }

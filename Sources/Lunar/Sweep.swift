@@ -52,6 +52,9 @@ public struct SweepRequest: Sendable {
     public var memoryBudget = 256 << 20
     /// A grid larger than this is refused before any work starts.
     public var maxCombinations = 1_000_000
+    /// Run only this slice of the combinations (grid or random draws), unranked: one shard of a
+    /// sweep that `lunar merge` puts back together.
+    public var shard: ShardSpec? = nil
     public init(space: [ParamSpace]) { self.space = space }
 }
 
@@ -64,9 +67,11 @@ public struct SweepRow: Sendable {
 public struct SweepResult: Sendable {
     public var strategyName: String
     public var metric: String
-    /// Best first by `metric`.
+    /// Best first by `metric`; for a shard, its combinations in their order.
     public var rows: [SweepRow]
     public var seconds: Double
+    /// For a shard: its combinations' positions among all of them, and their number.
+    public var slice: (range: Range<Int>, total: Int)? = nil
 }
 
 public enum Sweep {
@@ -128,8 +133,16 @@ public enum Sweep {
         if request.search == .random { grid.samples = request.trials ?? request.samples }
         // TPE proposes its own combinations; the grid is only checked, never built.
         if request.search == .tpe { grid.samples = 1 }
-        let combos = try combinations(grid)
+        var combos = try combinations(grid)
         guard !combos.isEmpty else { throw ScriptError("the sweep has no combinations (check --param and --where)") }
+        var slice: (range: Range<Int>, total: Int)? = nil
+        if let shard = request.shard {
+            guard request.search != .tpe else {
+                throw ScriptError("--search tpe chooses each batch from the results before it, so it cannot be split into shards; shard a grid or --search random")
+            }
+            slice = (shard.range(of: combos.count), combos.count)
+            combos = Array(combos[slice!.range])
+        }
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let session = try StrategySession(path: strategyPath, fields: Backtest.fieldNames(panel), stdlib: stdlib, libraries: options.libraries, limits: options.limits)
         for name in request.space.map(\.name) where !session.declared.contains(where: { $0.name == name }) {
@@ -150,12 +163,13 @@ public enum Sweep {
                 rows.append(SweepRow(params: combo, metrics: r.portfolio, equity: r.equity))
                 progress?(k + 1, combos.count)
             }
-        } else {
+        } else if !combos.isEmpty {
             rows = try score(session: session, combos: combos, panel: panel, bars: 0 ..< panel.barCount,
                              options: options, memoryBudget: request.memoryBudget, progress: progress)
         }
-        rank(&rows, by: request.metric)
-        return SweepResult(strategyName: session.name, metric: request.metric, rows: rows, seconds: clock.lap())
+        // A shard's rows are ranked with every other shard's, by the merge.
+        if slice == nil { rank(&rows, by: request.metric) }
+        return SweepResult(strategyName: session.name, metric: request.metric, rows: rows, seconds: clock.lap(), slice: slice)
     }
 
     /// `request.trials` evaluations chosen by `TPESearch`, batch by batch.

@@ -150,6 +150,9 @@ public struct ResultFolderError: Error, CustomStringConvertible {
 ///   sibling; the next write to DIR removes those whose process is gone. Only Lunar's own file
 ///   names are ever deleted, so a folder that someone else filled is never removed.
 public enum ResultFolder {
+    /// A shard's folder (`--shard K/N --out DIR`): its manifest and its partial result.
+    public static let shardFileNames = ["shard.json", "shard.bin"]
+
     public static func replace(_ dir: String, with files: [(name: String, data: Data)]) throws {
         let fm = FileManager.default
         let target = resolve(dir)
@@ -236,7 +239,7 @@ public enum ResultFolder {
     /// A name Lunar writes in a result folder: a result file, or a leftover of the per-file
     /// atomic writes of earlier versions (`.summary.json.tmp-PID`).
     static func isOwn(_ entry: String) -> Bool {
-        if ResultWriter.fileNames.contains(entry) { return true }
+        if ResultWriter.fileNames.contains(entry) || shardFileNames.contains(entry) { return true }
         return ResultWriter.fileNames.contains { entry.hasPrefix(".\($0).tmp-") }
     }
 

@@ -65,10 +65,23 @@ public struct MetricInfo: Sendable {
     public let doc: String
     /// The metric's value in a `Metrics`.
     public let value: @Sendable (Metrics) -> Double
+    /// Sets the metric in a `Metrics`: how a result read back from a file (a shard's partial
+    /// result) becomes the same `Metrics` it was written from.
+    public let assign: @Sendable (inout Metrics, Double) -> Void
 
     init(_ key: String, _ direction: MetricDirection, _ unit: MetricUnit, _ doc: String,
-         _ value: @escaping @Sendable (Metrics) -> Double) {
-        self.key = key; self.direction = direction; self.unit = unit; self.doc = doc; self.value = value
+         _ path: WritableKeyPath<Metrics, Double> & Sendable) {
+        self.key = key; self.direction = direction; self.unit = unit; self.doc = doc
+        value = { $0[keyPath: path] }
+        assign = { $0[keyPath: path] = $1 }
+    }
+
+    /// A whole-number metric (a count, bars), stored as an `Int`.
+    init(_ key: String, _ direction: MetricDirection, _ unit: MetricUnit, _ doc: String,
+         _ path: WritableKeyPath<Metrics, Int> & Sendable) {
+        self.key = key; self.direction = direction; self.unit = unit; self.doc = doc
+        value = { Double($0[keyPath: path]) }
+        assign = { $0[keyPath: path] = $1.isFinite ? Int($1) : 0 }
     }
 }
 

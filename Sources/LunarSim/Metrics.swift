@@ -50,40 +50,47 @@ public struct Metrics: Sendable, Equatable {
     /// exposure, turnover, beta and the benchmark's own return say how a strategy behaves rather
     /// than how well, so they are neutral (ranked larger first, their changes not judged).
     public static let info: [MetricInfo] = [
-        MetricInfo("total_return", .higher, .fraction, "`V[T−1]/V₋₁ − 1`") { $0.totalReturn },
-        MetricInfo("cagr", .higher, .fraction, "`(V[T−1]/V₋₁)^(A/T) − 1` (−1 if the value ends ≤ 0)") { $0.cagr },
-        MetricInfo("volatility", .lower, .fraction, "`std(r, ddof 1)·√A`") { $0.volatility },
-        MetricInfo("sharpe", .higher, .ratio, "`mean(r)/std(r)·√A` (risk-free 0)") { $0.sharpe },
-        MetricInfo("max_drawdown", .higher, .fraction, "`min_t V[t]/max_{j≤t}V[j] − 1` (negative: nearer 0 is better)") { $0.maxDrawdown },
-        MetricInfo("trades", .neutral, .count, "all trades, closed and open at the end (vectorbt's count)") { Double($0.trades) },
-        MetricInfo("open_trades", .neutral, .count, "trades still open at the end") { Double($0.openTrades) },
-        MetricInfo("win_rate", .higher, .fraction, "closed trades with pnl > 0 / closed trades") { $0.winRate },
-        MetricInfo("final_equity", .higher, .money, "`V[T−1]`") { $0.finalEquity },
-        MetricInfo("sortino", .higher, .ratio, "`mean(r)/√(mean(min(r,0)²))·√A`") { $0.sortino },
-        MetricInfo("calmar", .higher, .ratio, "`cagr / |max_drawdown|`") { $0.calmar },
+        MetricInfo("total_return", .higher, .fraction, "`V[T−1]/V₋₁ − 1`", \.totalReturn),
+        MetricInfo("cagr", .higher, .fraction, "`(V[T−1]/V₋₁)^(A/T) − 1` (−1 if the value ends ≤ 0)", \.cagr),
+        MetricInfo("volatility", .lower, .fraction, "`std(r, ddof 1)·√A`", \.volatility),
+        MetricInfo("sharpe", .higher, .ratio, "`mean(r)/std(r)·√A` (risk-free 0)", \.sharpe),
+        MetricInfo("max_drawdown", .higher, .fraction, "`min_t V[t]/max_{j≤t}V[j] − 1` (negative: nearer 0 is better)", \.maxDrawdown),
+        MetricInfo("trades", .neutral, .count, "all trades, closed and open at the end (vectorbt's count)", \.trades),
+        MetricInfo("open_trades", .neutral, .count, "trades still open at the end", \.openTrades),
+        MetricInfo("win_rate", .higher, .fraction, "closed trades with pnl > 0 / closed trades", \.winRate),
+        MetricInfo("final_equity", .higher, .money, "`V[T−1]`", \.finalEquity),
+        MetricInfo("sortino", .higher, .ratio, "`mean(r)/√(mean(min(r,0)²))·√A`", \.sortino),
+        MetricInfo("calmar", .higher, .ratio, "`cagr / |max_drawdown|`", \.calmar),
         MetricInfo("max_drawdown_bars", .lower, .bars,
-                   "longest run of bars strictly below the last peak (to recovery or the end)") { Double($0.maxDrawdownBars) },
-        MetricInfo("closed_trades", .neutral, .count, "trades closed by the end") { Double($0.closedTrades) },
-        MetricInfo("profit_factor", .higher, .ratio, "Σ winning pnl / |Σ losing pnl| (∞ if no loss)") { $0.profitFactor },
-        MetricInfo("expectancy", .higher, .money, "mean closed-trade pnl") { $0.expectancy },
-        MetricInfo("avg_win", .higher, .money, "mean pnl of the winning closed trades") { $0.avgWin },
-        MetricInfo("avg_loss", .higher, .money, "mean pnl of the losing closed trades (negative: nearer 0 is better)") { $0.avgLoss },
-        MetricInfo("best_trade", .higher, .fraction, "max closed-trade return (pnl / entry value)") { $0.bestTrade },
-        MetricInfo("worst_trade", .higher, .fraction, "min closed-trade return (pnl / entry value)") { $0.worstTrade },
-        MetricInfo("sqn", .higher, .ratio, "`√n·mean(pnl)/std(pnl)` over the n closed trades") { $0.sqn },
+                   "longest run of bars strictly below the last peak (to recovery or the end)", \.maxDrawdownBars),
+        MetricInfo("closed_trades", .neutral, .count, "trades closed by the end", \.closedTrades),
+        MetricInfo("profit_factor", .higher, .ratio, "Σ winning pnl / |Σ losing pnl| (∞ if no loss)", \.profitFactor),
+        MetricInfo("expectancy", .higher, .money, "mean closed-trade pnl", \.expectancy),
+        MetricInfo("avg_win", .higher, .money, "mean pnl of the winning closed trades", \.avgWin),
+        MetricInfo("avg_loss", .higher, .money, "mean pnl of the losing closed trades (negative: nearer 0 is better)", \.avgLoss),
+        MetricInfo("best_trade", .higher, .fraction, "max closed-trade return (pnl / entry value)", \.bestTrade),
+        MetricInfo("worst_trade", .higher, .fraction, "min closed-trade return (pnl / entry value)", \.worstTrade),
+        MetricInfo("sqn", .higher, .ratio, "`√n·mean(pnl)/std(pnl)` over the n closed trades", \.sqn),
         MetricInfo("exposure", .neutral, .fraction,
-                   "share of bars that end with a position (portfolio: with any position)") { $0.exposure },
+                   "share of bars that end with a position (portfolio: with any position)", \.exposure),
         MetricInfo("turnover", .neutral, .ratio, "Σ|units·fill| over all orders / mean equity / years " +
-                   "(a full round trip of the capital once a year = 2; its cost is in `fees_paid`)") { $0.turnover },
-        MetricInfo("fees_paid", .lower, .money, "Σ fees") { $0.feesPaid },
-        MetricInfo("benchmark_return", .neutral, .fraction, "the benchmark's total return (this and the three below are NaN without a benchmark)") { $0.benchmarkReturn },
-        MetricInfo("excess_return", .higher, .fraction, "`total_return − benchmark_return`") { $0.excessReturn },
-        MetricInfo("alpha", .higher, .fraction, "`(mean r − beta·mean r_b)·A`: the regression's intercept, annualized") { $0.alpha },
-        MetricInfo("beta", .neutral, .ratio, "slope of the OLS of r on the benchmark's bar returns r_b: `cov(r, r_b)/var(r_b)`") { $0.beta },
+                   "(a full round trip of the capital once a year = 2; its cost is in `fees_paid`)", \.turnover),
+        MetricInfo("fees_paid", .lower, .money, "Σ fees", \.feesPaid),
+        MetricInfo("benchmark_return", .neutral, .fraction, "the benchmark's total return (this and the three below are NaN without a benchmark)", \.benchmarkReturn),
+        MetricInfo("excess_return", .higher, .fraction, "`total_return − benchmark_return`", \.excessReturn),
+        MetricInfo("alpha", .higher, .fraction, "`(mean r − beta·mean r_b)·A`: the regression's intercept, annualized", \.alpha),
+        MetricInfo("beta", .neutral, .ratio, "slope of the OLS of r on the benchmark's bar returns r_b: `cov(r, r_b)/var(r_b)`", \.beta),
     ]
 
     /// Name and value of each metric, in report order (`Metrics.info`'s).
     public var fields: [(String, Double)] { Metrics.info.map { ($0.key, $0.value(self)) } }
+
+    /// The metrics whose `fields` values are `values` (in `Metrics.info` order): the inverse of
+    /// `fields.map(\.1)`, bit for bit.
+    public init(values: [Double]) {
+        self.init()
+        for (info, v) in zip(Metrics.info, values) { info.assign(&self, v) }
+    }
 
     /// Keys whose values are whole numbers (units `count` and `bars`).
     public static let integerKeys: Set<String> = Set(info.filter(\.unit.isInteger).map(\.key))

@@ -171,6 +171,12 @@ public struct SimulationOptions: Sendable, Equatable {
     public var hours: TradingHours { TradingHours(timezone: timezone, session: session) }
     /// Not a setting: results are the same bits for every thread count.
     public var threads: Int = defaultThreadCount
+    /// The number of sub-accounts `capital` is split among in `.independent` mode; nil: every
+    /// symbol of the panel. A shard of a run (`lunar run --shard`) simulates a slice of the
+    /// universe with the whole universe's split, so each sub-account is the one a whole run has.
+    public var splitAmong: Int? = nil
+    /// The capital of one independent sub-account of a panel of `symbols` symbols.
+    public func subAccountCapital(symbols: Int) -> Double { capital / Double(max(splitAmong ?? symbols, 1)) }
 
     public init(capital: Double = 100_000, fees: Double = 0, threads: Int = defaultThreadCount) {
         self.capital = capital; self.fees = fees; self.threads = threads

@@ -48,7 +48,7 @@ public enum Simulator {
         guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
             throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
         }
-        let slice = options.capital / Double(max(N, 1))
+        let slice = options.subAccountCapital(symbols: N)
         let events = try UniverseEvents(panel: panel, options: options)
         let schedule = options.rebalance.schedule(panel.timestamps)
         var runs = [SymbolRun?](repeating: nil, count: N)

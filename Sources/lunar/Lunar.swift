@@ -7,7 +7,7 @@ struct LunarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lunar",
         abstract: "Lunar: backtest Lua strategies over whole universes of symbols.",
-        subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Check.self, Watch.self,
+        subcommands: [Run.self, Eval.self, SweepCommand.self, WalkForwardCommand.self, Merge.self, Check.self, Watch.self,
                       TestCommand.self, DataCommand.self, List.self, Doc.self, Lib.self, Runs.self, Bench.self,
                       Types.self, Init.self])
 }
@@ -80,9 +80,11 @@ struct Run: ParsableCommand {
     @Flag(help: "Skip the survivors-only comparison run when symbols are delisted.") var noSurvivorship = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @OptionGroup var libraries: LibraryOptions
+    @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
 
     func validate() throws {
         for p in params where !p.contains("=") { throw ValidationError("--param takes name=value, got '\(p)'") }
+        try shards.check(out: out)
         guard EngineKind(rawValue: engine) != nil else {
             throw ValidationError("unknown engine '\(engine)'; expected \(EngineKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -95,6 +97,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
+            if let shard = try shards.spec() { return try runShard(shard) }
             let progress = Progress()
             var clock = Stopwatch()
             progress.show("loading \(dataOptions.data)…")
@@ -103,17 +106,7 @@ struct Run: ParsableCommand {
             }
             progress.show("running \(panel.symbolCount) symbols × \(panel.barCount) bars…")
             let loadTime = clock.lap()
-            var options = BacktestOptions()
-            for p in params {
-                let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-                options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
-            }
-            options.overrides = try sim.overrides
-            scriptLimits.apply(to: &options)
-            options.engine = EngineKind(rawValue: engine)!
-            if let threads { options.simulation.threads = threads }
-            options.keepGoing = keepGoing
-            options.libraries = try libraries.settings()
+            let options = try backtestOptions()
             if explain {
                 progress.done()
                 print(try Backtest.explain(strategyPath: strategy, panel: panel, options: options), terminator: "")
@@ -125,18 +118,55 @@ struct Run: ParsableCommand {
                 result.survivorship = try Backtest.survivorship(of: result, strategyPath: strategy, options: options)
             }
             progress.done()
-            for f in result.failures {
-                FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
-            }
-            let report = result.report
-            if !noRecord { recordRun(result, data: dataOptions.origin, options: options, history: history) }
-            // Files first, so a console failure cannot lose them; then plugins' sinks.
-            let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
-                + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
-            try ResultSinks.deliver(report, to: sinks, context: RunContext(elapsed: result.timings.total))
+            try deliver(result, options: options)
             _ = loadTime
         } catch {
             throw fail(error)
+        }
+    }
+
+    /// The options the flags give.
+    func backtestOptions() throws -> BacktestOptions {
+        var options = BacktestOptions()
+        for p in params {
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            options.params[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        options.overrides = try sim.overrides
+        scriptLimits.apply(to: &options)
+        options.engine = EngineKind(rawValue: engine)!
+        if let threads { options.simulation.threads = threads }
+        options.keepGoing = keepGoing
+        options.libraries = try libraries.settings()
+        return options
+    }
+
+    /// Failures, the run-history record, then the files and the console: what a run (or the
+    /// merge of its shards) ends with.
+    func deliver(_ result: BacktestResult, options: BacktestOptions) throws {
+        for f in result.failures {
+            FileHandle.standardError.write(Data("failed: \(f.message)\n".utf8))
+        }
+        let report = result.report
+        if !noRecord { recordRun(result, data: dataOptions.origin, options: options, history: history) }
+        // Files first, so a console failure cannot lose them; then plugins' sinks.
+        let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
+            + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
+        try ResultSinks.deliver(report, to: sinks, context: RunContext(elapsed: result.timings.total))
+    }
+
+    /// One shard of the run: a slice of the symbols, and of the survivors-only run's.
+    func runShard(_ shard: ShardSpec) throws {
+        try ShardRun.perform(kind: "run", noun: "symbols", strategy: strategy, out: out!, shard: shard, resume: shards.resume) {
+            let panel = try dataOptions.load()
+            let options = try backtestOptions()
+            let symbols = shard.range(of: panel.symbolCount)
+            let main = try RunShards.run(strategyPath: strategy, universe: panel, symbols: symbols, options: options)
+            var survivors: RunSlice? = nil
+            if !noSurvivorship, let s = try RunShards.survivors(of: panel, options: options, strategyPath: strategy, symbols: symbols) {
+                survivors = try RunShards.run(strategyPath: strategy, universe: s.universe, symbols: s.symbols, options: s.options)
+            }
+            return .init(payload: RunShards.payload(main, survivors: survivors), range: symbols, total: panel.symbolCount)
         }
     }
 }

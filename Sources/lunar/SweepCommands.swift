@@ -79,18 +79,38 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON: every combination's parameters and metrics, and the statistics.") var json = false
     @Flag(help: "Do not record this sweep in the run history.") var noRecord = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
-    @Option(help: "Write sweep.csv and sweep.html to this folder.") var out: String?
+    @Option(help: "Write sweep.csv and sweep.html to this folder (with --shard: the shard's partial result).") var out: String?
+    @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be ≥ 1, got \(rows)") }
+        try shards.check(out: out)
     }
 
     func run() throws {
         do {
+            if let shard = try shards.spec() {
+                return try ShardRun.perform(kind: "sweep", noun: "combinations", strategy: strategy, out: out!, shard: shard,
+                                            resume: shards.resume) {
+                    var request = try sweep.request()
+                    request.shard = shard
+                    let r = try Sweep.run(strategyPath: strategy, panel: try dataOptions.load(), options: try sweep.backtestOptions(),
+                                          request: request, progress: ProgressLine("sweep shard \(shard)").update)
+                    return .init(payload: r.shardPayload(), range: r.slice!.range, total: r.slice!.total)
+                }
+            }
             let panel = try dataOptions.load()
             let progress = ProgressLine("sweep")
             let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
                                        request: try sweep.request(), progress: progress.update)
+            try finish(result, panel: panel)
+        } catch { throw fail(error) }
+    }
+
+    /// The record, the statistics, the table (or JSON) and the files: what a sweep (or the
+    /// merge of its shards) ends with.
+    func finish(_ result: SweepResult, panel: Panel) throws {
+        do {
             // The chosen combination as a run record; earlier sweeps of it on these data add trials.
             let options = try sweep.backtestOptions()
             var record = try SweepHistory.record(result, strategyPath: strategy, panel: panel, options: options, data: dataOptions.origin)
@@ -185,13 +205,39 @@ struct WalkForwardCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON: every window and the statistics.") var json = false
     @Flag(help: "Do not record this walk-forward in the run history.") var noRecord = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
+    @Option(help: "Write walkforward.json (every window and the statistics) and equity.csv (the stitched out-of-sample value) to this folder (with --shard: the shard's partial result).")
+    var out: String?
+    @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
+
+    func validate() throws { try shards.check(out: out) }
+
+    func walkForwardRequest() throws -> WalkForwardRequest {
+        WalkForwardRequest(sweep: try sweep.request(), train: train, test: test, anchored: anchored)
+    }
 
     func run() throws {
         do {
+            if let shard = try shards.spec() {
+                return try ShardRun.perform(kind: "walkforward", noun: "windows", strategy: strategy, out: out!, shard: shard,
+                                            resume: shards.resume) {
+                    let r = try WalkForward.choose(shard: shard, strategyPath: strategy, panel: try dataOptions.load(),
+                                                   options: try sweep.backtestOptions(), request: try walkForwardRequest(),
+                                                   progress: ProgressLine("windows of shard \(shard)").update)
+                    return .init(payload: WalkForwardShards.payload(r.choices), range: r.range, total: r.total)
+                }
+            }
             let panel = try dataOptions.load()
-            let request = WalkForwardRequest(sweep: try sweep.request(), train: train, test: test, anchored: anchored)
             let result = try WalkForward.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
-                                             request: request, progress: ProgressLine("windows").update)
+                                             request: try walkForwardRequest(), progress: ProgressLine("windows").update)
+            try finish(result, panel: panel)
+        } catch { throw fail(error) }
+    }
+
+    /// The record, the statistics, the table (or JSON) and the files: what a walk-forward (or
+    /// the merge of its shards) ends with.
+    func finish(_ result: WalkForwardResult, panel: Panel) throws {
+        do {
+            let request = try walkForwardRequest()
             let daily = panel.isDaily
             func date(_ t: Int) -> String { LunarData.Calendar.format(panel.timestamps[t], daily: daily) }
             let combinations = try Sweep.combinations(request.sweep).count
@@ -202,18 +248,26 @@ struct WalkForwardCommand: ParsableCommand {
                                         earlier: earlier, benchmarkSharpe: sweep.psrBenchmark)
             record.statistics = stats.recorded
             defer { if !noRecord { saveRecord(record, history: history) } }
+            func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+            let windows: [[String: Any]] = result.windows.map { w in
+                ["train": [date(w.train.lowerBound), date(w.train.upperBound - 1)], "test": [date(w.test.lowerBound), date(w.test.upperBound - 1)],
+                 "chosen": Dictionary(uniqueKeysWithValues: w.chosen.map { ($0.name, $0.value) }),
+                 "in_sample": num(w.inSample.value(result.metric)), "out_of_sample": num(w.outOfSample.value(result.metric))]
+            }
+            let object: [String: Any] = ["strategy": result.strategyName, "metric": result.metric, "windows": windows,
+                                         "out_of_sample": Dictionary(uniqueKeysWithValues: result.outOfSample.fields.map { ($0.0, num($0.1)) }),
+                                         "in_sample_mean": num(result.inSampleMean), "statistics": stats.json]
+            let document = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
+            if let out {
+                // The stitched out-of-sample value after each bar of the test windows.
+                var csv = "date,value\n"
+                for (k, v) in result.equity.enumerated() { csv += date(result.bars.lowerBound + k) + "," + CSVWriter.formatNumber(v) + "\n" }
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try AtomicFile.write(document + "\n", to: out + "/walkforward.json")
+                try AtomicFile.write(csv, to: out + "/equity.csv")
+            }
             if json {
-                func num(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
-                let windows: [[String: Any]] = result.windows.map { w in
-                    ["train": [date(w.train.lowerBound), date(w.train.upperBound - 1)], "test": [date(w.test.lowerBound), date(w.test.upperBound - 1)],
-                     "chosen": Dictionary(uniqueKeysWithValues: w.chosen.map { ($0.name, $0.value) }),
-                     "in_sample": num(w.inSample.value(result.metric)), "out_of_sample": num(w.outOfSample.value(result.metric))]
-                }
-                let object: [String: Any] = ["strategy": result.strategyName, "metric": result.metric, "windows": windows,
-                                             "out_of_sample": Dictionary(uniqueKeysWithValues: result.outOfSample.fields.map { ($0.0, num($0.1)) }),
-                                             "in_sample_mean": num(result.inSampleMean), "statistics": stats.json]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                print(document)
                 return
             }
             print("\(result.strategyName): \(result.windows.count) windows (\(anchored ? "anchored" : "rolling") train \(train), test \(test)), chosen by \(result.metric)\n")
@@ -232,6 +286,7 @@ struct WalkForwardCommand: ParsableCommand {
             print("in-sample \(result.metric) (mean of the chosen): \(MetricFormat.mean(result.metric, result.inSampleMean)); " +
                   "out-of-sample \(result.metric): \(v(result.metric))")
             print("\n" + SweepStatisticsText.render(stats, metric: result.metric), terminator: "")
+            if let out { print("\nwrote \(out)/walkforward.json and \(out)/equity.csv") }
         } catch { throw fail(error) }
     }
 }
