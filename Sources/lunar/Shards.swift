@@ -63,10 +63,6 @@ struct Merge: ParsableCommand {
     @Flag(help: "Do not record the merged result in the run history.") var noRecord = false
     @Option(help: "The run-history database (default: the one the command names).") var history: String?
 
-    func validate() throws {
-        do { try ResultFolder.checkReplaceable(out) } catch { throw ValidationError("--out: \(error)") }
-    }
-
     func run() throws {
         do {
             let fm = FileManager.default
