@@ -93,6 +93,12 @@ public enum RunShards {
         let lo = try r.int(), hi = try r.int(), universe = try r.int()
         guard 0 <= lo, lo <= hi, hi <= universe else { throw r.corrupt("a slice \(lo)..<\(hi) of \(universe) symbols") }
         let runs = try (lo ..< hi).map { _ in try r.symbolRun() }
+        // Trades index the symbols and bars of the report: a damaged one must not reach it.
+        for (k, run) in runs.enumerated() {
+            for t in run.trades where t.symbol != lo + k || t.entryBar < 0 || t.entryBar > t.exitBar || t.exitBar >= run.equity.count {
+                throw r.corrupt("a trade of symbol \(t.symbol) over bars \(t.entryBar)...\(t.exitBar) in the sub-account of symbol \(lo + k)")
+            }
+        }
         let metrics = try (lo ..< hi).map { _ in try r.metrics() }
         let names = try r.strings(), messages = try r.strings()
         guard names.count == messages.count else { throw r.corrupt("\(names.count) failed symbols, \(messages.count) messages") }

@@ -45,6 +45,10 @@ extension SweepResult {
             merged!.seconds += m.seconds
         }
         guard var result = merged else { throw ShardError("no shards to merge") }
+        // Every combination ran on the same bars.
+        if let bars = result.rows.first?.equity.count, !result.rows.allSatisfy({ $0.equity.count == bars }) {
+            throw ShardError("the shards' combinations ran on different numbers of bars: rerun them on the same data")
+        }
         Sweep.rank(&result.rows, by: result.metric)
         return result
     }

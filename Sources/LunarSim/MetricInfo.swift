@@ -81,7 +81,7 @@ public struct MetricInfo: Sendable {
          _ path: WritableKeyPath<Metrics, Int> & Sendable) {
         self.key = key; self.direction = direction; self.unit = unit; self.doc = doc
         value = { Double($0[keyPath: path]) }
-        assign = { $0[keyPath: path] = $1.isFinite ? Int($1) : 0 }
+        assign = { $0[keyPath: path] = Int(exactly: $1) ?? 0 }
     }
 }
 

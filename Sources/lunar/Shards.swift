@@ -59,7 +59,8 @@ struct Merge: ParsableCommand {
         discussion: "Every shard (K from 0 to N−1) of one command must be given, each once. The command is read back from the shards, so the result, its files and its run-history record are those of the same command run unsharded.")
 
     @Argument(help: "The shards' folders (each written by a --shard K/N --out DIR).", completion: .directory) var shards: [String]
-    @Option(help: "The folder for the merged result (the files the unsharded command writes).") var out: String
+    @Option(help: "The folder for the merged result: the files the unsharded command writes with --out (without it, the result is printed and recorded only, as the command without --out does).")
+    var out: String?
     @Flag(help: "Do not record the merged result in the run history.") var noRecord = false
     @Option(help: "The run-history database (default: the one the command names).") var history: String?
 
@@ -69,7 +70,7 @@ struct Merge: ParsableCommand {
             func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
             let parts = try ShardFolder.gather(shards.map(absolute))
             let manifest = parts[0].manifest
-            let out = absolute(self.out), history = self.history.map(absolute)
+            let out = self.out.map(absolute), history = self.history.map(absolute)
             // The command's relative paths (strategy, data) are relative to where the shards ran.
             if fm.fileExists(atPath: manifest.directory) { _ = fm.changeCurrentDirectoryPath(manifest.directory) }
             func parsed<C: ParsableCommand>(_: C.Type) throws -> C {
@@ -83,7 +84,11 @@ struct Merge: ParsableCommand {
                 command.out = out
                 if let history { command.history = history }
                 if noRecord { command.noRecord = true }
-                try command.finish(try SweepResult.merge(parts), panel: try command.dataOptions.load())
+                let result = try SweepResult.merge(parts), panel = try command.dataOptions.load()
+                if let bars = result.rows.first?.equity.count, bars != panel.barCount {
+                    throw ShardError("the shards ran on \(bars) bars, the data have \(panel.barCount): were the data changed since the shards ran?")
+                }
+                try command.finish(result, panel: panel)
             case "walkforward":
                 var command = try parsed(WalkForwardCommand.self)
                 command.out = out

@@ -79,6 +79,33 @@ import Testing
         #expect { _ = try hr.doubles() } throws: { "\($0)".contains("x.bin: damaged at byte 8") }
     }
 
+    /// Damaged partial results (bytes flipped anywhere) are refused or read, never a crash.
+    @Test func damagedPayloadsNeverCrashTheMerge() throws {
+        let panel = Synthetic.panel(symbols: 4, bars: 120, seed: 1)
+        let path = Fixtures.path("strategies/sma_cross.lua")
+        var request = SweepRequest(space: [try ParamSpace.parse("fast=5,10"), try ParamSpace.parse("slow=30")])
+        request.shard = ShardSpec(index: 0, count: 1)
+        let sweep = try Sweep.run(strategyPath: path, panel: panel, options: options(), request: request).shardPayload()
+        let run = RunShards.payload(try RunShards.run(strategyPath: path, universe: panel, symbols: 0 ..< 4, options: options()), survivors: nil)
+        let wf = WalkForwardShards.payload(try WalkForward.choose(shard: ShardSpec(index: 0, count: 1), strategyPath: path, panel: panel,
+            options: options(), request: WalkForwardRequest(sweep: request, train: 60, test: 30)).choices)
+        let manifest = ShardManifest(kind: "x", shard: ShardSpec(index: 0, count: 1), arguments: [], directory: "/", strategyHash: "h",
+                                     first: 0, items: 2, total: 2, seconds: 0, lunarVersion: lunarVersion)
+        var rng = SplitMix64(seed: 11)
+        for (payload, items) in [(sweep, 2), (run, 4), (wf, 2)] {
+            for _ in 0 ..< 300 {
+                var bytes = [UInt8](payload)
+                for _ in 0 ... Int(rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                var m = manifest
+                m.items = items; m.total = items
+                let part = [(manifest: m, data: ShardReader(Data(bytes), path: "shard.bin"))]
+                _ = try? SweepResult.merge(part)
+                _ = try? RunShards.slices(part)
+                _ = try? WalkForwardShards.choices(part)
+            }
+        }
+    }
+
     @Test func metricsRebuildFromTheirValues() throws {
         let r = try Backtest.run(strategyPath: Fixtures.path("strategies/sma_cross.lua"), panel: Synthetic.panel(symbols: 5, bars: 400, seed: 2),
                                  options: options())

@@ -1,5 +1,5 @@
 """python -m lunar_ray {sweep,walkforward,run} STRATEGY [lunar's arguments…] --shards N
-[--address auto] [--lunar PATH] --out DIR [--resume]"""
+[--address auto] [--lunar PATH] [--out DIR] [--resume]"""
 
 import argparse
 import sys
@@ -22,12 +22,14 @@ def parser():
     for kind in KINDS:
         s = sub.add_parser(kind, help=HELP[kind], allow_abbrev=False)
         s.add_argument("--shards", type=int, required=True, help="how many shards (Ray tasks) to split the work into")
-        s.add_argument("--out", required=True, help="the folder for the merged result")
+        s.add_argument("--out", help="the folder for the merged result (the files lunar writes with --out; "
+                                     "without it, the result is printed only, as lunar prints it)")
         s.add_argument("--address", default="auto", help="the Ray cluster (default: auto, the one this machine belongs to; "
                                                          "local: start one here)")
         s.add_argument("--lunar", default="lunar", help="the lunar binary, at the same path on every node (default: lunar on PATH)")
         s.add_argument("--resume", action="store_true", help="skip the shards already finished by an earlier run of the same command")
-        s.add_argument("--work", help="the folder for the shards' partial results (default: OUT.shards beside --out)")
+        s.add_argument("--work", help="the folder for the shards' partial results, on a path every node sees "
+                                      "(default: OUT.shards beside --out, or .lunar-shards/ here)")
         s.add_argument("--retries", type=int, default=3, help="how often a shard whose worker or node is lost is retried (default 3)")
         s.add_argument("--no-record", action="store_true", help="do not record the merged result in the run history")
     return p

@@ -1,5 +1,6 @@
 """The driver: submits the shards as Ray tasks, shows progress, merges at the end."""
 
+import hashlib
 import os
 import shutil
 import signal
@@ -68,8 +69,13 @@ def _progress(done, total, skipped, started):
     sys.stderr.flush()
 
 
-def run_sharded(kind, arguments, shards, out, address="auto", lunar="lunar", resume=False, work=None,
-                merge_arguments=(), retries=3, log=print):
+def _log(text):
+    # The driver's own lines go to stderr: stdout is the merged result's (a table, or --json).
+    print(text, file=sys.stderr, flush=True)
+
+
+def run_sharded(kind, arguments, shards, out=None, address="auto", lunar="lunar", resume=False, work=None,
+                merge_arguments=(), retries=3, log=_log):
     """Runs `lunar KIND ARGUMENTS…` as `shards` Ray tasks and merges them into `out`.
 
     Returns the exit status of `lunar merge` (0 when the merged result is written)."""
@@ -81,8 +87,14 @@ def run_sharded(kind, arguments, shards, out, address="auto", lunar="lunar", res
         if a == "--shard" or a.startswith("--shard=") or a == "--out" or a.startswith("--out="):
             raise ValueError(f"{a.split('=')[0]} is the driver's to set: give --shards and --out to lunar_ray instead")
     cwd = os.getcwd()
-    out = os.path.abspath(out)
-    work = os.path.abspath(work or out.rstrip("/") + ".shards")
+    out = os.path.abspath(out) if out else None
+    if work is None:
+        if out is None:
+            digest = hashlib.sha256("\0".join([kind, *arguments]).encode()).hexdigest()[:12]
+            work = os.path.join(".lunar-shards", f"{kind}-{digest}")
+        else:
+            work = out.rstrip("/") + ".shards"
+    work = os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
     folders = [os.path.join(work, f"{k:04d}-of-{shards:04d}") for k in range(shards)]
     lunar_path = shutil.which(lunar) or os.path.abspath(lunar)
@@ -115,5 +127,5 @@ def run_sharded(kind, arguments, shards, out, address="auto", lunar="lunar", res
             log(f"{skipped} of {shards} shards were already finished in {work} (--resume)")
     finally:
         ray.shutdown()
-    merge = [lunar_path, "merge", *folders, "--out", out, *merge_arguments]
+    merge = [lunar_path, "merge", *folders, *(["--out", out] if out else []), *merge_arguments]
     return subprocess.run(merge, cwd=cwd).returncode
