@@ -63,6 +63,11 @@ struct Merge: ParsableCommand {
     var out: String?
     @Flag(help: "Do not record the merged result in the run history.") var noRecord = false
     @Option(help: "The run-history database (default: the one the command names).") var history: String?
+    @Option(help: "Worker threads for the merge (default: the command's --threads, else all cores).") var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+    }
 
     func run() throws {
         do {
@@ -82,6 +87,7 @@ struct Merge: ParsableCommand {
             case "sweep":
                 var command = try parsed(SweepCommand.self)
                 command.out = out
+                if let threads { command.sweep.threads = threads }
                 if let history { command.history = history }
                 if noRecord { command.noRecord = true }
                 let result = try SweepResult.merge(parts), panel = try command.dataOptions.load()
@@ -92,6 +98,7 @@ struct Merge: ParsableCommand {
             case "walkforward":
                 var command = try parsed(WalkForwardCommand.self)
                 command.out = out
+                if let threads { command.sweep.threads = threads }
                 if let history { command.history = history }
                 if noRecord { command.noRecord = true }
                 let panel = try command.dataOptions.load()
@@ -102,6 +109,7 @@ struct Merge: ParsableCommand {
             case "run":
                 var command = try parsed(Run.self)
                 command.out = out
+                if let threads { command.threads = threads }
                 if let history { command.history = history }
                 if noRecord { command.noRecord = true }
                 let panel = try command.dataOptions.load()

@@ -32,6 +32,8 @@ def parser():
                                       "(default: OUT.shards beside --out, or .lunar-shards/ here)")
         s.add_argument("--retries", type=int, default=3, help="how often a shard whose worker or node is lost is retried (default 3)")
         s.add_argument("--no-record", action="store_true", help="do not record the merged result in the run history")
+        s.add_argument("--merge-threads", type=int, help="worker threads for the merge on this machine "
+                                                         "(default: the command's --threads, else all cores)")
     return p
 
 
@@ -40,7 +42,8 @@ def main(argv=None):
     try:
         status = run_sharded(args.kind, rest, args.shards, args.out, address=args.address, lunar=args.lunar,
                              resume=args.resume, work=args.work, retries=args.retries,
-                             merge_arguments=["--no-record"] if args.no_record else [])
+                             merge_arguments=(["--no-record"] if args.no_record else [])
+                             + (["--threads", str(args.merge_threads)] if args.merge_threads else []))
     except ShardFailed as e:
         sys.stderr.write(f"error: {e}\n")
         return e.status
