@@ -78,40 +78,35 @@ struct Merge: ParsableCommand {
             let out = self.out.map(absolute), history = self.history.map(absolute)
             // The command's relative paths (strategy, data) are relative to where the shards ran.
             if fm.fileExists(atPath: manifest.directory) { _ = fm.changeCurrentDirectoryPath(manifest.directory) }
-            func parsed<C: ParsableCommand>(_: C.Type) throws -> C {
-                do { return try C.parse(manifest.arguments) } catch {
+            // The command as the shards ran it, with what the merge's own flags override.
+            func parsed<C: ShardedCommand>(_: C.Type) throws -> C {
+                var command: C
+                do { command = try C.parse(manifest.arguments) } catch {
                     throw ShardError("the shards' command `lunar \(manifest.kind) \(manifest.arguments.joined(separator: " "))` no longer parses: \(C.message(for: error))")
                 }
+                command.out = out
+                if let threads { command.workerThreads = threads }
+                if let history { command.history = history }
+                if noRecord { command.noRecord = true }
+                return command
             }
             switch manifest.kind {
             case "sweep":
-                var command = try parsed(SweepCommand.self)
-                command.out = out
-                if let threads { command.sweep.threads = threads }
-                if let history { command.history = history }
-                if noRecord { command.noRecord = true }
+                let command = try parsed(SweepCommand.self)
                 let result = try SweepResult.merge(parts), panel = try command.dataOptions.load()
                 if let bars = result.rows.first?.equity.count, bars != panel.barCount {
                     throw ShardError("the shards ran on \(bars) bars, the data have \(panel.barCount): were the data changed since the shards ran?")
                 }
                 try command.finish(result, panel: panel)
             case "walkforward":
-                var command = try parsed(WalkForwardCommand.self)
-                command.out = out
-                if let threads { command.sweep.threads = threads }
-                if let history { command.history = history }
-                if noRecord { command.noRecord = true }
+                let command = try parsed(WalkForwardCommand.self)
                 let panel = try command.dataOptions.load()
                 let request = try command.walkForwardRequest()
                 let result = try WalkForwardShards.stitch(try WalkForwardShards.choices(parts), strategyPath: command.strategy,
                                                           panel: panel, options: try command.sweep.backtestOptions(), request: request)
                 try command.finish(result, panel: panel)
             case "run":
-                var command = try parsed(Run.self)
-                command.out = out
-                if let threads { command.threads = threads }
-                if let history { command.history = history }
-                if noRecord { command.noRecord = true }
+                let command = try parsed(Run.self)
                 let panel = try command.dataOptions.load()
                 let options = try command.backtestOptions()
                 let slices = try RunShards.slices(parts)
@@ -128,4 +123,24 @@ struct Merge: ParsableCommand {
             }
         } catch { throw fail(error) }
     }
+}
+
+/// A command whose shards `lunar merge` puts together: what the merge's flags override in it.
+protocol ShardedCommand: ParsableCommand {
+    var out: String? { get set }
+    var history: String { get set }
+    var noRecord: Bool { get set }
+    var workerThreads: Int? { get set }
+}
+
+extension SweepCommand: ShardedCommand {
+    var workerThreads: Int? { get { sweep.threads } set { sweep.threads = newValue } }
+}
+
+extension WalkForwardCommand: ShardedCommand {
+    var workerThreads: Int? { get { sweep.threads } set { sweep.threads = newValue } }
+}
+
+extension Run: ShardedCommand {
+    var workerThreads: Int? { get { threads } set { threads = newValue } }
 }
