@@ -49,7 +49,9 @@ let package = Package(
         // (orders reach it through the BarBroker protocol).
         .target(name: "LunarScript", dependencies: ["CLua", "LunarData", "LunarDeps", "LunarGraph", "LunarKernels", "LunarManifest", "LunarSim"],
                 resources: [.copy("Resources/prelude.lua")], swiftSettings: strict),
-        .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"], swiftSettings: strict),
+        .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"],
+                // The charts' JavaScript, inlined by report.html and the live page.
+                resources: [.copy("Resources/charts")], swiftSettings: strict),
         .target(name: "LunarHistory", dependencies: ["LunarSim", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // MARK: - Public API
         .target(name: "Lunar",

@@ -20,9 +20,26 @@ public final class Watcher: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var lastGood: BacktestResult?
+    /// Parameters asked for by `rerun(params:)`, not yet run; and those of the runs since.
+    private var pendingParams: [String: String]?
+    private var params: [String: String]
 
     public init(strategyPath: String, panel: Panel, options: BacktestOptions = BacktestOptions(), forcePolling: Bool = false) {
         self.strategyPath = strategyPath; self.panel = panel; self.options = options; self.forcePolling = forcePolling
+        params = options.params
+    }
+
+    /// Runs again with these parameters (the options' own and the file's defaults for the rest),
+    /// without a change to any file: parameters edited in the live page. Later saves keep them.
+    public func rerun(params: [String: String]) {
+        lock.lock(); pendingParams = params; lock.unlock()
+    }
+
+    private func takePendingParams() -> [String: String]? {
+        lock.lock(); defer { lock.unlock() }
+        let p = pendingParams
+        pendingParams = nil
+        return p
     }
 
     public func stop() { lock.lock(); stopped = true; lock.unlock() }
@@ -33,8 +50,14 @@ public final class Watcher: @unchecked Sendable {
         let files = FileWatcher(files: [strategyPath], forcePolling: forcePolling)
         onEvent(runOnce(changed: [], watcher: files))
         while !isStopped {
-            let changed = files.waitForChange(timeout: 0.2)
-            if changed.isEmpty || isStopped { continue }
+            let changed = files.waitForChange(timeout: 0.05)
+            if isStopped { break }
+            if let p = takePendingParams() {
+                params = options.params.merging(p) { $1 }
+                onEvent(runOnce(changed: changed.sorted(), watcher: files))
+                continue
+            }
+            if changed.isEmpty { continue }
             onEvent(runOnce(changed: changed.sorted(), watcher: files))
         }
     }
@@ -54,7 +77,9 @@ public final class Watcher: @unchecked Sendable {
     private func runOnce(changed: [String], watcher: FileWatcher) -> WatchEvent {
         var clock = Stopwatch()
         do {
-            let result = try Backtest.run(strategyPath: strategyPath, panel: panel, options: options)
+            var o = options
+            o.params = params
+            let result = try Backtest.run(strategyPath: strategyPath, panel: panel, options: o)
             let previous = lastGood
             lastGood = result
             watcher.watch(result.strategy.files)

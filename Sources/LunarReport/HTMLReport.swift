@@ -1,3 +1,4 @@
+import Foundation
 import LunarData
 import LunarSim
 
@@ -52,9 +53,28 @@ public enum HTMLReport {
                                                 dates: dates, percent: true)
         h += "<h2>Monthly returns</h2>\n" + monthly(r)
         h += "<h2>Symbols</h2>\n" + symbolTable(r)
+        h += priceSection(r, dates: dates)
         h += "<h2>Trades</h2>\n" + tradeTable(r, dates: dates)
-        h += "<footer>Lunar · all figures as defined in docs/semantics.md</footer>\n<script>\(js)</script></body></html>\n"
+        h += "<footer>Lunar · all figures as defined in docs/semantics.md</footer>\n<script>\(js)</script>\n"
+        h += ChartScripts.inline + "<script>\(priceJS)</script></body></html>\n"
         return h
+    }
+
+    /// Every symbol's prices, trades and position, embedded compactly (`PriceChartData.packed`)
+    /// and drawn on demand by the same price chart as the live page: the symbol clicked in the
+    /// table above.
+    static func priceSection(_ r: RunReport, dates: [String]) -> String {
+        guard r.panel.symbolCount > 0 else { return "" }
+        let data: [String: Any] = ["dates": dates, "symbols": (0 ..< r.panel.symbolCount).map { PriceChartData.packed(r, symbol: $0) }]
+        return "<h2>Prices and trades</h2>\n<p class=\"sub\">Click a symbol in the table above; the wheel zooms, dragging pans, " +
+            "a marker shows its trade. <b id=\"price-symbol\"></b> <button id=\"price-mode\" type=\"button\">line</button></p>\n" +
+            "<div id=\"price\" class=\"price\"></div>\n<script type=\"application/json\" id=\"lunar-prices\">" + scriptJSON(data) + "</script>\n"
+    }
+
+    /// JSON to embed in a `<script>` element: `<` escaped, so no value can end the element.
+    public static func scriptJSON(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
     }
 
     // MARK: - charts
@@ -158,7 +178,7 @@ public enum HTMLReport {
         h += "</tr></thead><tbody>"
         let status = UniverseReport.statuses(r)
         for (s, m) in r.symbolMetrics.enumerated() {
-            h += "<tr><td>\(esc(r.panel.symbols[s]))</td><td>\(esc(status[s]))</td>"
+            h += "<tr data-s=\"\(s)\"><td>\(esc(r.panel.symbols[s]))</td><td>\(esc(status[s]))</td>"
             for (_, key) in cols {
                 let v = m.value(key)
                 h += "<td data-v=\"\(sortKey(v))\">\(esc(MetricFormat.text(key, v)))</td>"
@@ -231,7 +251,25 @@ public enum HTMLReport {
     th,td{padding:3px 6px;border-bottom:1px solid #eee;text-align:right}th:first-child,td:first-child{text-align:left}
     .sortable th{cursor:pointer;user-select:none;background:#f9fafb;position:sticky;top:0}.sortable th:hover{background:#eef2ff}
     .heat td{text-align:center;min-width:52px}.neg{color:#b91c1c}tr.open td{font-style:italic}
-    footer{margin:32px 0 8px;color:#888;font-size:12px}
+    footer{margin:32px 0 8px;color:#888;font-size:12px}.price canvas{border:1px solid #e5e7eb;border-radius:6px;cursor:crosshair}
+    """
+
+    /// The price chart of the symbol clicked in the symbol table (charts/price.js draws it).
+    static let priceJS = """
+    (function(){
+      var L=window.Lunar,el=document.getElementById("price"),data=JSON.parse(document.getElementById("lunar-prices").textContent),chart=null;
+      var button=document.getElementById("price-mode");
+      function show(i){
+        var s=data.symbols[i],d={symbol:s.symbol,dates:data.dates,indicators:[],trades:s.trades,position:s.position};
+        ["open","high","low","close"].forEach(function(k){if(s[k])d[k]=L.unpack(s[k])});
+        document.getElementById("price-symbol").textContent=s.symbol;
+        chart=L.priceChart(el,d,{mode:chart?chart.mode():undefined});
+        button.textContent=chart.mode()==="candles"?"line":"candles";
+      }
+      button.addEventListener("click",function(){if(chart){chart.setMode(chart.mode()==="candles"?"line":"candles");button.textContent=chart.mode()==="candles"?"line":"candles"}});
+      document.querySelectorAll("tr[data-s]").forEach(function(tr){tr.style.cursor="pointer";tr.addEventListener("click",function(){show(+tr.dataset.s)})});
+      show(0);
+    })();
     """
 
     /// Click a header to sort by it; click again to reverse.

@@ -26,7 +26,7 @@ echo "screenshot: $out ($(stat -c %s "$out") bytes); DOM $(printf %s "$dom" | wc
 # Sorting check: a copy of the page clicks the symbol table's "Return" header twice (descending)
 # and marks the body with the first row's symbol and whether the column is in order.
 probe="$(mktemp --suffix=.html)"
-sed 's#</body></html>#<script>(function(){var t=document.querySelector("table.sortable"),h=t.tHead.rows[0].cells[1];h.click();h.click();var v=Array.prototype.map.call(t.tBodies[0].rows,function(r){return +r.cells[1].dataset.v});var ok=v.every(function(x,i){return i==0||v[i-1]>=x});document.body.setAttribute("data-sort-check",(ok?"ok ":"BAD ")+t.tBodies[0].rows[0].cells[0].textContent)})()</script></body></html>#' "$abs" > "$probe"
+sed 's#</body></html>#<script>(function(){var t=document.querySelector("table.sortable"),h=t.tHead.rows[0].cells[2];h.click();h.click();var v=Array.prototype.map.call(t.tBodies[0].rows,function(r){return +r.cells[2].dataset.v});var ok=v.every(function(x,i){return i==0||v[i-1]>=x});document.body.setAttribute("data-sort-check",(ok?"ok ":"BAD ")+t.tBodies[0].rows[0].cells[0].textContent)})()</script></body></html>#' "$abs" > "$probe"
 check="$("$CHROME" "${flags[@]}" --dump-dom "file://$probe" 2>/dev/null | grep -o 'data-sort-check="[^"]*"' || true)"
 rm -f "$probe"
 echo "sort by return, descending: ${check:-no result}"
