@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // SHA-256 of library checkouts (lunar.lock's hashes).
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0" ..< "5.0.0"),
+        // The live page of `lunar watch --serve` (LunarWeb).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         // Tests only: property-based tests of the simulator (LunarSimTests).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -58,9 +61,13 @@ let package = Package(
                 dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest", "LunarDeps",
                                "LunarScript", "LunarReport", "LunarHistory", "LunarStats"],
                 swiftSettings: strict),
+        // The live page: an HTTP server on loopback, Server-Sent Events after every run.
+        .target(name: "LunarWeb", dependencies: ["Lunar", .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "Logging", package: "swift-log")],
+                resources: [.copy("Resources/page.js")], swiftSettings: strict),
         // MARK: - Command-line tool
         .executableTarget(name: "lunar",
-                          dependencies: ["Lunar", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Lunar", "LunarWeb", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         // MARK: - Tests
         // A helper the history tests run as many processes at once (records runs without a backtest).

@@ -44,14 +44,10 @@ public enum HTMLReport {
         for (k, v) in cards { h += "<div class=\"card\"><div class=\"k\">\(esc(k))</div><div class=\"v\">\(esc(v))</div></div>" }
         h += "</section>\n"
 
-        let bench = r.benchmark.count == r.equity.count ? r.benchmark : []
-        let benchLabel = r.benchmarkName.isEmpty ? "benchmark" : r.benchmarkName
-        h += "<h2>Equity</h2>\n" + lineChart(series: [(r.equity, "#2563eb", "strategy"), (bench, "#9ca3af", benchLabel)],
-                                              dates: dates, percent: false)
-        h += "<h2>Drawdown</h2>\n" + lineChart(series: [(drawdown(r.equity), "#dc2626", "strategy"),
-                                                         (drawdown(bench), "#9ca3af", benchLabel)],
-                                                dates: dates, percent: true)
-        h += "<h2>Monthly returns</h2>\n" + monthly(r)
+        let charts = fragments(r)
+        h += "<h2>Equity</h2>\n" + charts.equity
+        h += "<h2>Drawdown</h2>\n" + charts.drawdown
+        h += "<h2>Monthly returns</h2>\n" + charts.months
         h += "<h2>Symbols</h2>\n" + symbolTable(r)
         h += priceSection(r, dates: dates)
         h += "<h2>Trades</h2>\n" + tradeTable(r, dates: dates)
@@ -78,6 +74,18 @@ public enum HTMLReport {
     }
 
     // MARK: - charts
+
+    /// The equity and drawdown charts (against the benchmark) and the monthly returns table, as
+    /// HTML: the report's, and the live page's (`lunar watch --serve`).
+    public static func fragments(_ r: RunReport) -> (equity: String, drawdown: String, months: String) {
+        let dates = r.panel.timestamps.map { Calendar.format($0, daily: r.panel.isDaily) }
+        let bench = r.benchmark.count == r.equity.count ? r.benchmark : []
+        let benchLabel = r.benchmarkName.isEmpty ? "benchmark" : r.benchmarkName
+        return (lineChart(series: [(r.equity, "#2563eb", "strategy"), (bench, "#9ca3af", benchLabel)], dates: dates, percent: false),
+                lineChart(series: [(drawdown(r.equity), "#dc2626", "strategy"), (drawdown(bench), "#9ca3af", benchLabel)],
+                          dates: dates, percent: true),
+                monthly(r))
+    }
 
     static func drawdown(_ v: [Double]) -> [Double] {
         var peak = -Double.infinity
@@ -239,7 +247,7 @@ public enum HTMLReport {
         return out
     }
 
-    static let css = """
+    public static let css = """
     body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 12px}
     h1{margin:0 0 4px;font-size:22px}h2{margin:28px 0 8px;font-size:17px}.sub{color:#555;margin:2px 0}
     .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px;margin-top:16px}

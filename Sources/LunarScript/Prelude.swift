@@ -8,7 +8,7 @@ import LunarSim
 // MARK: - the Lua half of the DSL
 
 /// The strategy table's own fields; every other key it takes is a setting of `Setting.all`.
-let strategyStructureFields = ["name", "description", "params", "signals", "indicators", "on_bar", "init"]
+let strategyStructureFields = ["name", "description", "params", "ranges", "signals", "indicators", "on_bar", "init"]
 
 extension LuaVM {
     /// `strategy{}`, `bars` and `p` tables with helpful errors, written in Lua

@@ -35,6 +35,15 @@ public enum ParamValue: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A numeric parameter's declared bounds (`ranges = { fast = {2, 100} }`, or `{2, 100, 2}` with a
+/// step): the sliders of the live page span them.
+public struct ParamRange: Sendable, Equatable {
+    public var min: Double
+    public var max: Double
+    public var step: Double?
+    public init(min: Double, max: Double, step: Double? = nil) { self.min = min; self.max = max; self.step = step }
+}
+
 /// A strategy file turned into a graph: what the engine needs to run it.
 public struct StrategyDefinition: @unchecked Sendable {
     public let name: String
@@ -64,5 +73,7 @@ public struct StrategyDefinition: @unchecked Sendable {
     public var globals: [String] = []
     /// The library roots whose modules the strategy loaded, in load order: where each came from.
     public var libraries: [LibraryRoot] = []
+    /// Declared bounds of numeric parameters (`ranges` in the strategy table), by name.
+    public var ranges: [String: ParamRange] = [:]
 }
 

@@ -31,6 +31,8 @@ public final class StrategySession {
     public let description: String
     /// Declared parameters with their defaults, in name order.
     public let declared: [(name: String, value: ParamValue)]
+    /// Declared bounds of numeric parameters (`ranges`).
+    public let ranges: [String: ParamRange]
     public let perBar: Bool
     /// Simulation settings of the strategy table (`fill`, `stop_loss`, …), checked by the prelude.
     public let settings: [String: SettingValue]
@@ -56,6 +58,7 @@ public final class StrategySession {
         name = StrategySession.stringField(L, "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         description = StrategySession.stringField(L, "description") ?? ""
         declared = try StrategySession.readParams(L, path: path)
+        ranges = try StrategySession.readRanges(L, params: declared, path: path)
         settings = StrategySession.readSettings(L)
         rawField(L, -1, "on_bar")
         perBar = lua_type(L, -1) == LUA_TFUNCTION
@@ -141,6 +144,7 @@ public final class StrategySession {
                                      graph: graph, outputs: outputs, files: vm.modules.loadedFiles, usedParams: used,
                                      indicators: indicators, perBar: perBar)
         def.settings = settings
+        def.ranges = ranges
         def.sources = vm.modules.sources
         def.globals = vm.globalNames()
         def.libraries = vm.modules.loadedRoots.filter { $0.manifest != nil }
@@ -160,6 +164,47 @@ public final class StrategySession {
             rawField(L, -1, setting.name)
             if let v = settingValue(L, -1) { out[setting.name] = v }
             swl_pop(L, 1)
+        }
+        return out
+    }
+
+    /// `ranges = { name = {min, max[, step]} }`: each a numeric parameter's bounds, holding its default.
+    static func readRanges(_ L: OpaquePointer, params: [(name: String, value: ParamValue)], path: String) throws -> [String: ParamRange] {
+        rawField(L, -1, "ranges")
+        defer { swl_pop(L, 1) }
+        if lua_type(L, -1) == LUA_TNIL { return [:] }
+        guard lua_type(L, -1) == LUA_TTABLE else {
+            throw ScriptError("\(path): 'ranges' must be a table such as { fast = {2, 100} }, got \(typeName(L, -1))")
+        }
+        var out: [String: ParamRange] = [:]
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            defer { swl_pop(L, 1) }
+            guard lua_type(L, -2) == LUA_TSTRING else { throw ScriptError("\(path): ranges keys must be parameter names") }
+            let key = String(cString: swl_tostring(L, -2)!)
+            guard let p = params.first(where: { $0.name == key }) else {
+                let s = closestMatches(to: key, in: params.map(\.name))
+                throw ScriptError("\(path): ranges names '\(key)', which params does not declare" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+            }
+            guard case .number(let value) = p.value else { throw ScriptError("\(path): ranges.\(key): only a numeric parameter has a range") }
+            var bounds: [Double] = []
+            if lua_type(L, -1) == LUA_TTABLE {
+                for k in 1 ... 4 {
+                    lua_rawgeti(L, -1, lua_Integer(k))
+                    defer { swl_pop(L, 1) }
+                    if lua_type(L, -1) == LUA_TNIL { break }
+                    guard lua_type(L, -1) == LUA_TNUMBER else { bounds = []; break }
+                    bounds.append(lua_tonumberx(L, -1, nil))
+                }
+            }
+            guard bounds.count == 2 || bounds.count == 3, bounds.allSatisfy(\.isFinite), bounds[0] < bounds[1],
+                  bounds.count == 2 || bounds[2] > 0 else {
+                throw ScriptError("\(path): ranges.\(key) must be {min, max} or {min, max, step} with min < max and step > 0")
+            }
+            guard value >= bounds[0], value <= bounds[1] else {
+                throw ScriptError("\(path): parameter '\(key)' defaults to \(p.value), outside its range \(ParamValue.number(bounds[0]))…\(ParamValue.number(bounds[1]))")
+            }
+            out[key] = ParamRange(min: bounds[0], max: bounds[1], step: bounds.count == 3 ? bounds[2] : nil)
         }
         return out
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Lunar
+import LunarWeb
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,16 @@ struct Watch: ParsableCommand {
     @OptionGroup var scriptLimits: ScriptLimitFlags
     @Flag(help: "Poll modification times instead of using inotify.") var poll = false
     @OptionGroup var libraries: LibraryOptions
+    @Flag(help: "Also serve a live page of the latest result (charts, symbols, trades) that updates itself after every save.")
+    var serve = false
+    @Option(help: "With --serve: the port (default 8765; 0 picks a free one).") var port = 8765
+    @Option(help: "With --serve: the address to bind (default 127.0.0.1). Any other address is reachable by others: it needs the printed URL's token.")
+    var host = "127.0.0.1"
+
+    func validate() throws {
+        guard (0 ... 65535).contains(port) else { throw ValidationError("--port takes 0…65535, got \(port)") }
+        if !serve && (host != "127.0.0.1" || port != 8765) { throw ValidationError("--host and --port go with --serve") }
+    }
 
     func run() throws {
         let panel: Panel
@@ -38,7 +49,10 @@ struct Watch: ParsableCommand {
         interrupt.resume()
         say("watching \(strategy) on \(panel.symbolCount) symbols × \(panel.barCount) bars (Ctrl-C to stop)")
         let watcher = Watcher(strategyPath: strategy, panel: panel, options: options, forcePolling: poll)
+        let live = serve ? LiveState() : nil
+        if let live { startServer(live, watcher: watcher) }
         watcher.run { event in
+            live?.publish(event)
             switch event {
             case .result(let r, let previous, let changed, let seconds):
                 if !changed.isEmpty { say("\n— \(changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) changed") }
@@ -50,6 +64,30 @@ struct Watch: ParsableCommand {
                 say(color ? "\u{1B}[31m\(text)\u{1B}[0m" : text)
             }
         }
+    }
+}
+
+extension Watch {
+    /// The live page's server, on its own thread; a server that cannot start ends the command.
+    func startServer(_ live: LiveState, watcher: Watcher) {
+        let server = WatchServer(host: host, port: port)
+        if !WatchServer.isLoopback(host) {
+            FileHandle.standardError.write(Data("warning: serving on \(host), reachable from other machines: only the URL with its token opens the page\n".utf8))
+        }
+        let title = URL(fileURLWithPath: strategy).deletingPathExtension().lastPathComponent
+        Thread {
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                do {
+                    try await server.run(state: live, title: title, rerun: { watcher.rerun(params: $0) }) { say("serving \($0)") }
+                } catch {
+                    FileHandle.standardError.write(Data("error: the live page could not be served on \(host):\(port): \(error)\n".utf8))
+                    Foundation.exit(FailureKind.other.exitCode)
+                }
+                done.signal()
+            }
+            done.wait()
+        }.start()
     }
 }
 

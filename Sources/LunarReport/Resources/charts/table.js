@@ -4,9 +4,11 @@
   "use strict";
   var L = window.Lunar = window.Lunar || {};
 
-  // spec: {columns: [{key, label, format}], rows: [[symbol, values…]]}; onPick(rowIndex)
-  L.symbolTable = function (el, spec, onPick) {
-    var sortBy = -1, descending = true, filter = "";
+  // spec: {columns: [{key, label, format}], rows: [[symbol, values…]]}; onPick(rowIndex).
+  // `sort` ({by, descending}) is kept up to date, so a redrawn table can sort as the last did.
+  L.symbolTable = function (el, spec, onPick, sort) {
+    sort = sort || {};
+    var sortBy = sort.by == null ? -1 : sort.by, descending = sort.descending !== false, filter = sort.filter || "";
     el.innerHTML = "";
     var input = el.appendChild(document.createElement("input"));
     input.type = "search"; input.placeholder = "filter symbols"; input.className = "filter";
@@ -16,10 +18,11 @@
     spec.columns.forEach(function (c, k) {
       var th = document.createElement("th");
       th.textContent = c.label; th.dataset.key = c.key;
-      th.onclick = function () { descending = sortBy === k ? !descending : k > 0; sortBy = k; fill(); };
+      th.onclick = function () { descending = sortBy === k ? !descending : k > 0; sortBy = k; sort.by = k; sort.descending = descending; fill(); };
       head.appendChild(th);
     });
-    input.oninput = function () { filter = input.value.toLowerCase(); fill(); };
+    input.value = filter;
+    input.oninput = function () { filter = sort.filter = input.value.toLowerCase(); fill(); };
     function fill() {
       var order = spec.rows.map(function (_, i) { return i; }).filter(function (i) { return String(spec.rows[i][0]).toLowerCase().indexOf(filter) >= 0; });
       if (sortBy >= 0) {
@@ -44,6 +47,5 @@
       });
     }
     fill();
-    return { sort: function (k, desc) { sortBy = k; descending = desc; fill(); } };
   };
 })();

@@ -1,0 +1,182 @@
+"""The live page of `lunar watch --serve` in a real browser (headless Chromium over DevTools).
+
+    python3 tools/browser/watch_page_test.py --lunar .build/debug/lunar [--screenshot page.png]
+
+Starts `lunar watch --serve` on a free port with a strategy and data whose names hold HTML,
+opens the page and checks: the charts are drawn (canvas pixels, SVG paths), names stay text,
+a click sorts the symbol table, a saved edit changes the page's numbers within a bound, a
+broken save shows its error with file:line and keeps the last result, the next good save clears
+it, and a parameter slider re-runs the strategy. Every step is bounded; everything started is
+stopped. Prints one line per check and exits 0 when all pass.
+"""
+
+import argparse
+import datetime
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import Browser  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+failures = []
+
+STRATEGY = """local ta = require "ta"
+
+return strategy {
+  name = "<script>window.pwned = 'name'</script>",
+  params = { fast = 10, slow = 40 },
+  ranges = { fast = {2, 30}, slow = {20, 120, 5} },
+  indicators = function(bars, p)
+    return { fast = ta.sma(bars.close, p.fast), slow = ta.sma(bars.close, p.slow) }
+  end,
+  signals = function(bars, p)
+    local fast, slow = ta.sma(bars.close, p.fast), ta.sma(bars.close, p.slow)
+    return { entries = ta.crossover(fast, slow), exits = ta.crossunder(fast, slow) }
+  end,
+}
+"""
+
+SYMBOLS = ["AAA", "<img src=x onerror=\"window.pwned='symbol'\">", "<script>window.pwned='script'</script>", "BBB", "CCC"]
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def write_data(path, bars=600):
+    random.seed(3)
+    lines = ["date,symbol,open,high,low,close,volume"]
+    start = datetime.date(2020, 1, 1)
+    for sym in SYMBOLS:
+        p = 100.0
+        for t in range(bars):
+            o = p
+            p *= math.exp(random.gauss(0.0002, 0.015))
+            lines.append(f"{start + datetime.timedelta(days=t)},\"{sym.replace(chr(34), chr(34) * 2)}\",{o:.4f},"
+                         f"{max(o, p) * 1.004:.4f},{min(o, p) * 0.996:.4f},{p:.4f},1000")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def save(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lunar", required=True)
+    p.add_argument("--screenshot", help="also write a PNG of the page here")
+    a = p.parse_args()
+    work = tempfile.mkdtemp(prefix="lunar-watch-page-")
+    strategy, data = os.path.join(work, "live.lua"), os.path.join(work, "prices.csv")
+    save(strategy, STRATEGY)
+    write_data(data)
+    env = dict(os.environ, LUNAR_STDLIB=os.path.join(ROOT, "stdlib"))
+    server = subprocess.Popen([os.path.abspath(a.lunar), "watch", strategy, "--data", data, "--serve", "--port", "0"],
+                              cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
+    lines = []
+    threading.Thread(target=lambda: [lines.append(l) for l in server.stdout], daemon=True).start()
+    browser = None
+    try:
+        deadline = time.monotonic() + 60
+        while not any(l.startswith("serving ") for l in lines):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("lunar watch --serve did not start: " + "".join(lines)[-2000:])
+            time.sleep(0.05)
+        url = next(l for l in lines if l.startswith("serving ")).split()[1]
+        check(url.startswith("http://127.0.0.1:") and "token" not in url, f"served on loopback without a token ({url})")
+
+        browser = Browser()
+        browser.call("Page.navigate", url=url)
+        browser.wait_for("document.body && document.body.dataset.run === '1' && document.body.dataset.symbol")
+        check(browser.evaluate("document.getElementById('name').textContent") == "<script>window.pwned = 'name'</script>",
+              "the strategy's name is shown as text")
+        # The price chart is drawn: enough non-blank pixels on its canvas.
+        drawn = browser.evaluate("""(function(){var c=document.querySelector('#price canvas'),d=c.getContext('2d').getImageData(0,0,c.width,c.height).data,n=0;
+            for(var i=3;i<d.length;i+=4) if(d[i]>0) n++; return n})()""")
+        check(drawn > 5000, f"the price chart's canvas is drawn ({drawn} pixels)")
+        paths = browser.evaluate("Array.prototype.map.call(document.querySelectorAll('#equity path, #drawdown path'), function(p){return p.getAttribute('d').length})")
+        check(len(paths) >= 2 and min(paths) > 100, f"equity and drawdown charts drawn ({paths})")
+        check(browser.evaluate("document.querySelectorAll('#cards .card').length") >= 10, "summary cards shown")
+        check(browser.evaluate("document.querySelectorAll('#months td').length") > 12, "monthly returns shown")
+        # Names holding HTML stay text: no script of theirs ran, the table shows them as typed.
+        names = browser.evaluate("Array.prototype.map.call(document.querySelectorAll('table.symbols tbody tr td:first-child'), function(td){return td.textContent})")
+        check(sorted(names) == sorted(SYMBOLS), "symbols holding HTML are shown as text in the table")
+        check(browser.evaluate("window.pwned === undefined"), "no name's markup ran as script")
+
+        # Sorting: a click on "Return" sorts descending.
+        browser.evaluate("document.querySelector('table.symbols th[data-key=total_return]').click()")
+        values = browser.evaluate("Array.prototype.map.call(document.querySelectorAll('table.symbols tbody tr td:nth-child(2)'), function(td){return +td.dataset.v})")
+        check(len(values) == len(SYMBOLS) and all(values[i] >= values[i + 1] for i in range(len(values) - 1)),
+              f"a click sorts the symbol table by return, descending ({values})")
+        # Picking a symbol draws its chart.
+        browser.evaluate("document.querySelector('table.symbols tbody tr:nth-child(2)').click()")
+        picked, _ = browser.wait_for("document.body.dataset.symbol !== 'AAA' && document.body.dataset.symbol")
+        check(picked in SYMBOLS, f"clicking a row shows that symbol's chart ({picked!r})")
+        browser.evaluate("document.getElementById('price-mode').click()")
+        check(browser.evaluate("document.getElementById('price-mode').textContent") == "candles", "the chart switches to a line")
+
+        # An edit: the page's numbers change, within a bound, without a reload.
+        before = browser.evaluate("document.querySelector('#cards .card[data-key=total_return] .v').textContent")
+        started = time.monotonic()
+        save(strategy, STRATEGY.replace("fast = 10", "fast = 5"))
+        browser.wait_for("document.body.dataset.run === '2'", timeout=10, interval=0.002)
+        latency = time.monotonic() - started
+        after = browser.evaluate("document.querySelector('#cards .card[data-key=total_return] .v').textContent")
+        was = browser.evaluate("document.querySelector('#cards .card[data-key=total_return] .d').textContent")
+        check(after != before and was == "was " + before, f"a save changes the page's numbers ({before} → {after}, '{was}')")
+        check(latency < 2.0, f"the page updated {latency * 1000:.0f} ms after the save (bound 2 s in a debug build)")
+
+        # A broken save: the error with file:line, the last good result kept.
+        save(strategy, STRATEGY.replace("fast = 5", "fast = 5").replace("return strategy {", "return strategy {{"))
+        message, _ = browser.wait_for("!document.getElementById('error').hidden && document.getElementById('error').textContent", timeout=10)
+        check("live.lua:" in message and any(ch.isdigit() for ch in message.split("live.lua:")[1][:4]),
+              f"a broken save shows its error with file:line ({message.splitlines()[0][:120]!r})")
+        check(browser.evaluate("document.body.dataset.run") == "2" and
+              browser.evaluate("document.querySelector('#cards .card[data-key=total_return] .v').textContent") == after,
+              "the last good result stays on the page")
+        save(strategy, STRATEGY.replace("fast = 10", "fast = 12"))
+        browser.wait_for("document.body.dataset.run === '3'", timeout=10)
+        check(browser.evaluate("document.getElementById('error').hidden"), "the next good save clears the error")
+
+        # A parameter edited in the page re-runs the strategy, within its declared range.
+        slider = browser.evaluate("(function(){var i=document.querySelector('#params input[name=fast]');return [i.type,i.min,i.max,i.value]})()")
+        check(slider == ["range", "2", "30", "12"], f"the fast slider spans its declared range ({slider})")
+        browser.evaluate("(function(){var i=document.querySelector('#params input[name=fast]');i.value='20';i.dispatchEvent(new Event('change'))})()")
+        browser.wait_for("document.body.dataset.run === '4'", timeout=10)
+        check(browser.evaluate("document.querySelector('#params input[name=fast]').value") == "20", "the slider re-ran the strategy with fast = 20")
+        if a.screenshot:
+            browser.evaluate("window.scrollTo(0,0)")
+            browser.screenshot(a.screenshot)
+            print(f"screenshot: {a.screenshot}", flush=True)
+    except Exception as e:
+        check(False, f"{type(e).__name__}: {e}")
+    finally:
+        if browser is not None:
+            browser.close()
+        try:
+            os.killpg(server.pid, 9)
+        except ProcessLookupError:
+            pass
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(failures)} failed" if failures else "all page checks passed", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
