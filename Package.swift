@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
         .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarWebTests", dependencies: ["LunarWeb", "Lunar", "LunarTestSupport"], swiftSettings: strict),
         // A third-party plugin (a primitive, a data source) built against the public API; see docs/plugins.md.
         .testTarget(name: "PluginExampleTests",
                     dependencies: ["Lunar", "LunarTestSupport"],

@@ -74,7 +74,9 @@ public struct WatchServer: Sendable {
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "lunar"),
                               onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? 0
-                                  let shown = host.contains(":") ? "[\(host)]" : host
+                                  // Every address: name the machine, which is what another one would open.
+                                  let name = ["0.0.0.0", "::"].contains(host) ? ProcessInfo.processInfo.hostName : host
+                                  let shown = name.contains(":") ? "[\(name)]" : name
                                   onReady("http://\(shown):\(port)/" + (token.map { "?token=\($0)" } ?? ""))
                               },
                               logger: logger)

@@ -12,6 +12,7 @@ stopped. Prints one line per check and exits 0 when all pass.
 
 import argparse
 import datetime
+import http.client
 import math
 import os
 import random
@@ -73,6 +74,47 @@ def save(path, text):
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def status(port, path, host=None, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    c.putrequest("GET", path, skip_host=True)
+    c.putheader("Host", host or f"127.0.0.1:{port}")
+    c.endheaders()
+    code = c.getresponse().status
+    c.close()
+    return code
+
+
+def token_mode(lunar, env):
+    """Bound to every address (reached here through 127.0.0.1 only), the server warns and
+    answers only URLs with its token."""
+    work = tempfile.mkdtemp(prefix="lunar-watch-token-")
+    save(os.path.join(work, "s.lua"), STRATEGY)
+    p = subprocess.Popen([os.path.abspath(lunar), "watch", "s.lua", "--data", "synthetic:3:200", "--serve", "--port", "0",
+                          "--host", "0.0.0.0"], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        out, err = [], []
+        threading.Thread(target=lambda: [out.append(l) for l in p.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [err.append(l) for l in p.stderr], daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(l.startswith("serving ") for l in out) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        url = next((l.split()[1] for l in out if l.startswith("serving ")), "")
+        check("?token=" in url and any("warning" in l and "token" in l for l in err), f"off loopback: a warning and a token ({url})")
+        if "?token=" in url:
+            port, token = int(url.split(":")[2].split("/")[0]), url.split("token=")[1]
+            check(status(port, "/") == 403 and status(port, "/events") == 403 and status(port, "/?token=wrong") == 403,
+                  "without the token every request is refused")
+            check(status(port, "/?token=" + token) == 200, "with the token the page is served")
+    finally:
+        try:
+            os.killpg(p.pid, 9)
+        except ProcessLookupError:
+            pass
+        p.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -159,6 +201,12 @@ def main():
         browser.evaluate("(function(){var i=document.querySelector('#params input[name=fast]');i.value='20';i.dispatchEvent(new Event('change'))})()")
         browser.wait_for("document.body.dataset.run === '4'", timeout=10)
         check(browser.evaluate("document.querySelector('#params input[name=fast]').value") == "20", "the slider re-ran the strategy with fast = 20")
+        # Only its own page and results: no file by path, no foreign Host (DNS rebinding).
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        check(status(port, "/../../etc/passwd") == 404 and status(port, "/live.lua") == 404 and status(port, "/prices.csv") == 404,
+              "no file is served by its path")
+        check(status(port, "/", host="attacker.example") == 403, "a request naming another host is refused")
+        check(status(port, "/api/symbol/99") == 404, "an unknown symbol is a 404")
         if a.screenshot:
             browser.evaluate("window.scrollTo(0,0)")
             browser.screenshot(a.screenshot)
@@ -174,6 +222,7 @@ def main():
             pass
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
+    token_mode(a.lunar, env)
     print(f"{len(failures)} failed" if failures else "all page checks passed", flush=True)
     return 1 if failures else 0
 

@@ -1,0 +1,37 @@
+import Foundation
+import LunarTestSupport
+import Testing
+
+/// The live page in a real browser: tools/browser/watch_page_test.py drives headless Chromium
+/// over the DevTools protocol (charts drawn, names escaped, sorting, a save updating the page, a
+/// broken save's error and its clearing, a slider re-run, the token off loopback). Needs
+/// Debian's chromium (`tools/browser/install.sh`, which .ci/run calls); skipped without it.
+@Suite(.serialized, .enabled(if: Browser.available, "chromium is not installed (tools/browser/install.sh)"))
+struct BrowserTests {
+    @Test func theLivePageInHeadlessChromium() throws {
+        let lunar = try #require(Fixtures.executable("lunar"), "build the lunar executable first")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "tools/browser/watch_page_test.py", "--lunar", lunar]
+        p.currentDirectoryURL = Fixtures.root
+        let log = Fixtures.tempDir() + "/browser.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle; p.standardError = handle
+        try p.run()
+        let deadline = Date().addingTimeInterval(240)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        try handle.close()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let checks = output.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAIL ") }
+        #expect(p.terminationStatus == 0, "\(checks.joined(separator: "\n"))\n\(output.suffix(2000))")
+        #expect(checks.count >= 24 && checks.allSatisfy { $0.hasPrefix("ok ") }, "\(checks.joined(separator: "\n"))")
+    }
+}
+
+enum Browser {
+    static let available: Bool = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .contains { FileManager.default.isExecutableFile(atPath: $0) }
+}
