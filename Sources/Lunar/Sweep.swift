@@ -121,11 +121,12 @@ public enum Sweep {
         }
     }
 
-    /// Runs every combination. Vectorized strategies build all combinations' signals into one
+    /// Runs every combination; `finished` gets each batch of scored rows as it is done (the
+    /// live page's heatmap fills in from it). Vectorized strategies build all combinations' signals into one
     /// hash-consed graph, chunk by chunk (so memory stays bounded), and each distinct node is
     /// evaluated once per chunk whatever the number of combinations sharing it.
     public static func run(strategyPath: String, panel: Panel, options: BacktestOptions, request: SweepRequest,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> SweepResult {
+                           progress: ((Int, Int) -> Void)? = nil, finished: (([SweepRow]) -> Void)? = nil) throws -> SweepResult {
         var clock = Stopwatch()
         try validate(metric: request.metric)
         try options.simulation.validate()
@@ -153,7 +154,8 @@ public enum Sweep {
         var rows: [SweepRow] = []
         rows.reserveCapacity(combos.count)
         if request.search == .tpe {
-            rows = try searchTPE(strategyPath: strategyPath, session: session, panel: panel, options: options, request: request, progress: progress)
+            rows = try searchTPE(strategyPath: strategyPath, session: session, panel: panel, options: options, request: request,
+                                 progress: progress, finished: finished)
         } else if session.perBar {
             // The per-bar path runs each combination as its own backtest.
             for (k, combo) in combos.enumerated() {
@@ -161,11 +163,12 @@ public enum Sweep {
                 o.params = Dictionary(uniqueKeysWithValues: combo.map { ($0.name, $0.value) })
                 let r = try Backtest.run(strategyPath: strategyPath, panel: panel, options: o)
                 rows.append(SweepRow(params: combo, metrics: r.portfolio, equity: r.equity))
+                finished?([rows[k]])
                 progress?(k + 1, combos.count)
             }
         } else if !combos.isEmpty {
             rows = try score(session: session, combos: combos, panel: panel, bars: 0 ..< panel.barCount,
-                             options: options, memoryBudget: request.memoryBudget, progress: progress)
+                             options: options, memoryBudget: request.memoryBudget, progress: progress, finished: finished)
         }
         // A shard's rows are ranked with every other shard's, by the merge.
         if slice == nil { rank(&rows, by: request.metric) }
@@ -174,7 +177,7 @@ public enum Sweep {
 
     /// `request.trials` evaluations chosen by `TPESearch`, batch by batch.
     static func searchTPE(strategyPath: String, session: StrategySession, panel: Panel, options: BacktestOptions,
-                          request: SweepRequest, progress: ((Int, Int) -> Void)?) throws -> [SweepRow] {
+                          request: SweepRequest, progress: ((Int, Int) -> Void)?, finished: (([SweepRow]) -> Void)?) throws -> [SweepRow] {
         guard let trials = request.trials, trials >= 1 else { throw ScriptError("--search tpe needs --trials N (N ≥ 1)") }
         guard let info = Metrics.info(request.metric) else { return [] }
         let keep = try constraint(request)
@@ -195,6 +198,7 @@ public enum Sweep {
                                    options: options, memoryBudget: request.memoryBudget, progress: nil)
             }
             rows += scored
+            finished?(scored)
             progress?(rows.count, trials)
             // Larger is better for the search: a smaller-is-better metric is negated.
             return scored.map { info.direction == .lower ? -info.value($0.metrics) : info.value($0.metrics) }
@@ -229,7 +233,8 @@ public enum Sweep {
     /// Evaluates and simulates vectorized combinations over `bars` of the panel (signals are
     /// computed on the whole panel given, so warm-ups use the bars before the range).
     static func score(session: StrategySession, combos: [[(name: String, value: String)]], panel: Panel, bars: Range<Int>,
-                      options: BacktestOptions, memoryBudget: Int, progress: ((Int, Int) -> Void)?) throws -> [SweepRow] {
+                      options: BacktestOptions, memoryBudget: Int, progress: ((Int, Int) -> Void)?,
+                      finished: (([SweepRow]) -> Void)? = nil) throws -> [SweepRow] {
         let cellBytes = panel.symbolCount * panel.barCount * MemoryLayout<Double>.stride
         var rows: [SweepRow] = []
         var chunk = 1, start = 0
@@ -246,6 +251,7 @@ public enum Sweep {
                 rows.append(SweepRow(params: combo, metrics: r.metrics, equity: r.equity))
             }
             start += slice.count
+            finished?(Array(rows.suffix(slice.count)))
             progress?(start, combos.count)
             if start == slice.count {
                 // Size later chunks from what the first combination needed.

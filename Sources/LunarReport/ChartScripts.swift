@@ -5,7 +5,7 @@ import Foundation
 /// same code and neither needs the network.
 public enum ChartScripts {
     /// The scripts in load order: `common.js` first (the others use its helpers).
-    public static let names = ["common", "price", "table"]
+    public static let names = ["common", "price", "table", "heatmap"]
 
     /// Every chart script, each in its own `<script>` element.
     public static var inline: String {

@@ -7,8 +7,9 @@ import Lunar
 public final class LiveState: @unchecked Sendable {
     private let lock = NSLock()
     private var result: BacktestResult?
-    private var resultEvent: String?
-    private var failureEvent: String?
+    /// The latest event of each kind (`result`, `failure`, `sweep`), in the order a new page
+    /// gets them.
+    private var current: [(name: String, message: String)] = []
     private var runs = 0
     private var listeners: [UUID: AsyncStream<String>.Continuation] = [:]
 
@@ -16,18 +17,26 @@ public final class LiveState: @unchecked Sendable {
 
     /// Turns a watch event into the page's event and sends it to every page.
     public func publish(_ event: WatchEvent) {
-        let message: String
         switch event {
         case .result(let r, let previous, let changed, let seconds):
             lock.lock(); runs += 1; let run = runs; lock.unlock()
             let payload = LivePayload.result(r, previous: previous, run: run, changed: changed, seconds: seconds)
-            message = Self.event("result", payload)
-            lock.lock(); result = r; resultEvent = message; failureEvent = nil; lock.unlock()
+            lock.lock(); result = r; lock.unlock()
+            send("result", payload, clearing: ["failure"])
         case .failure(let text, let changed):
-            message = Self.event("failure", ["message": text, "changed": changed.map { URL(fileURLWithPath: $0).lastPathComponent }])
-            lock.lock(); failureEvent = message; lock.unlock()
+            send("failure", ["message": text, "changed": changed.map { URL(fileURLWithPath: $0).lastPathComponent }])
         }
-        lock.lock(); let targets = Array(listeners.values); lock.unlock()
+    }
+
+    /// Sends event `name` to every page and keeps it as the current one of its kind (a good
+    /// result clears the error before it).
+    public func send(_ name: String, _ payload: Any, clearing: [String] = []) {
+        let message = Self.event(name, payload)
+        lock.lock()
+        current.removeAll { $0.name == name || clearing.contains($0.name) }
+        current.append((name, message))
+        let targets = Array(listeners.values)
+        lock.unlock()
         for l in targets { l.yield(message) }
     }
 
@@ -36,7 +45,7 @@ public final class LiveState: @unchecked Sendable {
         let id = UUID()
         return AsyncStream { continuation in
             lock.lock()
-            for e in [resultEvent, failureEvent].compactMap({ $0 }) { continuation.yield(e) }
+            for e in current { continuation.yield(e.message) }
             listeners[id] = continuation
             lock.unlock()
             continuation.onTermination = { [weak self] _ in

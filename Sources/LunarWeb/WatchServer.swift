@@ -29,14 +29,27 @@ public struct WatchServer: Sendable {
         (0 ..< 4).map { _ in String(format: "%08x", UInt32.random(in: 0 ... .max)) }.joined()
     }
 
-    /// Serves `state` until the process is stopped; `onReady` gets the page's URL (with the
-    /// bound port, and the token when there is one). `rerun` runs the strategy with parameters
-    /// edited in the page.
-    public func run(state: LiveState, title: String, rerun: @escaping @Sendable ([String: String]) -> Void,
+    /// The page a `lunar watch --serve` serves, and that of `lunar sweep --serve`.
+    public enum Page: Sendable {
+        case watch(title: String)
+        case sweep(title: String)
+
+        var html: String {
+            switch self {
+            case .watch(let title): return WatchPage.html(title: title)
+            case .sweep(let title): return SweepPage.html(title: title)
+            }
+        }
+    }
+
+    /// Serves `page` and `state`'s events until the process is stopped; `onReady` gets the
+    /// page's URL (with the bound port, and the token when there is one). `rerun`, when given,
+    /// runs the strategy with parameters edited in the page.
+    public func run(state: LiveState, page: Page, rerun: (@Sendable ([String: String]) -> Void)?,
                     onReady: @escaping @Sendable (String) -> Void) async throws {
         let router = Router()
         router.add(middleware: Guard(token: token, loopback: WatchServer.isLoopback(host)))
-        let page = WatchPage.html(title: title)
+        let page = page.html
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
@@ -57,7 +70,7 @@ public struct WatchServer: Sendable {
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
         }
-        router.post("/api/run") { request, _ in
+        if let rerun { router.post("/api/run") { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 16)
             guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
@@ -66,7 +79,7 @@ public struct WatchServer: Sendable {
             }
             rerun(params.mapValues { "\($0)" })
             return Response(status: .accepted)
-        }
+        } }
         let token = self.token, host = self.host
         // Requests are not logged: the terminal shows the runs.
         var logger = Logger(label: "lunar.watch")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lunar
+import LunarWeb
 
 /// Options shared by `sweep` and `walkforward`.
 struct SweepOptions: ParsableArguments {
@@ -81,10 +82,12 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @Option(help: "Write sweep.csv and sweep.html to this folder (with --shard: the shard's partial result).") var out: String?
     @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
+    @OptionGroup(title: "Live page") var live: ServeOptions
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be ≥ 1, got \(rows)") }
         try shards.check(out: out)
+        if live.serve && shards.shard != nil { throw ValidationError("--serve shows a whole sweep: give it without --shard") }
     }
 
     func run() throws {
@@ -101,15 +104,31 @@ struct SweepCommand: ParsableCommand {
             }
             let panel = try dataOptions.load()
             let progress = ProgressLine("sweep")
+            let request = try sweep.request()
+            var page: SweepLive? = nil
+            if live.serve {
+                let total = request.search == .grid ? try Sweep.combinations(request).count : (request.trials ?? 0)
+                let title = URL(fileURLWithPath: strategy).deletingPathExtension().lastPathComponent
+                let state = LiveState()
+                page = SweepLive(state: state, strategy: title, metric: request.metric, space: request.space, total: total)
+                LivePage.start(state, page: .sweep(title: title), host: live.host, port: live.port, rerun: nil)
+            }
             let result = try Sweep.run(strategyPath: strategy, panel: panel, options: try sweep.backtestOptions(),
-                                       request: try sweep.request(), progress: progress.update)
-            try finish(result, panel: panel)
+                                       request: request, progress: progress.update, finished: page.map { p in { p.add($0) } })
+            let statistics = try finish(result, panel: panel)
+            if let page {
+                page.finish(statistics: statistics)
+                say("the sweep is finished; its page stays up until Ctrl-C")
+                while true { Thread.sleep(forTimeInterval: 3600) }
+            }
         } catch { throw fail(error) }
     }
 
     /// The record, the statistics, the table (or JSON) and the files: what a sweep (or the
     /// merge of its shards) ends with.
-    func finish(_ result: SweepResult, panel: Panel) throws {
+    /// Returns the statistics block as printed.
+    @discardableResult
+    func finish(_ result: SweepResult, panel: Panel) throws -> String {
         do {
             // The chosen combination as a run record; earlier sweeps of it on these data add trials.
             let options = try sweep.backtestOptions()
@@ -131,7 +150,7 @@ struct SweepCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 if let out { try report(result, stats, panel).write(to: out) }
-                return
+                return SweepStatisticsText.render(stats, metric: result.metric)
             }
             let names = result.rows.first?.params.map(\.name) ?? []
             print("\(result.strategyName): \(result.rows.count) combinations on \(panel.symbolCount) symbols × \(panel.barCount) bars in \(ConsoleSummary.fixed(result.seconds, 2)) s, ranked by \(result.metric) (\(MetricFormat.ranking(result.metric)))\n")
@@ -150,6 +169,7 @@ struct SweepCommand: ParsableCommand {
                 try report(result, stats, panel).write(to: out)
                 print("\nwrote \(out)/sweep.csv, \(out)/sweep.html and \(out)/returns.csv (each combination's per-bar returns)")
             }
+            return text
         } catch { throw fail(error) }
     }
 }

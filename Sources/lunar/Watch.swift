@@ -16,16 +16,7 @@ struct Watch: ParsableCommand {
     @OptionGroup var scriptLimits: ScriptLimitFlags
     @Flag(help: "Poll modification times instead of using inotify.") var poll = false
     @OptionGroup var libraries: LibraryOptions
-    @Flag(help: "Also serve a live page of the latest result (charts, symbols, trades) that updates itself after every save.")
-    var serve = false
-    @Option(help: "With --serve: the port (default 8765; 0 picks a free one).") var port = 8765
-    @Option(help: "With --serve: the address to bind (default 127.0.0.1). Any other address is reachable by others: it needs the printed URL's token.")
-    var host = "127.0.0.1"
-
-    func validate() throws {
-        guard (0 ... 65535).contains(port) else { throw ValidationError("--port takes 0…65535, got \(port)") }
-        if !serve && (host != "127.0.0.1" || port != 8765) { throw ValidationError("--host and --port go with --serve") }
-    }
+    @OptionGroup(title: "Live page") var live: ServeOptions
 
     func run() throws {
         let panel: Panel
@@ -49,10 +40,13 @@ struct Watch: ParsableCommand {
         interrupt.resume()
         say("watching \(strategy) on \(panel.symbolCount) symbols × \(panel.barCount) bars (Ctrl-C to stop)")
         let watcher = Watcher(strategyPath: strategy, panel: panel, options: options, forcePolling: poll)
-        let live = serve ? LiveState() : nil
-        if let live { startServer(live, watcher: watcher) }
+        let page = live.serve ? LiveState() : nil
+        if let page {
+            let title = URL(fileURLWithPath: strategy).deletingPathExtension().lastPathComponent
+            LivePage.start(page, page: .watch(title: title), host: live.host, port: live.port, rerun: { watcher.rerun(params: $0) })
+        }
         watcher.run { event in
-            live?.publish(event)
+            page?.publish(event)
             switch event {
             case .result(let r, let previous, let changed, let seconds):
                 if !changed.isEmpty { say("\n— \(changed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ")) changed") }
@@ -67,19 +61,32 @@ struct Watch: ParsableCommand {
     }
 }
 
-extension Watch {
+/// `--serve`, `--port` and `--host` of `watch` and `sweep`.
+struct ServeOptions: ParsableArguments {
+    @Flag(help: "Also serve a live page of the latest result (charts, symbols, trades; a sweep's heatmap) that updates itself.")
+    var serve = false
+    @Option(help: "With --serve: the port (default 8765; 0 picks a free one).") var port = 8765
+    @Option(help: "With --serve: the address to bind (default 127.0.0.1). Any other address is reachable by others: it needs the printed URL's token.")
+    var host = "127.0.0.1"
+
+    func validate() throws {
+        guard (0 ... 65535).contains(port) else { throw ValidationError("--port takes 0…65535, got \(port)") }
+        if !serve && (host != "127.0.0.1" || port != 8765) { throw ValidationError("--host and --port go with --serve") }
+    }
+}
+
+enum LivePage {
     /// The live page's server, on its own thread; a server that cannot start ends the command.
-    func startServer(_ live: LiveState, watcher: Watcher) {
+    static func start(_ live: LiveState, page: WatchServer.Page, host: String, port: Int, rerun: (@Sendable ([String: String]) -> Void)?) {
         let server = WatchServer(host: host, port: port)
         if !WatchServer.isLoopback(host) {
             FileHandle.standardError.write(Data("warning: serving on \(host), reachable from other machines: only the URL with its token opens the page\n".utf8))
         }
-        let title = URL(fileURLWithPath: strategy).deletingPathExtension().lastPathComponent
         Thread {
             let done = DispatchSemaphore(value: 0)
             Task {
                 do {
-                    try await server.run(state: live, title: title, rerun: { watcher.rerun(params: $0) }) { say("serving \($0)") }
+                    try await server.run(state: live, page: page, rerun: rerun) { say("serving \($0)") }
                 } catch {
                     FileHandle.standardError.write(Data("error: the live page could not be served on \(host):\(port): \(error)\n".utf8))
                     Foundation.exit(FailureKind.other.exitCode)

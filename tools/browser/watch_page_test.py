@@ -117,6 +117,53 @@ def token_mode(lunar, env):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def sweep_page(lunar, env):
+    """`lunar sweep --serve`: the heatmap fills in while the combinations run."""
+    work = tempfile.mkdtemp(prefix="lunar-sweep-page-")
+    shutil.copy(os.path.join(ROOT, "strategies", "sma_cross.lua"), work)
+    p = subprocess.Popen([os.path.abspath(lunar), "sweep", "sma_cross.lua", "--data", "synthetic:20:800:5", "--param", "fast=2:30",
+                          "--param", "slow=20:120:5", "--where", "fast < slow", "--serve", "--port", "0", "--no-record"],
+                         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    browser = None
+    try:
+        out = []
+        threading.Thread(target=lambda: [out.append(l) for l in p.stdout], daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(l.startswith("serving ") for l in out) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.02)
+        url = next(l.split()[1] for l in out if l.startswith("serving "))
+        browser = Browser()
+        browser.call("Page.navigate", url=url)
+        seen = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = browser.evaluate("[document.body.dataset.done, document.body.dataset.finished || '']")
+            if state:
+                seen.add(int(state[0] or 0))
+                if state[1]:
+                    break
+            time.sleep(0.02)
+        total = max(seen)
+        check(browser.evaluate("document.body.dataset.finished") == "1" and len([n for n in seen if 0 < n < total]) >= 2,
+              f"the sweep's heatmap filled in as combinations finished ({sorted(seen)[:6]}… of {total})")
+        drawn = browser.evaluate("""(function(){var c=document.querySelector('#heatmap canvas'),d=c.getContext('2d').getImageData(0,0,c.width,c.height).data,n=0;
+            for(var i=0;i<d.length;i+=4) if(d[i+3]>0 && !(d[i]==243&&d[i+1]==244&&d[i+2]==246)) n++; return n})()""")
+        check(drawn > 5000, f"the heatmap is drawn ({drawn} coloured pixels)")
+        check(browser.evaluate("document.querySelectorAll('#best tbody tr').length") == 10 and
+              "PSR" in browser.evaluate("document.getElementById('statistics').textContent"), "the best combinations and the statistics shown")
+    except Exception as e:
+        check(False, f"sweep page: {type(e).__name__}: {e}")
+    finally:
+        if browser is not None:
+            browser.close()
+        try:
+            os.killpg(p.pid, 9)
+        except ProcessLookupError:
+            pass
+        p.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lunar", required=True)
@@ -223,6 +270,7 @@ def main():
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     token_mode(a.lunar, env)
+    sweep_page(a.lunar, env)
     print(f"{len(failures)} failed" if failures else "all page checks passed", flush=True)
     return 1 if failures else 0
 
