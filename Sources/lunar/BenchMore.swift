@@ -1,5 +1,6 @@
 import Foundation
 import Lunar
+import LunarWeb
 
 /// The workloads other issues added to `lunar bench`: W2 (sweep), W3 (per-bar), W6 (watch
 /// latency). Each prints its own lines; W5 runs through `BenchRunner.backtest`.
@@ -67,6 +68,19 @@ enum ExtraWorkloads {
         return ExtraBenchResult(name: "W6: watch, save to new result, 500 symbols × \(bars) bars", lines: [
             "save → result   \(BenchResult.fmt(t * 1000)) ms (median of \(times.count - 1) edits; target ≤ 100 ms)",
         ], fields: [("save_to_result_ms", BenchResult.num(t * 1000))])
+    }
+
+    /// W6-web: the same edits as W6, from the save to the new result's data arriving at a page
+    /// of `lunar watch --serve` (its event stream, read over loopback).
+    static func w6web(root: String, bars: Int, runs: Int, threads: Int) throws -> ExtraBenchResult {
+        let panel = Synthetic.panel(symbols: 500, bars: bars)
+        let times = try LiveLatency.measure(strategyPath: root + "/strategies/sma_cross.lua", panel: panel,
+                                            options: BenchRunner.options(threads: threads), edits: max(5, runs) + 1,
+                                            from: "fast = 10", to: "fast = 12")
+        let t = BenchRunner.median(Array(times.dropFirst()))
+        return ExtraBenchResult(name: "W6-web: watch --serve, save to the result's data in the page, 500 symbols × \(bars) bars", lines: [
+            "save → page     \(BenchResult.fmt(t * 1000)) ms (median of \(times.count - 1) edits; target ≤ 100 ms)",
+        ], fields: [("save_to_page_ms", BenchResult.num(t * 1000))])
     }
 
     /// TPE: how many evaluations `--search tpe` needs to reach the grid's best score, on

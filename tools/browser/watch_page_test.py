@@ -164,11 +164,47 @@ def sweep_page(lunar, env):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def screenshot_of(lunar, strategy, out):
+    """The page of `strategy` on 40 synthetic symbols, for docs/."""
+    env = dict(os.environ, LUNAR_STDLIB=os.path.join(ROOT, "stdlib"))
+    p = subprocess.Popen([os.path.abspath(lunar), "watch", os.path.abspath(strategy), "--data", "synthetic:40:1500:3", "--fees", "0.001",
+                          "--serve", "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    browser = None
+    try:
+        out_lines = []
+        threading.Thread(target=lambda: [out_lines.append(l) for l in p.stdout], daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(l.startswith("serving ") for l in out_lines) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        url = next(l.split()[1] for l in out_lines if l.startswith("serving "))
+        browser = Browser(width=1200, height=2100)
+        browser.call("Page.navigate", url=url)
+        browser.wait_for("document.body && document.body.dataset.symbol")
+        browser.evaluate("document.querySelector('table.symbols th[data-key=sharpe]').click()")
+        browser.evaluate("document.querySelector('table.symbols tbody tr').click()")
+        time.sleep(0.5)
+        browser.screenshot(out)
+        print(f"screenshot: {out}")
+        return 0
+    finally:
+        if browser is not None:
+            browser.close()
+        try:
+            os.killpg(p.pid, 9)
+        except ProcessLookupError:
+            pass
+        p.wait(timeout=10)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lunar", required=True)
     p.add_argument("--screenshot", help="also write a PNG of the page here")
+    p.add_argument("--screenshot-of", help="only write --screenshot of this strategy's page (on the synthetic universe)")
     a = p.parse_args()
+    if a.screenshot_of:
+        return screenshot_of(a.lunar, a.screenshot_of, a.screenshot)
     work = tempfile.mkdtemp(prefix="lunar-watch-page-")
     strategy, data = os.path.join(work, "live.lua"), os.path.join(work, "prices.csv")
     save(strategy, STRATEGY)

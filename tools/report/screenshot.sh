@@ -8,7 +8,19 @@
 # needed the network would show up broken in the screenshot. Also prints the page's text
 # length from --dump-dom as a quick check that the script ran (the sortable tables are built
 # by inline JS, which this exercises).
+#   tools/report/screenshot.sh --watch STRATEGY [OUT.png]
+#
+# The second form starts `lunar watch STRATEGY --serve` on the synthetic universe and writes a
+# screenshot of the live page (docs/images/watch-page.png by default), through the browser test's
+# DevTools driver (tools/browser).
 set -euo pipefail
+if [ "${1:-}" = "--watch" ]; then
+  cd "$(dirname "$0")/../.."
+  LUNAR=${LUNAR:-.build/debug/lunar}
+  [ -x "$LUNAR" ] || swift build --product lunar >/dev/null
+  exec python3 tools/browser/watch_page_test.py --lunar "$LUNAR" --screenshot-of "${2:?usage: screenshot.sh --watch STRATEGY [OUT.png]}" \
+    --screenshot "${3:-docs/images/watch-page.png}"
+fi
 html="${1:?usage: screenshot.sh report.html [out.png] [width] [height]}"
 out="${2:-${html%.html}.png}"
 width="${3:-1200}"
