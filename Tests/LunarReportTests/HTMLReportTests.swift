@@ -1,3 +1,4 @@
+import Foundation
 import LunarData
 import LunarReport
 import LunarSim
@@ -39,5 +40,34 @@ import Testing
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
         #expect(text.contains("Sortino") && text.contains("Profit factor") && text.contains("Beta"))
         #expect(text.contains("parameter29=29000"))   // wrapped, not cut
+    }
+}
+
+/// report.html's per-symbol price charts: every symbol's data embedded, compactly and safely.
+@Suite struct PriceChartDataTests {
+    @Test func everySymbolsPricesTradesAndPositionAreEmbedded() throws {
+        let r = try HTMLReportTests.report(name: "s")
+        let html = HTMLReport.render(r)
+        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"lunar-prices\">"))
+        let end = try #require(html.range(of: "</script>", range: start.upperBound ..< html.endIndex))
+        let json = String(html[start.upperBound ..< end.lowerBound])
+        // A symbol named with markup cannot close the element: `<` is escaped inside the JSON.
+        #expect(!json.contains("<") && json.contains("A\\u003cb>"))
+        let data = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let symbols = try #require(data["symbols"] as? [[String: Any]])
+        #expect(symbols.count == 1 && symbols[0]["symbol"] as? String == "A<b>" && (data["dates"] as? [String])?.count == 70)
+        // Closes as base64 Float32: 70 values, 4 bytes each, equal to the data at float precision.
+        let base64 = try #require(symbols[0]["close"] as? String)
+        let packed = try #require(Data(base64Encoded: base64))
+        let closes = packed.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(closes.count == 70 && closes[5] == Float(105))
+        let trades = try #require(symbols[0]["trades"] as? [[String: Any]])
+        #expect(trades.count == 1 && trades[0]["entry"] as? Int == 1 && trades[0]["exit"] as? Int == 40)
+        // Held from the entry bar to the bar before the exit.
+        let position = try #require(symbols[0]["position"] as? [Double])
+        #expect(position[0] == 0 && position[1] == 10 && position[39] == 10 && position[40] == 0)
+        // The chart scripts are inline: the file needs no network.
+        for name in ChartScripts.names { #expect(html.contains(ChartScripts.source(name))) }
+        #expect(!html.contains("src=\"http"))
     }
 }

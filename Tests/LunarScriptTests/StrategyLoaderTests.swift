@@ -209,3 +209,33 @@ import Testing
         #expect(Set(ContextVocabulary.names).count == ContextVocabulary.names.count)
     }
 }
+
+/// `ranges`: declared bounds of numeric parameters.
+@Suite struct ParamRangeTests {
+    func load(_ source: String) throws -> StrategyDefinition {
+        let path = Fixtures.write(source, "s.lua", in: Fixtures.tempDir())
+        return try StrategyLoader.load(path: path, fields: ["close"], overrides: [:], stdlib: Fixtures.stdlib,
+                                       limits: ScriptLimits(instructions: 1_000_000))
+    }
+
+    @Test func rangesBoundNumericParameters() throws {
+        let def = try load("""
+            return strategy { params = { fast = 10, slow = 50, mode = "a" }, ranges = { fast = {2, 30}, slow = {20, 200, 10} },
+              signals = function(bars, p) return { entries = bars.close:gt(1) } end }
+            """)
+        #expect(def.ranges["fast"] == ParamRange(min: 2, max: 30) && def.ranges["slow"] == ParamRange(min: 20, max: 200, step: 10))
+        let cases: [(String, String)] = [
+            ("ranges = { fsat = {2, 30} }", "ranges names 'fsat', which params does not declare; did you mean 'fast'?"),
+            ("ranges = { mode = {1, 2} }", "only a numeric parameter has a range"),
+            ("ranges = { fast = {30, 2} }", "min < max"),
+            ("ranges = { fast = {2, 30, 0} }", "step > 0"),
+            ("ranges = { fast = {11, 30} }", "parameter 'fast' defaults to 10, outside its range 11…30"),
+            ("ranges = { fast = 5 }", "must be {min, max}"),
+            ("ranges = 3", "'ranges' must be a table"),
+        ]
+        for (field, message) in cases {
+            #expect { try load("return strategy { params = { fast = 10, mode = \"a\" }, \(field), signals = function(bars, p) return { entries = bars.close:gt(1) } end }") }
+                throws: { "\($0)".contains(message) }
+        }
+    }
+}

@@ -27,7 +27,7 @@ struct BrowserTests {
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let checks = output.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAIL ") }
         #expect(p.terminationStatus == 0, "\(checks.joined(separator: "\n"))\n\(output.suffix(2000))")
-        #expect(checks.count >= 27 && checks.allSatisfy { $0.hasPrefix("ok ") }, "\(checks.joined(separator: "\n"))")
+        #expect(checks.count >= 28 && checks.allSatisfy { $0.hasPrefix("ok ") }, "\(checks.joined(separator: "\n"))")
     }
 }
 

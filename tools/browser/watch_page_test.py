@@ -284,6 +284,13 @@ def main():
         browser.evaluate("(function(){var i=document.querySelector('#params input[name=fast]');i.value='20';i.dispatchEvent(new Event('change'))})()")
         browser.wait_for("document.body.dataset.run === '4'", timeout=10)
         check(browser.evaluate("document.querySelector('#params input[name=fast]').value") == "20", "the slider re-ran the strategy with fast = 20")
+        # 10,000 bars: zooming and panning redraw in well under a frame's budget.
+        ms = browser.evaluate("""(function(){var n=10000,c=[],o=[],h=[],l=[],d=[],p=100;
+            for(var i=0;i<n;i++){o.push(p);p*=Math.exp((Math.sin(i*7.3)%1)*0.01);c.push(p);h.push(Math.max(o[i],p)*1.01);l.push(Math.min(o[i],p)*0.99);d.push(String(i))}
+            var el=document.createElement('div');el.style.width='1100px';document.body.appendChild(el);
+            var ch=Lunar.priceChart(el,{dates:d,open:o,high:h,low:l,close:c,indicators:[{name:'x',values:c}],trades:[],position:[]});
+            var t0=performance.now();for(var k=0;k<20;k++){ch.zoom(k*100,n-k*100)}var t=(performance.now()-t0)/20;el.remove();return t})()""")
+        check(ms < 50, f"a 10,000-bar price chart redraws in {ms:.1f} ms (bound 50 ms)")
         # Only its own page and results: no file by path, no foreign Host (DNS rebinding).
         port = int(url.rsplit(":", 1)[1].strip("/"))
         check(status(port, "/../../etc/passwd") == 404 and status(port, "/live.lua") == 404 and status(port, "/prices.csv") == 404,
