@@ -176,6 +176,7 @@ function Ctx:trailing_stop(fraction) end
 ---@field name? string shown in reports; defaults to the file name
 ---@field description? string one line, shown by `lunar list` and in reports
 ---@field params? table<string, number|string|boolean> defaults; `--param name=value` overrides
+---@field ranges? table<string, number[]> bounds of numeric params: {min, max} or {min, max, step}; the live page's sliders span them
 ---@field signals? fun(bars: Bars, p: table): Signals builds the signal series
 ---@field indicators? fun(bars: Bars, p: table): table<string, Series> named series `on_bar` reads on ctx
 ---@field on_bar? fun(ctx: Ctx, p: table) per-bar decisions
@@ -201,7 +202,7 @@ function Ctx:trailing_stop(fraction) end
 ---@field flat_at? "none"|"session_end" session_end: close every position at the close of each session's last bar, and open none on it (intraday data). Takes none or session_end; default none.
 ---@field benchmark? string What alpha, beta and excess return are measured against; equal-weight: buy-and-hold of the whole universe. Takes a symbol of the data, or equal-weight; default equal-weight.
 
----@alias StrategyKey "name"|"description"|"params"|"signals"|"indicators"|"on_bar"|"init"|"capital"|"fees"|"fixed_fee"|"slippage"|"fill"|"sizing"|"integer"|"reverse"|"stop_loss"|"take_profit"|"trailing_stop"|"rebalance"|"portfolio"|"top"|"prices"|"universe_exit"|"timezone"|"session"|"flat_at"|"benchmark"
+---@alias StrategyKey "name"|"description"|"params"|"ranges"|"signals"|"indicators"|"on_bar"|"init"|"capital"|"fees"|"fixed_fee"|"slippage"|"fill"|"sizing"|"integer"|"reverse"|"stop_loss"|"take_profit"|"trailing_stop"|"rebalance"|"portfolio"|"top"|"prices"|"universe_exit"|"timezone"|"session"|"flat_at"|"benchmark"
 
 ---Declares the strategy a file returns.
 ---@generic T: table<StrategyKey, any>

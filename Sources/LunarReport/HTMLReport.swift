@@ -69,7 +69,7 @@ public enum HTMLReport {
 
     /// JSON to embed in a `<script>` element: `<` escaped, so no value can end the element.
     public static func scriptJSON(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [])) ?? Data("null".utf8)
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
     }
 

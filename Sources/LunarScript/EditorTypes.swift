@@ -138,6 +138,7 @@ public enum EditorTypes {
         out += "---@field name? string shown in reports; defaults to the file name\n"
         out += "---@field description? string one line, shown by `lunar list` and in reports\n"
         out += "---@field params? table<string, number|string|boolean> defaults; `--param name=value` overrides\n"
+        out += "---@field ranges? table<string, number[]> bounds of numeric params: {min, max} or {min, max, step}; the live page's sliders span them\n"
         out += "---@field signals? fun(bars: Bars, p: table): Signals builds the signal series\n"
         out += "---@field indicators? fun(bars: Bars, p: table): table<string, Series> named series `on_bar` reads on ctx\n"
         out += "---@field on_bar? fun(ctx: Ctx, p: table) per-bar decisions\n"

@@ -83,7 +83,7 @@ enum LivePayload {
 
     /// Compact JSON text (no newline: one SSE data line).
     static func json(_ object: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: []) else { return "null" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
 }
