@@ -94,10 +94,15 @@ public final class Watcher: @unchecked Sendable {
 
 /// W6: from a strategy file's save to the new result, as `lunar watch` sees it.
 public enum WatchLatency {
+    /// What sees the results of a measured watch loop: started with the watcher, it runs the
+    /// loop and returns a wait for the n-th result (true when it came) and a stop.
+    public typealias Observer = (Watcher) throws -> (wait: (Int) -> Bool, stop: () -> Void)
+
     /// Copies `strategyPath` to a temporary folder, watches it, and saves an edit `edits` times
-    /// (toggling a parameter default); returns the seconds from each save to its new result.
+    /// (toggling a parameter default); returns the seconds from each save to its new result as
+    /// `observe` sees it (by default, the watch loop itself; W6-web: a page's event stream).
     public static func measure(strategyPath: String, panel: Panel, options: BacktestOptions, edits: Int,
-                               from: String, to: String) throws -> [Double] {
+                               from: String, to: String, observe: Observer? = nil) throws -> [Double] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lunar-w6-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -108,20 +113,27 @@ public enum WatchLatency {
         var opts = options
         if opts.stdlib == nil { opts.stdlib = try Stdlib.locate() }
         let watcher = Watcher(strategyPath: path, panel: panel, options: opts)
-        let box = EventCounter()
-        Thread { watcher.run { _ in box.bump() } }.start()
         defer { watcher.stop() }
-        guard box.wait(for: 1) else { throw DataError.invalid("W6: the first run did not finish") }
+        let observer = try (observe ?? countResults)(watcher)
+        defer { observer.stop() }
+        guard observer.wait(1) else { throw DataError.invalid("W6: the first run did not finish") }
         var times: [Double] = []
         for k in 0 ..< edits {
             Thread.sleep(forTimeInterval: 0.05)   // let the watcher go back to waiting
             text = k % 2 == 0 ? text.replacingOccurrences(of: from, with: to) : text.replacingOccurrences(of: to, with: from)
             var clock = Stopwatch()
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            guard box.wait(for: k + 2) else { throw DataError.invalid("W6: no result after edit \(k + 1)") }
+            guard observer.wait(k + 2) else { throw DataError.invalid("W6: no result after edit \(k + 1)") }
             times.append(clock.lap())
         }
         return times
+    }
+
+    /// The watch loop on its own thread, counting its results.
+    static func countResults(_ watcher: Watcher) -> (wait: (Int) -> Bool, stop: () -> Void) {
+        let box = EventCounter()
+        Thread { watcher.run { _ in box.bump() } }.start()
+        return (box.wait, {})
     }
 
     final class EventCounter: @unchecked Sendable {

@@ -5,43 +5,23 @@ import Lunar
 /// `lunar watch --serve` — the whole path: the watch loop's run, the payload, the server, the
 /// event stream, read by a client over loopback as a browser's EventSource reads it.
 public enum LiveLatency {
-    /// Saves an edit `edits` times (toggling `from` and `to`) to a copy of `strategyPath` and
-    /// returns the seconds from each save to the end of its `result` event at the client.
+    /// W6's edits (`WatchLatency.measure`), each timed from the save to the end of its `result`
+    /// event at a client of the page's event stream.
     public static func measure(strategyPath: String, panel: Panel, options: BacktestOptions, edits: Int,
                                from: String, to: String) throws -> [Double] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lunar-w6web-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent(URL(fileURLWithPath: strategyPath).lastPathComponent).path
-        var text = try String(contentsOfFile: strategyPath, encoding: .utf8)
-        guard text.contains(from) else { throw DataError.invalid("W6-web: '\(from)' not found in \(strategyPath)") }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        var opts = options
-        if opts.stdlib == nil { opts.stdlib = try Stdlib.locate() }
-        let state = LiveState()
-        let watcher = Watcher(strategyPath: path, panel: panel, options: opts)
-        Thread { watcher.run { state.publish($0) } }.start()
-        defer { watcher.stop() }
-        let address = Mailbox<String>()
-        let server = WatchServer(host: "127.0.0.1", port: 0)
-        let task = Task { try await server.run(state: state, page: .watch(title: "w6-web"), rerun: nil) { address.put($0) } }
-        defer { task.cancel() }
-        guard let url = address.take(timeout: 30), let port = Int(url.split(separator: ":").last?.filter(\.isNumber) ?? "") else {
-            throw DataError.invalid("W6-web: the server did not start")
+        try WatchLatency.measure(strategyPath: strategyPath, panel: panel, options: options, edits: edits, from: from, to: to) { watcher in
+            let state = LiveState()
+            Thread { watcher.run { state.publish($0) } }.start()
+            let address = Mailbox<String>()
+            let server = WatchServer(host: "127.0.0.1", port: 0)
+            let task = Task { try await server.run(state: state, page: .watch(title: "w6-web"), rerun: nil) { address.put($0) } }
+            guard let url = address.take(timeout: 30), let port = Int(url.split(separator: ":").last?.filter(\.isNumber) ?? "") else {
+                task.cancel()
+                throw DataError.invalid("W6-web: the server did not start")
+            }
+            let client = try EventClient(port: port)
+            return ({ client.waitForResults($0, timeout: 60) }, { client.close(); task.cancel() })
         }
-        let client = try EventClient(port: port)
-        defer { client.close() }
-        guard client.waitForResults(1, timeout: 60) else { throw DataError.invalid("W6-web: the first result never arrived") }
-        var times: [Double] = []
-        for k in 0 ..< edits {
-            Thread.sleep(forTimeInterval: 0.05)   // let the watcher go back to waiting
-            text = k % 2 == 0 ? text.replacingOccurrences(of: from, with: to) : text.replacingOccurrences(of: to, with: from)
-            var clock = Stopwatch()
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-            guard client.waitForResults(k + 2, timeout: 60) else { throw DataError.invalid("W6-web: no result after edit \(k + 1)") }
-            times.append(clock.lap())
-        }
-        return times
     }
 }
 

@@ -33,3 +33,28 @@ extension Fixtures {
         return (p, out, err)
     }
 }
+
+extension Fixtures {
+    /// Runs a test driver (a script that prints `ok …` / `FAIL …` lines) to the end or until
+    /// `timeout` seconds, its output in a file (a pipe could fill and block it); returns its exit
+    /// status, its output and its check lines.
+    public static func runDriver(_ args: [String], timeout: Double) throws -> (status: Int32, output: String, checks: [String]) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = root
+        let log = tempDir() + "/driver.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle; p.standardError = handle
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if p.isRunning { kill(-p.processIdentifier, SIGKILL); p.terminate() }
+        p.waitUntilExit()
+        try handle.close()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let checks = output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAIL ") }
+        return (p.terminationStatus, output, checks)
+    }
+}

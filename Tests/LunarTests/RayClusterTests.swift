@@ -12,24 +12,10 @@ struct RayClusterTests {
     @Test func shardedCommandsOnATwoNodeCluster() throws {
         let lunar = try #require(Fixtures.executable("lunar"), "build the lunar executable first")
         let script = "ip link set lo up && exec \(RayCluster.python) integrations/ray/tests/cluster_test.py --lunar \(lunar)"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["unshare", "-n", "bash", "-c", script]
-        p.currentDirectoryURL = Fixtures.root
-        let log = Fixtures.tempDir() + "/cluster.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = handle; p.standardError = handle
-        try p.run()
         // The script bounds itself (15 minutes); this bounds the script.
-        let deadline = Date().addingTimeInterval(960)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        if p.isRunning { kill(-p.processIdentifier, SIGKILL); p.terminate() }
-        p.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let checks = output.split(separator: "\n").filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAIL ") }
-        #expect(p.terminationStatus == 0, "\(checks.joined(separator: "\n"))\n\(output.suffix(3000))")
+        let run = try Fixtures.runDriver(["unshare", "-n", "bash", "-c", script], timeout: 960)
+        let checks = run.checks, output = run.output
+        #expect(run.status == 0, "\(checks.joined(separator: "\n"))\n\(output.suffix(3000))")
         #expect(checks.count >= 14 && checks.allSatisfy { $0.hasPrefix("ok ") }, "\(checks.joined(separator: "\n"))")
     }
 }

@@ -86,34 +86,51 @@ def status(port, path, host=None, timeout=5):
     return code
 
 
+class Served:
+    """`lunar ARGS… --serve --port 0` in its own process group: its URL once it serves, and its
+    output lines; stopped, with everything it started, when the `with` block ends."""
+
+    def __init__(self, lunar, args, cwd, env):
+        self.process = subprocess.Popen([os.path.abspath(lunar), *args, "--serve", "--port", "0"], cwd=cwd, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.out, self.err = [], []
+        threading.Thread(target=lambda: [self.out.append(l) for l in self.process.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [self.err.append(l) for l in self.process.stderr], daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any(l.startswith("serving ") for l in self.out):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.__exit__()
+                raise RuntimeError(f"lunar {args[0]} --serve did not start: " + "".join(self.out + self.err)[-2000:])
+            time.sleep(0.02)
+        self.url = next(l.split()[1] for l in self.out if l.startswith("serving "))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        try:
+            os.killpg(self.process.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+
+
 def token_mode(lunar, env):
     """Bound to every address (reached here through 127.0.0.1 only), the server warns and
     answers only URLs with its token."""
     work = tempfile.mkdtemp(prefix="lunar-watch-token-")
     save(os.path.join(work, "s.lua"), STRATEGY)
-    p = subprocess.Popen([os.path.abspath(lunar), "watch", "s.lua", "--data", "synthetic:3:200", "--serve", "--port", "0",
-                          "--host", "0.0.0.0"], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
     try:
-        out, err = [], []
-        threading.Thread(target=lambda: [out.append(l) for l in p.stdout], daemon=True).start()
-        threading.Thread(target=lambda: [err.append(l) for l in p.stderr], daemon=True).start()
-        deadline = time.monotonic() + 60
-        while not any(l.startswith("serving ") for l in out) and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.05)
-        url = next((l.split()[1] for l in out if l.startswith("serving ")), "")
-        check("?token=" in url and any("warning" in l and "token" in l for l in err), f"off loopback: a warning and a token ({url})")
-        if "?token=" in url:
+        with Served(lunar, ["watch", "s.lua", "--data", "synthetic:3:200", "--host", "0.0.0.0"], work, env) as served:
+            url = served.url
+            check("?token=" in url and any("warning" in l and "token" in l for l in served.err), f"off loopback: a warning and a token ({url})")
             port, token = int(url.split(":")[2].split("/")[0]), url.split("token=")[1]
             check(status(port, "/") == 403 and status(port, "/events") == 403 and status(port, "/?token=wrong") == 403,
                   "without the token every request is refused")
             check(status(port, "/?token=" + token) == 200, "with the token the page is served")
+    except Exception as e:
+        check(False, f"token mode: {type(e).__name__}: {e}")
     finally:
-        try:
-            os.killpg(p.pid, 9)
-        except ProcessLookupError:
-            pass
-        p.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -121,17 +138,11 @@ def sweep_page(lunar, env):
     """`lunar sweep --serve`: the heatmap fills in while the combinations run."""
     work = tempfile.mkdtemp(prefix="lunar-sweep-page-")
     shutil.copy(os.path.join(ROOT, "strategies", "sma_cross.lua"), work)
-    p = subprocess.Popen([os.path.abspath(lunar), "sweep", "sma_cross.lua", "--data", "synthetic:40:1200:5", "--param", "fast=2:30",
-                          "--param", "slow=20:120:5", "--where", "fast < slow", "--serve", "--port", "0", "--no-record"],
-                         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    browser = None
+    browser = served = None
     try:
-        out = []
-        threading.Thread(target=lambda: [out.append(l) for l in p.stdout], daemon=True).start()
-        deadline = time.monotonic() + 60
-        while not any(l.startswith("serving ") for l in out) and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.02)
-        url = next(l.split()[1] for l in out if l.startswith("serving "))
+        served = Served(lunar, ["sweep", "sma_cross.lua", "--data", "synthetic:40:1200:5", "--param", "fast=2:30",
+                                "--param", "slow=20:120:5", "--where", "fast < slow", "--no-record"], work, env)
+        url = served.url
         browser = Browser()
         browser.call("Page.navigate", url=url)
         seen = set()
@@ -156,45 +167,54 @@ def sweep_page(lunar, env):
     finally:
         if browser is not None:
             browser.close()
-        try:
-            os.killpg(p.pid, 9)
-        except ProcessLookupError:
-            pass
-        p.wait(timeout=10)
+        if served is not None:
+            served.__exit__()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def report_page(lunar, env, strategy, data):
+    """report.html from `lunar run --out`, opened from file:// with no server: every symbol's
+    price chart is embedded and drawn when its row is clicked."""
+    out = tempfile.mkdtemp(prefix="lunar-report-")
+    browser = None
+    try:
+        subprocess.run([os.path.abspath(lunar), "run", strategy, "--data", data, "--out", out + "/r", "--no-record"],
+                       env=env, check=True, stdout=subprocess.DEVNULL, timeout=120)
+        browser = Browser()
+        browser.call("Page.navigate", url="file://" + out + "/r/report.html")
+        browser.wait_for("document.readyState === 'complete' && document.getElementById('price-symbol').textContent")
+        first = browser.evaluate("document.getElementById('price-symbol').textContent")
+        drawn = browser.evaluate("""(function(){var c=document.querySelector('#price canvas'),d=c.getContext('2d').getImageData(0,0,c.width,c.height).data,n=0;
+            for(var i=3;i<d.length;i+=4) if(d[i]>0) n++; return n})()""")
+        browser.evaluate("document.querySelectorAll('tr[data-s]')[2].click()")
+        picked = browser.evaluate("document.getElementById('price-symbol').textContent")
+        check(drawn > 5000 and first != picked and picked in SYMBOLS and browser.evaluate("window.pwned === undefined"),
+              f"report.html draws the clicked symbol's price chart offline ({first!r} → {picked!r}, {drawn} pixels)")
+    except Exception as e:
+        check(False, f"report.html: {type(e).__name__}: {e}")
+    finally:
+        if browser is not None:
+            browser.close()
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def screenshot_of(lunar, strategy, out):
     """The page of `strategy` on 40 synthetic symbols, for docs/."""
     env = dict(os.environ, LUNAR_STDLIB=os.path.join(ROOT, "stdlib"))
-    p = subprocess.Popen([os.path.abspath(lunar), "watch", os.path.abspath(strategy), "--data", "synthetic:40:1500:3", "--fees", "0.001",
-                          "--serve", "--port", "0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         start_new_session=True)
-    browser = None
-    try:
-        out_lines = []
-        threading.Thread(target=lambda: [out_lines.append(l) for l in p.stdout], daemon=True).start()
-        deadline = time.monotonic() + 60
-        while not any(l.startswith("serving ") for l in out_lines) and time.monotonic() < deadline and p.poll() is None:
-            time.sleep(0.05)
-        url = next(l.split()[1] for l in out_lines if l.startswith("serving "))
+    with Served(lunar, ["watch", os.path.abspath(strategy), "--data", "synthetic:40:1500:3", "--fees", "0.001"], None, env) as served:
+        url = served.url
         browser = Browser(width=1200, height=2100)
-        browser.call("Page.navigate", url=url)
-        browser.wait_for("document.body && document.body.dataset.symbol")
-        browser.evaluate("document.querySelector('table.symbols th[data-key=sharpe]').click()")
-        browser.evaluate("document.querySelector('table.symbols tbody tr').click()")
-        time.sleep(0.5)
-        browser.screenshot(out)
-        print(f"screenshot: {out}")
-        return 0
-    finally:
-        if browser is not None:
-            browser.close()
         try:
-            os.killpg(p.pid, 9)
-        except ProcessLookupError:
-            pass
-        p.wait(timeout=10)
+            browser.call("Page.navigate", url=url)
+            browser.wait_for("document.body && document.body.dataset.symbol")
+            browser.evaluate("document.querySelector('table.symbols th[data-key=sharpe]').click()")
+            browser.evaluate("document.querySelector('table.symbols tbody tr').click()")
+            time.sleep(0.5)
+            browser.screenshot(out)
+            print(f"screenshot: {out}")
+            return 0
+        finally:
+            browser.close()
 
 
 def main():
@@ -210,19 +230,10 @@ def main():
     save(strategy, STRATEGY)
     write_data(data)
     env = dict(os.environ, LUNAR_STDLIB=os.path.join(ROOT, "stdlib"))
-    server = subprocess.Popen([os.path.abspath(a.lunar), "watch", strategy, "--data", data, "--serve", "--port", "0"],
-                              cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
-    lines = []
-    threading.Thread(target=lambda: [lines.append(l) for l in server.stdout], daemon=True).start()
-    browser = None
+    browser = served = None
     try:
-        deadline = time.monotonic() + 60
-        while not any(l.startswith("serving ") for l in lines):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("lunar watch --serve did not start: " + "".join(lines)[-2000:])
-            time.sleep(0.05)
-        url = next(l for l in lines if l.startswith("serving ")).split()[1]
+        served = Served(a.lunar, ["watch", strategy, "--data", data], work, env)
+        url = served.url
         check(url.startswith("http://127.0.0.1:") and "token" not in url, f"served on loopback without a token ({url})")
 
         browser = Browser()
@@ -306,12 +317,11 @@ def main():
     finally:
         if browser is not None:
             browser.close()
-        try:
-            os.killpg(server.pid, 9)
-        except ProcessLookupError:
-            pass
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        if served is not None:
+            served.__exit__()
+    # The strategy as the last good save left it, on the same data.
+    report_page(a.lunar, env, strategy, data)
+    shutil.rmtree(work, ignore_errors=True)
     token_mode(a.lunar, env)
     sweep_page(a.lunar, env)
     print(f"{len(failures)} failed" if failures else "all page checks passed", flush=True)
