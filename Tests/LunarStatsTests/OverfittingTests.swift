@@ -89,6 +89,18 @@ struct OverfittingTests {
         #expect(throws: StatsError.self) { try BacktestOverfitting(returns: [[1, 2, 3]], blocks: 16) }
     }
 
+    /// The splits run in parallel; the logits are the same bits for any number of workers.
+    @Test func pboDoesNotDependOnTheThreadCount() throws {
+        var rng = SplitMix64(seed: 5)
+        let returns = (0 ..< 37).map { _ in (0 ..< 203).map { _ in Double(rng.next() % 2001) / 1e5 - 0.01 } }
+        let one = try BacktestOverfitting(returns: returns, blocks: 10, threads: 1)
+        for threads in [2, 3, 8] {
+            let many = try BacktestOverfitting(returns: returns, blocks: 10, threads: threads)
+            #expect(many.logits.map(\.bitPattern) == one.logits.map(\.bitPattern))
+            #expect(many.degradation.map(\.outOfSample.bitPattern) == one.degradation.map(\.outOfSample.bitPattern))
+        }
+    }
+
     @Test func automaticBlockLengthMatchesArch() throws {
         for row in try Self.rows("block.csv") {
             let b = StationaryBootstrap.optimalBlock(try Self.series(row["series"]!))
