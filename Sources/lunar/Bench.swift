@@ -6,7 +6,7 @@ import Lunar
 /// warm-up. Meaningful only from a release build (`swift build -c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W4, W5, W6, W6-web, W8); use a release build.")
+        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W3b, W4, W5, W6, W6-web, W8); use a release build.")
 
     @Option(help: "Symbols in the synthetic universe.") var symbols = 1000
     @Option(help: "Bars per symbol.") var bars = 2520
@@ -15,13 +15,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder for W1-load's CSVs (written with `lunar data gen` if missing; default: a temporary folder).")
     var csvDir: String?
     @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory; TPE: evaluations --search tpe needs).")
-    var workloads = "W1,W1-load,W2,W3,W4,W5,W6,W6-web,W8"
+    var workloads = "W1,W1-load,W2,W3,W3b,W4,W5,W6,W6-web,W8"
     @Flag(help: "Print machine-readable JSON instead of the table.") var json = false
 
     func validate() throws {
         guard runs >= 1, symbols >= 1, bars >= 1 else { throw ValidationError("--runs, --symbols and --bars must be ≥ 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
-        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W4", "W5", "W6", "W6-web", "W8", "TPE"]
+        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W3b", "W4", "W5", "W6", "W6-web", "W8", "TPE"]
         for w in workloads.split(separator: ",") where !known.contains(String(w)) {
             throw ValidationError("unknown workload '\(w)'; expected \(known.joined(separator: ", "))")
         }
@@ -67,6 +67,7 @@ struct Bench: ParsableCommand {
                                                    fast: "1:100", slow: "101:200", name: "W2-10k"))
             }
             if wanted.contains("W3") { extra.append(try ExtraWorkloads.w3(root: root, panel: panel, runs: runs, threads: threadCount)) }
+            if wanted.contains("W3b") { extra.append(try ExtraWorkloads.w3b(root: root, panel: panel, runs: runs, threads: threadCount)) }
             if wanted.contains("W6") { extra.append(try ExtraWorkloads.w6(root: root, bars: bars, runs: runs, threads: threadCount)) }
             if wanted.contains("W6-web") { extra.append(try ExtraWorkloads.w6web(root: root, bars: bars, runs: runs, threads: threadCount)) }
             if wanted.contains("TPE") { extra.append(try ExtraWorkloads.tpe(root: root, bars: bars, threads: threadCount)) }

@@ -44,18 +44,57 @@ enum ExtraWorkloads {
                     ("added_bytes", "\(peak - before)")])
     }
 
-    /// W3: the per-bar trailing-stop breakout over `panel`; bars per second per core of the per-bar phase.
+    /// W3: the per-bar trailing-stop breakout over `panel`; bars per second per core of the
+    /// per-bar phase, against its plain-Lua floor (bench/workloads/w3_floor.lua).
     static func w3(root: String, panel: Panel, runs: Int, threads: Int) throws -> ExtraBenchResult {
-        let r = try BenchRunner.backtest(name: "W3", strategy: root + "/strategies/trailing_breakout.lua", panel: panel,
-                                         runs: runs, threads: threads)
+        try perBar(name: "W3: per-bar trailing breakout", root: root, strategy: root + "/strategies/trailing_breakout.lua",
+                   floor: root + "/bench/workloads/w3_floor.lua", inputs: ["close", "hi"], panel: panel, runs: runs, threads: threads)
+    }
+
+    /// W3b: a realistic per-bar strategy (two indicators, ctx.state, a helper, ctx.past once per
+    /// symbol), against its floor.
+    static func w3b(root: String, panel: Panel, runs: Int, threads: Int) throws -> ExtraBenchResult {
+        try perBar(name: "W3b: per-bar realistic", root: root, strategy: root + "/bench/workloads/w3b_realistic.lua",
+                   floor: root + "/bench/workloads/w3b_floor.lua", inputs: ["close", "fast", "slow"], panel: panel, runs: runs, threads: threads)
+    }
+
+    /// A per-bar workload's per-core rate against the same decisions as a plain Lua loop over
+    /// arrays on the same interpreter (`LuaFloor`), whose entries must equal the run's trades.
+    static func perBar(name: String, root: String, strategy: String, floor: String, inputs: [String], panel: Panel,
+                       runs: Int, threads: Int) throws -> ExtraBenchResult {
+        let r = try BenchRunner.backtest(name: name, strategy: strategy, panel: panel, runs: runs, threads: threads)
         let bars = Double(panel.symbolCount * panel.barCount)
         let perCore = bars / r.simulate / Double(threads)
-        return ExtraBenchResult(name: "W3: per-bar trailing breakout, \(panel.symbolCount) symbols × \(panel.barCount) bars, \(threads) thread(s)", lines: [
+        // The floor's inputs: the data's columns and the strategy's indicators, per symbol.
+        let run = try Backtest.run(strategyPath: strategy, panel: panel, options: BenchRunner.options(threads: threads))
+        let named = run.strategy.indicators
+        let values = try Evaluation.evaluate(run.strategy.graph, outputs: named.map(\.node), panel: run.panel, engine: .fused, threads: threads)
+        let T = panel.barCount
+        let arrays: [[[Double]]] = (0 ..< panel.symbolCount).map { s in
+            inputs.map { input in
+                let whole = named.first { $0.name == input }.map { values[$0.node]! } ?? run.panel.fields[input]!
+                return Array(whole[s * T ..< (s + 1) * T])
+            }
+        }
+        let code = try String(contentsOfFile: floor, encoding: .utf8)
+        var floorTimes: [Double] = [], entries = 0.0
+        for k in 0 ... runs {
+            let f = try LuaFloor.run(code: code, symbols: arrays)
+            if k > 0 { floorTimes.append(f.seconds) }
+            entries = f.total
+        }
+        let floorRate = bars / BenchRunner.median(floorTimes)
+        let same = Int(entries) == run.trades.count
+        return ExtraBenchResult(name: "\(name), \(panel.symbolCount) symbols × \(panel.barCount) bars, \(threads) thread(s)", lines: [
             "indicators      \(BenchResult.fmt((r.compile + r.evaluate) * 1000)) ms (compile and evaluate)",
             "per-bar Lua     \(BenchResult.fmt(r.simulate * 1000)) ms   \(BenchResult.fmt(bars / r.simulate / 1e6)) M bars/s, \(BenchResult.fmt(perCore / 1e6)) M bars/s per core",
+            "Lua floor       \(BenchResult.fmt(floorRate / 1e6)) M bars/s on one thread (\(URL(fileURLWithPath: floor).lastPathComponent), the same decisions as a plain loop)",
+            "per-bar path  = \(BenchResult.fmt(perCore / floorRate))× the interpreter floor per core (target ≥ 0.5×); entries \(Int(entries)) vs \(run.trades.count) trades\(same ? "" : ": DIFFERENT")",
             "metrics         \(BenchResult.fmt(r.metrics * 1000)) ms   total \(BenchResult.fmt(r.total * 1000)) ms",
         ], fields: [("per_bar_ms", BenchResult.num(r.simulate * 1000)), ("bars_per_s", BenchResult.num(bars / r.simulate)),
-                    ("bars_per_s_per_core", BenchResult.num(perCore)), ("total_ms", BenchResult.num(r.total * 1000))])
+                    ("bars_per_s_per_core", BenchResult.num(perCore)), ("floor_bars_per_s", BenchResult.num(floorRate)),
+                    ("floor_ratio", BenchResult.num(perCore / floorRate)), ("floor_trades_match", same ? "true" : "false"),
+                    ("total_ms", BenchResult.num(r.total * 1000))])
     }
 
     /// W6: from saving a strategy file to the new result in `lunar watch`, 500 symbols × `bars`.
