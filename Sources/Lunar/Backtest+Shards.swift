@@ -23,19 +23,17 @@ public enum RunShards {
     /// Simulates `symbols` of `universe`. A shared-cash portfolio is one account trading every
     /// symbol at once, so it cannot be split by symbol: refused.
     public static func run(strategyPath: String, universe: Panel, symbols: Range<Int>, options: BacktestOptions) throws -> RunSlice {
-        let strategy = try Backtest.load(strategyPath, panel: universe, options: options)
-        let sim = try Backtest.simulationOptions(strategy, options)
+        let (strategy, sim, view) = try prepare(strategyPath, universe, options)
         let targets = ["weight", "score"].filter { strategy.outputs[$0] != nil }
         if sim.capitalMode == .shared || !targets.isEmpty {
             throw SimulationError.badOption("a shared-cash portfolio (\(targets.isEmpty ? "portfolio = \"shared\"" : "targets from `\(targets[0])`")) " +
                 "trades every symbol from one account, so a run of it cannot be split by symbol: run it without --shard " +
                 "(a sweep or walk-forward of it can be sharded)")
         }
-        let view = try universe.runView(prices: sim.prices, hours: sim.hours)
         let slice = view.selecting(symbols: Array(symbols))
         let wanted = Backtest.wantedNodes(strategy)
         var values: [NodeID: [Double]]
-        if strategy.graph.reachable(from: wanted).contains(where: { if case .crossSection = strategy.graph[$0].op { return true }; return false }) {
+        if strategy.graph.isCrossSectional(wanted) {
             // Ranks and z-scores across symbols need them all: evaluated on the universe, then cut.
             let all = try Evaluation.evaluate(strategy.graph, outputs: wanted, panel: view, engine: options.engine,
                                               threads: sim.threads, cachePlans: true)
@@ -126,9 +124,7 @@ public enum RunShards {
             throw ShardError("the shards ran on \(whole.universeSize) symbols, the data have \(universe.symbolCount): were the data changed since the shards ran?")
         }
         var clock = Stopwatch()
-        let strategy = try Backtest.load(strategyPath, panel: universe, options: options)
-        let sim = try Backtest.simulationOptions(strategy, options)
-        let view = try universe.runView(prices: sim.prices, hours: sim.hours)
+        let (strategy, sim, view) = try prepare(strategyPath, universe, options)
         guard whole.runs.allSatisfy({ $0.equity.count == view.barCount }) else {
             throw ShardError("the shards ran on another number of bars than the data have (\(view.barCount)): were the data changed since the shards ran?")
         }
@@ -141,13 +137,20 @@ public enum RunShards {
         return result
     }
 
+    /// The strategy, its resolved settings and the data as the run reads them: what
+    /// `Backtest.run` starts from.
+    static func prepare(_ strategyPath: String, _ universe: Panel, _ options: BacktestOptions) throws
+        -> (strategy: StrategyDefinition, sim: SimulationOptions, view: Panel) {
+        let strategy = try Backtest.load(strategyPath, panel: universe, options: options)
+        let sim = try Backtest.simulationOptions(strategy, options)
+        return (strategy, sim, try universe.runView(prices: sim.prices, hours: sim.hours))
+    }
+
     /// The survivors-only universe of a run's `universe` and, for a shard's `symbols`, its slice
     /// of them (nil when nothing is delisted).
     public static func survivors(of universe: Panel, options: BacktestOptions, strategyPath: String, symbols: Range<Int>) throws
         -> (universe: Panel, symbols: Range<Int>, options: BacktestOptions)? {
-        let strategy = try Backtest.load(strategyPath, panel: universe, options: options)
-        let sim = try Backtest.simulationOptions(strategy, options)
-        let view = try universe.runView(prices: sim.prices, hours: sim.hours)
+        let (_, sim, view) = try prepare(strategyPath, universe, options)
         guard view.universeSummary.delisted > 0, let survivors = Backtest.survivors(of: view) else { return nil }
         // As `Backtest.survivorship`: the survivors split the same capital.
         var o = options

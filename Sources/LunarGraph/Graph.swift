@@ -261,6 +261,12 @@ public final class Graph: @unchecked Sendable {
         return seen.sorted()   // ids are created inputs-first, so id order is topological
     }
 
+    /// Whether a node `roots` reach is cross-sectional (rank, zscore): then a slice of the
+    /// symbols cannot be evaluated alone.
+    public func isCrossSectional(_ roots: [NodeID]) -> Bool {
+        reachable(from: roots).contains { if case .crossSection = self[$0].op { return true }; return false }
+    }
+
     /// The coarser clocks the nodes `roots` reach follow, finest first.
     public func clocks(from roots: [NodeID]) -> [Timeframe] {
         Set(reachable(from: roots).compactMap { self[$0].clock }).sorted()

@@ -7,10 +7,8 @@ public enum ChartScripts {
     /// The scripts in load order: `common.js` first (the others use its helpers).
     public static let names = ["common", "price", "table", "heatmap"]
 
-    /// Every chart script, each in its own `<script>` element.
-    public static var inline: String {
-        names.map { "<script>\n" + source($0) + "</script>\n" }.joined()
-    }
+    /// Every chart script, each in its own `<script>` element (read once per process).
+    public static let inline: String = names.map { "<script>\n" + source($0) + "</script>\n" }.joined()
 
     /// One script's text. The files are part of the package's resources; a build without them is
     /// broken, so their absence is a crash with the file named rather than a report without charts.

@@ -232,7 +232,8 @@ public enum HTMLReport {
         return ConsoleSummary.fixed(v, a >= 100 ? 0 : 2)
     }
 
-    static func esc(_ s: String) -> String {
+    /// Text for HTML: `& < > "` escaped (the report's, and the live pages' titles).
+    public static func esc(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s {

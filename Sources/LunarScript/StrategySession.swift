@@ -58,7 +58,9 @@ public final class StrategySession {
         name = StrategySession.stringField(L, "name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         description = StrategySession.stringField(L, "description") ?? ""
         declared = try StrategySession.readParams(L, path: path)
-        ranges = try StrategySession.readRanges(L, params: declared, path: path)
+        do { ranges = try StrategySession.readRanges(L, params: declared) } catch let e as ScriptError {
+            throw StrategySession.placed(e, path: path, source: vm.modules.sources[path])   // the line of `ranges =`
+        }
         settings = StrategySession.readSettings(L)
         rawField(L, -1, "on_bar")
         perBar = lua_type(L, -1) == LUA_TFUNCTION
@@ -169,24 +171,25 @@ public final class StrategySession {
     }
 
     /// `ranges = { name = {min, max[, step]} }`: each a numeric parameter's bounds, holding its default.
-    static func readRanges(_ L: OpaquePointer, params: [(name: String, value: ParamValue)], path: String) throws -> [String: ParamRange] {
+    /// Errors read "strategy: 'ranges' …", which `placed` gives the file and the field's line.
+    static func readRanges(_ L: OpaquePointer, params: [(name: String, value: ParamValue)]) throws -> [String: ParamRange] {
         rawField(L, -1, "ranges")
         defer { swl_pop(L, 1) }
         if lua_type(L, -1) == LUA_TNIL { return [:] }
         guard lua_type(L, -1) == LUA_TTABLE else {
-            throw ScriptError("\(path): 'ranges' must be a table such as { fast = {2, 100} }, got \(typeName(L, -1))")
+            throw ScriptError("strategy: 'ranges' must be a table such as { fast = {2, 100} }, got \(typeName(L, -1))")
         }
         var out: [String: ParamRange] = [:]
         lua_pushnil(L)
         while lua_next(L, -2) != 0 {
             defer { swl_pop(L, 1) }
-            guard lua_type(L, -2) == LUA_TSTRING else { throw ScriptError("\(path): ranges keys must be parameter names") }
+            guard lua_type(L, -2) == LUA_TSTRING else { throw ScriptError("strategy: 'ranges' keys must be parameter names") }
             let key = String(cString: swl_tostring(L, -2)!)
             guard let p = params.first(where: { $0.name == key }) else {
                 let s = closestMatches(to: key, in: params.map(\.name))
-                throw ScriptError("\(path): ranges names '\(key)', which params does not declare" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
+                throw ScriptError("strategy: 'ranges' names '\(key)', which params does not declare" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
             }
-            guard case .number(let value) = p.value else { throw ScriptError("\(path): ranges.\(key): only a numeric parameter has a range") }
+            guard case .number(let value) = p.value else { throw ScriptError("strategy: 'ranges' gives \(key) a range: only a numeric parameter has one") }
             var bounds: [Double] = []
             if lua_type(L, -1) == LUA_TTABLE {
                 for k in 1 ... 4 {
@@ -199,10 +202,10 @@ public final class StrategySession {
             }
             guard bounds.count == 2 || bounds.count == 3, bounds.allSatisfy(\.isFinite), bounds[0] < bounds[1],
                   bounds.count == 2 || bounds[2] > 0 else {
-                throw ScriptError("\(path): ranges.\(key) must be {min, max} or {min, max, step} with min < max and step > 0")
+                throw ScriptError("strategy: 'ranges' of \(key) must be {min, max} or {min, max, step} with min < max and step > 0")
             }
             guard value >= bounds[0], value <= bounds[1] else {
-                throw ScriptError("\(path): parameter '\(key)' defaults to \(p.value), outside its range \(ParamValue.number(bounds[0]))…\(ParamValue.number(bounds[1]))")
+                throw ScriptError("strategy: 'ranges' of \(key): its default \(p.value) is outside the range \(ParamValue.number(bounds[0]))…\(ParamValue.number(bounds[1]))")
             }
             out[key] = ParamRange(min: bounds[0], max: bounds[1], step: bounds.count == 3 ? bounds[2] : nil)
         }

@@ -68,10 +68,7 @@ enum LivePayload {
         let named = r.strategy.indicators
         guard !named.isEmpty else { return [] }
         let nodes = named.map(\.node)
-        let crossSectional = r.strategy.graph.reachable(from: nodes).contains {
-            if case .crossSection = r.strategy.graph[$0].op { return true }
-            return false
-        }
+        let crossSectional = r.strategy.graph.isCrossSectional(nodes)
         let T = r.panel.barCount
         let panel = crossSectional ? r.panel : r.panel.selecting(symbols: [s])
         let values = try Evaluation.evaluate(r.strategy.graph, outputs: nodes, panel: panel, engine: .fused, threads: 1)
@@ -81,9 +78,6 @@ enum LivePayload {
 
     static func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
 
-    /// Compact JSON text (no newline: one SSE data line).
-    static func json(_ object: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
-    }
+    /// Compact JSON text (no newline: one SSE data line), as report.html embeds it.
+    static func json(_ object: Any) -> String { HTMLReport.scriptJSON(object) }
 }

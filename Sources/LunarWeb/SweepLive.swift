@@ -31,10 +31,10 @@ public final class SweepLive: @unchecked Sendable {
             let values = Dictionary(uniqueKeysWithValues: r.params.map { ($0.name, $0.value) })
             let x = space.first.flatMap { p in values[p.name].flatMap { p.values.firstIndex(of: $0) } } ?? 0
             let y = space.count > 1 ? (values[space[1].name].flatMap { space[1].values.firstIndex(of: $0) } ?? 0) : 0
+            // A cell keeps the best of the combinations that land on it (a finite value beats NaN).
             let key = "\(x):\(y)"
-            if let old = cells[key], !(v.isFinite && (!old.value.isFinite || direction.ranksBefore(v, old.value))) {} else {
-                cells[key] = (x, y, v)
-            }
+            let better = cells[key].map { old in v.isFinite && (!old.value.isFinite || direction.ranksBefore(v, old.value)) } ?? true
+            if better { cells[key] = (x, y, v) }
             if v.isFinite { best.append((r.params, v)) }
         }
         best.sort { direction.ranksBefore($0.value, $1.value) }
@@ -69,9 +69,9 @@ enum SweepPage {
     static func html(title: String) -> String {
         """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(WatchPage.escape(title)) — lunar sweep</title>
+        <html lang="en"><head><meta charset="utf-8"><title>\(HTMLReport.esc(title)) — lunar sweep</title>
         <style>\(HTMLReport.css)\(WatchPage.css)</style></head><body data-done="0">
-        <header><h1 id="name">\(WatchPage.escape(title))</h1><p class="sub" id="sub">waiting for the first combinations…</p></header>
+        <header><h1 id="name">\(HTMLReport.esc(title))</h1><p class="sub" id="sub">waiting for the first combinations…</p></header>
         <h2 id="heading">Heatmap</h2><div id="heatmap"></div>
         <h2>Best so far</h2><table id="best"><thead><tr><th>Combination</th><th id="metric"></th></tr></thead><tbody></tbody></table>
         <pre id="statistics" hidden></pre>

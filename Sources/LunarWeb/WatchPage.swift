@@ -9,9 +9,9 @@ enum WatchPage {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title)) — lunar watch</title>
+        <title>\(HTMLReport.esc(title)) — lunar watch</title>
         <style>\(HTMLReport.css)\(css)</style></head><body data-run="0">
-        <header><h1 id="name">\(escape(title))</h1><p class="sub" id="sub">waiting for the first run…</p>
+        <header><h1 id="name">\(HTMLReport.esc(title))</h1><p class="sub" id="sub">waiting for the first run…</p>
         <p class="sub" id="status"></p></header>
         <div id="error" class="error" hidden></div>
         <section id="params" class="params"></section>
@@ -46,9 +46,4 @@ enum WatchPage {
     table.symbols th.asc::after{content:" ▲"}table.symbols th.desc::after{content:" ▼"}table.symbols tbody tr{cursor:pointer}
     table.symbols tbody tr:hover{background:#eef2ff}#symbols{max-height:360px;overflow:auto}td.n{text-align:right}
     """
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

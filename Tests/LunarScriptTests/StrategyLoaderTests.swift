@@ -225,17 +225,18 @@ import Testing
             """)
         #expect(def.ranges["fast"] == ParamRange(min: 2, max: 30) && def.ranges["slow"] == ParamRange(min: 20, max: 200, step: 10))
         let cases: [(String, String)] = [
-            ("ranges = { fsat = {2, 30} }", "ranges names 'fsat', which params does not declare; did you mean 'fast'?"),
-            ("ranges = { mode = {1, 2} }", "only a numeric parameter has a range"),
+            ("ranges = { fsat = {2, 30} }", "'ranges' names 'fsat', which params does not declare; did you mean 'fast'?"),
+            ("ranges = { mode = {1, 2} }", "only a numeric parameter has one"),
             ("ranges = { fast = {30, 2} }", "min < max"),
             ("ranges = { fast = {2, 30, 0} }", "step > 0"),
-            ("ranges = { fast = {11, 30} }", "parameter 'fast' defaults to 10, outside its range 11…30"),
+            ("ranges = { fast = {11, 30} }", "'ranges' of fast: its default 10 is outside the range 11…30"),
             ("ranges = { fast = 5 }", "must be {min, max}"),
             ("ranges = 3", "'ranges' must be a table"),
         ]
         for (field, message) in cases {
-            #expect { try load("return strategy { params = { fast = 10, mode = \"a\" }, \(field), signals = function(bars, p) return { entries = bars.close:gt(1) } end }") }
-                throws: { "\($0)".contains(message) }
+            // The field on line 3 of the file: the error names the file and that line.
+            let source = "return strategy {\n  params = { fast = 10, mode = \"a\" },\n  \(field),\n  signals = function(bars, p) return { entries = bars.close:gt(1) } end }"
+            #expect { try load(source) } throws: { "\($0)".contains("s.lua:3: strategy: ") && "\($0)".contains(message) }
         }
     }
 }
