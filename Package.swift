@@ -37,6 +37,11 @@ let package = Package(
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: luaPkgConfig,
                        providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
         .target(name: "LunarData", swiftSettings: strict),
+        // Parquet's codecs: libsnappy, libzstd and zlib from Debian's -dev packages.
+        .systemLibrary(name: "CCodecs", path: "Sources/CCodecs",
+                       providers: [.apt(["libsnappy-dev", "libzstd-dev", "zlib1g-dev"]), .brew(["snappy", "zstd"])]),
+        // Parquet in and out, our own reader and writer (no maintained Swift library exists).
+        .target(name: "LunarParquet", dependencies: ["LunarData", "CCodecs"], swiftSettings: strict),
         .target(name: "LunarKernels", dependencies: ["LunarData"], swiftSettings: strict),
         .target(name: "LunarGraph", dependencies: ["LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
@@ -59,7 +64,7 @@ let package = Package(
         // MARK: - Public API
         .target(name: "Lunar",
                 dependencies: ["LunarData", "LunarKernels", "LunarGraph", "LunarEngine", "LunarSim", "LunarManifest", "LunarDeps",
-                               "LunarScript", "LunarReport", "LunarHistory", "LunarStats"],
+                               "LunarScript", "LunarReport", "LunarHistory", "LunarStats", "LunarParquet"],
                 swiftSettings: strict),
         // The live page: an HTTP server on loopback, Server-Sent Events after every run.
         .target(name: "LunarWeb", dependencies: ["Lunar", .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,6 +81,7 @@ let package = Package(
         .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarParquetTests", dependencies: ["LunarParquet", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
         .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),

@@ -3,6 +3,7 @@ import LunarData
 import LunarEngine
 import LunarGraph
 import LunarKernels
+import LunarParquet
 import LunarScript
 import LunarSim
 import LunarReport
@@ -293,6 +294,7 @@ public enum DataSource {
     public static func load(_ spec: String, adjust: Bool = false, universe: String? = nil, delistings: String? = nil,
                             progress: ((Int, Int) -> Void)? = nil) throws -> Panel {
         // Built-in and plugin sources alike come from the PanelSources registry.
+        _ = ParquetSourceFactory.registered
         var panel = try PanelSources.source(for: spec, options: .init(adjust: adjust)).load(progress: progress)
         if adjust && panel.hasCorporateActions {
             throw DataError.invalid("\(spec): --adjust rescales by Adj Close, which already holds the splits and dividends " +

@@ -6,6 +6,7 @@
 @_exported import LunarHistory
 @_exported import LunarKernels
 @_exported import LunarManifest
+@_exported import LunarParquet
 @_exported import LunarReport
 @_exported import LunarScript
 @_exported import LunarSim

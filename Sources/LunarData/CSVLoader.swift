@@ -46,43 +46,12 @@ public enum CSVLoader {
         return try assemble(tables, options: options)
     }
 
-    /// One symbol's rows as read, in file order.
-    struct SymbolTable {
-        var timestamps: [Int64] = []
-        var columns: [[Double]]
-        var names: [String]
-        var lines: [Int] = []   // source line of each row, for error messages
-        var file = ""           // and the file and 1-based CSV column of each value column
-        var csvColumns: [Int] = []
-        /// Set on the second row when the dates go down: the file is newest first.
-        var descending = false
-        /// UTC offsets written in the dates (local − UTC), one per row once a non-zero one is seen.
-        var offsets: [Int64] = []
-        var hasOffsets = false
-        /// Every date seen so far was a local midnight (a day, with or without an offset).
-        var allLocalMidnight = true
-
-        /// Newest-first files are turned around; days written with a UTC offset
-        /// (`2020-01-02 00:00:00-05:00`, as yfinance writes daily bars) are those days.
-        mutating func finish() throws {
-            if descending {
-                timestamps.reverse(); lines.reverse(); offsets.reverse()
-                for k in columns.indices { columns[k].reverse() }
-            }
-            guard hasOffsets, allLocalMidnight else { return }
-            for i in timestamps.indices { timestamps[i] += offsets[i] }
-            for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
-                throw DataError.malformed(file: file, line: lines[i], message: timestamps[i] == timestamps[i - 1]
-                    ? "duplicate date \(Calendar.format(timestamps[i], daily: true)) (also on line \(lines[i - 1]))"
-                    : "dates are not in order once read as local days (line \(lines[i - 1]))")
-            }
-        }
-    }
+    typealias SymbolTable = SymbolRows
 
     /// Canonical field names for recognised headers (lower case, spaces as `_`). Stooq's
     /// `<DATE>`-style brackets are dropped. The date-ish names (`date`, `datetime`, `timestamp`,
     /// `time`) are kept apart here; `Layout` decides which one is the date column.
-    static func canonical(_ header: String) -> String {
+    public static func canonical(_ header: String) -> String {
         var h = header.trimmingCharacters(in: .whitespaces).lowercased()
         if h.count >= 2, h.hasPrefix("<"), h.hasSuffix(">") { h = String(h.dropFirst().dropLast()) }
         switch h {
@@ -96,7 +65,7 @@ public enum CSVLoader {
         }
     }
 
-    static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "date_time"]
+    public static let dateNames: Set<String> = ["date", "datetime", "timestamp", "time", "date_time"]
 
     /// How one file's columns are read, decided from its header.
     struct Layout {
@@ -338,82 +307,18 @@ public enum CSVLoader {
         return "'\(DataError.clip(text))' is not a number"
     }
 
-    /// Joins the symbols' tables onto the union calendar and validates prices.
     static func assemble(_ tables: [(String, SymbolTable)], options: Options) throws -> Panel {
-        // Usually every file has the same dates: then that is the calendar, with no hashing.
-        let sameDates = tables.allSatisfy { $0.1.timestamps == tables[0].1.timestamps }
-        let calendar: [Int64]
-        if sameDates {
-            calendar = tables.first?.1.timestamps ?? []
-        } else {
-            var all = Set<Int64>()
-            for (_, t) in tables { all.formUnion(t.timestamps) }
-            calendar = all.sorted()
-        }
-        let T = calendar.count, N = tables.count
-        var index: [Int64: Int] = [:]
-        index.reserveCapacity(T)
-        if !sameDates { for (i, t) in calendar.enumerated() { index[t] = i } }
-        var names: [String] = []
-        for (_, t) in tables { for n in t.names where !names.contains(n) { names.append(n) } }
-        var fields: [String: [Double]] = [:]
-        for n in names { fields[n] = [Double](repeating: .nan, count: N * T) }
-        for (s, (symbol, table)) in tables.enumerated() {
-            let slots = sameDates ? Array(0 ..< T) : table.timestamps.map { index[$0]! }
-            for (k, name) in table.names.enumerated() {
-                var col = table.columns[k]
-                if name == "split" || name == "dividend" {
-                    try corporateAction(name, &col, table: table, column: k)
-                }
-                fields[name]!.withUnsafeMutableBufferPointer { out in
-                    for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
-                }
-                if ["open", "high", "low", "close"].contains(name) {
-                    if let bad = col.firstIndex(where: { $0 <= 0 }) {
-                        throw DataError.malformed(file: table.file, line: table.lines[bad], column: table.csvColumns[k],
-                                                  message: "\(name) \(col[bad]) is not a positive price")
-                    }
-                } else if name == "volume", let bad = col.firstIndex(where: { $0 < 0 }) {
-                    throw DataError.malformed(file: table.file, line: table.lines[bad], column: table.csvColumns[k],
-                                              message: "volume \(col[bad]) is negative")
-                }
-            }
-        }
-        if options.adjust {
-            guard let adj = fields["adj_close"] else {
-                throw DataError.invalid("--adjust needs an 'Adj Close' column, and the data have none")
-            }
-            let close = fields["close"]!
-            for f in ["open", "high", "low", "close"] {
-                var v = fields[f]!
-                for i in v.indices { v[i] *= adj[i] / close[i] }
-                fields[f] = v
-            }
-        }
-        return try Panel(symbols: tables.map { $0.0 }, timestamps: calendar, fields: fields)
+        try PanelAssembly.assemble(tables, adjust: options.adjust)
     }
 
-    /// `split` (the ratio on the ex-date, 2 = two-for-one) and `dividend` (cash per share on the
-    /// ex-date) are stored without NaN: a bar without a split holds 1 (an empty cell, NaN, 0 — as
-    /// yfinance writes "none" — or 1), one without a dividend 0 (empty, NaN or 0). A split ≤ 0
-    /// other than 0, a negative dividend or an infinite one stops the load.
-    static func corporateAction(_ name: String, _ col: inout [Double], table: SymbolTable, column k: Int) throws {
-        for i in col.indices {
-            let v = col[i]
-            if name == "split" {
-                if v.isNaN || v == 0 { col[i] = 1; continue }
-                guard v > 0, v.isFinite else {
-                    throw DataError.malformed(file: table.file, line: table.lines[i], column: table.csvColumns[k],
-                        message: "split \(v) is not a ratio > 0 (2 is a two-for-one split; leave the cell empty, 0 or 1 for no split)")
-                }
-            } else {
-                if v.isNaN { col[i] = 0; continue }
-                guard v >= 0, v.isFinite else {
-                    throw DataError.malformed(file: table.file, line: table.lines[i], column: table.csvColumns[k],
-                        message: "dividend \(v) is not an amount ≥ 0 (cash per share; leave the cell empty or 0 for none)")
-                }
-            }
-        }
+    /// A date cell as the CSV reader reads it (YYYY-MM-DD, YYYYMMDD, ISO 8601 with or without
+    /// an offset, epoch seconds or milliseconds): UTC and the offset written, for other readers
+    /// of text dates (Parquet's string columns).
+    public static func readDate(_ text: String) -> (utc: Int64, offset: Int64)? {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        if let day = bytes.withUnsafeBufferPointer({ plainDate($0, 0 ..< $0.count - 1) }) { return (day, 0) }
+        return Calendar.parseWithOffset(Substring(text.trimmingCharacters(in: .whitespaces)))
     }
 
     // MARK: - byte-level scanning

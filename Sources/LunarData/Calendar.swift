@@ -154,7 +154,7 @@ public enum Calendar {
         }
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     private static func digits(_ b: [UInt8], _ at: Int, _ n: Int) -> Int? {
         guard at + n <= b.count else { return nil }

@@ -119,6 +119,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     /// A bad line; `column` is the 1-based field of the CSV row when one field is at fault.
     case malformed(file: String, line: Int, column: Int? = nil, message: String)
     case invalid(String)
+    /// A bad row of a file without lines (Parquet): its 1-based row, and the column by name.
+    case row(file: String, row: Int, column: String?, message: String)
 
     public var description: String {
         switch self {
@@ -127,6 +129,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .malformed(let file, let line, let column, let message):
             return "\(file):\(line):" + (column.map { "\($0):" } ?? "") + " \(message)"
         case .invalid(let message): return message
+        case .row(let file, let row, let column, let message):
+            return "\(file): row \(row)" + (column.map { ", column '\(DataError.clip($0))'" } ?? "") + ": \(message)"
         }
     }
 }
