@@ -29,7 +29,7 @@ bench: release
 # libFuzzer + AddressSanitizer on the loaders and the sandbox (docs/fuzzing.md): builds the
 # fuzz targets in .build-fuzz, runs each for FUZZ_SECONDS, then checks its corpus for leaks.
 # Any crash, trap, leak, timeout or out-of-memory fails. FUZZ_TARGETS picks some of
-# csv panelcache manifest strategy pattern.
+# csv panelcache manifest strategy pattern parquet.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
 FUZZ_SMOKE_LEAK_INPUTS ?= 30

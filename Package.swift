@@ -118,6 +118,7 @@ if Context.environment["LUNAR_FUZZ"] != nil {
         ("FuzzManifest", ["LunarManifest"]),
         ("FuzzStrategy", ["LunarScript", "LunarKernels", "LunarSim"]),
         ("FuzzPattern", ["LunarScript", "CLua", "FuzzPatternC"]),
+        ("FuzzParquet", ["LunarParquet", "LunarData"]),
     ]
     for (name, dependencies) in harnesses {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies,

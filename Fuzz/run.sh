@@ -3,7 +3,7 @@
 # for FUZZ_SECONDS; exits non-zero when any target crashes, leaks, times out or runs out of
 # memory (libFuzzer's own verdicts), after running the others.
 #
-#   Fuzz/run.sh [target ...]         targets: csv panelcache manifest strategy pattern (default: all)
+#   Fuzz/run.sh [target ...]         targets: csv panelcache manifest strategy pattern parquet (default: all)
 #   FUZZ_SECONDS=60                  seconds per target (libFuzzer -max_total_time)
 #   FUZZ_BUILD_ONLY=1                build, do not run
 #   FUZZ_SCRATCH=.build-fuzz         build folder; the grown corpora and crash inputs stay there
@@ -16,17 +16,17 @@ SECONDS_EACH=${FUZZ_SECONDS:-60}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 LEAK_INPUTS=${FUZZ_LEAK_INPUTS:-200}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(csv panelcache manifest strategy pattern)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(csv panelcache manifest strategy pattern parquet)
 
 product() {
   case "$1" in
     csv) echo FuzzCSV ;; panelcache) echo FuzzPanelCache ;; manifest) echo FuzzManifest ;;
-    strategy) echo FuzzStrategy ;; pattern) echo FuzzPattern ;;
-    *) echo "unknown fuzz target '$1' (csv, panelcache, manifest, strategy, pattern)" >&2; exit 64 ;;
+    strategy) echo FuzzStrategy ;; pattern) echo FuzzPattern ;; parquet) echo FuzzParquet ;;
+    *) echo "unknown fuzz target '$1' (csv, panelcache, manifest, strategy, pattern, parquet)" >&2; exit 64 ;;
   esac
 }
-# Longest input libFuzzer may make, per target.
-max_len() { case "$1" in csv) echo 8192 ;; *) echo 4096 ;; esac; }
+# Longest input libFuzzer may make, per target (the Parquet seeds are real files of 5–7 KB).
+max_len() { case "$1" in csv | parquet) echo 8192 ;; *) echo 4096 ;; esac; }
 
 start=$(date +%s)
 # Two passes: from an empty scratch folder, a product built early was seen linked without its

@@ -135,4 +135,14 @@ cases = [
 for i, (op, p, r, rep, s) in enumerate(cases):
     init_sel = (i * 3) % 14
     out("pattern", "case_%02d.bin" % i, bytes([op | (init_sel << 3), len(p.encode()), len(r.encode()), rep]) + p.encode() + r.encode() + s.encode())
+# --- Parquet: fixtures of Tests/Fixtures/parquet (pyarrow and polars), under 8 KiB each ----
+# Every codec (the uncompressed ones let mutations reach the pages' encodings directly), pages
+# v1 and v2, dictionary, delta and BYTE_STREAM_SPLIT encodings, the date types, a truncated file.
+reset("parquet")
+for rel in ["daily-none.parquet", "daily-polars-uncompressed.parquet", "daily-snappy.parquet", "daily-zstd.parquet",
+            "daily-gzip.parquet", "daily-v2.parquet", "daily-v2-plain.parquet", "daily-format1.parquet",
+            "daily-delta.parquet", "daily-delta-v2.parquet", "daily-delta-length.parquet", "daily-types.parquet",
+            "daily-required.parquet", "minute-int96.parquet", "minute-ns-utc.parquet", "bad/truncated.parquet"]:
+    with open(os.path.join(ROOT, "Tests/Fixtures/parquet", rel), "rb") as f:
+        out("parquet", rel.replace("/", "_"), f.read())
 print("seeds written under", CORPUS)

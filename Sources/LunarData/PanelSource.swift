@@ -93,6 +93,7 @@ public enum PanelSources {
     /// Built-ins are added the way `register` adds plugins: CSV first, so it ends up asked last.
     private static let builtIns: Void = {
         add(CSVSourceFactory())
+        add(StoreSourceFactory())
         add(SyntheticSourceFactory())
     }()
 

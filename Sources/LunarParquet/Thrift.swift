@@ -171,6 +171,7 @@ struct ThriftWriter {
     mutating func field(_ id: Int16, string v: String) {
         fieldHeader(id, .binary); varint(UInt64(v.utf8.count)); bytes.append(contentsOf: v.utf8)
     }
+    mutating func field(_ id: Int16, binary v: [UInt8]) { fieldHeader(id, .binary); varint(UInt64(v.count)); bytes.append(contentsOf: v) }
     mutating func field(_ id: Int16, structure body: (inout ThriftWriter) -> Void) {
         fieldHeader(id, .structure)
         structBody(body)

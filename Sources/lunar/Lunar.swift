@@ -14,7 +14,7 @@ struct LunarCommand: ParsableCommand {
 
 /// Options shared by commands that read data.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "A folder of SYMBOL.csv files, one CSV (with a symbol column for several symbols; without one, the file name is the symbol), or synthetic[:SYMBOLS:BARS[:SEED]].")
+    @Option(name: .long, help: "A folder of SYMBOL.csv or SYMBOL.parquet files, one CSV or Parquet file (with a symbol column for several symbols; without one, the file name is the symbol), a folder of Parquet files (a partitioned dataset), a store made by `lunar data import`, or synthetic[:SYMBOLS:BARS[:SEED]].")
     var data = "synthetic"
 
     @Flag(name: .long, help: "Rescale open/high/low/close by the Adj Close column.")
@@ -173,7 +173,38 @@ struct Run: ParsableCommand {
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Make or inspect data.",
-                                                    subcommands: [Gen.self])
+                                                    subcommands: [Gen.self, Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Convert CSV or Parquet data (any --data source) into a column store that --data STORE opens in milliseconds.",
+            discussion: "The store is a folder: manifest.json, timestamps.i64 and one file per field (symbol-major Float64, or Float32 with --float32). It is written whole and renamed into place. See docs/data-formats.md.")
+        @Argument(help: "The data to import: a CSV or Parquet file or folder, or synthetic:SYMBOLS:BARS[:SEED].") var source: String
+        @Argument(help: "The store folder to write (replaced if it is a store; refused if it is anything else).") var store: String
+        @Flag(help: "Store every field as Float32 (half the size; prices keep about 7 significant digits).") var float32 = false
+        @Flag(name: .long, help: "Rescale open/high/low/close by the Adj Close column while importing.") var adjust = false
+        @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+        func run() throws {
+            do {
+                let progress = Progress()
+                var clock = Stopwatch()
+                progress.show("reading \(source)…")
+                let panel = try DataSource.load(source, adjust: adjust) { done, all in progress.show("reading: \(done)/\(all) files") }
+                let read = clock.lap()
+                progress.show("writing \(panel.symbolCount) symbols × \(panel.barCount) bars…")
+                try ColumnStore.write(panel, to: store, source: source, float32: float32, threads: threads ?? defaultThreadCount) { done, all in
+                    Progress().show("writing: \(done)/\(all) fields")
+                }
+                progress.done()
+                let bytes = panel.fields.count * panel.symbolCount * panel.barCount * (float32 ? 4 : 8)
+                print(String(format: "imported %d symbols × %d bars, %d fields (%.1f MB) from %@ into %@ in %.2f s (read %.2f s)",
+                             panel.symbolCount, panel.barCount, panel.fields.count, Double(bytes) / 1e6, source, store,
+                             read + clock.lap(), read))
+            } catch { throw fail(error) }
+        }
+    }
 
     struct Gen: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the synthetic universe as one CSV per symbol.")

@@ -3,7 +3,7 @@ import Lunar
 import LunarData
 import Testing
 
-@Suite("Binary panel cache next to CSV data")
+@Suite("The column-store cache next to CSV data")
 struct PanelCacheTests {
     func tempDir() throws -> String {
         let dir = NSTemporaryDirectory() + "lunar-cache-test-\(UUID().uuidString)"
@@ -60,9 +60,10 @@ struct PanelCacheTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CSVWriter.writeFolder(Synthetic.panel(symbols: 2, bars: 10), to: dir)
         let parsed = try DataSource.load(dir)
-        let cache = PanelCache.file(for: dir)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: cache))
-        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cache))
+        // The cache is a store: cut one of its field files in half.
+        let field = PanelCache.file(for: dir) + "/fields/0.f64"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: field))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: field))
         #expect(PanelCache.load(dir, fingerprint: PanelCache.fingerprint(of: dir, adjust: false)!) == nil)
         #expect(same(try DataSource.load(dir), parsed))
     }

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Lunar's columnar store: a folder a panel is imported into once (`lunar data import`) and
+/// opened in milliseconds thereafter, because nothing is parsed — each field is one file of
+/// N × T numbers, symbol-major like `Panel`, mapped into memory; a run copies out only the
+/// symbols it needs (all of them, or one tile at a time under `--memory-budget`).
+///
+/// Layout (docs/data-formats.md, "The store"):
+///
+///     STORE/manifest.json       format, version, symbols, bar count, fields (name, type, file), fingerprint
+///     STORE/timestamps.i64      T little-endian Int64 (epoch seconds, UTC)
+///     STORE/fields/N.f64|.f32   N × T little-endian Float64 (or Float32 on request), symbol-major
+///
+/// A store is written into a hidden sibling folder and renamed into place, so a reader finds a
+/// whole store or none. It is also the cache of CSV data (`PanelCache`).
+public final class ColumnStore: @unchecked Sendable {
+    public static let manifestName = "manifest.json"
+    static let format = "lunar-store"
+    /// Bump when the layout or the loaders' rules change (old stores are then refused, and
+    /// caches rebuilt).
+    static let version = 1
+
+    public enum ValueType: String, Codable, Sendable {
+        case float64, float32
+        var width: Int { self == .float64 ? 8 : 4 }
+        var suffix: String { self == .float64 ? "f64" : "f32" }
+    }
+
+    struct Manifest: Codable {
+        struct Field: Codable { var name: String; var type: ValueType; var file: String }
+        var format: String
+        var version: Int
+        var symbols: [String]
+        var bars: Int
+        var fields: [Field]
+        /// What the store was made from, for messages.
+        var source: String
+        /// For the CSV cache: the sources' fingerprint (`PanelCache.fingerprint`).
+        var fingerprint: String?
+    }
+
+    public let path: String
+    public let symbols: [String]
+    public let timestamps: [Int64]
+    public let fieldNames: [String]
+    public let source: String
+    let manifest: Manifest
+    /// Each field's file, mapped (not read): pages come in as tiles touch them.
+    private let maps: [String: (data: Data, type: ValueType)]
+
+    public var symbolCount: Int { symbols.count }
+    public var barCount: Int { timestamps.count }
+    public var fingerprint: String? { manifest.fingerprint }
+
+    /// Is `path` a store (a folder with a store manifest)?
+    public static func isStore(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: (path as NSString).appendingPathComponent(manifestName)),
+              let m = try? JSONDecoder().decode(Manifest.self, from: data) else { return false }
+        return m.format == format
+    }
+
+    /// Opens the store at `path`: reads the manifest and the calendar, maps every field file.
+    public init(path: String) throws {
+        self.path = path
+        let manifestPath = (path as NSString).appendingPathComponent(Self.manifestName)
+        guard let data = FileManager.default.contents(atPath: manifestPath) else { throw DataError.fileNotFound(manifestPath) }
+        let m: Manifest
+        do { m = try JSONDecoder().decode(Manifest.self, from: data) } catch {
+            throw DataError.invalid("\(manifestPath): not a Lunar store manifest (\(error))")
+        }
+        guard m.format == Self.format else { throw DataError.invalid("\(manifestPath): format '\(DataError.clip(m.format))' is not \(Self.format)") }
+        guard m.version == Self.version else {
+            throw DataError.invalid("\(manifestPath): a store of version \(m.version); this Lunar reads version \(Self.version): import the data again")
+        }
+        guard m.bars >= 0, m.bars < 1 << 32, m.symbols.count < 1 << 32 else { throw DataError.invalid("\(manifestPath): \(m.symbols.count) symbols × \(m.bars) bars") }
+        for f in Panel.standardFields where !m.fields.contains(where: { $0.name == f }) {
+            throw DataError.missingColumn(file: manifestPath, column: f)
+        }
+        func mapped(_ file: String, bytes: Int) throws -> Data {
+            guard !file.contains(".."), !file.hasPrefix("/") else { throw DataError.invalid("\(manifestPath): a field file outside the store: \(DataError.clip(file))") }
+            let full = (path as NSString).appendingPathComponent(file)
+            guard let d = try? Data(contentsOf: URL(fileURLWithPath: full), options: .alwaysMapped) else { throw DataError.fileNotFound(full) }
+            guard d.count == bytes else { throw DataError.invalid("\(full): \(d.count) bytes, expected \(bytes): the store is damaged; import it again") }
+            return d
+        }
+        let cells = m.symbols.count * m.bars
+        let times = try mapped("timestamps.i64", bytes: m.bars * 8)
+        let timestamps = times.withUnsafeBytes { b in (0 ..< m.bars).map { Int64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
+        for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
+            throw DataError.invalid("\(path): the store's calendar is not increasing at bar \(i): the store is damaged; import it again")
+        }
+        var maps: [String: (Data, ValueType)] = [:]
+        for f in m.fields {
+            guard maps[f.name] == nil else { throw DataError.invalid("\(manifestPath): field '\(DataError.clip(f.name))' appears twice") }
+            maps[f.name] = (try mapped(f.file, bytes: cells * f.type.width), f.type)
+        }
+        manifest = m
+        symbols = m.symbols; self.timestamps = timestamps; fieldNames = m.fields.map(\.name); source = m.source
+        self.maps = maps
+    }
+
+    /// Bytes of the fields of one symbol as a panel holds them (Float64).
+    public var bytesPerSymbol: Int { fieldNames.count * barCount * 8 }
+
+    /// The symbols `range` as a panel (every field, as Float64): a copy out of the map.
+    public func panel(symbols range: Range<Int>? = nil) throws -> Panel {
+        let range = range ?? 0 ..< symbolCount
+        precondition(range.lowerBound >= 0 && range.upperBound <= symbolCount, "symbols \(range) of a store of \(symbolCount)")
+        let T = barCount, n = range.count
+        var fields: [String: [Double]] = [:]
+        for name in fieldNames {
+            let (data, type) = maps[name]!
+            fields[name] = data.withUnsafeBytes { b in
+                [Double](unsafeUninitializedCapacity: n * T) { out, count in
+                    let start = range.lowerBound * T
+                    if type == .float64 {
+                        if n * T > 0 { memcpy(out.baseAddress!, b.baseAddress! + start * 8, n * T * 8) }
+                    } else {
+                        let src = b.baseAddress!.advanced(by: start * 4)
+                        for i in 0 ..< n * T { out[i] = Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
+                    }
+                    count = n * T
+                }
+            }
+        }
+        return try Panel(symbols: Array(symbols[range]), timestamps: timestamps, fields: fields)
+    }
+
+    // MARK: - writing
+
+    /// Writes `panel` as the store at `path` (replacing a store there), each field file by its
+    /// own thread; `float32` stores every field but the timestamps as Float32.
+    public static func write(_ panel: Panel, to path: String, source: String, float32: Bool = false, fingerprint: String? = nil,
+                             threads: Int = defaultThreadCount, progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
+        let names = panel.fields.keys.sorted()
+        let type: ValueType = float32 ? .float32 : .float64
+        let manifest = Manifest(format: format, version: version, symbols: panel.symbols, bars: panel.barCount,
+                                fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
+                                source: source, fingerprint: fingerprint)
+        try replaceFolder(path) { temp in
+            try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
+            try writeFile(temp + "/timestamps.i64", panel.timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
+            let failures = Failures()
+            let done = ChunkCounter()
+            parallelFor(chunks: names.count, threads: threads) { k in
+                let values = panel.fields[names[k]]!
+                let bytes: Data = float32
+                    ? values.map { Float($0).bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
+                    : values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
+                do { try writeFile(temp + "/" + manifest.fields[k].file, bytes) } catch { failures.add(error) }
+                progress?(done.next() + 1, names.count)
+            }
+            if let e = failures.first { throw e }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeFile(temp + "/" + manifestName, try encoder.encode(manifest))
+        }
+    }
+
+    static func writeFile(_ path: String, _ data: Data) throws {
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw DataError.invalid("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Fills a hidden sibling of `path` and renames it into place; a store already at `path` is
+    /// moved aside first and removed after. Anything else at `path` is left alone: an error.
+    static func replaceFolder(_ path: String, _ fill: (String) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let tag = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let temp = (parent.isEmpty ? "." : parent) + "/.\(name).lunar-new-\(tag)"
+        if !parent.isEmpty { try fm.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        var isDir: ObjCBool = false
+        let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
+        if exists {
+            let empty = isDir.boolValue && ((try? fm.contentsOfDirectory(atPath: path))?.isEmpty ?? false)
+            guard isDir.boolValue && (empty || isStore(path)) else {
+                throw DataError.invalid("\(path) exists and is not a Lunar store: choose another folder for the store")
+            }
+        }
+        do {
+            try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
+            try fill(temp)
+            if exists {
+                let old = (parent.isEmpty ? "." : parent) + "/.\(name).lunar-old-\(tag)"
+                guard rename(path, old) == 0 else { throw DataError.invalid("cannot replace \(path): \(String(cString: strerror(errno)))") }
+                guard rename(temp, path) == 0 else {
+                    rename(old, path)
+                    throw DataError.invalid("cannot replace \(path): \(String(cString: strerror(errno)))")
+                }
+                try? fm.removeItem(atPath: old)
+            } else {
+                guard rename(temp, path) == 0 else { throw DataError.invalid("cannot write \(path): \(String(cString: strerror(errno)))") }
+            }
+        } catch {
+            try? fm.removeItem(atPath: temp)
+            throw error
+        }
+    }
+}
+
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: Error?
+    func add(_ e: Error) { lock.lock(); if first == nil { first = e }; lock.unlock() }
+}
+
+/// `--data STORE`: a folder with a store manifest.
+public struct StoreSource: PanelSource {
+    public let path: String
+    public init(path: String) { self.path = path }
+    public var description: String { path }
+    public func load(progress: ((Int, Int) -> Void)?) throws -> Panel { try ColumnStore(path: path).panel() }
+}
+
+struct StoreSourceFactory: PanelSourceFactory {
+    var name: String { "store" }
+    var usage: String { "STORE: a folder made by `lunar data import` (manifest.json and one file per field)" }
+    func source(for spec: String, options: PanelSourceOptions) throws -> (any PanelSource)? {
+        guard ColumnStore.isStore(spec) else { return nil }
+        if options.adjust {
+            throw DataError.invalid("\(spec): a store holds prices as imported; --adjust applies when importing (lunar data import --adjust)")
+        }
+        return StoreSource(path: spec)
+    }
+}
