@@ -36,8 +36,12 @@ for pass in 1 2; do
   for t in "${TARGETS[@]}"; do
     p=$(product "$t")
     # LUNAR_FUZZ declares the targets in Package.swift; ld.gold's notes about ASan's local
-    # symbols are noise.
-    if ! LUNAR_FUZZ=1 "$SWIFT" build --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address --product "$p" 2>&1 \
+    # symbols are noise. SwiftPM passes its sanitizers to swiftc as two flags, in an order that
+    # changes between invocations, and of `-sanitize=` flags swiftc keeps only the last: the
+    # Swift code got ASan without coverage counters, or counters without ASan. The one combined
+    # flag, passed last, gives both.
+    if ! LUNAR_FUZZ=1 "$SWIFT" build --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address \
+           -Xswiftc -sanitize=fuzzer,address --product "$p" 2>&1 \
         | { grep -v "Cannot export local symbol" || true; }; then
       echo "fuzz: building $p failed" >&2; exit 1
     fi

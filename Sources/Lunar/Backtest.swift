@@ -161,9 +161,11 @@ public enum Backtest {
     ///   - perSymbol: also measure each symbol (a sweep row needs only the portfolio).
     ///   - benchmarkPanel: the panel the benchmark is taken from, when `panel` is a slice of it
     ///     (a shard's symbols: its equal-weight benchmark is still the whole universe's).
+    ///   - given: the benchmark itself, when no panel holds the universe (a tile of a store).
     static func simulate(_ strategy: StrategyDefinition, values: [NodeID: [Double]], panel: Panel,
                          options: BacktestOptions, timings: BacktestResult.Timings = .init(),
-                         perSymbol: Bool = true, benchmarkPanel: Panel? = nil) throws -> BacktestResult {
+                         perSymbol: Bool = true, benchmarkPanel: Panel? = nil,
+                         benchmark given: (curve: [Double], name: String, returns: Metrics.Benchmark)? = nil) throws -> BacktestResult {
         var timings = timings
         var clock = Stopwatch()
         let sim = try simulationOptions(strategy, options)
@@ -174,7 +176,7 @@ public enum Backtest {
         let inputs = SignalInputs(series, boolsAreTyped: true)
         // The benchmark depends on the closes alone: known before the simulation, so each
         // symbol can be measured right after it is simulated, while its equity is in cache.
-        let (bench, benchName, benchReturns) = try benchmark(panel: benchmarkPanel ?? panel, symbol: sim.benchmark, capital: sim.capital)
+        let (bench, benchName, benchReturns) = try given ?? benchmark(panel: benchmarkPanel ?? panel, symbol: sim.benchmark, capital: sim.capital)
         let bpy = panel.barsPerYear
         var measure: (@Sendable (SymbolRun) -> Metrics)? = nil
         if perSymbol {
@@ -344,7 +346,8 @@ extension BacktestResult {
         var r = RunReport(strategyName: strategy.name, strategyPath: strategy.path,
                           params: strategy.params.map { ($0.name, $0.value.description) }, panel: panel,
                           equity: equity, portfolio: portfolio, symbolMetrics: symbolMetrics,
-                          trades: trades, symbolEquity: runs.map(\.equity),
+                          // A run made tile by tile keeps no sub-account curves (`TiledRun`).
+                          trades: trades, symbolEquity: runs.contains { $0.equity.count != equity.count } ? [] : runs.map(\.equity),
                           benchmark: benchmark, benchmarkName: benchmarkName,
                           settings: settingsSummary, survivorship: survivorship)
         r.libraries = strategy.libraries.compactMap(LibraryProvenance.init(root:)).map(\.summary)

@@ -20,6 +20,8 @@ public enum FailureKind: String, Sendable, CaseIterable {
     case dependency
     /// Shards that do not make one whole (`lunar merge`): missing, given twice, of different commands.
     case shard
+    /// A run that cannot be made within its `--memory-budget` (a strategy that needs every symbol at once).
+    case memory
     /// Anything else (a file system error, a bug).
     case other
 
@@ -33,6 +35,7 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case .history: return 5
         case .dependency: return 6
         case .shard: return 7
+        case .memory: return 8
         case .other: return 1
         }
     }
@@ -43,7 +46,8 @@ public enum FailureKind: String, Sendable, CaseIterable {
         case let e as SimulationError:
             if case .badOption = e { self = .usage } else { self = .script }
         case is ScriptError, is ManifestError: self = .script
-        case is DataError: self = .data
+        case is DataError, is ParquetError: self = .data
+        case is TiledRun.Refusal: self = .memory
         case is HistoryError: self = .history
         case is DependencyError, is Git.GitFailure: self = .dependency
         case is ShardError: self = .shard

@@ -14,12 +14,18 @@ extension Panel {
     /// Symbols, calendar, every value and the universe (membership, delistings) of the data a
     /// panel is or was made from: two panels with the same fingerprint hold the same data.
     public var fingerprint: String {
+        if let outlineFingerprint { return outlineFingerprint }
         let p = data
         var h = ContentHash()
         for s in p.symbols { h.add(s); h.add(",") }
         h.add(p.timestamps)
         for name in p.fields.keys.sorted() { h.add(name); h.add(p.fields[name]!) }
-        let u = p.universe
+        Panel.addUniverse(p.universe, to: &h)
+        return h.hex
+    }
+
+    /// The universe's part of a data fingerprint: membership spells and delistings, by symbol.
+    static func addUniverse(_ u: Universe, to h: inout ContentHash) {
         for (symbol, spells) in (u.membership ?? [:]).sorted(by: { $0.key < $1.key }) {
             h.add("member:" + symbol)
             for spell in spells { h.add([spell.start, spell.end ?? .max]) }
@@ -27,7 +33,6 @@ extension Panel {
         for (symbol, d) in u.delistings.sorted(by: { $0.key < $1.key }) {
             h.add("delisted:" + symbol); h.add([d.date]); h.add([d.price ?? -1])
         }
-        return h.hex
     }
 }
 

@@ -110,25 +110,40 @@ public final class ColumnStore: @unchecked Sendable {
     /// The symbols `range` as a panel (every field, as Float64): a copy out of the map.
     public func panel(symbols range: Range<Int>? = nil) throws -> Panel {
         let range = range ?? 0 ..< symbolCount
-        precondition(range.lowerBound >= 0 && range.upperBound <= symbolCount, "symbols \(range) of a store of \(symbolCount)")
-        let T = barCount, n = range.count
         var fields: [String: [Double]] = [:]
-        for name in fieldNames {
-            let (data, type) = maps[name]!
-            fields[name] = data.withUnsafeBytes { b in
-                [Double](unsafeUninitializedCapacity: n * T) { out, count in
-                    let start = range.lowerBound * T
-                    if type == .float64 {
-                        if n * T > 0 { memcpy(out.baseAddress!, b.baseAddress! + start * 8, n * T * 8) }
-                    } else {
-                        let src = b.baseAddress!.advanced(by: start * 4)
-                        for i in 0 ..< n * T { out[i] = Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
-                    }
-                    count = n * T
-                }
-            }
-        }
+        for name in fieldNames { fields[name] = values(name, symbols: range) }
         return try Panel(symbols: Array(symbols[range]), timestamps: timestamps, fields: fields)
+    }
+
+    /// One field of the symbols `range`, as Float64. The mapped pages it read are handed back
+    /// to the kernel afterwards, so a run reading tile after tile holds one tile, not the
+    /// store, in memory (mapped pages that were read count as the process's own until then).
+    public func values(_ field: String, symbols range: Range<Int>) -> [Double] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= symbolCount, "symbols \(range) of a store of \(symbolCount)")
+        guard let (data, type) = maps[field] else { preconditionFailure("the store has no field '\(field)'") }
+        let T = barCount, cells = range.count * T, start = range.lowerBound * T
+        return data.withUnsafeBytes { b -> [Double] in
+            guard cells > 0, let base = b.baseAddress else { return [] }
+            let src = base + start * type.width
+            let out = [Double](unsafeUninitializedCapacity: cells) { out, count in
+                if type == .float64 {
+                    memcpy(out.baseAddress!, src, cells * 8)
+                } else {
+                    for i in 0 ..< cells { out[i] = Double(Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) }
+                }
+                count = cells
+            }
+            Self.release(src, bytes: cells * type.width)
+            return out
+        }
+    }
+
+    /// MADV_DONTNEED on the whole pages inside `bytes` at `p`: they are read again from the
+    /// page cache if touched later.
+    static func release(_ p: UnsafeRawPointer, bytes: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (Int(bitPattern: p) + page - 1) / page * page, hi = (Int(bitPattern: p) + bytes) / page * page
+        if hi > lo { _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), hi - lo, Int32(MADV_DONTNEED)) }
     }
 
     // MARK: - writing

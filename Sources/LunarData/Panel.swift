@@ -8,7 +8,8 @@ public struct Panel: Sendable {
     /// Fields that hold bools (1/0): `member`, which every run adds (`runView`).
     public static let boolFields: Set<String> = ["member"]
 
-    public let symbols: [String]
+    public var symbols: [String] { symbolsStorage }
+    private var symbolsStorage: [String]
     /// The calendar: Unix epoch seconds (UTC), strictly increasing.
     public let timestamps: [Int64]
     /// True when every timestamp is midnight UTC, i.e. the data are daily (or coarser) bars.
@@ -37,6 +38,30 @@ public struct Panel: Sendable {
         init(_ panel: Panel) { var p = panel; p.memo = PanelMemo(); self.panel = p }
     }
 
+    /// An outline holds no values (`fields` is empty): see `outline(of:lifecycle:fingerprint:)`.
+    public private(set) var isOutline = false
+    /// An outline's data fingerprint, computed while its values streamed by.
+    public private(set) var outlineFingerprint: String? = nil
+    private(set) var outlineLifecycle: [SymbolLifecycle]? = nil
+
+    /// The outline of a panel too large to hold: its symbols, calendar, universe, hours and
+    /// price mode (from `like`, any tile of it) and each symbol's lifecycle, without values.
+    /// What a result made tile by tile (`--memory-budget`) keeps of its data, so reports can
+    /// name symbols, dates and delistings.
+    public static func outline(symbols: [String], timestamps: [Int64], like tile: Panel, lifecycle: [SymbolLifecycle],
+                               fingerprint: String?) -> Panel {
+        var p = tile
+        p.fields = [:]
+        p.origin = nil
+        p.isOutline = true
+        p.outlineFingerprint = fingerprint
+        p.symbolsStorage = symbols
+        p.memo = PanelMemo()
+        // The lifecycles cannot be derived without the closes: they are given.
+        p.outlineLifecycle = lifecycle
+        return p
+    }
+
     public var symbolCount: Int { symbols.count }
     public var barCount: Int { timestamps.count }
 
@@ -51,7 +76,7 @@ public struct Panel: Sendable {
         for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
             throw DataError.invalid("calendar is not strictly increasing at index \(i)")
         }
-        self.symbols = symbols
+        self.symbolsStorage = symbols
         self.timestamps = timestamps
         self.fields = fields
         self.isDaily = timestamps.allSatisfy { $0 % 86_400 == 0 }

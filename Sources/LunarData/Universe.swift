@@ -96,7 +96,8 @@ extension Panel {
 
     /// Each symbol's first and last bar, whether it is delisted in this window and at what price.
     public var lifecycle: [SymbolLifecycle] {
-        derived("universe:lifecycle") { () -> [SymbolLifecycle] in
+        if let outlineLifecycle { return outlineLifecycle }
+        return derived("universe:lifecycle") { () -> [SymbolLifecycle] in
             let T = barCount
             let close = fields["close"]!
             let calendarEnd = timestamps.last ?? .min

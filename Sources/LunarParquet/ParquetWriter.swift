@@ -272,14 +272,14 @@ extension ParquetWriter {
             switch values {
             case .doubles(let v):
                 let page = Swift.max(1, ParquetWriter.pageBytes / 8)
-                try out.dataPages(range, rowsPerPage: page) { r in plainFixed(v[r].map { $0.bitPattern }) }
-                meta.minMax = doubleMinMax(v[range])
+                try out.dataPages(range, rowsPerPage: page) { r in PageEncoder.plainFixed(v[r].map { $0.bitPattern }) }
+                meta.minMax = PageEncoder.doubleMinMax(v[range])
             case .int64s(let v):
                 let page = Swift.max(1, ParquetWriter.pageBytes / 8)
-                try out.dataPages(range, rowsPerPage: page) { r in plainFixed(Array(v[r])) }
-                if let lo = v[range].min(), let hi = v[range].max() { meta.minMax = (plainFixed([lo]), plainFixed([hi])) }
+                try out.dataPages(range, rowsPerPage: page) { r in PageEncoder.plainFixed(Array(v[r])) }
+                if let lo = v[range].min(), let hi = v[range].max() { meta.minMax = (PageEncoder.plainFixed([lo]), PageEncoder.plainFixed([hi])) }
             case .bools(let v):
-                try out.dataPages(range, rowsPerPage: ParquetWriter.pageBytes * 8) { r in packBools(v[r]) }
+                try out.dataPages(range, rowsPerPage: ParquetWriter.pageBytes * 8) { r in PageEncoder.packBools(v[r]) }
                 if !range.isEmpty {
                     let anyTrue = v[range].contains(true), allTrue = !v[range].contains(false)
                     meta.minMax = ([allTrue ? 1 : 0], [anyTrue ? 1 : 0])
@@ -287,18 +287,18 @@ extension ParquetWriter {
             case .strings(let v):
                 if let dictionary = StringDictionary(v[range], limit: ParquetWriter.pageBytes) {
                     meta.encodings = [.plain, .rle, .rleDictionary]
-                    try out.page(.dictionary, values: dictionary.values.count, encoding: .plain, body: plainStrings(dictionary.values[...]))
+                    try out.page(.dictionary, values: dictionary.values.count, encoding: .plain, body: PageEncoder.plainStrings(dictionary.values[...]))
                     meta.dictionaryPageOffset = 0
                     let width = Swift.max(1, RLEHybrid.width(dictionary.values.count - 1))
                     let page = Swift.max(1, ParquetWriter.pageBytes * 8 / width)
                     let base = range.lowerBound
                     try out.dataPages(range, rowsPerPage: page, encoding: .rleDictionary) { r in
-                        [UInt8(width)] + hybrid(dictionary.codes[(r.lowerBound - base) ..< (r.upperBound - base)], width: width)
+                        [UInt8(width)] + PageEncoder.hybrid(dictionary.codes[(r.lowerBound - base) ..< (r.upperBound - base)], width: width)
                     }
-                    meta.minMax = stringMinMax(dictionary.values[...])
+                    meta.minMax = PageEncoder.stringMinMax(dictionary.values[...])
                 } else {
                     try out.stringPages(v, range)
-                    meta.minMax = stringMinMax(v[range])
+                    meta.minMax = PageEncoder.stringMinMax(v[range])
                 }
             }
             meta.dataPageOffset = out.firstDataPage ?? 0
@@ -368,7 +368,7 @@ extension ParquetWriter {
                     size += 4 + v[end].utf8.count
                     end += 1
                 }
-                try page(.data, values: end - start, encoding: .plain, body: plainStrings(v[start ..< end]))
+                try page(.data, values: end - start, encoding: .plain, body: PageEncoder.plainStrings(v[start ..< end]))
                 start = end
             } while start < range.upperBound
         }
@@ -377,58 +377,105 @@ extension ParquetWriter {
 
 // MARK: - values
 
-/// Little-endian bytes of fixed-width integers (PLAIN INT64, DOUBLE bit patterns).
-func plainFixed<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
-    #if _endian(little)
-    return values.withUnsafeBytes { Array($0) }
-    #else
-    return values.map { $0.littleEndian }.withUnsafeBytes { Array($0) }
-    #endif
-}
-
-/// PLAIN BOOLEAN: one bit per value, LSB first.
-func packBools(_ values: ArraySlice<Bool>) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: (values.count + 7) / 8)
-    for (i, b) in values.enumerated() where b { out[i >> 3] |= 1 << UInt8(i & 7) }
-    return out
-}
-
-/// PLAIN BYTE_ARRAY: a 4-byte little-endian length, then the UTF-8 bytes, per value.
-func plainStrings(_ values: ArraySlice<String>) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(values.reduce(0) { $0 + 4 + $1.utf8.count })
-    for s in values {
-        let n = UInt32(s.utf8.count)
-        out += [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
-        out += s.utf8
+/// PLAIN values, the dictionary indices' hybrid encoding and min/max statistics.
+enum PageEncoder {
+    /// Little-endian bytes of fixed-width integers (PLAIN INT64, DOUBLE bit patterns).
+    static func plainFixed<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+        #if _endian(little)
+        return values.withUnsafeBytes { Array($0) }
+        #else
+        return values.map { $0.littleEndian }.withUnsafeBytes { Array($0) }
+        #endif
     }
-    return out
-}
 
-/// Min and max of doubles, none when a NaN is among them (or none are). Zeros follow the spec:
-/// a minimum of zero is −0.0, a maximum +0.0.
-func doubleMinMax(_ values: ArraySlice<Double>) -> (min: [UInt8], max: [UInt8])? {
-    guard var lo = values.first, var hi = values.first else { return nil }
-    for v in values {
-        if v.isNaN { return nil }
-        if v < lo { lo = v }
-        if v > hi { hi = v }
+    /// PLAIN BOOLEAN: one bit per value, LSB first.
+    static func packBools(_ values: ArraySlice<Bool>) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: (values.count + 7) / 8)
+        for (i, b) in values.enumerated() where b { out[i >> 3] |= 1 << UInt8(i & 7) }
+        return out
     }
-    if lo == 0 { lo = -0.0 }
-    if hi == 0 { hi = 0.0 }
-    return (plainFixed([lo.bitPattern]), plainFixed([hi.bitPattern]))
-}
 
-/// Min and max of strings in Parquet's order for UTF8 (unsigned bytes); none when either is
-/// longer than `ParquetWriter.maxStatisticsBytes`.
-func stringMinMax(_ values: ArraySlice<String>) -> (min: [UInt8], max: [UInt8])? {
-    guard var lo = values.first, var hi = values.first else { return nil }
-    for v in values.dropFirst() {
-        if v.utf8.lexicographicallyPrecedes(lo.utf8) { lo = v }
-        if hi.utf8.lexicographicallyPrecedes(v.utf8) { hi = v }
+    /// PLAIN BYTE_ARRAY: a 4-byte little-endian length, then the UTF-8 bytes, per value.
+    static func plainStrings(_ values: ArraySlice<String>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.reduce(0) { $0 + 4 + $1.utf8.count })
+        for s in values {
+            let n = UInt32(s.utf8.count)
+            out += [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
+            out += s.utf8
+        }
+        return out
     }
-    guard lo.utf8.count <= ParquetWriter.maxStatisticsBytes, hi.utf8.count <= ParquetWriter.maxStatisticsBytes else { return nil }
-    return (Array(lo.utf8), Array(hi.utf8))
+
+    /// Min and max of doubles, none when a NaN is among them (or none are). Zeros follow the spec:
+    /// a minimum of zero is −0.0, a maximum +0.0.
+    static func doubleMinMax(_ values: ArraySlice<Double>) -> (min: [UInt8], max: [UInt8])? {
+        guard var lo = values.first, var hi = values.first else { return nil }
+        for v in values {
+            if v.isNaN { return nil }
+            if v < lo { lo = v }
+            if v > hi { hi = v }
+        }
+        if lo == 0 { lo = -0.0 }
+        if hi == 0 { hi = 0.0 }
+        return (plainFixed([lo.bitPattern]), plainFixed([hi.bitPattern]))
+    }
+
+    /// Min and max of strings in Parquet's order for UTF8 (unsigned bytes); none when either is
+    /// longer than `ParquetWriter.maxStatisticsBytes`.
+    static func stringMinMax(_ values: ArraySlice<String>) -> (min: [UInt8], max: [UInt8])? {
+        guard var lo = values.first, var hi = values.first else { return nil }
+        for v in values.dropFirst() {
+            if v.utf8.lexicographicallyPrecedes(lo.utf8) { lo = v }
+            if hi.utf8.lexicographicallyPrecedes(v.utf8) { hi = v }
+        }
+        guard lo.utf8.count <= ParquetWriter.maxStatisticsBytes, hi.utf8.count <= ParquetWriter.maxStatisticsBytes else { return nil }
+        return (Array(lo.utf8), Array(hi.utf8))
+    }
+
+    /// The RLE / bit-packed hybrid of dictionary indices: a repeat of 8 or more values is an RLE
+    /// run, anything else goes into bit-packed groups of 8 (the last padded with zeros).
+    static func hybrid(_ values: ArraySlice<UInt32>, width: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        func varint(_ v: Int) {
+            var v = UInt64(v)
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            out.append(UInt8(v))
+        }
+        var literals: [UInt32] = []
+        func flushLiterals() {
+            guard !literals.isEmpty else { return }
+            while literals.count % 8 != 0 { literals.append(0) }
+            varint((literals.count / 8) << 1 | 1)
+            var acc: UInt64 = 0, bits = 0
+            for x in literals {
+                acc |= UInt64(x) << UInt64(bits)
+                bits += width
+                while bits >= 8 { out.append(UInt8(truncatingIfNeeded: acc)); acc >>= 8; bits -= 8 }
+            }
+            if bits > 0 { out.append(UInt8(truncatingIfNeeded: acc)) }
+            literals.removeAll(keepingCapacity: true)
+        }
+        var i = values.startIndex
+        while i < values.endIndex {
+            let v = values[i]
+            var j = i + 1
+            while j < values.endIndex && values[j] == v { j += 1 }
+            // Values that fill the open bit-packed group first; a run after them must be ≥ 8.
+            let pad = (8 - literals.count % 8) % 8
+            if j - i >= pad + 8 {
+                literals += repeatElement(v, count: pad)
+                flushLiterals()
+                varint((j - i - pad) << 1)
+                for k in 0 ..< (width + 7) / 8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(k)))) }
+            } else {
+                literals += values[i ..< j]
+            }
+            i = j
+        }
+        flushLiterals()
+        return out
+    }
 }
 
 /// A column chunk's distinct strings in first-seen order and each row's code; nil when the
@@ -465,50 +512,6 @@ struct StringDictionary {
             codes.append(c)
         }
     }
-}
-
-/// The RLE / bit-packed hybrid of dictionary indices: a repeat of 8 or more values is an RLE
-/// run, anything else goes into bit-packed groups of 8 (the last padded with zeros).
-func hybrid(_ values: ArraySlice<UInt32>, width: Int) -> [UInt8] {
-    var out: [UInt8] = []
-    func varint(_ v: Int) {
-        var v = UInt64(v)
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-        out.append(UInt8(v))
-    }
-    var literals: [UInt32] = []
-    func flushLiterals() {
-        guard !literals.isEmpty else { return }
-        while literals.count % 8 != 0 { literals.append(0) }
-        varint((literals.count / 8) << 1 | 1)
-        var acc: UInt64 = 0, bits = 0
-        for x in literals {
-            acc |= UInt64(x) << UInt64(bits)
-            bits += width
-            while bits >= 8 { out.append(UInt8(truncatingIfNeeded: acc)); acc >>= 8; bits -= 8 }
-        }
-        if bits > 0 { out.append(UInt8(truncatingIfNeeded: acc)) }
-        literals.removeAll(keepingCapacity: true)
-    }
-    var i = values.startIndex
-    while i < values.endIndex {
-        let v = values[i]
-        var j = i + 1
-        while j < values.endIndex && values[j] == v { j += 1 }
-        // Values that fill the open bit-packed group first; a run after them must be ≥ 8.
-        let pad = (8 - literals.count % 8) % 8
-        if j - i >= pad + 8 {
-            literals += repeatElement(v, count: pad)
-            flushLiterals()
-            varint((j - i - pad) << 1)
-            for k in 0 ..< (width + 7) / 8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(k)))) }
-        } else {
-            literals += values[i ..< j]
-        }
-        i = j
-    }
-    flushLiterals()
-    return out
 }
 
 // MARK: - the footer

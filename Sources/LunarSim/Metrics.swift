@@ -319,6 +319,32 @@ public struct Metrics: Sendable, Equatable {
         }
     }
 
+    /// Symbols per group of the equal-weight benchmark's sum (see `equalWeightBenchmark`).
+    public static let benchmarkGroup = 32
+
+    /// A symbol's first valid (positive) close, or −1 when it has none.
+    @inline(__always)
+    static func firstValid(_ row: UnsafePointer<Double>, bars T: Int) -> Int {
+        var t = 0
+        while t < T, row[t].isNaN || !(row[t] > 0) { t += 1 }
+        return t < T ? t : -1
+    }
+
+    /// Adds one symbol's holding (1 before its first valid close `start`, then close / first
+    /// close, a missing bar keeping the last value) to the group sum `p`; nothing when start < 0.
+    @inline(__always)
+    static func addHolding(_ row: UnsafePointer<Double>, from start: Int, bars T: Int, into p: UnsafeMutablePointer<Double>) {
+        if start < 0 { return }
+        let inv = 1 / row[start]   // a multiply per bar instead of a divide
+        for t in 0 ..< start { p[t] += 1 }
+        var lastRatio = 1.0
+        for t in start ..< T {
+            let v = row[t]
+            if !v.isNaN { lastRatio = v * inv }   // a missing bar keeps the last value
+            p[t] += lastRatio
+        }
+    }
+
     /// Equal-weight buy-and-hold of the given closes (symbol-major, `symbols × bars`): each symbol
     /// is bought with an equal slice at its first valid close and held; no fees. Value starts at 1.
     public static func equalWeightBenchmark(close: [Double], symbols N: Int, bars T: Int,
@@ -326,18 +352,14 @@ public struct Metrics: Sendable, Equatable {
         // Each symbol's first valid price; symbols with none are left out.
         var first = [Int](repeating: -1, count: N)
         close.withUnsafeBufferPointer { c in
-            for s in 0 ..< N {
-                var t = 0
-                while t < T, c[s * T + t].isNaN || !(c[s * T + t] > 0) { t += 1 }
-                if t < T { first[s] = t }
-            }
+            for s in 0 ..< N { first[s] = firstValid(c.baseAddress! + s * T, bars: T) }
         }
         let used = first.filter { $0 >= 0 }.count
         var out = [Double](repeating: 0, count: T)
         guard used > 0 else { return out }
         // Fixed groups of symbols (never dependent on the thread count) each sum their rows,
         // read contiguously; the groups' partial sums are then added in group order.
-        let group = 32
+        let group = benchmarkGroup
         let groups = (N + group - 1) / group
         var partial = [Double](repeating: 0, count: groups * T)
         partial.withUnsafeMutableBufferPointer { pb in
@@ -349,17 +371,7 @@ public struct Metrics: Sendable, Equatable {
                     parallelFor(chunks: groups, threads: threads) { g in
                         let p = part.base + g * T
                         for s in g * group ..< min(N, (g + 1) * group) {
-                            let start = fp[s]
-                            if start < 0 { continue }
-                            let row = cp.base + s * T
-                            let inv = 1 / row[start]   // a multiply per bar instead of a divide
-                            for t in 0 ..< start { p[t] += 1 }
-                            var lastRatio = 1.0
-                            for t in start ..< T {
-                                let v = row[t]
-                                if !v.isNaN { lastRatio = v * inv }   // a missing bar keeps the last value
-                                p[t] += lastRatio
-                            }
+                            addHolding(cp.base + s * T, from: fp[s], bars: T, into: p)
                         }
                     }
                 }

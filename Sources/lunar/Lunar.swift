@@ -81,6 +81,8 @@ struct Run: ParsableCommand {
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @OptionGroup var libraries: LibraryOptions
     @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
+    @Option(help: "Memory for the run (e.g. 1GiB, 512MB; default: half the machine's memory). A store (lunar data import) larger than it is streamed in tiles of symbols; see docs/data-formats.md.")
+    var memoryBudget: String?
 
     func validate() throws {
         for p in params where !p.contains("=") { throw ValidationError("--param takes name=value, got '\(p)'") }
@@ -89,6 +91,9 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown engine '\(engine)'; expected \(EngineKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if let memoryBudget, ByteSize.parse(memoryBudget) == nil {
+            throw ValidationError("--memory-budget takes a size such as 1GiB, 512MB or 2G, got '\(memoryBudget)'")
+        }
         // A folder Lunar would refuse to replace is refused before the data load and the run.
         if let out {
             do { try ResultFolder.checkReplaceable(out) } catch { throw ValidationError("--out: \(error)") }
@@ -98,6 +103,7 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             if let shard = try shards.spec() { return try runShard(shard) }
+            if !explain, let store = try largeStore() { return try runTiled(store) }
             let progress = Progress()
             var clock = Stopwatch()
             progress.show("loading \(dataOptions.data)…")
@@ -123,6 +129,32 @@ struct Run: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The budget in bytes: `--memory-budget`, else half of the machine's memory.
+    var budget: Int { memoryBudget.flatMap(ByteSize.parse) ?? ByteSize.physicalMemory / 2 }
+
+    /// The store `--data` names when the whole run would not fit the budget.
+    func largeStore() throws -> ColumnStore? {
+        guard ColumnStore.isStore(dataOptions.data) else { return nil }
+        let store = try ColumnStore(path: dataOptions.data)
+        return TiledRun.wholeRunBytes(store: store) > budget ? store : nil
+    }
+
+    /// The run tile by tile (`TiledRun`), with the tiles as progress.
+    func runTiled(_ store: ColumnStore) throws {
+        let progress = Progress()
+        progress.show("running \(store.symbolCount) symbols × \(store.barCount) bars in tiles within \(ByteSize.format(budget))…")
+        let options = try backtestOptions()
+        let result = try TiledRun.run(strategyPath: strategy, store: store, membership: dataOptions.universe,
+                                      delistings: dataOptions.delistings, options: options, budget: budget, record: !noRecord) { done, all in
+            progress.show("running in tiles within \(ByteSize.format(budget)): \(done)/\(all)")
+        }
+        progress.done()
+        if !noSurvivorship && result.panel.universeSummary.delisted > 0 {
+            FileHandle.standardError.write(Data("note: the survivors-only comparison is not run tile by tile (--memory-budget); give the whole universe's memory to have it\n".utf8))
+        }
+        try deliver(result, options: options)
     }
 
     /// The options the flags give.
