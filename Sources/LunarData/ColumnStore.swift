@@ -150,7 +150,10 @@ public final class ColumnStore: @unchecked Sendable {
 
     /// Writes `panel` as the store at `path` (replacing a store there), each field file by its
     /// own thread; `float32` stores every field but the timestamps as Float32.
+    /// `files` are written beside the fields (the source's `delistings.csv`, which a run then
+    /// finds beside the store as it would beside the data).
     public static func write(_ panel: Panel, to path: String, source: String, float32: Bool = false, fingerprint: String? = nil,
+                             files: [(name: String, contents: Data)] = [],
                              threads: Int = defaultThreadCount, progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
         let names = panel.fields.keys.sorted()
         let type: ValueType = float32 ? .float32 : .float64
@@ -160,6 +163,7 @@ public final class ColumnStore: @unchecked Sendable {
         try replaceFolder(path) { temp in
             try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
             try writeFile(temp + "/timestamps.i64", panel.timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
+            for f in files { try writeFile(temp + "/" + f.name, f.contents) }
             let failures = Failures()
             let done = ChunkCounter()
             parallelFor(chunks: names.count, threads: threads) { k in

@@ -9,7 +9,7 @@ import Darwin
 /// A flat table to write as Parquet: named columns of equal length, in order.
 ///
 /// Every column is written REQUIRED: no definition levels, no nulls. A Double NaN is written as
-/// the NaN value it is (pandas, polars and DuckDB read it back as NaN, not as a null).
+/// the NaN value it is, bits and all (pyarrow, polars and DuckDB read it back as NaN, not null).
 public struct ParquetTable: Sendable {
     public enum Column: Sendable, Equatable {
         /// DOUBLE.
@@ -68,29 +68,37 @@ public struct ParquetWriteError: Error, CustomStringConvertible, Equatable {
 ///   column chunk's distinct strings take at most 1 MiB, else PLAIN.
 /// - Every column is REQUIRED (no definition levels): there are no nulls, and a NaN is a value.
 /// - Column chunks carry min/max statistics (signed for integers, byte-wise for strings); a
-///   DOUBLE chunk holding a NaN carries none, since readers disagree on where NaN sorts.
+///   DOUBLE chunk holding a NaN carries none (readers order NaN differently).
 public enum ParquetWriter {
     /// Writes `table` to `path` atomically: to a temporary file beside it (hidden, so folder
     /// readers skip it), renamed into place when complete (no fsync), so a reader never sees
     /// half a file. On failure the temporary file is removed and `path` is left as it was.
     public static func write(_ table: ParquetTable, to path: String, codec: Codec = .snappy, rowGroupSize: Int = 1 << 20) throws {
-        let plan: Plan
-        do { plan = try Plan(table, codec: codec, rowGroupSize: rowGroupSize) } catch var e as ParquetWriteError {
-            e.file = path; throw e
+        // Errors about the table name the file too.
+        func named(_ error: Error) -> Error {
+            guard var e = error as? ParquetWriteError, e.file == nil else { return error }
+            e.file = path
+            return e
         }
+        let plan: Plan
+        do { plan = try Plan(table, codec: codec, rowGroupSize: rowGroupSize) } catch { throw named(error) }
         let url = URL(fileURLWithPath: path)
         let tmp = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(12))").path
         let fd = openNew(tmp)
         guard fd >= 0 else { throw ParquetWriteError(file: path, "cannot create \(tmp) (\(errnoText()))") }
         do {
-            defer { closeFile(fd) }
             try plan.encode { bytes in
                 if let failure = writeAll(fd, bytes) { throw ParquetWriteError(file: path, "cannot write \(tmp) (\(failure))") }
             }
         } catch {
+            _ = closeFile(fd)
             removeFile(tmp)
-            throw error
+            throw named(error)
+        }
+        if let failure = closeFile(fd) {
+            removeFile(tmp)
+            throw ParquetWriteError(file: path, "cannot write \(tmp) (\(failure))")
         }
         if let failure = renameFile(tmp, path) {
             removeFile(tmp)
@@ -166,7 +174,7 @@ extension ParquetWriter {
                     var millis = [Int64](repeating: 0, count: seconds.count)
                     for (i, s) in seconds.enumerated() {
                         let (m, overflow) = s.multipliedReportingOverflow(by: 1000)
-                        guard !overflow else { throw ParquetWriteError(column: name, "row \(i): \(s) seconds do not fit a millisecond timestamp") }
+                        guard !overflow else { throw ParquetWriteError(column: name, "row \(i + 1): \(s) seconds do not fit a millisecond timestamp") }
                         millis[i] = m
                     }
                     schema.append(LeafSchema(name: name, physical: .int64, convertedType: 9, isString: false, isTimestamp: true))
@@ -218,11 +226,9 @@ extension ParquetWriter {
             try put(footer + [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)] + magic)
         }
     }
-
-    static let magicBytes: [UInt8] = Array("PAR1".utf8)
 }
 
-private let magic = ParquetWriter.magicBytes
+private let magic: [UInt8] = Array("PAR1".utf8)
 
 private final class ChunkResults: @unchecked Sendable {
     private let lock = NSLock()
@@ -605,7 +611,8 @@ private func openNew(_ path: String) -> Int32 {
     open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
 }
 
-private func closeFile(_ fd: Int32) { _ = close(fd) }
+/// nil when closed, else why not (a delayed write error).
+private func closeFile(_ fd: Int32) -> String? { close(fd) == 0 ? nil : errnoText() }
 
 /// nil when every byte was written, else why not.
 private func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {

@@ -226,7 +226,11 @@ struct DataCommand: ParsableCommand {
                 let panel = try DataSource.load(source, adjust: adjust) { done, all in progress.show("reading: \(done)/\(all) files") }
                 let read = clock.lap()
                 progress.show("writing \(panel.symbolCount) symbols × \(panel.barCount) bars…")
-                try ColumnStore.write(panel, to: store, source: source, float32: float32, threads: threads ?? defaultThreadCount) { done, all in
+                // The delistings file travels with the store, where a run looks for it.
+                let delistings = panel.universe.delistingsFile.flatMap { FileManager.default.contents(atPath: $0) }
+                    .map { [(name: Universe.delistingsFileName, contents: $0)] } ?? []
+                try ColumnStore.write(panel, to: store, source: source, float32: float32, files: delistings,
+                                      threads: threads ?? defaultThreadCount) { done, all in
                     Progress().show("writing: \(done)/\(all) fields")
                 }
                 progress.done()

@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    /// A long price table (date, symbol, OHLCV) loads as the panel it holds, in several row groups.
+    @Test func parquetLoaderReadsAWrittenPriceTable() throws {
+        let days: [Int64] = (0 ..< 4).map { (Calendar.daysFromCivil(2024, 1, 2) + $0) * 86_400 }
+        let closes: [String: [Double]] = ["AAA": [10, 10.5, .nan, 11.25], "BBB": [20, 19.75, 19.5, 21]]
+        var date: [Int64] = [], symbol: [String] = [], close: [Double] = []
+        for t in days.indices { for s in ["BBB", "AAA"] { date.append(days[t]); symbol.append(s); close.append(closes[s]![t]) } }
+        let table = ParquetTable(["date": .timestamps(seconds: date), "symbol": .strings(symbol), "open": .doubles(close),
+                                  "high": .doubles(close), "low": .doubles(close), "close": .doubles(close),
+                                  "volume": .int64s(close.map { $0.isNaN ? 0 : 1000 })])
+        let path = Fixtures.tempDir("parquet-writer") + "/prices.parquet"
+        try ParquetWriter.write(table, to: path, rowGroupSize: 3)
+        let panel = try ParquetLoader.load(path: path)
+        #expect(panel.symbols == ["BBB", "AAA"])
+        #expect(panel.timestamps == days)
+        let got = panel.fields["close"] ?? []
+        let want = closes["BBB"]! + closes["AAA"]!
+        #expect(got.count == want.count && zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
+    }
+
     // MARK: - the footer
 
     @Test func theFooterDescribesTheFile() throws {
@@ -207,7 +226,7 @@ import Testing
             message: "column 'a': is named twice"),
         Bad(label: "no columns", table: ParquetTable(), message: "a table without columns (a Parquet file needs at least one)"),
         Bad(label: "timestamp overflow", table: ParquetTable([("t", .timestamps(seconds: [0, .max / 10]))]),
-            message: "column 't': row 1: \(Int64.max / 10) seconds do not fit a millisecond timestamp"),
+            message: "column 't': row 2: \(Int64.max / 10) seconds do not fit a millisecond timestamp"),
         Bad(label: "row group size", table: ParquetTable([("a", .doubles([1]))]), rowGroupSize: 0,
             message: "a row group size of 0 rows (at least 1)"),
         Bad(label: "codec", table: ParquetTable([("a", .doubles([1]))]), codec: .lz4,
