@@ -57,7 +57,7 @@ let package = Package(
         // (orders reach it through the BarBroker protocol).
         .target(name: "LunarScript", dependencies: ["CLua", "LunarData", "LunarDeps", "LunarGraph", "LunarKernels", "LunarManifest", "LunarSim"],
                 resources: [.copy("Resources/prelude.lua")], swiftSettings: strict),
-        .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim"],
+        .target(name: "LunarReport", dependencies: ["LunarData", "LunarSim", "LunarParquet"],
                 // The charts' JavaScript, inlined by report.html and the live page.
                 resources: [.copy("Resources/charts")], swiftSettings: strict),
         .target(name: "LunarHistory", dependencies: ["LunarSim", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
@@ -78,7 +78,7 @@ let package = Package(
         // A helper the history tests run as many processes at once (records runs without a backtest).
         .executableTarget(name: "HistoryWriter", dependencies: ["LunarHistory", "LunarSim"], path: "Tests/HistoryWriter",
                           swiftSettings: strict),
-        .target(name: "LunarTestSupport", dependencies: ["LunarData"], path: "Tests/LunarTestSupport",
+        .target(name: "LunarTestSupport", dependencies: ["LunarData", "LunarParquet"], path: "Tests/LunarTestSupport",
                 swiftSettings: strict),
         .testTarget(name: "LunarDataTests", dependencies: ["LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarParquetTests", dependencies: ["LunarParquet", "LunarData", "LunarTestSupport"], swiftSettings: strict),
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "LunarDepsTests", dependencies: ["LunarDeps", "LunarManifest"], swiftSettings: strict),
         .testTarget(name: "LunarStatsTests", dependencies: ["LunarStats", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarScriptTests", dependencies: ["LunarScript", "LunarManifest", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LunarReportTests", dependencies: ["LunarReport"], swiftSettings: strict),
+        .testTarget(name: "LunarReportTests", dependencies: ["LunarReport", "LunarParquet", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarHistoryTests", dependencies: ["LunarHistory", "LunarSim", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarTests", dependencies: ["Lunar", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarWebTests", dependencies: ["LunarWeb", "Lunar", "LunarTestSupport"], swiftSettings: strict),

@@ -154,7 +154,9 @@ public enum Calendar {
         }
     }
 
-    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    /// ⌊a / b⌋ for b > 0. `(a + 1) / b − 1` for a negative `a` cannot overflow; `−a + b − 1`
+    /// did near Int64.min (a Parquet TIMESTAMP of Int64.min trapped).
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a + 1) / b - 1 }
 
     private static func digits(_ b: [UInt8], _ at: Int, _ n: Int) -> Int? {
         guard at + n <= b.count else { return nil }

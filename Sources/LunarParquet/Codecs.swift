@@ -10,6 +10,21 @@ enum Codecs {
             guard input.count == size else { throw ThriftError(message: "an uncompressed page of \(input.count) bytes says it holds \(size)") }
             return Array(input)
         }
+        // The buffer is allocated at the page's claimed size before the codec reads a byte, so
+        // the claim is checked first against the most each codec can expand its input (a
+        // damaged header asked for 2 GiB): SNAPPY's densest element, a 3-byte copy, makes 64
+        // bytes; deflate's longest match, 258 bytes, takes 2 bits at best; a ZSTD RLE block makes
+        // 128 KiB of 4 bytes.
+        let maxExpansion: Int
+        switch codec {
+        case .snappy: maxExpansion = 22
+        case .gzip: maxExpansion = 1032
+        case .zstd: maxExpansion = 32_768
+        default: throw ThriftError(message: "compression \(codec.name) is not supported (UNCOMPRESSED, SNAPPY, ZSTD and GZIP are)")
+        }
+        guard size <= input.count * maxExpansion else {
+            throw ThriftError(message: "a \(codec.name) page of \(input.count) bytes says it holds \(size)")
+        }
         var out = [UInt8](repeating: 0, count: size)
         let produced: Int = try out.withUnsafeMutableBytes { dst in
             let dstBase = dst.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!

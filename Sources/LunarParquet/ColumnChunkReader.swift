@@ -45,7 +45,12 @@ struct ColumnChunkReader {
             case .dictionary?:
                 guard dictionary == nil else { throw ThriftError(message: "a second dictionary page") }
                 let raw = try Codecs.decompress(codec, body, into: Int(header.uncompressedSize))
-                guard header.valueCount >= 0 else { throw ThriftError(message: "a dictionary of \(header.valueCount) values") }
+                // PLAIN takes a bit per value at least, but a FIXED_LEN_BYTE_ARRAY of width 0 takes
+                // none, and a damaged dictionary of 2^31 of them made as many empty strings (a
+                // hang, then 8 GiB). A dictionary's values are distinct: that one has one value.
+                guard header.valueCount >= 0, Int(header.valueCount) <= max(1, raw.count * 8) else {
+                    throw ThriftError(message: "a dictionary of \(header.valueCount) values in \(raw.count) bytes")
+                }
                 dictionary = try raw.withUnsafeBytes { try plain($0, count: Int(header.valueCount)) }
             case .data?:
                 let raw = try Codecs.decompress(codec, body, into: Int(header.uncompressedSize))
@@ -157,6 +162,9 @@ struct ColumnChunkReader {
             let r = try c.take((count + 7) / 8)
             return .integers((0 ..< count).map { Int64(bytes[r.lowerBound + $0 / 8] >> UInt8($0 % 8) & 1) })
         case .byteArray:
+            // Every value starts with its 4-byte length: a count beyond that is damage, refused
+            // before reserving room for it (a dictionary page claiming 2^31 values reserved 8 GiB).
+            guard count <= bytes.count / 4 else { throw ThriftError(message: "\(count) byte arrays in \(bytes.count) bytes") }
             var table = TextTable(), codes: [Int32] = []
             codes.reserveCapacity(count)
             for _ in 0 ..< count {

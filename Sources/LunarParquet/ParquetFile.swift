@@ -71,6 +71,11 @@ public final class ParquetFile: @unchecked Sendable {
                 if chunk.filePath != nil { throw ParquetError(file: path, column: columns[k].name, "lives in another file (file_path); such column chunks are not supported") }
                 guard chunk.meta != nil else { throw ParquetError(file: path, column: columns[k].name, "row group \(g) has no metadata for it") }
             }
+            // Against what the footer's count leaves, so that the sum cannot overflow (two row
+            // groups of 2^62 rows trapped).
+            guard group.rowCount <= metadata.rowCount - rows else {
+                throw fail("its row groups hold more than the \(metadata.rowCount) rows its footer says")
+            }
             rows += group.rowCount
         }
         guard rows == metadata.rowCount else { throw fail("its row groups hold \(rows) rows, its footer says \(metadata.rowCount)") }

@@ -110,7 +110,11 @@ public enum ParquetLoader {
             switch (c.kind, c.physical) {
             case (.timestamp(let unit, _), _): return (raw.map { Calendar.floorDiv($0, unit.perSecond) }, nil)
             case (_, .int96): return (raw.map { Calendar.floorDiv($0, 1_000_000_000) }, nil)
-            case (.date, _): return (raw.map { $0 &* 86_400 }, nil)
+            case (.date, _):
+                // DATE is days in an INT32; on a damaged 64-bit column, days × 86,400 wrapped to
+                // any date at all, far enough out to overflow the calendar arithmetic downstream.
+                if let bad = raw.firstIndex(where: { Int32(exactly: $0) == nil }) { throw fail("row \(bad + 1): \(raw[bad]) days is not a date") }
+                return (raw.map { $0 * 86_400 }, nil)
             case (.none, _), (.integer, _):
                 return (try raw.enumerated().map { (i, x) in
                     guard let t = Calendar.parse(Substring(String(x))) else { throw fail("row \(i + 1): cannot read \(x) as a date (epoch seconds or milliseconds)") }

@@ -41,8 +41,9 @@ public struct ConsoleSink: ResultSink {
 /// whole: the folder is complete or absent, never half-written (see `ResultFolder.replace`).
 public struct FileSink: ResultSink {
     public var directory: String
-    public init(directory: String) { self.directory = directory }
-    public func deliver(_ report: RunReport, context: RunContext) throws { try ResultWriter.write(report, to: directory) }
+    public var format: ResultFormat
+    public init(directory: String, format: ResultFormat = .csv) { self.directory = directory; self.format = format }
+    public func deliver(_ report: RunReport, context: RunContext) throws { try ResultWriter.write(report, to: directory, format: format) }
 }
 
 /// Sinks every run also goes to, after the ones a command asks for (a run history, say).

@@ -38,15 +38,25 @@ public struct RunReport: Sendable {
 /// Writes a result folder: summary.json, symbols.csv, trades.csv, equity.csv and report.html.
 public enum ResultWriter {
     /// The files of a result folder, in the order they are written.
-    public static let fileNames = ["summary.json", "symbols.csv", "trades.csv", "equity.csv", "report.html"]
+    public static let fileNames = fileNames(.csv)
+
+    /// The files of a result folder whose tables are in `format`.
+    public static func fileNames(_ format: ResultFormat) -> [String] {
+        ["summary.json"] + ["symbols", "trades", "equity"].map { "\($0).\(format.fileExtension)" } + ["report.html"]
+    }
 
     /// Writes the result folder `dir` as a whole: a reader (or a run killed at any moment) finds
     /// `dir` complete — every file of one run — or absent, never some files of one run and some
     /// of another or a file cut short. See `ResultFolder.replace` for the rule.
-    public static func write(_ report: RunReport, to dir: String) throws {
+    public static func write(_ report: RunReport, to dir: String, format: ResultFormat = .csv) throws {
         // Everything is rendered before the folder is touched.
-        let contents = [summaryJSON(report), symbolsCSV(report), tradesCSV(report), equityCSV(report), HTMLReport.render(report)]
-        try ResultFolder.replace(dir, with: Array(zip(fileNames, contents.map { Data($0.utf8) })))
+        let tables: [Data]
+        switch format {
+        case .csv: tables = [symbolsCSV(report), tradesCSV(report), equityCSV(report)].map { Data($0.utf8) }
+        case .parquet: tables = try [ResultTables.symbols(report), ResultTables.trades(report), ResultTables.equity(report)].map(ResultTables.bytes)
+        }
+        let contents = [Data(summaryJSON(report).utf8)] + tables + [Data(HTMLReport.render(report).utf8)]
+        try ResultFolder.replace(dir, with: Array(zip(fileNames(format), contents)))
     }
 
     /// Portfolio metrics as a JSON object (snake_case keys; counts and bars as integers; NaN as

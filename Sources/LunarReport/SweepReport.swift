@@ -1,5 +1,6 @@
 import Foundation
 import LunarData
+import LunarParquet
 import LunarSim
 
 /// Sweep results as files: `sweep.csv` and a self-contained `sweep.html`.
@@ -28,11 +29,19 @@ public struct SweepTable: Sendable {
         }
     }
 
-    public func write(to dir: String) throws {
+    public func write(to dir: String, format: ResultFormat = .csv) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try AtomicFile.write(csv(), to: URL(fileURLWithPath: dir).appendingPathComponent("sweep.csv").path)
-        try AtomicFile.write(html(), to: URL(fileURLWithPath: dir).appendingPathComponent("sweep.html").path)
-        if let r = returns { try AtomicFile.write(returnsCSV(r), to: URL(fileURLWithPath: dir).appendingPathComponent("returns.csv").path) }
+        let url = URL(fileURLWithPath: dir)
+        switch format {
+        case .csv:
+            try AtomicFile.write(csv(), to: url.appendingPathComponent("sweep.csv").path)
+            if let r = returns { try AtomicFile.write(returnsCSV(r), to: url.appendingPathComponent("returns.csv").path) }
+        case .parquet:
+            // The writer renames a finished file into place, as AtomicFile does.
+            try ParquetWriter.write(ResultTables.sweep(self), to: url.appendingPathComponent("sweep.parquet").path)
+            if let r = returns { try ParquetWriter.write(ResultTables.returns(self, r), to: url.appendingPathComponent("returns.parquet").path) }
+        }
+        try AtomicFile.write(html(), to: url.appendingPathComponent("sweep.html").path)
     }
 
     /// One column per combination (`fast=5 slow=40`), one row per bar after the first: what an

@@ -32,9 +32,23 @@ struct DataOptions: ParsableArguments {
     func load(progress: ((Int, Int) -> Void)? = nil) throws -> Panel { try origin.load(progress: progress) }
 }
 
+/// `--format`: the tables of an `--out` folder as CSV or Parquet.
+struct FormatOption: ParsableArguments {
+    @Option(help: "The tables --out writes: csv (default) or parquet (symbols, trades, equity — or sweep and returns — as .parquet files that pandas, polars and DuckDB read with their types).")
+    var format = "csv"
+    var value: ResultFormat { ResultFormat(rawValue: format) ?? .csv }
+    func validate() throws {
+        guard ResultFormat(rawValue: format) != nil else {
+            throw ValidationError("unknown --format '\(format)'; expected \(ResultFormat.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+    }
+}
+
 /// Prints an error the way every command does, and exits with the status of its kind
 /// (`FailureKind`: usage 64, script 3, data 4, history 5, dependency 6, anything else 1).
 func fail(_ error: Error) -> ExitCode {
+    // Already reported by an inner `fail` (a command's step that reports its own errors).
+    if let code = error as? ExitCode { return code }
     var text = "error: \(describe(error))\n"
     if let e = error as? ScriptError, !e.traceback.isEmpty { text += e.traceback + "\n" }
     FileHandle.standardError.write(Data(text.utf8))
@@ -71,6 +85,7 @@ struct Run: ParsableCommand {
     @OptionGroup(title: "Settings (each one given overrides the strategy table)") var sim: SimulationFlags
     @OptionGroup var scriptLimits: ScriptLimitFlags
     @Option(help: "Write summary.json, symbols.csv, trades.csv, equity.csv and report.html to this folder.") var out: String?
+    @OptionGroup var outputFormat: FormatOption
     @Flag(help: "Print summary.json's content to stdout instead of the table.") var json = false
     @Option(help: "Evaluator: fused (default) or naive (the reference).") var engine: String = "fused"
     @Flag(help: "Print the fused plan (stages, steps, buffers, tiles, bytes) instead of running.") var explain = false
@@ -182,7 +197,7 @@ struct Run: ParsableCommand {
         let report = result.report
         if !noRecord { recordRun(result, data: dataOptions.origin, options: options, history: history) }
         // Files first, so a console failure cannot lose them; then plugins' sinks.
-        let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0)] } ?? [])
+        let sinks: [any ResultSink] = (out.map { [FileSink(directory: $0, format: outputFormat.value)] } ?? [])
             + [ConsoleSink(format: json ? .json : .table, filesWrittenTo: out)]
         try ResultSinks.deliver(report, to: sinks, context: RunContext(elapsed: result.timings.total))
     }

@@ -81,6 +81,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Do not record this sweep in the run history.") var noRecord = false
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @Option(help: "Write sweep.csv and sweep.html to this folder (with --shard: the shard's partial result).") var out: String?
+    @OptionGroup var outputFormat: FormatOption
     @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
     @OptionGroup(title: "Live page") var live: ServeOptions
 
@@ -140,7 +141,7 @@ struct SweepCommand: ParsableCommand {
             defer { if !noRecord { saveRecord(record, history: history) } }
             if json {
                 print(try SweepJSON.document(result, statistics: stats.json, symbols: panel.symbolCount, bars: panel.barCount))
-                if let out { try report(result, stats, panel).write(to: out) }
+                if let out { try report(result, stats, panel).write(to: out, format: outputFormat.value) }
                 return SweepStatisticsText.render(stats, metric: result.metric)
             }
             let names = result.rows.first?.params.map(\.name) ?? []
@@ -157,8 +158,9 @@ struct SweepCommand: ParsableCommand {
             let text = SweepStatisticsText.render(stats, metric: result.metric)
             print("\n" + text, terminator: "")
             if let out {
-                try report(result, stats, panel).write(to: out)
-                print("\nwrote \(out)/sweep.csv, \(out)/sweep.html and \(out)/returns.csv (each combination's per-bar returns)")
+                try report(result, stats, panel).write(to: out, format: outputFormat.value)
+                let ext = outputFormat.value.fileExtension
+                print("\nwrote \(out)/sweep.\(ext), \(out)/sweep.html and \(out)/returns.\(ext) (each combination's per-bar returns)")
             }
             return text
         } catch { throw fail(error) }

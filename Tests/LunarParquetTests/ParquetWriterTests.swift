@@ -252,7 +252,7 @@ import Testing
 
 /// The files read back with pyarrow, polars and DuckDB (tools/parquet/read_back.py, which checks
 /// that the three agree), compared value by value with what was written.
-@Suite(.serialized, .enabled(if: ReadBack.available, "the Parquet venv is not installed (tools/parquet/install.sh)"))
+@Suite(.serialized, .enabled(if: ParquetReadBack.available, "the Parquet venv is not installed (tools/parquet/install.sh)"))
 struct ParquetWriterReadBackTests {
     @Test func pyarrowPolarsAndDuckDBReadWhatWasWritten() throws {
         let dir = Fixtures.tempDir("parquet-writer-readback")
@@ -273,9 +273,9 @@ struct ParquetWriterReadBackTests {
         files.append((dir + "/pages.parquet", pages))
         try ParquetWriter.write(pages, to: dir + "/pages.parquet", codec: .snappy, rowGroupSize: 100_000)
 
-        let run = try ReadBack.run(files.map(\.0))
+        let run = try ParquetReadBack.run(files.map(\.0))
         try #require(run.status == 0, "read_back.py failed: \(run.stderr)")
-        let records = ReadBack.csv(run.stdout)
+        let records = ParquetReadBack.csv(run.stdout)
         var at = 0
         for (path, table) in files {
             try #require(at + 2 <= records.count, "\(path): read_back.py printed too little")
@@ -287,7 +287,7 @@ struct ParquetWriterReadBackTests {
             at += table.rowCount
             for (k, (name, column)) in table.columns.enumerated() {
                 let cells = rows.map { $0.count > k ? $0[k] : "<missing>" }
-                let bad = ReadBack.firstMismatch(cells, column)
+                let bad = ParquetReadBack.firstMismatch(cells, column)
                 #expect(bad == nil, "\(path) column \(name): row \(bad ?? 0) reads '\(bad.map { cells[$0] } ?? "")'")
             }
         }
@@ -295,69 +295,6 @@ struct ParquetWriterReadBackTests {
     }
 }
 
-fileprivate enum ReadBack {
-    static let python = Fixtures.path(".build-venv-parquet/bin/python")
-    static let script = Fixtures.path("tools/parquet/read_back.py")
-    static let available = FileManager.default.isExecutableFile(atPath: python) && FileManager.default.fileExists(atPath: script)
-
-    static func run(_ files: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script] + files
-        let errors = Fixtures.tempDir("read-back") + "/stderr"
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self), (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
-    }
-
-    /// The records of Python's csv.writer output: quoted fields, doubled quotes, newlines in quotes.
-    static func csv(_ text: String) -> [[String]] {
-        var records: [[String]] = [], row: [String] = [], field = "", inQuotes = false, quoted = false
-        let chars = Array(text)
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            i += 1
-            if inQuotes {
-                if c == "\"" {
-                    if i < chars.count && chars[i] == "\"" { field.append("\""); i += 1 } else { inQuotes = false }
-                } else { field.append(c) }
-            } else if c == "\"" && field.isEmpty && !quoted {
-                inQuotes = true; quoted = true
-            } else if c == "," {
-                row.append(field); field = ""; quoted = false
-            } else if c == "\n" {
-                row.append(field); records.append(row); row = []; field = ""; quoted = false
-            } else {
-                field.append(c)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty || quoted { row.append(field); records.append(row) }
-        return records
-    }
-
-    /// The first row whose cell is not the written value: floats as Python's repr (NaN any NaN),
-    /// timestamps as epoch seconds, booleans true/false.
-    static func firstMismatch(_ cells: [String], _ column: ParquetTable.Column) -> Int? {
-        func first<T>(_ values: [T], _ same: (String, T) -> Bool) -> Int? {
-            if values.count != cells.count { return min(values.count, cells.count) }
-            return cells.indices.first { !same(cells[$0], values[$0]) }
-        }
-        switch column {
-        case .doubles(let v):
-            return first(v) { c, x in Double(c).map { x.isNaN ? $0.isNaN : $0.bitPattern == x.bitPattern } ?? false }
-        case .int64s(let v): return first(v) { Int64($0) == $1 }
-        case .timestamps(let v): return first(v) { Int64($0) == $1 }
-        case .strings(let v): return first(v) { $0.utf8.elementsEqual($1.utf8) }
-        case .bools(let v): return first(v) { $0 == ($1 ? "true" : "false") }
-        }
-    }
-}
 
 // MARK: - samples
 
