@@ -79,7 +79,7 @@ for t in "${TARGETS[@]}"; do
        for f in "${grown[@]:0:$LEAK_INPUTS}"; do cp "$f" "$leakset"/; done; } &&
      "$bin/$p" "${common[@]}" -runs=0 -detect_leaks=1 "$leakset" > "$logs/$t-leaks.log" 2>&1; then
     # A binary without coverage counters fuzzes blind and finds nothing; say so instead of "ok".
-    # (Seen from an empty scratch folder in a fresh clone and not understood yet: the run still
+    # (Seen when swiftc was given the sanitizers as two flags, see the build above: the run still
     # catches crashes, leaks and hangs in what it executes, so it warns instead of failing.)
     if ! grep -q "inline 8-bit counters" "$logs/$t.log"; then
       echo "fuzz $t: WARNING — $p has no coverage instrumentation, so it fuzzed blind; rebuild it (rm -rf $SCRATCH/*/debug/$p*)" >&2

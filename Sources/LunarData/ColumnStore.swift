@@ -155,26 +155,48 @@ public final class ColumnStore: @unchecked Sendable {
     public static func write(_ panel: Panel, to path: String, source: String, float32: Bool = false, fingerprint: String? = nil,
                              files: [(name: String, contents: Data)] = [],
                              threads: Int = defaultThreadCount, progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
-        let names = panel.fields.keys.sorted()
+        try write(symbols: panel.symbols, timestamps: panel.timestamps, fields: panel.fields.keys.sorted(), to: path, source: source,
+                  float32: float32, fingerprint: fingerprint, files: files, threads: threads, tiles: [0 ..< panel.symbolCount],
+                  tile: { _ in panel }, progress: progress)
+    }
+
+    /// Writes a store tile by tile: `tile(range)` gives the panel of the symbols `range` (in
+    /// order, together covering every symbol), whose fields are appended to the field files and
+    /// dropped, so a universe larger than memory can be written. `progress` gets tiles done.
+    public static func write(symbols: [String], timestamps: [Int64], fields names: [String], to path: String, source: String,
+                             float32: Bool = false, fingerprint: String? = nil, files: [(name: String, contents: Data)] = [],
+                             threads: Int = defaultThreadCount, tiles: [Range<Int>], tile: (Range<Int>) throws -> Panel,
+                             progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
         let type: ValueType = float32 ? .float32 : .float64
-        let manifest = Manifest(format: format, version: version, symbols: panel.symbols, bars: panel.barCount,
+        let manifest = Manifest(format: format, version: version, symbols: symbols, bars: timestamps.count,
                                 fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
                                 source: source, fingerprint: fingerprint)
         try replaceFolder(path) { temp in
             try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
-            try writeFile(temp + "/timestamps.i64", panel.timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
+            try writeFile(temp + "/timestamps.i64", timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
             for f in files { try writeFile(temp + "/" + f.name, f.contents) }
-            let failures = Failures()
-            let done = ChunkCounter()
-            parallelFor(chunks: names.count, threads: threads) { k in
-                let values = panel.fields[names[k]]!
-                let bytes: Data = float32
-                    ? values.map { Float($0).bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
-                    : values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
-                do { try writeFile(temp + "/" + manifest.fields[k].file, bytes) } catch { failures.add(error) }
-                progress?(done.next() + 1, names.count)
+            let handles = try manifest.fields.map { f -> FileHandle in
+                try writeFile(temp + "/" + f.file, Data())
+                guard let h = FileHandle(forWritingAtPath: temp + "/" + f.file) else { throw DataError.invalid("cannot write \(temp)/\(f.file)") }
+                return h
             }
-            if let e = failures.first { throw e }
+            defer { for h in handles { try? h.close() } }
+            let failures = Failures()
+            for (k, range) in tiles.enumerated() {
+                let panel = try tile(range)
+                guard panel.symbols == Array(symbols[range]), panel.timestamps == timestamps else {
+                    throw DataError.invalid("tile \(range) of the store does not hold those symbols on the store's calendar")
+                }
+                parallelFor(chunks: names.count, threads: threads) { f in
+                    guard let values = panel.fields[names[f]] else { failures.add(DataError.missingColumn(file: source, column: names[f])); return }
+                    let bytes: Data = float32
+                        ? values.map { Float($0).bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
+                        : values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
+                    do { try handles[f].write(contentsOf: bytes) } catch { failures.add(error) }
+                }
+                if let e = failures.first { throw e }
+                progress?(k + 1, tiles.count)
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeFile(temp + "/" + manifestName, try encoder.encode(manifest))

@@ -9,7 +9,9 @@ public enum Synthetic {
     public static let defaultSeed: UInt64 = 42
 
     /// Parses `synthetic` or `synthetic:N:T[:SEED]`; nil when `spec` names something else.
-    public static func parseSpec(_ spec: String) throws -> (symbols: Int, bars: Int, seed: UInt64)? {
+    /// - Parameter checkingSize: refuse a universe larger than memory (not when it is written
+    ///   tile by tile, as `lunar data import` does).
+    public static func parseSpec(_ spec: String, checkingSize: Bool = true) throws -> (symbols: Int, bars: Int, seed: UInt64)? {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.first == "synthetic" else { return nil }
         if parts.count == 1 { return (defaultSymbols, defaultBars, defaultSeed) }
@@ -18,7 +20,7 @@ public enum Synthetic {
               parts.count == 3 || UInt64(parts[3]) != nil else {
             throw DataError.invalid("bad synthetic spec '\(spec)': use synthetic or synthetic:SYMBOLS:BARS[:SEED], e.g. synthetic:100:2520:7")
         }
-        try checkSize(symbols: n, bars: t)
+        if checkingSize { try checkSize(symbols: n, bars: t) }
         return (n, t, parts.count == 4 ? UInt64(parts[3])! : defaultSeed)
     }
 
@@ -55,28 +57,7 @@ public enum Synthetic {
     ///   delistings say so). The other symbols' data are the same bits as without bankruptcies,
     ///   so survivors-only and full-universe runs differ by the bankrupt symbols alone.
     public static func panel(symbols n: Int, bars t: Int, seed: UInt64 = defaultSeed, bankrupt: Double = 0) -> Panel {
-        var open = [Double](repeating: 0, count: n * t)
-        var high = open, low = open, close = open, volume = open
-        let dt = 1.0 / 252
-        for s in 0 ..< n {
-            var rng = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(s + 1))
-            let mu = -0.10 + 0.35 * rng.nextUnit()          // annual drift in [-0.10, 0.25]
-            let sigma = 0.15 + 0.45 * rng.nextUnit()        // annual vol in [0.15, 0.60]
-            var price = 20 + 180 * rng.nextUnit()
-            let baseVolume = 1e5 * (1 + 20 * rng.nextUnit())
-            let drift = (mu - 0.5 * sigma * sigma) * dt
-            let scale = sigma * dt.squareRoot()
-            for i in 0 ..< t {
-                let o = price * exp(0.2 * scale * rng.nextGaussian())   // overnight gap
-                let c = o * exp(drift + 0.98 * scale * rng.nextGaussian())
-                let h = max(o, c) * exp(0.5 * scale * abs(rng.nextGaussian()))
-                let l = min(o, c) * exp(-0.5 * scale * abs(rng.nextGaussian()))
-                let k = s * t + i
-                open[k] = o; high[k] = h; low[k] = l; close[k] = c
-                volume[k] = (baseVolume * exp(0.3 * rng.nextGaussian())).rounded()
-                price = c
-            }
-        }
+        var (open, high, low, close, volume) = prices(0 ..< n, bars: t, seed: seed)
         let symbols = (0 ..< n).map { symbolName($0, of: n) }
         let stamps = calendar(bars: t)
         var delistings: [String: Universe.Delisting] = [:]
@@ -108,6 +89,44 @@ public enum Synthetic {
                                fields: ["open": open, "high": high, "low": low, "close": close, "volume": volume])
         panel.universe = Universe(delistings: delistings)
         return panel
+    }
+
+
+    /// Symbols `range` of the universe of `n` (no bankruptcies): the same bits as those rows of
+    /// `panel(symbols: n, …)`, since each symbol has its own random stream. What `lunar data
+    /// import synthetic:…` writes tile by tile, so a universe larger than memory can be made.
+    public static func tile(_ range: Range<Int>, of n: Int, bars t: Int, seed: UInt64 = defaultSeed) -> Panel {
+        let (open, high, low, close, volume) = prices(range, bars: t, seed: seed)
+        return try! Panel(symbols: range.map { symbolName($0, of: n) }, timestamps: calendar(bars: t),
+                          fields: ["open": open, "high": high, "low": low, "close": close, "volume": volume])
+    }
+
+    /// Open, high, low, close and volume of symbols `range`, symbol-major.
+    static func prices(_ range: Range<Int>, bars t: Int, seed: UInt64)
+        -> (open: [Double], high: [Double], low: [Double], close: [Double], volume: [Double]) {
+        var open = [Double](repeating: 0, count: range.count * t)
+        var high = open, low = open, close = open, volume = open
+        let dt = 1.0 / 252
+        for s in range {
+            var rng = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(s + 1))
+            let mu = -0.10 + 0.35 * rng.nextUnit()          // annual drift in [-0.10, 0.25]
+            let sigma = 0.15 + 0.45 * rng.nextUnit()        // annual vol in [0.15, 0.60]
+            var price = 20 + 180 * rng.nextUnit()
+            let baseVolume = 1e5 * (1 + 20 * rng.nextUnit())
+            let drift = (mu - 0.5 * sigma * sigma) * dt
+            let scale = sigma * dt.squareRoot()
+            for i in 0 ..< t {
+                let o = price * exp(0.2 * scale * rng.nextGaussian())   // overnight gap
+                let c = o * exp(drift + 0.98 * scale * rng.nextGaussian())
+                let h = max(o, c) * exp(0.5 * scale * abs(rng.nextGaussian()))
+                let l = min(o, c) * exp(-0.5 * scale * abs(rng.nextGaussian()))
+                let k = (s - range.lowerBound) * t + i
+                open[k] = o; high[k] = h; low[k] = l; close[k] = c
+                volume[k] = (baseVolume * exp(0.3 * rng.nextGaussian())).rounded()
+                price = c
+            }
+        }
+        return (open, high, low, close, volume)
     }
 }
 

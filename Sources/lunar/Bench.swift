@@ -6,7 +6,7 @@ import Lunar
 /// warm-up. Meaningful only from a release build (`swift build -c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the fixed benchmark workloads (W1, W1-load, W2, W3, W3b, W4, W5, W6, W6-web, W8); use a release build.")
+        abstract: "Run the fixed benchmark workloads (W1, W1-load, W1-parquet, W2, W3, W3b, W4, W5, W6, W6-web, W7, W8); use a release build.")
 
     @Option(help: "Symbols in the synthetic universe.") var symbols = 1000
     @Option(help: "Bars per symbol.") var bars = 2520
@@ -14,14 +14,19 @@ struct Bench: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option(help: "Folder for W1-load's CSVs (written with `lunar data gen` if missing; default: a temporary folder).")
     var csvDir: String?
-    @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory; TPE: evaluations --search tpe needs).")
-    var workloads = "W1,W1-load,W2,W3,W3b,W4,W5,W6,W6-web,W8"
+    @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory; TPE: evaluations --search tpe needs; W7: a store 4× its memory budget, minutes and --w7-store of disk).")
+    var workloads = "W1,W1-load,W1-parquet,W2,W3,W3b,W4,W5,W6,W6-web,W8"
+    @Option(help: "W7's store size (default 4GiB).") var w7Store = "4GiB"
+    @Option(help: "W7's --memory-budget (default 1GiB).") var w7Budget = "1GiB"
     @Flag(help: "Print machine-readable JSON instead of the table.") var json = false
 
     func validate() throws {
         guard runs >= 1, symbols >= 1, bars >= 1 else { throw ValidationError("--runs, --symbols and --bars must be ≥ 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
-        let known = ["W1", "W1-load", "W2", "W2-10k", "W3", "W3b", "W4", "W5", "W6", "W6-web", "W8", "TPE"]
+        let known = ["W1", "W1-load", "W1-parquet", "W2", "W2-10k", "W3", "W3b", "W4", "W5", "W6", "W6-web", "W7", "W8", "TPE"]
+        guard ByteSize.parse(w7Store) != nil, ByteSize.parse(w7Budget) != nil else {
+            throw ValidationError("--w7-store and --w7-budget take sizes such as 4GiB")
+        }
         for w in workloads.split(separator: ",") where !known.contains(String(w)) {
             throw ValidationError("unknown workload '\(w)'; expected \(known.joined(separator: ", "))")
         }
@@ -70,6 +75,11 @@ struct Bench: ParsableCommand {
             if wanted.contains("W3b") { extra.append(try ExtraWorkloads.w3b(root: root, panel: panel, runs: runs, threads: threadCount)) }
             if wanted.contains("W6") { extra.append(try ExtraWorkloads.w6(root: root, bars: bars, runs: runs, threads: threadCount)) }
             if wanted.contains("W6-web") { extra.append(try ExtraWorkloads.w6web(root: root, bars: bars, runs: runs, threads: threadCount)) }
+            if wanted.contains("W1-parquet") { extra.append(try DataWorkloads.w1parquet(root: root, panel: panel, runs: runs, threads: threadCount)) }
+            if wanted.contains("W7") {
+                extra.append(try DataWorkloads.w7(root: root, storeBytes: ByteSize.parse(w7Store)!, budget: ByteSize.parse(w7Budget)!,
+                                                  threads: threadCount))
+            }
             if wanted.contains("TPE") { extra.append(try ExtraWorkloads.tpe(root: root, bars: bars, threads: threadCount)) }
             if json {
                 var text = BenchResult.json(results, threads: threadCount)

@@ -237,6 +237,7 @@ struct DataCommand: ParsableCommand {
             do {
                 let progress = Progress()
                 var clock = Stopwatch()
+                if let spec = try Synthetic.parseSpec(source, checkingSize: false) { return try importSynthetic(spec, progress) }
                 progress.show("reading \(source)…")
                 let panel = try DataSource.load(source, adjust: adjust) { done, all in progress.show("reading: \(done)/\(all) files") }
                 let read = clock.lap()
@@ -254,6 +255,24 @@ struct DataCommand: ParsableCommand {
                              panel.symbolCount, panel.barCount, panel.fields.count, Double(bytes) / 1e6, source, store,
                              read + clock.lap(), read))
             } catch { throw fail(error) }
+        }
+
+        /// The synthetic universe written tile by tile: any size, in the memory of one tile.
+        func importSynthetic(_ spec: (symbols: Int, bars: Int, seed: UInt64), _ progress: Progress) throws {
+            var clock = Stopwatch()
+            let n = spec.symbols, t = spec.bars
+            let step = max(1, (64 << 20) / (5 * 8 * t))
+            let tiles = stride(from: 0, to: n, by: step).map { $0 ..< min(n, $0 + step) }
+            try ColumnStore.write(symbols: (0 ..< n).map { Synthetic.symbolName($0, of: n) }, timestamps: Synthetic.calendar(bars: t),
+                                  fields: Panel.standardFields.sorted(), to: store, source: source, float32: float32,
+                                  threads: threads ?? defaultThreadCount, tiles: tiles,
+                                  tile: { Synthetic.tile($0, of: n, bars: t, seed: spec.seed) }) { done, all in
+                Progress().show("writing: \(done)/\(all) tiles")
+            }
+            progress.done()
+            let bytes = 5 * n * t * (float32 ? 4 : 8)
+            print(String(format: "imported %d symbols × %d bars, 5 fields (%.1f MB) from %@ into %@ in %.2f s",
+                         n, t, Double(bytes) / 1e6, source, store, clock.lap()))
         }
     }
 

@@ -34,6 +34,29 @@ import Testing
         #expect(try store.panel(symbols: 3 ..< 3).symbolCount == 0)
     }
 
+    /// Written tile by tile (as `lunar data import synthetic:…` writes a universe larger than
+    /// memory): the same files as from the whole panel; a synthetic tile is those rows of the
+    /// whole universe.
+    @Test func aStoreWrittenTileByTileIsTheSameStore() throws {
+        let panel = Synthetic.panel(symbols: 10, bars: 60, seed: 4)
+        let (dir, whole) = try written(panel)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tiles = [0 ..< 3, 3 ..< 6, 6 ..< 9, 9 ..< 10]
+        try ColumnStore.write(symbols: panel.symbols, timestamps: panel.timestamps, fields: panel.fields.keys.sorted(), to: dir + "/tiled",
+                              source: "test", threads: 2, tiles: tiles, tile: { Synthetic.tile($0, of: 10, bars: 60, seed: 4) })
+        for f in 0 ..< 5 {
+            #expect(FileManager.default.contents(atPath: "\(whole)/fields/\(f).f64") == FileManager.default.contents(atPath: "\(dir)/tiled/fields/\(f).f64"))
+        }
+        #expect(same(try ColumnStore(path: dir + "/tiled").panel(), panel))
+        // A tile that is not the symbols it should be is refused, and nothing is left behind.
+        #expect(throws: DataError.self) {
+            try ColumnStore.write(symbols: panel.symbols, timestamps: panel.timestamps, fields: ["close"], to: dir + "/bad", source: "test",
+                                  tiles: [0 ..< 10], tile: { _ in Synthetic.tile(0 ..< 9, of: 10, bars: 60, seed: 4) })
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["store", "tiled"])
+    }
+
     @Test func float32StoresRoundEachValueToFloat() throws {
         let panel = Synthetic.panel(symbols: 3, bars: 50, seed: 1)
         let (dir, path) = try written(panel, float32: true)
