@@ -45,10 +45,9 @@ struct ColumnChunkReader {
             case .dictionary?:
                 guard dictionary == nil else { throw ThriftError(message: "a second dictionary page") }
                 let raw = try Codecs.decompress(codec, body, into: Int(header.uncompressedSize))
-                // PLAIN takes a bit per value at least, but a FIXED_LEN_BYTE_ARRAY of width 0 takes
-                // none, and a damaged dictionary of 2^31 of them made as many empty strings (a
-                // hang, then 8 GiB). A dictionary's values are distinct: that one has one value.
-                guard header.valueCount >= 0, Int(header.valueCount) <= max(1, raw.count * 8) else {
+                // PLAIN takes a bit per value at least: a damaged count beyond that made 2^31 empty
+                // strings of a zero-width FIXED_LEN_BYTE_ARRAY (a hang, then 8 GiB).
+                guard header.valueCount >= 0, Int(header.valueCount) <= raw.count * 8 else {
                     throw ThriftError(message: "a dictionary of \(header.valueCount) values in \(raw.count) bytes")
                 }
                 dictionary = try raw.withUnsafeBytes { try plain($0, count: Int(header.valueCount)) }
@@ -106,8 +105,7 @@ struct ColumnChunkReader {
     }
 
     private func definitionLevels(_ bytes: UnsafeRawBufferPointer, _ n: Int) throws -> [UInt32] {
-        var levels = [UInt32](repeating: 0, count: n)
-        try levels.withUnsafeMutableBufferPointer { try RLEHybrid.decode(bytes, width: 1, count: n, into: $0.baseAddress!) }
+        let levels = try RLEHybrid.decode(bytes, width: 1, count: n)
         guard levels.allSatisfy({ $0 <= 1 }) else { throw ThriftError(message: "a definition level above 1 in a flat column") }
         return levels
     }
@@ -174,7 +172,9 @@ struct ColumnChunkReader {
             return .bytes(table, codes)
         case .fixedLenByteArray:
             let width = Int(column.typeLength)
-            guard width >= 0 else { throw ThriftError(message: "a fixed-length byte array of \(width) bytes") }
+            // Width 0 holds nothing (parquet-mr refuses to write it), and its values cost no bytes,
+            // so a damaged count of them could not be checked against the page.
+            guard width > 0 else { throw ThriftError(message: "a fixed-length byte array of \(width) bytes") }
             var table = TextTable(), codes: [Int32] = []
             for _ in 0 ..< count { codes.append(table.code(of: text(bytes, try c.take(width)))) }
             return .bytes(table, codes)
@@ -196,10 +196,7 @@ struct ColumnChunkReader {
             guard let dictionary else { throw ThriftError(message: "dictionary indices without a dictionary page") }
             var c = ByteCursor(bytes)
             let width = Int(try c.byte())
-            var indices = [UInt32](repeating: 0, count: count)
-            try indices.withUnsafeMutableBufferPointer {
-                try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: bytes[c.position...]), width: width, count: count, into: $0.baseAddress!)
-            }
+            let indices = try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: bytes[c.position...]), width: width, count: count)
             page = try lookUp(indices, in: dictionary)
         case .deltaBinaryPacked:
             guard column.physical == .int32 || column.physical == .int64 else { throw unsupported(encoding) }
@@ -226,8 +223,7 @@ struct ColumnChunkReader {
             // v2 booleans: a 4-byte length, then the hybrid at width 1.
             var c = ByteCursor(bytes)
             let r = try c.take(Int(try c.littleEndian(4)))
-            var bits = [UInt32](repeating: 0, count: count)
-            try bits.withUnsafeMutableBufferPointer { try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: bytes[r]), width: 1, count: count, into: $0.baseAddress!) }
+            let bits = try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: bytes[r]), width: 1, count: count)
             page = .integers(bits.map(Int64.init))
         case .bitPacked:
             throw unsupported(encoding)

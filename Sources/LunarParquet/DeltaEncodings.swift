@@ -20,7 +20,10 @@ enum DeltaEncodings {
         guard total > 0 else { return out }
         // Every block takes at least one byte per miniblock width; a lying count fails here.
         guard (total - 1) / blockSize <= c.remaining else { throw ThriftError(message: "a DELTA_BINARY_PACKED count of \(total) past the page") }
-        out.reserveCapacity(total)
+        // `total` is the page's claim: reserved only as far as the bytes could hold at a bit a
+        // value (miniblocks of width 0 hold more, and the array grows), so that a damaged claim
+        // fails as the bytes run out instead of reserving 16 GiB first.
+        out.reserveCapacity(min(total, c.remaining * 8 + 1))
         out.append(value)
         let perMiniblock = blockSize / miniblocks
         while out.count < total {

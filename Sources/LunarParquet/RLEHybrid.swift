@@ -3,9 +3,20 @@
 /// `header >> 1` is either a repeat count (the value follows in ⌈width/8⌉ bytes) or a number
 /// of groups of eight bit-packed values.
 enum RLEHybrid {
-    /// Decodes exactly `count` values of `width` bits (0…32) into `out`. The last bit-packed run
-    /// may hold padding past `count`; running out of runs before `count` is an error.
-    static func decode(_ bytes: UnsafeRawBufferPointer, width: Int, count: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+    /// `count` values of `width` bits, allocated only once the runs are seen to hold them all:
+    /// `count` is a page header's word, and a damaged one (with a footer to match) claiming
+    /// 2^31 values over a few bytes of runs asked for 8 GiB before the runs ran out.
+    static func decode(_ bytes: UnsafeRawBufferPointer, width: Int, count: Int) throws -> [UInt32] {
+        try decode(bytes, width: width, count: count, into: nil)
+        var out = [UInt32](repeating: 0, count: count)
+        try out.withUnsafeMutableBufferPointer { try decode(bytes, width: width, count: count, into: $0.baseAddress) }
+        return out
+    }
+
+    /// Decodes exactly `count` values of `width` bits (0…32) into `out` (nil: only checks that the
+    /// runs hold them). The last bit-packed run may hold padding past `count`; running out of
+    /// runs before `count` is an error.
+    static func decode(_ bytes: UnsafeRawBufferPointer, width: Int, count: Int, into out: UnsafeMutablePointer<UInt32>?) throws {
         guard (0 ... 32).contains(width) else { throw ThriftError(message: "a bit width of \(width)") }
         var c = ByteCursor(bytes)
         var done = 0
@@ -19,14 +30,16 @@ enum RLEHybrid {
                 // Some writers end the last run with only the bytes its values need.
                 let body = try c.take(min(values * width / 8, max((n * width + 7) / 8, c.remaining)))
                 guard body.count >= (n * width + 7) / 8 else { throw ThriftError(message: "a bit-packed run past the end of its page") }
-                let base = out + done
-                unpackBits(bytes, from: body.lowerBound, width: width, count: n) { i, v in base[i] = UInt32(truncatingIfNeeded: v) }
+                if let out {
+                    let base = out + done
+                    unpackBits(bytes, from: body.lowerBound, width: width, count: n) { i, v in base[i] = UInt32(truncatingIfNeeded: v) }
+                }
                 done += n
             } else {
                 let repeats = header >> 1
                 let value = UInt32(truncatingIfNeeded: try c.littleEndian((width + 7) / 8))
                 let n = Int(min(repeats, UInt64(count - done)))
-                (out + done).update(repeating: value, count: n)
+                if let out { (out + done).update(repeating: value, count: n) }
                 done += n
                 if repeats == 0 && c.remaining == 0 { break }
             }
