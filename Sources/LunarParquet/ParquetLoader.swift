@@ -173,58 +173,63 @@ public enum ParquetLoader {
     /// of one symbol on one date are an error naming both.
     static func group(_ files: [FileRows]) throws -> [(String, SymbolRows)] {
         var order: [String] = []
-        var rowsOf: [String: [(file: Int, row: Int)]] = [:]
+        var index: [String: Int] = [:]
+        var rowsOf: [[Row]] = []
+        func slot(_ s: String) -> Int {
+            if let k = index[s] { return k }
+            index[s] = order.count; order.append(s); rowsOf.append([])
+            return order.count - 1
+        }
         for (f, part) in files.enumerated() {
             if let symbols = part.symbols {
-                for (i, code) in symbols.enumerated() {
-                    let s = part.symbolNames[Int(code)]
-                    if rowsOf[s] == nil { order.append(s); rowsOf[s] = [] }
-                    rowsOf[s]!.append((f, i))
-                }
+                let slots = part.symbolNames.map(slot)
+                for (i, code) in symbols.enumerated() { rowsOf[slots[Int(code)]].append(Row(file: Int32(f), row: Int32(i))) }
             } else {
-                let s = part.fileSymbol
-                if rowsOf[s] == nil { order.append(s); rowsOf[s] = [] }
-                rowsOf[s]! += part.timestamps.indices.map { (f, $0) }
+                let k = slot(part.fileSymbol)
+                rowsOf[k] += part.timestamps.indices.map { Row(file: Int32(f), row: Int32($0)) }
             }
         }
         var names: [String] = []
         for part in files { for n in part.names where !names.contains(n) { names.append(n) } }
-        return try order.map { symbol in
-            let rows = rowsOf[symbol]!.sorted { a, b in
-                let ta = files[a.file].timestamps[a.row], tb = files[b.file].timestamps[b.row]
-                return ta != tb ? ta < tb : (a.file, a.row) < (b.file, b.row)
+        // Where each file holds each field (−1: it has none, NaN).
+        let columnOf = files.map { part in names.map { part.names.firstIndex(of: $0) ?? -1 } }
+        return try order.indices.map { k in
+            var rows = rowsOf[k]
+            func time(_ r: Row) -> Int64 { files[Int(r.file)].timestamps[Int(r.row)] }
+            // Usually already in date order: checked before sorting.
+            if !zip(rows, rows.dropFirst()).allSatisfy({ time($0) <= time($1) }) {
+                rows.sort { a, b in time(a) != time(b) ? time(a) < time(b) : (a.file, a.row) < (b.file, b.row) }
             }
-            var table = SymbolRows(columns: Array(repeating: [], count: names.count), names: names, file: files[rows[0].file].file)
+            let symbol = order[k]
+            var table = SymbolRows(columns: [], names: names, file: files[Int(rows[0].file)].file)
             table.rowNumbered = true
-            table.timestamps.reserveCapacity(rows.count); table.lines.reserveCapacity(rows.count)
-            let slots = files.map { part in part.names.map { names.firstIndex(of: $0)! } }
-            for k in names.indices { table.columns[k].reserveCapacity(rows.count) }
-            var previous: (file: Int, row: Int)? = nil
-            for r in rows {
-                let part = files[r.file]
-                let t = part.timestamps[r.row]
-                if let p = previous, files[p.file].timestamps[p.row] == t {
-                    let other = p.file == r.file ? "row \(p.row + 1)" : "row \(p.row + 1) of \(files[p.file].file)"
-                    throw DataError.row(file: part.file, row: r.row + 1, column: nil,
-                                        message: "symbol '\(DataError.clip(symbol))': duplicate date \(Calendar.format(t, daily: t % 86_400 == 0)) (also on \(other))")
+            table.timestamps = rows.map(time)
+            table.lines = rows.map { Int($0.row) + 1 }
+            for i in rows.indices.dropFirst() where table.timestamps[i] == table.timestamps[i - 1] {
+                let (p, r) = (rows[i - 1], rows[i])
+                let other = p.file == r.file ? "row \(p.row + 1)" : "row \(p.row + 1) of \(files[Int(p.file)].file)"
+                let t = table.timestamps[i]
+                throw DataError.row(file: files[Int(r.file)].file, row: Int(r.row) + 1, column: nil,
+                                    message: "symbol '\(DataError.clip(symbol))': duplicate date \(Calendar.format(t, daily: t % 86_400 == 0)) (also on \(other))")
+            }
+            table.columns = names.indices.map { c in
+                rows.map { r in
+                    let at = columnOf[Int(r.file)][c]
+                    return at < 0 ? .nan : files[Int(r.file)].columns[at][Int(r.row)]
                 }
-                previous = r
-                table.timestamps.append(t)
-                table.lines.append(r.row + 1)
-                var filled = [Bool](repeating: false, count: names.count)
-                for (k, slot) in slots[r.file].enumerated() { table.columns[slot].append(part.columns[k][r.row]); filled[slot] = true }
-                for k in names.indices where !filled[k] { table.columns[k].append(.nan) }
-                if let offsets = part.offsets {
-                    if !table.hasOffsets { table.offsets = [Int64](repeating: 0, count: table.timestamps.count - 1); table.hasOffsets = true }
-                    table.offsets.append(offsets[r.row])
-                    if Calendar.floorDiv(t + offsets[r.row], 86_400) * 86_400 != t + offsets[r.row] { table.allLocalMidnight = false }
-                } else {
-                    if table.hasOffsets { table.offsets.append(0) }
-                    if t % 86_400 != 0 { table.allLocalMidnight = false }
-                }
+            }
+            if files.contains(where: { $0.offsets != nil }) {
+                table.offsets = rows.map { files[Int($0.file)].offsets?[Int($0.row)] ?? 0 }
+                table.hasOffsets = true
+                table.allLocalMidnight = zip(table.timestamps, table.offsets).allSatisfy { Calendar.floorDiv($0 + $1, 86_400) * 86_400 == $0 + $1 }
+            } else {
+                table.allLocalMidnight = table.timestamps.allSatisfy { $0 % 86_400 == 0 }
             }
             try table.finish()
             return (symbol, table)
         }
     }
+
+    /// A row of one of the files being grouped.
+    struct Row { var file: Int32, row: Int32 }
 }
