@@ -203,8 +203,17 @@ public enum ParquetLoader {
             let symbol = order[k]
             var table = SymbolRows(columns: [], names: names, file: files[Int(rows[0].file)].file)
             table.rowNumbered = true
-            table.timestamps = rows.map(time)
-            table.lines = rows.map { Int($0.row) + 1 }
+            // A long file sorted by symbol holds each symbol's rows in one run: copied as slices.
+            let first = rows[0], last = rows[rows.count - 1]
+            let run: Range<Int>? = first.file == last.file && Int(last.row - first.row) + 1 == rows.count
+                && rows.allSatisfy({ $0.file == first.file }) ? Int(first.row) ..< Int(last.row) + 1 : nil
+            if let run {
+                table.timestamps = Array(files[Int(first.file)].timestamps[run])
+                table.lines = Array(run.lowerBound + 1 ..< run.upperBound + 1)
+            } else {
+                table.timestamps = rows.map(time)
+                table.lines = rows.map { Int($0.row) + 1 }
+            }
             for i in rows.indices.dropFirst() where table.timestamps[i] == table.timestamps[i - 1] {
                 let (p, r) = (rows[i - 1], rows[i])
                 let other = p.file == r.file ? "row \(p.row + 1)" : "row \(p.row + 1) of \(files[Int(p.file)].file)"
@@ -213,10 +222,12 @@ public enum ParquetLoader {
                                     message: "symbol '\(DataError.clip(symbol))': duplicate date \(Calendar.format(t, daily: t % 86_400 == 0)) (also on \(other))")
             }
             table.columns = names.indices.map { c in
-                rows.map { r in
-                    let at = columnOf[Int(r.file)][c]
-                    return at < 0 ? .nan : files[Int(r.file)].columns[at][Int(r.row)]
+                if let run {
+                    let at = columnOf[Int(first.file)][c]
+                    return at < 0 ? [Double](repeating: .nan, count: rows.count) : Array(files[Int(first.file)].columns[at][run])
                 }
+                let byFile = files.indices.map { f in columnOf[f][c] < 0 ? [] : files[f].columns[columnOf[f][c]] }
+                return rows.map { r in byFile[Int(r.file)].isEmpty ? .nan : byFile[Int(r.file)][Int(r.row)] }
             }
             if files.contains(where: { $0.offsets != nil }) {
                 table.offsets = rows.map { files[Int($0.file)].offsets?[Int($0.row)] ?? 0 }

@@ -38,6 +38,19 @@ import LunarData
         }
     }
 
+    /// A footer, and a page of one column, claiming 2^31 − 1 values: that column's levels (8 GiB)
+    /// or DELTA_BINARY_PACKED values (16 GiB, in blocks of 2^20) were allocated before the page's
+    /// runs and blocks ran out. (The other columns, and the loader, stop at the row count.)
+    @Test(arguments: [("parquet-levels-count-beyond-runs.parquet", "close", "the bytes end in the middle of a value"),
+                      ("parquet-delta-count-beyond-page.parquet", "volume", "a varint longer than 10 bytes")])
+    func countsBeyondThePageAreErrors(_ file: String, _ column: String, _ message: String) throws {
+        let parquet = try ParquetFile(path: Self.findings + "/" + file)
+        let k = try #require(parquet.columnIndex(column))
+        let error = try #require(throws: ParquetError.self) { try parquet.read(columns: [k], threads: 1) }
+        #expect(error.description.contains(message), "\(error)")
+        #expect(throws: DataError.self) { try ParquetLoader.load(path: Self.findings + "/" + file) }
+    }
+
     /// A TIMESTAMP of Int64.min milliseconds trapped in `Calendar.floorDiv`; it is a date (a
     /// very early one) like any other.
     @Test func aTimestampOfInt64MinReads() throws {
