@@ -4,6 +4,7 @@
 Seeds are small, valid-or-nearly-valid inputs of each format: real files of the repository
 (strategies/, examples/, stdlib/) and generated ones. libFuzzer mutates from them.
 """
+import json
 import os
 import shutil
 import struct
@@ -52,37 +53,19 @@ with open(os.path.join(ROOT, "Tests/Fixtures/golden/sim/prices.csv")) as f:
     head = [next(f) for _ in range(12)]
 out("csv", "golden_prices_head.csv", "".join(head))
 
-# --- Panel cache: the layout PanelCache.store writes ------------------------------------
+# --- Panel cache: the column store's manifest (FuzzPanelCache replaces a small store's) ----
 reset("panelcache")
-
-
-def cache(symbols, timestamps, fields, fingerprint=0x1234_5678_9ABC_DEF0):
-    b = b"LUNARPC4"
-    b += struct.pack("<QQQQ", fingerprint, len(symbols), len(timestamps), len(fields))
-
-    def strings(items):
-        o = b""
-        for s in items:
-            raw = s.encode()
-            o += struct.pack("<Q", len(raw)) + raw + b"\0" * (-len(raw) % 8)
-        return o
-    b += strings(symbols)
-    b += struct.pack("<%dq" % len(timestamps), *timestamps)
-    names = sorted(fields)
-    b += strings(names)
-    for n in names:
-        b += struct.pack("<%dd" % len(fields[n]), *fields[n])
-    return b
-
-
-day = 86400
 std = ["close", "high", "low", "open", "volume"]
-out("panelcache", "one_by_three.lunarcache",
-    cache(["AAA"], [18262 * day, 18263 * day, 18264 * day], {f: [1.0, 2.0, 3.0] for f in std}))
-out("panelcache", "two_by_two_extra.lunarcache",
-    cache(["AAA", "BBB"], [1700000000, 1700000060], dict({f: [1.0, float("nan"), 3.0, 4.0] for f in std}, adj_close=[1, 2, 3, 4])))
-out("panelcache", "empty_panel.lunarcache", cache([], [], {f: [] for f in std}))
-out("panelcache", "unicode_symbol.lunarcache", cache(["Ünï", ""], [0], {f: [5.0, 6.0] for f in std}))
+
+
+def store_manifest(fields, symbols=("A", "B"), bars=3):
+    return json.dumps({"bars": bars, "fields": fields, "fingerprint": "7", "format": "lunar-store",
+                       "source": "fuzz", "symbols": list(symbols), "version": 1}, indent=2, sort_keys=True)
+
+
+f64 = [{"file": "fields/%d.f64" % i, "name": n, "type": "float64"} for i, n in enumerate(std)]
+out("panelcache", "two_by_three.json", store_manifest(f64))
+out("panelcache", "float32_field.json", store_manifest(f64[:4] + [{"file": "fields/5.f32", "name": "volume", "type": "float32"}]))
 
 # --- Manifests: lunar-lib.toml and lunar.toml -------------------------------------------
 reset("manifest")

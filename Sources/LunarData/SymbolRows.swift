@@ -74,16 +74,27 @@ public enum PanelAssembly {
         var names: [String] = []
         for (_, t) in tables { for n in t.names where !names.contains(n) { names.append(n) } }
         var fields: [String: [Double]] = [:]
-        for n in names { fields[n] = [Double](repeating: .nan, count: N * T) }
-        for (s, (symbol, table)) in tables.enumerated() {
-            let slots = sameDates ? Array(0 ..< T) : table.timestamps.map { index[$0]! }
+        // Every cell is written when every symbol has every date and field: then the fields
+        // need no NaN first (a pass over all of memory the copies below would repeat).
+        let dense = sameDates && tables.allSatisfy { $0.1.names.count == names.count }
+        for n in names {
+            fields[n] = dense ? [Double](unsafeUninitializedCapacity: N * T) { _, c in c = N * T }
+                              : [Double](repeating: .nan, count: N * T)
+        }
+        for (s, (_, table)) in tables.enumerated() {
+            let slots = sameDates ? [] : table.timestamps.map { index[$0]! }
             for (k, name) in table.names.enumerated() {
                 var col = table.columns[k]
                 if name == "split" || name == "dividend" {
                     try corporateAction(name, &col, table: table, column: k)
                 }
                 fields[name]!.withUnsafeMutableBufferPointer { out in
-                    for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
+                    if sameDates {
+                        guard T > 0 else { return }
+                        col.withUnsafeBufferPointer { (out.baseAddress! + s * T).update(from: $0.baseAddress!, count: T) }
+                    } else {
+                        for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
+                    }
                 }
                 if ["open", "high", "low", "close"].contains(name) {
                     if let bad = col.firstIndex(where: { $0 <= 0 }) {

@@ -28,8 +28,8 @@ struct ColumnChunkReader {
         var position = Int(start)
         var dictionary: Dense? = nil
         var values = empty()
-        var valid: [Bool] = []
-        var anyNull = false
+        // nil until a null is seen: most columns have none, and a flag per row costs a pass.
+        var valid: [Bool]? = nil
         var done = 0
         while done < rows {
             guard position < Int(end) else { throw ThriftError(message: "the column chunk ends after \(done) of \(rows) values") }
@@ -68,7 +68,7 @@ struct ColumnChunkReader {
                     let present = levels.map { $0.reduce(0) { $0 + Int($1) } } ?? n
                     try decodeValues(UnsafeRawBufferPointer(rebasing: page[c.position...]), encoding: header.encoding, count: present,
                                      dictionary: dictionary, into: &values)
-                    record(levels, n, &valid, &anyNull)
+                    record(levels, n, done, &valid)
                     done += n
                 }
             case .dataV2?:
@@ -88,13 +88,13 @@ struct ColumnChunkReader {
                                                 into: Int(header.uncompressedSize) - levelBytes)
                 let present = levels.map { $0.reduce(0) { $0 + Int($1) } } ?? n
                 try raw.withUnsafeBytes { try decodeValues($0, encoding: header.encoding, count: present, dictionary: dictionary, into: &values) }
-                record(levels, n, &valid, &anyNull)
+                record(levels, n, done, &valid)
                 done += n
             case .index?, nil:
                 continue   // index pages (and kinds newer than this reader) carry no values
             }
         }
-        return spread(values, valid: anyNull ? valid : nil)
+        return spread(values, valid: valid)
     }
 
     private func pageValueCount(_ header: PageHeader, _ done: Int) throws -> Int {
@@ -110,19 +110,28 @@ struct ColumnChunkReader {
         return levels
     }
 
-    private func record(_ levels: [UInt32]?, _ n: Int, _ valid: inout [Bool], _ anyNull: inout Bool) {
-        if let levels {
-            for l in levels { valid.append(l == 1); if l == 0 { anyNull = true } }
-        } else {
-            valid.append(contentsOf: repeatElement(true, count: n))
+    /// Notes a page's nulls (levels 0) after `done` rows; `valid` is made at the first null.
+    private func record(_ levels: [UInt32]?, _ n: Int, _ done: Int, _ valid: inout [Bool]?) {
+        if let levels, levels.contains(0) {
+            if valid == nil {
+                valid = [Bool](repeating: true, count: done)
+                valid!.reserveCapacity(rows)
+            }
+            valid!.append(contentsOf: levels.lazy.map { $0 == 1 })
+        } else if valid != nil {
+            valid!.append(contentsOf: repeatElement(true, count: n))
         }
     }
 
+    /// Room for the chunk's values up front, so pages append without regrowing (each regrowth
+    /// is a copy into fresh pages the kernel must fault in). The footer's row count is already
+    /// checked against the file; a damaged one only wastes what this reserves.
     private func empty() -> Dense {
+        let room = min(rows, file.count)
         switch column.physical {
-        case .float, .double: .floats([])
-        case .byteArray, .fixedLenByteArray: .bytes(TextTable(), [])
-        default: .integers([])
+        case .float, .double: var v: [Double] = []; v.reserveCapacity(room); return .floats(v)
+        case .byteArray, .fixedLenByteArray: var v: [Int32] = []; v.reserveCapacity(room); return .bytes(TextTable(), v)
+        default: var v: [Int64] = []; v.reserveCapacity(room); return .integers(v)
         }
     }
 
@@ -268,16 +277,22 @@ struct ColumnChunkReader {
         }
     }
 
+    /// Appends in place: `values` is emptied before the append so its array is uniquely held
+    /// (a tuple switch over both would hold a second reference and copy the chunk every page).
     private func append(_ page: Dense, to values: inout Dense) {
-        switch (values, page) {
-        case (.integers(var a), .integers(let b)): values = .integers([]); a += b; values = .integers(a)
-        case (.floats(var a), .floats(let b)): values = .floats([]); a += b; values = .floats(a)
-        case (.bytes(var table, var codes), .bytes(let pageTable, let pageCodes)):
+        switch page {
+        case .integers(let b):
+            guard case .integers(var a) = values else { return }
+            values = .integers([]); a += b; values = .integers(a)
+        case .floats(let b):
+            guard case .floats(var a) = values else { return }
+            values = .floats([]); a += b; values = .floats(a)
+        case .bytes(let pageTable, let pageCodes):
+            guard case .bytes(var table, var codes) = values else { return }
             values = .integers([])
             let map = pageTable.values.map { table.code(of: $0) }
             codes += pageCodes.map { map[Int($0)] }
             values = .bytes(table, codes)
-        default: break
         }
     }
 
