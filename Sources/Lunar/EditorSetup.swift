@@ -93,7 +93,8 @@ public enum EditorSetup {
             # results and the run history
             results/
             .lunar/runs.sqlite*
-            *.lunarcache
+            .lunar/store/
+            *.lunarstore/
 
             """),
         ("README.md", """

@@ -65,7 +65,7 @@ import Testing
             #expect(p.symbols == panel.symbols && p.timestamps == panel.timestamps)
             #expect(p.fields["close"]! == panel.fields["close"]! && p.fields["volume"]! == panel.fields["volume"]!)
         }
-        #expect(FileManager.default.fileExists(atPath: copy + ".lunarcache"))
+        #expect(ColumnStore.isStore(PanelCache.file(for: copy)))
         // The equity curve's first bars are the cash; the loaded closes are what pandas read
         // (the Buy & Hold return from the first bar next() runs on reproduces backtesting.py's).
         let close = panel.fields["close"]!, first = Int(s["_first_next_bar"]!)! - 1
