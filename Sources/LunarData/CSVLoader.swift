@@ -24,9 +24,7 @@ public enum CSVLoader {
         }
         let tables: [(String, SymbolTable)]
         if isDir.boolValue {
-            let names = try FileManager.default.contentsOfDirectory(atPath: path)
-                .filter { $0.lowercased().hasSuffix(".csv") && $0 != Universe.delistingsFileName }.sorted()
-            guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
+            let names = try folderFiles(path)
             let url = URL(fileURLWithPath: path)
             // Files parse in parallel, in batches so progress can be reported between them.
             let parsed = ParsedFiles(count: names.count)
@@ -47,6 +45,17 @@ public enum CSVLoader {
     }
 
     typealias SymbolTable = SymbolRows
+
+    /// The CSV files of a data folder, sorted (their names without `.csv` are the symbols).
+    public static func folderFiles(_ path: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+            .filter { $0.lowercased().hasSuffix(".csv") && $0 != Universe.delistingsFileName }.sorted()
+        guard !names.isEmpty else { throw DataError.invalid("\(path): no .csv files in this folder") }
+        return names
+    }
+
+    /// One file of a data folder as the folder loader reads it.
+    public static func rows(file: String) throws -> SymbolRows { try parse(file: file, symbolColumn: false)[0].1 }
 
     /// Canonical field names for recognised headers (lower case, spaces as `_`). Stooq's
     /// `<DATE>`-style brackets are dropped. The date-ish names (`date`, `datetime`, `timestamp`,

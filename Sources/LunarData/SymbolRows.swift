@@ -55,24 +55,41 @@ public struct SymbolRows: Sendable {
 /// Joins every symbol's rows onto one calendar and checks the prices: the part of loading that
 /// is the same whichever format the rows were read from.
 public enum PanelAssembly {
+    /// The sorted union of the tables' dates: the calendar of a panel of them.
+    public static func unionCalendar(_ tables: [SymbolRows]) -> [Int64] {
+        var all = Set<Int64>()
+        for t in tables { all.formUnion(t.timestamps) }
+        return all.sorted()
+    }
+
+    /// Field names in order of first appearance across the tables.
+    public static func fieldNames(_ tables: [SymbolRows]) -> [String] {
+        var names: [String] = []
+        for t in tables { for n in t.names where !names.contains(n) { names.append(n) } }
+        return names
+    }
+
     /// Joins the symbols' tables onto the union calendar and validates prices.
-    public static func assemble(_ tables: [(String, SymbolRows)], adjust: Bool) throws -> Panel {
+    /// - Parameters:
+    ///   - calendar, fields: a whole universe's calendar and field names, when `tables` are some
+    ///     of its symbols (an import written tile by tile); by default, the union of the tables'.
+    public static func assemble(_ tables: [(String, SymbolRows)], adjust: Bool, calendar given: [Int64]? = nil,
+                                fields givenNames: [String]? = nil) throws -> Panel {
         // Usually every file has the same dates: then that is the calendar, with no hashing.
-        let sameDates = tables.allSatisfy { $0.1.timestamps == tables[0].1.timestamps }
+        let sameDates = tables.allSatisfy { $0.1.timestamps == (given ?? tables[0].1.timestamps) }
         let calendar: [Int64]
-        if sameDates {
+        if let given {
+            calendar = given
+        } else if sameDates {
             calendar = tables.first?.1.timestamps ?? []
         } else {
-            var all = Set<Int64>()
-            for (_, t) in tables { all.formUnion(t.timestamps) }
-            calendar = all.sorted()
+            calendar = unionCalendar(tables.map(\.1))
         }
         let T = calendar.count, N = tables.count
         var index: [Int64: Int] = [:]
         index.reserveCapacity(T)
         if !sameDates { for (i, t) in calendar.enumerated() { index[t] = i } }
-        var names: [String] = []
-        for (_, t) in tables { for n in t.names where !names.contains(n) { names.append(n) } }
+        let names = givenNames ?? fieldNames(tables.map(\.1))
         var fields: [String: [Double]] = [:]
         // Every cell is written when every symbol has every date and field: then the fields
         // need no NaN first (a pass over all of memory the copies below would repeat).

@@ -31,6 +31,29 @@ public enum ParquetLoader {
         return try group(parts)
     }
 
+    /// A folder of one file per symbol (no file has a symbol column, and no two files name the
+    /// same symbol): each file's path and symbol, in the loader's order; nil for a dataset of
+    /// long files, whose symbols' rows may be spread over several files.
+    public static func symbolFiles(under folder: String) throws -> [(path: String, symbol: String)]? {
+        let files = parquetFiles(under: folder)
+        guard !files.isEmpty else { return nil }
+        var out: [(String, String)] = [], seen = Set<String>()
+        for f in files {
+            let pq: ParquetFile
+            do { pq = try ParquetFile(path: f.path) } catch let e as ParquetError { throw DataError.invalid(e.description) }
+            if pq.columns.contains(where: { CSVLoader.canonical($0.name) == "symbol" }) { return nil }
+            let symbol = f.partitionSymbol ?? ((f.path as NSString).lastPathComponent as NSString).deletingPathExtension
+            guard seen.insert(symbol).inserted else { return nil }
+            out.append((f.path, symbol))
+        }
+        return out
+    }
+
+    /// One file of a folder of one file per symbol, as the folder loader reads it.
+    public static func rows(file: String, symbol: String) throws -> SymbolRows {
+        try group([try read(file: file, symbol: symbol)])[0].1
+    }
+
     /// `.parquet` files under `folder`, sorted; hidden and `_`-prefixed entries (`_SUCCESS`,
     /// `.lunar`) are skipped, as Spark and pyarrow's dataset readers skip them.
     static func parquetFiles(under folder: String) -> [(path: String, partitionSymbol: String?)] {

@@ -235,44 +235,17 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let progress = Progress()
                 var clock = Stopwatch()
-                if let spec = try Synthetic.parseSpec(source, checkingSize: false) { return try importSynthetic(spec, progress) }
-                progress.show("reading \(source)…")
-                let panel = try DataSource.load(source, adjust: adjust) { done, all in progress.show("reading: \(done)/\(all) files") }
-                let read = clock.lap()
-                progress.show("writing \(panel.symbolCount) symbols × \(panel.barCount) bars…")
-                // The delistings file travels with the store, where a run looks for it.
-                let delistings = panel.universe.delistingsFile.flatMap { FileManager.default.contents(atPath: $0) }
-                    .map { [(name: Universe.delistingsFileName, contents: $0)] } ?? []
-                try ColumnStore.write(panel, to: store, source: source, float32: float32, files: delistings,
-                                      threads: threads ?? defaultThreadCount) { done, all in
-                    Progress().show("writing: \(done)/\(all) fields")
+                let summary = try StoreImport.run(source: source, store: store, float32: float32, adjust: adjust,
+                                                  threads: threads ?? defaultThreadCount) { stage, done, all in
+                    Progress().show("\(stage): \(done)/\(all)")
                 }
-                progress.done()
-                let bytes = panel.fields.count * panel.symbolCount * panel.barCount * (float32 ? 4 : 8)
-                print(String(format: "imported %d symbols × %d bars, %d fields (%.1f MB) from %@ into %@ in %.2f s (read %.2f s)",
-                             panel.symbolCount, panel.barCount, panel.fields.count, Double(bytes) / 1e6, source, store,
-                             read + clock.lap(), read))
+                Progress().done()
+                let bytes = summary.fields * summary.symbols * summary.bars * (float32 ? 4 : 8)
+                print(String(format: "imported %d symbols × %d bars, %d fields (%.1f MB) from %@ into %@ in %.2f s%@",
+                             summary.symbols, summary.bars, summary.fields, Double(bytes) / 1e6, source, store, clock.lap(),
+                             summary.streamed ? " (tile by tile)" : ""))
             } catch { throw fail(error) }
-        }
-
-        /// The synthetic universe written tile by tile: any size, in the memory of one tile.
-        func importSynthetic(_ spec: (symbols: Int, bars: Int, seed: UInt64), _ progress: Progress) throws {
-            var clock = Stopwatch()
-            let n = spec.symbols, t = spec.bars
-            let step = max(1, (64 << 20) / (5 * 8 * t))
-            let tiles = stride(from: 0, to: n, by: step).map { $0 ..< min(n, $0 + step) }
-            try ColumnStore.write(symbols: (0 ..< n).map { Synthetic.symbolName($0, of: n) }, timestamps: Synthetic.calendar(bars: t),
-                                  fields: Panel.standardFields.sorted(), to: store, source: source, float32: float32,
-                                  threads: threads ?? defaultThreadCount, tiles: tiles,
-                                  tile: { Synthetic.tile($0, of: n, bars: t, seed: spec.seed) }) { done, all in
-                Progress().show("writing: \(done)/\(all) tiles")
-            }
-            progress.done()
-            let bytes = 5 * n * t * (float32 ? 4 : 8)
-            print(String(format: "imported %d symbols × %d bars, 5 fields (%.1f MB) from %@ into %@ in %.2f s",
-                         n, t, Double(bytes) / 1e6, source, store, clock.lap()))
         }
     }
 
