@@ -106,6 +106,11 @@ final class AccountBroker: BarBroker {
     var entryPrice: Double { account.entryPrice }
     var equity: Double { account.value }
     var cash: Double { account.cash }
+    var snapshot: AccountSnapshot {
+        // One access to the account in place, not four (and no copy of it).
+        let a = account.values
+        return AccountSnapshot(position: a.units, entryPrice: a.entryPrice, equity: a.value, cash: a.cash)
+    }
     func submit(side: OrderSide, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int {
         account.submit(.init(side: side, size: size, limit: limit, stop: stop, bars: bars))
     }

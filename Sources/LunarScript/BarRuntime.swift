@@ -13,12 +13,27 @@ public protocol BarBroker: AnyObject {
     var entryPrice: Double { get }
     var equity: Double { get }
     var cash: Double { get }
+    /// The four account values at once: what ctx is given each bar (one call into the broker
+    /// instead of four; each is a dynamic exclusivity check on the broker's account).
+    var snapshot: AccountSnapshot { get }
     /// Returns the order's id.
     func submit(side: OrderSide, size: Double?, limit: Double?, stop: Double?, bars: Int?) -> Int
     func cancel(_ id: Int)
     func setStopLoss(_ price: Double)
     func setTakeProfit(_ price: Double)
     func setTrailingStop(_ fraction: Double)
+}
+
+/// ctx.position, entry_price, equity and cash.
+public struct AccountSnapshot {
+    public var position, entryPrice, equity, cash: Double
+    public init(position: Double, entryPrice: Double, equity: Double, cash: Double) {
+        self.position = position; self.entryPrice = entryPrice; self.equity = equity; self.cash = cash
+    }
+}
+
+extension BarBroker {
+    public var snapshot: AccountSnapshot { AccountSnapshot(position: position, entryPrice: entryPrice, equity: equity, cash: cash) }
 }
 
 /// One symbol's inputs for a per-bar run: pointers to its bars, valid while `run` executes.
@@ -269,7 +284,8 @@ public final class BarRuntime {
         }
         for k in 0 ..< 5 { set(Int32(k), s[k][t]) }
         lua_pushvalue(L, firstKey + 5); lua_pushinteger(L, lua_Integer(t)); lua_rawset(L, ctx)
-        set(6, broker.position); set(7, broker.entryPrice); set(8, broker.equity); set(9, broker.cash)
+        let a = broker.snapshot
+        set(6, a.position); set(7, a.entryPrice); set(8, a.equity); set(9, a.cash)
         let first = Int32(BarRuntime.fieldKeys.count)
         for k in 0 ..< keys.count {
             let v = s[5 + k][t]
@@ -300,10 +316,11 @@ public final class BarRuntime {
 @inline(__always)
 func setAccountFields(_ L: OpaquePointer?, _ index: Int32, _ broker: BarBroker) {
     let i = index < 0 ? index - 1 : index
-    lua_pushnumber(L, broker.position); lua_setfield(L, i, "position")
-    lua_pushnumber(L, broker.entryPrice); lua_setfield(L, i, "entry_price")
-    lua_pushnumber(L, broker.equity); lua_setfield(L, i, "equity")
-    lua_pushnumber(L, broker.cash); lua_setfield(L, i, "cash")
+    let a = broker.snapshot
+    lua_pushnumber(L, a.position); lua_setfield(L, i, "position")
+    lua_pushnumber(L, a.entryPrice); lua_setfield(L, i, "entry_price")
+    lua_pushnumber(L, a.equity); lua_setfield(L, i, "equity")
+    lua_pushnumber(L, a.cash); lua_setfield(L, i, "cash")
 }
 
 func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {

@@ -81,6 +81,10 @@ public struct BarAccount {
     public var entryPrice: Double { ledger.q == 0 ? .nan : ledger.entryGross / ledger.entryUnits }
     public var trades: [Trade] { ledger.trades }
     /// Value at the last known price.
+    /// units, entryPrice, value and cash in one read (what a per-bar ctx shows each bar).
+    public var values: (units: Double, entryPrice: Double, value: Double, cash: Double) {
+        (units, entryPrice, value, cash)
+    }
     public var value: Double { ledger.q == 0 ? ledger.cash : ledger.cash + ledger.q * lastPrice }
 
     // MARK: - the bar cycle
