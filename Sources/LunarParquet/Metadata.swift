@@ -92,6 +92,8 @@ struct FileMetaData {
     var rowGroups: [RowGroup] = []
     var createdBy: String?
     var encrypted = false
+    /// The file's key-value metadata (pandas' and Arrow's schema notes live here).
+    var keyValues: [String: String] = [:]
 }
 
 enum PageType: Int32 { case data = 0, index = 1, dictionary = 2, dataV2 = 3 }
@@ -119,6 +121,18 @@ extension FileMetaData {
             case (2, .list): schema = try r.list { r in try SchemaElement(&r) }
             case (3, .i64): rowCount = try r.zigzag()
             case (4, .list): rowGroups = try r.list { r in try RowGroup(&r) }
+            case (5, .list):
+                for (k, v) in try r.list({ r -> (String, String) in
+                    var key = "", value = ""
+                    try r.readStruct { r, id, t in
+                        switch (id, t) {
+                        case (1, .binary): key = try r.string()
+                        case (2, .binary): value = try r.string()
+                        default: try r.skip(t)
+                        }
+                    }
+                    return (key, value)
+                }) { keyValues[k] = v }
             case (6, .binary): createdBy = try r.string()
             case (8, .structure): encrypted = true; try r.skip(type)
             default: try r.skip(type)

@@ -106,6 +106,24 @@ public final class ParquetFile: @unchecked Sendable {
 
     public func columnIndex(_ name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
+    /// The file's key-value metadata.
+    public var keyValues: [String: String] { metadata.keyValues }
+
+    /// The IANA time zone pandas recorded for a column (`"pandas"` metadata, a tz-aware
+    /// column's `metadata.timezone`): TIMESTAMP holds UTC instants, and only this says which
+    /// zone's clock they were read on. nil when none is recorded or it is UTC.
+    public func pandasTimeZone(of column: String) -> String? {
+        guard let text = metadata.keyValues["pandas"], let data = text.data(using: .utf8),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let cols = root["columns"] as? [[String: Any]] else { return nil }
+        for c in cols where (c["field_name"] as? String ?? c["name"] as? String) == column {
+            guard let zone = (c["metadata"] as? [String: Any])?["timezone"] as? String,
+                  !["UTC", "utc", "Etc/UTC", "+00:00", "Z"].contains(zone) else { return nil }
+            return zone
+        }
+        return nil
+    }
+
     /// Encodings and codecs the file's column chunks declare (for tests and `lunar data info`).
     public func declared(column k: Int) -> (encodings: [String], codecs: [String]) {
         var e = Set<String>(), c = Set<String>()

@@ -21,6 +21,7 @@ import os
 import shutil
 import struct
 import sys
+import zoneinfo
 from importlib.metadata import version
 
 import polars as pl
@@ -485,6 +486,30 @@ def main():
     assert sorted(got, key=lambda c: (c[1], int(c[0]))) == want, "partitioned rows differ from daily.csv"
     assert len(files) >= 2
     manifest.append(folder_entry("partitioned", files, all_facts, "daily.csv", "partitioned", PYARROW, "ms-utc"))
+
+    # pandas with a time-zone-aware index, as yfinance's daily bars come: each day's instant is the
+    # exchange's midnight (05:00 UTC in winter), and only the "pandas" metadata names the zone.
+    # Lunar reads these as those days, as it reads "2024-01-02 00:00:00-05:00" in a CSV.
+    zone = "America/New_York"
+    ny = zoneinfo.ZoneInfo(zone)
+    local_midnights = [int(dt.datetime.strptime(day_text(r["t"]), "%Y-%m-%d").replace(tzinfo=ny).timestamp())
+                       for r in DAILY]
+    tz_type = pa.timestamp("ns", tz=zone)
+    tbl = table(DAILY).set_column(0, pa.field("date", tz_type), pa.array([t * 10**9 for t in local_midnights], tz_type))
+    pandas_meta = {"index_columns": [], "column_indexes": [], "pandas_version": "2.2.3",
+                   "creator": {"library": "pyarrow", "version": pa.__version__},
+                   "columns": [{"name": "date", "field_name": "date", "pandas_type": "datetimetz",
+                                "numpy_type": "datetime64[ns]", "metadata": {"timezone": zone}}] +
+                              [{"name": n, "field_name": n, "pandas_type": "unicode" if n == "symbol" else "float64",
+                                "numpy_type": "object" if n == "symbol" else "float64", "metadata": None}
+                               for n in tbl.schema.names[1:]]}
+    tbl = tbl.replace_schema_metadata({**(tbl.schema.metadata or {}), b"pandas": json.dumps(pandas_meta).encode()})
+    write_pyarrow(tbl, p("daily-pandas-tz.parquet"), compression="snappy")
+    header, rows = read_back.read_all(p("daily-pandas-tz.parquet"))
+    assert [int(r[0]) for r in rows] == local_midnights and min(t % 86400 for t in local_midnights) == 5 * 3600
+    manifest.append({"file": "daily-pandas-tz.parquet", "twin": "daily.csv", "layout": "long", "writer": PYARROW,
+                     "timestamp": "ns-zone", "time_column": "date", "local_days": zone,
+                     **inspect(p("daily-pandas-tz.parquet"))})
 
     manifest += bad_fixtures(p)
     check_coverage(manifest)
