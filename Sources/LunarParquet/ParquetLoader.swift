@@ -145,8 +145,15 @@ public enum ParquetLoader {
                 if let bad = raw.firstIndex(where: { Int32(exactly: $0) == nil }) { throw fail("row \(bad + 1): \(raw[bad]) days is not a date") }
                 return (raw.map { $0 * 86_400 }, nil)
             case (.none, _), (.integer, _):
+                // As the CSV reader reads a number in a date cell: YYYYMMDD, else epoch seconds or
+                // milliseconds (a column of integer days like 20240102 is common in vendor files).
+                var memo: [Int64: Int64] = [:]
                 return (try raw.enumerated().map { (i, x) in
-                    guard let t = Calendar.parse(Substring(String(x))) else { throw fail("row \(i + 1): cannot read \(x) as a date (epoch seconds or milliseconds)") }
+                    if let t = memo[x] { return t }
+                    guard let t = CSVLoader.readDate(String(x))?.utc else {
+                        throw fail("row \(i + 1): cannot read \(x) as a date (YYYYMMDD, epoch seconds or epoch milliseconds)")
+                    }
+                    memo[x] = t
                     return t
                 }, nil)
             default: throw fail("holds \(kindName(c)); a date column holds TIMESTAMP, DATE or text")

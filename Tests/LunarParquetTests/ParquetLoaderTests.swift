@@ -48,6 +48,20 @@ import Testing
         #expect(Array(panel.fields["close"]![0 ..< 6]) == [10, 11, 12, 10, 11, 12])
     }
 
+    /// Integer dates read as the CSV reader reads a number in a date cell.
+    @Test func integerDatesAreYYYYMMDDOrEpochNumbers() throws {
+        let dir = Fixtures.tempDir("pq-intdates")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (label, column) in [("yyyymmdd", ParquetTable.Column.int64s(Self.days.map { d in
+                                    let (y, m, dd) = Calendar.civilFromDays(d / 86_400); return Int64(y * 10_000 + m * 100 + dd) })),
+                                ("seconds", .int64s(Self.days)), ("millis", .int64s(Self.days.map { $0 * 1000 }))] {
+            var t = Self.table(["A"])
+            t.columns[0].values = column
+            try ParquetWriter.write(t, to: "\(dir)/\(label).parquet")
+            #expect(try ParquetLoader.load(path: "\(dir)/\(label).parquet").timestamps == Self.days, "\(label)")
+        }
+    }
+
     @Test func errorsNameTheFileTheRowAndTheColumn() throws {
         let dir = Fixtures.tempDir("pq-errors")
         defer { try? FileManager.default.removeItem(atPath: dir) }
