@@ -35,6 +35,9 @@ public enum StoreImport {
             return try streamed(files, source: source, store: store, float32: float32, adjust: adjust, threads: threads,
                                 tileBytes: tileBytes, progress: progress)
         }
+        if isParquetFolder(source) {
+            return try scattered(source: source, store: store, float32: float32, adjust: adjust, progress: progress)
+        }
         let panel = try DataSource.load(source, adjust: adjust) { done, all in progress?("reading", done, all) }
         try ColumnStore.write(panel, to: store, source: source, float32: float32, files: delistings(panel.universe.delistingsFile),
                               threads: threads, progress: stage(progress, "writing"))
@@ -100,6 +103,68 @@ public enum StoreImport {
     static func stage(_ progress: (@Sendable (String, Int, Int) -> Void)?, _ name: String) -> (@Sendable (Int, Int) -> Void)? {
         guard let progress else { return nil }
         return { @Sendable done, all in progress(name, done, all) }
+    }
+
+    static func isParquetFolder(_ source: String) -> Bool {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir), isDir.boolValue, !ColumnStore.isStore(source) else { return false }
+        return (try? ParquetSourceFactory().source(for: source, options: .init())) != nil
+    }
+
+    /// A dataset of long Parquet files (a symbol's rows in any of them): a first pass finds the
+    /// symbols (in the loader's order), the calendar and the fields; a second reads one file at
+    /// a time and writes its cells into the mapped store (`ColumnStore.write(…, scatter:)`),
+    /// each symbol's rows checked as the loader checks them. Memory: one file and the store's
+    /// bitmap of written cells (a bit per cell).
+    static func scattered(source: String, store: String, float32: Bool, adjust: Bool,
+                          progress: (@Sendable (String, Int, Int) -> Void)?) throws -> Summary {
+        let files = ParquetLoader.parquetFiles(under: source)
+        var order: [String] = [], index: [String: Int] = [:], dates = Set<Int64>(), names: [String] = []
+        var withColumn: String? = nil, without: String? = nil
+        for (k, f) in files.enumerated() {
+            let (tables, symbolColumn) = try ParquetLoader.tables(file: f.path, symbol: f.partitionSymbol)
+            if symbolColumn { withColumn = withColumn ?? f.path } else { without = without ?? f.path }
+            for (symbol, t) in tables {
+                if index[symbol] == nil { index[symbol] = order.count; order.append(symbol) }
+                dates.formUnion(t.timestamps)
+                for n in t.names where !names.contains(n) { names.append(n) }
+            }
+            progress?("scanning", k + 1, files.count)
+        }
+        if let withColumn, let without {
+            throw DataError.invalid("\(without): no symbol column, while \(withColumn) has one: a folder holds either one file per symbol (SYMBOL.parquet) or long files with a symbol column")
+        }
+        let calendar = dates.sorted()
+        let bar = Dictionary(uniqueKeysWithValues: calendar.enumerated().map { ($1, $0) })
+        let fields = names.sorted()
+        try ColumnStore.write(symbols: order, timestamps: calendar, fields: fields, to: store, source: source, float32: float32,
+                              files: delistings(beside: source)) { cells in
+            for (k, f) in files.enumerated() {
+                for (symbol, original) in try ParquetLoader.tables(file: f.path, symbol: f.partitionSymbol).tables {
+                    var t = original
+                    try PanelAssembly.prepare(&t)
+                    if adjust {
+                        if let c = ["split", "dividend"].first(where: { n in t.names.firstIndex(of: n).map { k in
+                            t.columns[k].contains(where: n == "split" ? Panel.isSplit : Panel.isDividend) } ?? false }) {
+                            throw DataError.invalid("\(source): --adjust rescales by Adj Close, which already holds the splits and dividends " +
+                                "of the split/dividend columns (\(c) in \(f.path)); drop --adjust and choose --prices raw, split or total")
+                        }
+                        try PanelAssembly.adjust(&t)
+                    }
+                    let s = index[symbol]!
+                    let slots = t.names.map { fields.firstIndex(of: $0)! }
+                    for r in t.timestamps.indices {
+                        let b = bar[t.timestamps[r]]!
+                        guard cells.claim(symbol: s, bar: b) else {
+                            throw t.error(at: r, column: nil, "symbol '\(DataError.clip(symbol))': duplicate date \(Calendar.format(t.timestamps[r], daily: t.timestamps[r] % 86_400 == 0)) (also in an earlier file of the dataset)")
+                        }
+                        for (c, f) in slots.enumerated() { cells.set(field: f, symbol: s, bar: b, t.columns[c][r]) }
+                    }
+                }
+                progress?("writing", k + 1, files.count)
+            }
+        }
+        return Summary(symbols: order.count, bars: calendar.count, fields: fields.count, streamed: true)
     }
 
     static func tiles(_ n: Int, _ step: Int) -> [Range<Int>] { stride(from: 0, to: n, by: step).map { $0 ..< min(n, $0 + step) } }

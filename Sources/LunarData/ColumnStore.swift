@@ -203,6 +203,77 @@ public final class ColumnStore: @unchecked Sendable {
         }
     }
 
+    /// Cells of a store being written in any order (`write(…, scatter:)`): every field file is
+    /// mapped for writing, NaN where nothing is set.
+    public final class Cells {
+        public let bars: Int
+        let bases: [UnsafeMutableRawPointer], float32: Bool
+        /// One bit per (symbol, bar): set once, so a second row for a cell is seen.
+        private var filled: [UInt64]
+        init(bases: [UnsafeMutableRawPointer], symbols: Int, bars: Int, float32: Bool) {
+            self.bases = bases; self.bars = bars; self.float32 = float32
+            filled = [UInt64](repeating: 0, count: (symbols * bars + 63) / 64)
+        }
+        /// Marks (symbol, bar) as written; false when it already was.
+        public func claim(symbol s: Int, bar t: Int) -> Bool {
+            let i = s * bars + t, (w, b) = (i >> 6, UInt64(1) << UInt64(i & 63))
+            if filled[w] & b != 0 { return false }
+            filled[w] |= b
+            return true
+        }
+        public func set(field f: Int, symbol s: Int, bar t: Int, _ v: Double) {
+            let i = s * bars + t
+            if float32 { bases[f].storeBytes(of: Float(v).bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            else { bases[f].storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 8 * i, as: UInt64.self) }
+        }
+    }
+
+    /// Writes a store whose cells arrive in any order: `scatter` sets them (a dataset whose
+    /// files each hold some rows of many symbols). The field files are sized and filled with
+    /// NaN first, then mapped; the kernel writes the pages back, so the store need not fit in
+    /// memory.
+    public static func write(symbols: [String], timestamps: [Int64], fields names: [String], to path: String, source: String,
+                             float32: Bool = false, files: [(name: String, contents: Data)] = [],
+                             scatter: (Cells) throws -> Void) throws {
+        let type: ValueType = float32 ? .float32 : .float64
+        let manifest = Manifest(format: format, version: version, symbols: symbols, bars: timestamps.count,
+                                fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
+                                source: source, fingerprint: nil)
+        try replaceFolder(path) { temp in
+            try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
+            try writeFile(temp + "/timestamps.i64", timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
+            for f in files { try writeFile(temp + "/" + f.name, f.contents) }
+            let cells = symbols.count * timestamps.count, size = cells * type.width
+            var bases: [UnsafeMutableRawPointer] = []
+            defer { for b in bases { munmap(b, size) } }
+            // 512 KiB of NaN, written as many times as a field file needs.
+            let chunk = float32 ? [UInt32](repeating: Float.nan.bitPattern.littleEndian, count: 1 << 17).withUnsafeBytes { Data($0) }
+                                : [UInt64](repeating: Double.nan.bitPattern.littleEndian, count: 1 << 16).withUnsafeBytes { Data($0) }
+            for f in manifest.fields {
+                let file = temp + "/" + f.file
+                try writeFile(file, Data())
+                guard let h = FileHandle(forWritingAtPath: file) else { throw DataError.invalid("cannot write \(file)") }
+                var left = size
+                while left > 0 { let n = min(left, chunk.count); try h.write(contentsOf: chunk.prefix(n)); left -= n }
+                try h.close()
+                guard size > 0 else { continue }
+                let fd = open(file, O_RDWR)
+                guard fd >= 0 else { throw DataError.invalid("cannot write \(file): \(String(cString: strerror(errno)))") }
+                let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                close(fd)
+                guard let p, p != MAP_FAILED else { throw DataError.invalid("cannot map \(file): \(String(cString: strerror(errno)))") }
+                bases.append(p)
+            }
+            if size > 0 {
+                try scatter(Cells(bases: bases, symbols: symbols.count, bars: timestamps.count, float32: float32))
+                for b in bases { guard msync(b, size, MS_SYNC) == 0 else { throw DataError.invalid("cannot write \(path): \(String(cString: strerror(errno)))") } }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeFile(temp + "/" + manifestName, try encoder.encode(manifest))
+        }
+    }
+
     static func writeFile(_ path: String, _ data: Data) throws {
         guard FileManager.default.createFile(atPath: path, contents: data) else {
             throw DataError.invalid("cannot write \(path): \(String(cString: strerror(errno)))")

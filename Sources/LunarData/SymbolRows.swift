@@ -98,13 +98,12 @@ public enum PanelAssembly {
             fields[n] = dense ? [Double](unsafeUninitializedCapacity: N * T) { _, c in c = N * T }
                               : [Double](repeating: .nan, count: N * T)
         }
-        for (s, (_, table)) in tables.enumerated() {
+        for (s, (_, original)) in tables.enumerated() {
+            var table = original
+            try prepare(&table)
             let slots = sameDates ? [] : table.timestamps.map { index[$0]! }
             for (k, name) in table.names.enumerated() {
-                var col = table.columns[k]
-                if name == "split" || name == "dividend" {
-                    try corporateAction(name, &col, table: table, column: k)
-                }
+                let col = table.columns[k]
                 fields[name]!.withUnsafeMutableBufferPointer { out in
                     if sameDates {
                         guard T > 0 else { return }
@@ -112,13 +111,6 @@ public enum PanelAssembly {
                     } else {
                         for (row, slot) in slots.enumerated() { out[s * T + slot] = col[row] }
                     }
-                }
-                if ["open", "high", "low", "close"].contains(name) {
-                    if let bad = col.firstIndex(where: { $0 <= 0 }) {
-                        throw table.error(at: bad, column: k, "\(name) \(col[bad]) is not a positive price")
-                    }
-                } else if name == "volume", let bad = col.firstIndex(where: { $0 < 0 }) {
-                    throw table.error(at: bad, column: k, "volume \(col[bad]) is negative")
                 }
             }
         }
@@ -134,6 +126,40 @@ public enum PanelAssembly {
             }
         }
         return try Panel(symbols: tables.map { $0.0 }, timestamps: calendar, fields: fields)
+    }
+
+    /// One symbol's rows checked and stored as a panel holds them: `split` and `dividend`
+    /// without NaN (`corporateAction`), prices positive and volume not negative, each error
+    /// naming its row and column. Every way of making a panel (or a store) goes through it.
+    public static func prepare(_ table: inout SymbolRows) throws {
+        for (k, name) in table.names.enumerated() {
+            if name == "split" || name == "dividend" {
+                var col = table.columns[k]
+                try corporateAction(name, &col, table: table, column: k)
+                table.columns[k] = col
+            }
+            let col = table.columns[k]
+            if ["open", "high", "low", "close"].contains(name) {
+                if let bad = col.firstIndex(where: { $0 <= 0 }) {
+                    throw table.error(at: bad, column: k, "\(name) \(col[bad]) is not a positive price")
+                }
+            } else if name == "volume", let bad = col.firstIndex(where: { $0 < 0 }) {
+                throw table.error(at: bad, column: k, "volume \(col[bad]) is negative")
+            }
+        }
+    }
+
+    /// `--adjust` on one symbol's rows: open, high, low and close × adj_close / close, cell by
+    /// cell as `assemble` does it over whole fields (the same bits).
+    public static func adjust(_ table: inout SymbolRows) throws {
+        guard let a = table.names.firstIndex(of: "adj_close"), let c = table.names.firstIndex(of: "close") else {
+            throw DataError.invalid("--adjust needs an 'Adj Close' column, and the data have none")
+        }
+        let adj = table.columns[a], close = table.columns[c]
+        for f in ["open", "high", "low", "close"] {
+            guard let k = table.names.firstIndex(of: f) else { continue }
+            for i in table.columns[k].indices { table.columns[k][i] *= adj[i] / close[i] }
+        }
     }
 
     /// `split` (the ratio on the ex-date, 2 = two-for-one) and `dividend` (cash per share on the

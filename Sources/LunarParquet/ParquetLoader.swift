@@ -49,6 +49,13 @@ public enum ParquetLoader {
         return out
     }
 
+    /// One file of a dataset, its rows grouped by symbol as the loader groups them (each
+    /// symbol's rows in date order), and whether it has a symbol column.
+    public static func tables(file: String, symbol: String?) throws -> (tables: [(String, SymbolRows)], symbolColumn: Bool) {
+        let rows = try read(file: file, symbol: symbol)
+        return (try group([rows]), rows.symbols != nil)
+    }
+
     /// One file of a folder of one file per symbol, as the folder loader reads it.
     public static func rows(file: String, symbol: String) throws -> SymbolRows {
         try group([try read(file: file, symbol: symbol)])[0].1
@@ -56,7 +63,7 @@ public enum ParquetLoader {
 
     /// `.parquet` files under `folder`, sorted; hidden and `_`-prefixed entries (`_SUCCESS`,
     /// `.lunar`) are skipped, as Spark and pyarrow's dataset readers skip them.
-    static func parquetFiles(under folder: String) -> [(path: String, partitionSymbol: String?)] {
+    public static func parquetFiles(under folder: String) -> [(path: String, partitionSymbol: String?)] {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         var out: [(String, String?)] = []
         while let rel = walker.nextObject() as? String {

@@ -56,12 +56,49 @@ import Testing
         }
     }
 
-    @Test func longFilesAreLoadedWholeFirst() throws {
+    /// A dataset of long files (symbols interleaved, files out of date order, a symbol that
+    /// appears only in the last file): written cell by cell into the mapped store, the same
+    /// store as the dataset loaded whole; a date given twice across files is an error.
+    @Test func aDatasetOfLongFilesIsScatteredIntoTheStore() throws {
+        let out = Fixtures.tempDir("import-dataset")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let panel = Synthetic.panel(symbols: 5, bars: 60, seed: 8)
+        func part(_ symbols: [Int], _ bars: Range<Int>) -> ParquetTable {
+            var rows: [(Int, Int)] = []
+            for t in bars { for s in symbols { rows.append((s, t)) } }   // by date, then symbol
+            var table = ParquetTable()
+            table.append("timestamp", .timestamps(seconds: rows.map { panel.timestamps[$0.1] }))
+            table.append("ticker", .strings(rows.map { panel.symbols[$0.0] }))
+            for f in Panel.standardFields { table.append(f, .doubles(rows.map { panel.fields[f]![$0.0 * 60 + $0.1] })) }
+            return table
+        }
+        let src = out + "/dataset"
+        try FileManager.default.createDirectory(atPath: src + "/year=2015/half=2", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: src + "/year=2015/half=1", withIntermediateDirectories: true)
+        try ParquetWriter.write(part([3, 1, 0], 30 ..< 60), to: src + "/year=2015/half=1/a.parquet")   // the later bars first
+        try ParquetWriter.write(part([0, 1, 3], 0 ..< 30), to: src + "/year=2015/half=2/a.parquet")
+        try ParquetWriter.write(part([4, 2], 10 ..< 60), to: src + "/year=2015/half=2/b.parquet")
+        let whole = try DataSource.load(src)
+        let summary = try StoreImport.run(source: src, store: out + "/store")
+        #expect(summary.streamed && summary.symbols == 5 && summary.bars == 60)
+        #expect(Self.same(try ColumnStore(path: out + "/store").panel(), whole))
+        try ParquetWriter.write(part([2], 20 ..< 21), to: src + "/year=2015/half=2/c.parquet")
+        do { _ = try StoreImport.run(source: src, store: out + "/store2"); Issue.record("a duplicate date imported") } catch {
+            #expect("\(error)".contains("duplicate date") && "\(error)".contains("c.parquet"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/store2"))
+    }
+
+    @Test func theFixtureDatasetImportsAsItLoads() throws {
         let out = Fixtures.tempDir("import-long")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let partitioned = Fixtures.path("Tests/Fixtures/parquet/partitioned")
         let summary = try StoreImport.run(source: partitioned, store: out + "/store")
-        #expect(!summary.streamed)
+        #expect(summary.streamed)
         #expect(Self.same(try ColumnStore(path: out + "/store").panel(), try DataSource.load(partitioned)))
+        // One long file is loaded whole.
+        let file = Fixtures.path("Tests/Fixtures/parquet/daily-snappy.parquet")
+        #expect(try !StoreImport.run(source: file, store: out + "/one").streamed)
+        #expect(Self.same(try ColumnStore(path: out + "/one").panel(), try DataSource.load(file)))
     }
 }
