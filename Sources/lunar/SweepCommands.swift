@@ -220,6 +220,7 @@ struct WalkForwardCommand: ParsableCommand {
     @Option(help: "The run-history database.") var history = RunHistory.defaultPath
     @Option(help: "Write walkforward.json (every window and the statistics) and equity.csv (the stitched out-of-sample value) to this folder (with --shard: the shard's partial result).")
     var out: String?
+    @OptionGroup var outputFormat: FormatOption
     @OptionGroup(title: "Shards (docs/cluster.md)") var shards: ShardOptions
 
     func validate() throws { try shards.check(out: out) }
@@ -273,11 +274,18 @@ struct WalkForwardCommand: ParsableCommand {
             let document = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self)
             if let out {
                 // The stitched out-of-sample value after each bar of the test windows.
-                var csv = "date,value\n"
-                for (k, v) in result.equity.enumerated() { csv += date(result.bars.lowerBound + k) + "," + CSVWriter.formatNumber(v) + "\n" }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 try AtomicFile.write(document + "\n", to: out + "/walkforward.json")
-                try AtomicFile.write(csv, to: out + "/equity.csv")
+                switch outputFormat.value {
+                case .csv:
+                    var csv = "date,value\n"
+                    for (k, v) in result.equity.enumerated() { csv += date(result.bars.lowerBound + k) + "," + CSVWriter.formatNumber(v) + "\n" }
+                    try AtomicFile.write(csv, to: out + "/equity.csv")
+                case .parquet:
+                    let stamps = Array(panel.timestamps[result.bars.lowerBound ..< result.bars.lowerBound + result.equity.count])
+                    try ParquetWriter.write(ParquetTable([("date", .timestamps(seconds: stamps)), ("value", .doubles(result.equity))]),
+                                            to: out + "/equity.parquet")
+                }
             }
             if json {
                 print(document)
@@ -299,7 +307,7 @@ struct WalkForwardCommand: ParsableCommand {
             print("in-sample \(result.metric) (mean of the chosen): \(MetricFormat.mean(result.metric, result.inSampleMean)); " +
                   "out-of-sample \(result.metric): \(v(result.metric))")
             print("\n" + SweepStatisticsText.render(stats, metric: result.metric), terminator: "")
-            if let out { print("\nwrote \(out)/walkforward.json and \(out)/equity.csv") }
+            if let out { print("\nwrote \(out)/walkforward.json and \(out)/equity.\(outputFormat.value.fileExtension)") }
         } catch { throw fail(error) }
     }
 }
