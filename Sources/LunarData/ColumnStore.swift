@@ -167,14 +167,8 @@ public final class ColumnStore: @unchecked Sendable {
                              float32: Bool = false, fingerprint: String? = nil, files: [(name: String, contents: Data)] = [],
                              threads: Int = defaultThreadCount, tiles: [Range<Int>], tile: (Range<Int>) throws -> Panel,
                              progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
-        let type: ValueType = float32 ? .float32 : .float64
-        let manifest = Manifest(format: format, version: version, symbols: symbols, bars: timestamps.count,
-                                fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
-                                source: source, fingerprint: fingerprint)
-        try replaceFolder(path) { temp in
-            try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
-            try writeFile(temp + "/timestamps.i64", timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
-            for f in files { try writeFile(temp + "/" + f.name, f.contents) }
+        try writeStore(symbols: symbols, timestamps: timestamps, fields: names, to: path, source: source, float32: float32,
+                       fingerprint: fingerprint, files: files) { temp, manifest in
             let handles = try manifest.fields.map { f -> FileHandle in
                 try writeFile(temp + "/" + f.file, Data())
                 guard let h = FileHandle(forWritingAtPath: temp + "/" + f.file) else { throw DataError.invalid("cannot write \(temp)/\(f.file)") }
@@ -197,9 +191,6 @@ public final class ColumnStore: @unchecked Sendable {
                 if let e = failures.first { throw e }
                 progress?(k + 1, tiles.count)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeFile(temp + "/" + manifestName, try encoder.encode(manifest))
         }
     }
 
@@ -236,13 +227,8 @@ public final class ColumnStore: @unchecked Sendable {
                              float32: Bool = false, files: [(name: String, contents: Data)] = [],
                              scatter: (Cells) throws -> Void) throws {
         let type: ValueType = float32 ? .float32 : .float64
-        let manifest = Manifest(format: format, version: version, symbols: symbols, bars: timestamps.count,
-                                fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
-                                source: source, fingerprint: nil)
-        try replaceFolder(path) { temp in
-            try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
-            try writeFile(temp + "/timestamps.i64", timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
-            for f in files { try writeFile(temp + "/" + f.name, f.contents) }
+        try writeStore(symbols: symbols, timestamps: timestamps, fields: names, to: path, source: source, float32: float32,
+                       fingerprint: nil, files: files) { temp, manifest in
             let cells = symbols.count * timestamps.count, size = cells * type.width
             var bases: [UnsafeMutableRawPointer] = []
             defer { for b in bases { munmap(b, size) } }
@@ -268,6 +254,24 @@ public final class ColumnStore: @unchecked Sendable {
                 try scatter(Cells(bases: bases, symbols: symbols.count, bars: timestamps.count, float32: float32))
                 for b in bases { guard msync(b, size, MS_SYNC) == 0 else { throw DataError.invalid("cannot write \(path): \(String(cString: strerror(errno)))") } }
             }
+        }
+    }
+
+    /// The frame every store write shares: the manifest, a hidden sibling folder with the
+    /// calendar and `files`, `fill(folder, manifest)` writing the field files, then the manifest
+    /// last and the rename into place (`replaceFolder`).
+    static func writeStore(symbols: [String], timestamps: [Int64], fields names: [String], to path: String, source: String,
+                           float32: Bool, fingerprint: String?, files: [(name: String, contents: Data)],
+                           fill: (String, Manifest) throws -> Void) throws {
+        let type: ValueType = float32 ? .float32 : .float64
+        let manifest = Manifest(format: format, version: version, symbols: symbols, bars: timestamps.count,
+                                fields: names.enumerated().map { .init(name: $1, type: type, file: "fields/\($0).\(type.suffix)") },
+                                source: source, fingerprint: fingerprint)
+        try replaceFolder(path) { temp in
+            try FileManager.default.createDirectory(atPath: temp + "/fields", withIntermediateDirectories: true)
+            try writeFile(temp + "/timestamps.i64", timestamps.map { $0.littleEndian }.withUnsafeBytes { Data($0) })
+            for f in files { try writeFile(temp + "/" + f.name, f.contents) }
+            try fill(temp, manifest)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeFile(temp + "/" + manifestName, try encoder.encode(manifest))
