@@ -137,8 +137,9 @@ public enum ParquetLoader {
 
     /// Dates as epoch seconds (UTC): TIMESTAMP in any unit (a local one read as UTC wall time,
     /// as CSV dates without an offset are), DATE, INT96, text as the CSV reader reads it, or
-    /// plain integers as epoch seconds or milliseconds. Text dates keep their UTC offsets for
-    /// the local-midnight rule (`SymbolRows.finish`).
+    /// plain integers as the CSV reader reads a number (YYYYMMDD, epoch seconds or
+    /// milliseconds). Text dates keep their UTC offsets for the local-midnight rule
+    /// (`SymbolRows.finish`).
     static func dates(_ v: ColumnValues, _ c: LeafColumn, fail: (String) -> DataError) throws -> ([Int64], [Int64]?) {
         if let valid = v.valid, let bad = valid.firstIndex(of: false) { throw fail("row \(bad + 1): no date") }
         switch v.storage {
