@@ -109,10 +109,17 @@ public final class ParquetFile: @unchecked Sendable {
     /// The file's key-value metadata.
     public var keyValues: [String: String] { metadata.keyValues }
 
-    /// The IANA time zone pandas recorded for a column (`"pandas"` metadata, a tz-aware
-    /// column's `metadata.timezone`): TIMESTAMP holds UTC instants, and only this says which
-    /// zone's clock they were read on. nil when none is recorded or it is UTC.
-    public func pandasTimeZone(of column: String) -> String? {
+    /// The time zone a timestamp column was recorded in: pandas' metadata (a tz-aware column's
+    /// `metadata.timezone`), else the Arrow schema pyarrow and polars store (`ARROW:schema`).
+    /// TIMESTAMP holds UTC instants, and only these say which zone's clock they were read on.
+    /// nil when none is recorded or it is UTC.
+    public func timeZone(of column: String) -> String? {
+        let zone = pandasTimeZone(of: column) ?? metadata.keyValues["ARROW:schema"].flatMap { ArrowSchema.timeZones($0)[column] }
+        guard let zone, !["UTC", "utc", "Etc/UTC", "+00:00", "Z"].contains(zone) else { return nil }
+        return zone
+    }
+
+    func pandasTimeZone(of column: String) -> String? {
         guard let text = metadata.keyValues["pandas"], let data = text.data(using: .utf8),
               let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let cols = root["columns"] as? [[String: Any]] else { return nil }

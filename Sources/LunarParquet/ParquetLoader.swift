@@ -117,8 +117,8 @@ public enum ParquetLoader {
         do { decoded = try pq.read(columns: wanted) } catch let e as ParquetError { throw DataError.invalid(e.description) }
         guard pq.rowCount > 0 else { throw DataError.invalid("\(file): a schema but no rows") }
         var (timestamps, offsets) = try dates(decoded[0], pq.columns[dateCol], fail: { fail(dateCol, $0) })
-        if offsets == nil, case .timestamp = pq.columns[dateCol].kind, let name = pq.pandasTimeZone(of: pq.columns[dateCol].name) {
-            guard let zone = TimeZone(identifier: name) else { throw fail(dateCol, "time zone '\(DataError.clip(name))' (pandas metadata) is not an IANA time zone this system knows") }
+        if offsets == nil, case .timestamp = pq.columns[dateCol].kind, let name = pq.timeZone(of: pq.columns[dateCol].name) {
+            guard let zone = TimeZone(identifier: name) else { throw fail(dateCol, "time zone '\(DataError.clip(name))' (the file's schema) is not an IANA time zone this system knows") }
             // The zone's offset at each instant: days at the zone's midnight become those days,
             // as a CSV date written with its offset does (`SymbolRows.finish`).
             offsets = timestamps.map { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0)))) }

@@ -511,6 +511,19 @@ def main():
                      "timestamp": "ns-zone", "time_column": "date", "local_days": zone,
                      **inspect(p("daily-pandas-tz.parquet"))})
 
+    # The same zone with no pandas metadata: pyarrow's and polars' own Arrow schema
+    # (ARROW:schema) is the only record of it.
+    arrow_tz = tbl.replace_schema_metadata({k: v for k, v in (tbl.schema.metadata or {}).items() if k != b"pandas"})
+    for name, writer in (("daily-arrow-tz.parquet", write_pyarrow), ("daily-polars-tz.parquet", write_polars)):
+        writer(arrow_tz, p(name), **({"compression": "snappy"} if writer is write_pyarrow else {}))
+        meta = pq.ParquetFile(p(name)).metadata.metadata or {}
+        assert b"pandas" not in meta and b"ARROW:schema" in meta, f"{name}: metadata {list(meta)}"
+        rows = read_back.read_all(p(name))[1]
+        assert [int(r[0]) for r in rows] == local_midnights, name
+        manifest.append({"file": name, "twin": "daily.csv", "layout": "long", "writer": PYARROW if writer is write_pyarrow else POLARS,
+                         "timestamp": "ns-zone" if writer is write_pyarrow else "us-zone", "time_column": "date",
+                         "local_days": zone, **inspect(p(name))})
+
     manifest += bad_fixtures(p)
     check_coverage(manifest)
     with open(p("fixtures.json"), "w") as f:
