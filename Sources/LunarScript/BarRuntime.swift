@@ -57,7 +57,46 @@ final class BarState {
     var broker: BarBroker?
     let names: [String]          // series names: OHLCV then indicators
     let isBool: [Bool]
+    /// Per ctx field (`BarRuntime.fieldKeys`, then the indicators): set on every bar (the
+    /// strategy's source names it), or served when read (`contextIndex`). Setting a field
+    /// costs a table write per bar whether or not the script reads it.
+    var eager: [Bool] = [] {
+        didSet {
+            let keys = BarRuntime.fieldKeys + names.dropFirst(BarRuntime.baseSeries.count)
+            served = Dictionary(keys.indices.filter { !eager[$0] }.map { (keys[$0], $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+    /// The fields not set on every bar, by name: what `contextIndex` serves.
+    private(set) var served: [String: Int] = [:]
     init(names: [String], isBool: [Bool]) { self.names = names; self.isBool = isBool }
+
+    /// The value of ctx field `k` (an index into `fieldKeys` + indicators) at the current bar.
+    func pushField(_ L: OpaquePointer?, _ k: Int) {
+        guard let inputs, let broker else { lua_pushnil(L); return }
+        let base = BarRuntime.fieldKeys.count
+        switch k {
+        case 0 ..< 5: lua_pushnumber(L, inputs.series[k][t])
+        case 5: lua_pushinteger(L, lua_Integer(t))
+        case 6 ..< base:
+            let a = broker.snapshot
+            lua_pushnumber(L, [a.position, a.entryPrice, a.equity, a.cash][k - 6])
+        default:
+            let v = inputs.series[5 + k - base][t]
+            if isBool[5 + k - base] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
+        }
+    }
+}
+
+/// Identifiers and words of Lua source text: what a script can name a ctx field by.
+func sourceWords(_ source: Data) -> Set<String> {
+    var words = Set<String>(), word: [UInt8] = []
+    for b in source {
+        if (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 { word.append(b) } else if !word.isEmpty {
+            words.insert(String(decoding: word, as: UTF8.self)); word.removeAll(keepingCapacity: true)
+        }
+    }
+    if !word.isEmpty { words.insert(String(decoding: word, as: UTF8.self)) }
+    return words
 }
 
 /// The per-bar path of one worker thread: its own Lua state with the strategy loaded, calling
@@ -98,6 +137,10 @@ public final class BarRuntime {
         // between loading and this worker's start must not give on_bar another version.
         vm.modules.pinned = sources
         guard let source = vm.modules.read(strategyPath) else { throw ScriptError("cannot read \(strategyPath)") }
+        // Fields the strategy file names are set on every bar; the others (read, if ever, by a
+        // library it calls or through a computed key) are served by ctx's __index when read.
+        let words = sourceWords(source)
+        state.eager = (BarRuntime.fieldKeys + indicators.map(\.name)).map { words.contains($0) }
         try vm.load(source, chunkName: "@" + strategyPath)
         chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
         try instantiate()   // here only to report a broken file before any symbol runs
@@ -279,15 +322,19 @@ public final class BarRuntime {
     @inline(__always)
     private func setFields(_ L: OpaquePointer, _ s: [UnsafePointer<Double>], bar t: Int, _ broker: BarBroker,
                            ctx: Int32, firstKey: Int32) {
+        let eager = state.eager
         @inline(__always) func set(_ k: Int32, _ v: Double) {
+            guard eager[Int(k)] else { return }
             lua_pushvalue(L, firstKey + k); lua_pushnumber(L, v); lua_rawset(L, ctx)
         }
         for k in 0 ..< 5 { set(Int32(k), s[k][t]) }
-        lua_pushvalue(L, firstKey + 5); lua_pushinteger(L, lua_Integer(t)); lua_rawset(L, ctx)
-        let a = broker.snapshot
-        set(6, a.position); set(7, a.entryPrice); set(8, a.equity); set(9, a.cash)
+        if eager[5] { lua_pushvalue(L, firstKey + 5); lua_pushinteger(L, lua_Integer(t)); lua_rawset(L, ctx) }
+        if eager[6] || eager[7] || eager[8] || eager[9] {
+            let a = broker.snapshot
+            set(6, a.position); set(7, a.entryPrice); set(8, a.equity); set(9, a.cash)
+        }
         let first = Int32(BarRuntime.fieldKeys.count)
-        for k in 0 ..< keys.count {
+        for k in 0 ..< keys.count where eager[Int(first) + k] {
             let v = s[5 + k][t]
             lua_pushvalue(L, firstKey + first + Int32(k))
             if state.isBool[5 + k] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
@@ -314,13 +361,14 @@ public final class BarRuntime {
 
 /// ctx.position, entry_price, equity and cash from the broker; ctx is at `index`.
 @inline(__always)
-func setAccountFields(_ L: OpaquePointer?, _ index: Int32, _ broker: BarBroker) {
-    let i = index < 0 ? index - 1 : index
+func setAccountFields(_ L: OpaquePointer?, _ index: Int32, _ broker: BarBroker, _ st: BarState) {
+    let ctx = lua_absindex(L, index)
     let a = broker.snapshot
-    lua_pushnumber(L, a.position); lua_setfield(L, i, "position")
-    lua_pushnumber(L, a.entryPrice); lua_setfield(L, i, "entry_price")
-    lua_pushnumber(L, a.equity); lua_setfield(L, i, "equity")
-    lua_pushnumber(L, a.cash); lua_setfield(L, i, "cash")
+    // Only the fields set on every bar: the others are absent, and served live when read.
+    for (k, (name, v)) in [("position", a.position), ("entry_price", a.entryPrice), ("equity", a.equity), ("cash", a.cash)].enumerated()
+    where st.eager[6 + k] {
+        lua_pushstring(L, name); lua_pushnumber(L, v); lua_rawset(L, ctx)
+    }
 }
 
 func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
@@ -374,6 +422,10 @@ private func contextIndex(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
     guard lua_type(L, 2) == LUA_TSTRING, let raw = swl_tostring(L, 2) else { return luaFail(L, "ctx: field names are strings") }
     let key = String(cString: raw)
+    if let k = st.served[key], st.inputs != nil {
+        st.pushField(L, k)   // a field not set on every bar (the strategy's source never names it)
+        return 1
+    }
     if key == "date", let inputs = st.inputs {
         lua_pushstring(L, inputs.date(st.t))
         return 1
@@ -432,7 +484,7 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
         if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(shown(v))") }
     }
     let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
-    setAccountFields(L, 1, broker)     // an order filled at the close shows at once
+    setAccountFields(L, 1, broker, st)     // an order filled at the close shows at once
     lua_pushinteger(L, lua_Integer(id))
     return 1
 }

@@ -46,6 +46,38 @@ import Testing
         #expect(one.equity == bar.equity && one.trades == bar.trades)   // any thread count, same bits
     }
 
+    /// ctx fields the strategy's source never names are not set on every bar but served when
+    /// read (through a computed key, or by a library's function): the same values, bar by bar
+    /// and after an order fills, as fields set on every bar.
+    @Test func fieldsTheSourceNeverNamesAreServedWhenRead() throws {
+        let panel = Synthetic.panel(symbols: 3, bars: 120, seed: 4)
+        // Reads every field through computed keys only; the names appear in the source as
+        // pieces, never whole, so none is set on every bar.
+        // The same decisions read through computed keys (names never whole in the source, so no
+        // field is set on every bar) and by name; they depend on every field's value.
+        let rule = """
+            on_bar = function(ctx, p)
+              if F('b', 'ar') % 20 == 5 and F('posit', 'ion') == 0 and F('vol', 'ume') > 0 and F('hi', 'gh') >= F('lo', 'w') then ctx:buy() end
+              if F('posit', 'ion') > 0 and (F('b', 'ar') % 20 == 15 or F('cl', 'ose') < F('entry_', 'price') * 0.98
+                  or F('equ', 'ity') < F('ca', 'sh') * 0.5 or F('op', 'en') > F('cl', 'ose') * 1.03) then ctx:sell() end
+            end
+            """
+        let computed = strategy(rule.replacingOccurrences(of: "F(", with: "ctx[").replacingOccurrences(of: "', '", with: "' .. '")
+            .replacingOccurrences(of: "')", with: "']"))
+        var direct = rule
+        for (piece, name) in [("'b', 'ar'", "bar"), ("'posit', 'ion'", "position"), ("'vol', 'ume'", "volume"), ("'hi', 'gh'", "high"),
+                              ("'lo', 'w'", "low"), ("'cl', 'ose'", "close"), ("'entry_', 'price'", "entry_price"),
+                              ("'equ', 'ity'", "equity"), ("'ca', 'sh'", "cash"), ("'op', 'en'", "open")] {
+            direct = direct.replacingOccurrences(of: "F(\(piece))", with: "ctx.\(name)")
+        }
+        let named = strategy(direct)
+        #expect(!((try? String(contentsOfFile: computed, encoding: .utf8)) ?? "").contains("position"))
+        let a = try Backtest.run(strategyPath: computed, panel: panel, options: options())
+        let b = try Backtest.run(strategyPath: named, panel: panel, options: options())
+        #expect(a.failures.isEmpty, "\(a.failures.map(\.message))")
+        #expect(a.trades.count > 10 && a.trades == b.trades && a.equity == b.equity)
+    }
+
     /// The run's stop fractions arm on the per-bar path exactly as on the vectorized one: the
     /// same trades (exit reasons included) and equity, for fills at the close and the next open.
     @Test(arguments: [
