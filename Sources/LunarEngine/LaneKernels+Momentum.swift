@@ -3,6 +3,13 @@
 /// Each struct performs, per lane, the registry kernel's floating-point operations in the same
 /// order (Momentum.swift, Trend.swift, Volume.swift, KernelSupport.swift); where the registry
 /// kernel branches on the data, every lane computes both sides and keeps its own with `pick`.
+///
+/// These kernels branch on the data a lot, so they run on masks a lot, and they hold their
+/// four lanes as two `SIMD2<Double>` halves, each with its own state, stepped side by side in
+/// one loop: on the portable x86-64 target (SSE2) a `SIMD4<Double>` comparison yields a mask
+/// LLVM packs into 32-bit lanes and unpacks again for every use, which cost more than the
+/// arithmetic; a `SIMD2<Double>` mask is one register. Counts are Doubles too (exact far
+/// beyond any bar count): SSE2 compares doubles in one instruction, 64-bit integers in five.
 extension LaneKernels {
     static let momentum: [String: Maker] = [
         "rsi": { RSILanes(n: Int($0[0]), cmo: false) },
@@ -28,196 +35,285 @@ extension LaneKernels {
 
 // MARK: - Helpers (this file only)
 
-/// A kernel's window slots, `vectors` SIMD4s that live as long as the kernel, read and written
-/// as raw memory: no bounds or exclusivity checks in the hot loops, and a lane may store its
-/// own Double into a slot (the rings whose position differs per lane).
+fileprivate typealias V2 = SIMD2<Double>
+fileprivate typealias M2 = SIMDMask<SIMD2<Int64>>
+
+/// `a` in the lanes where `m` is set, else `b` (bitwise, as `pick` for four lanes).
+@inline(__always) fileprivate func pick(_ m: M2, _ a: V2, _ b: V2) -> V2 {
+    let k = m._storage
+    let x = unsafeBitCast(a, to: SIMD2<Int64>.self), y = unsafeBitCast(b, to: SIMD2<Int64>.self)
+    return unsafeBitCast((x & k) | (y & ~k), to: V2.self)
+}
+
+/// 1 in the lanes where `m` is set, else 0.
+@inline(__always) fileprivate func count1(_ m: M2) -> V2 {
+    unsafeBitCast(m._storage & SIMD2(repeating: Int64(bitPattern: (1.0).bitPattern)), to: V2.self)
+}
+
+/// NaN in both lanes (a function, not a global: a global's lazy initialization would be
+/// checked inside the loops).
+@inline(__always) fileprivate var nan2: V2 { V2(repeating: .nan) }
+
+/// `TA.isZero` per lane: |v| < 1e-14 (NaN is not zero).
+@inline(__always) fileprivate func isZero2(_ v: V2) -> M2 {
+    (v .> V2(repeating: -1e-14)) .& (v .< V2(repeating: 1e-14))
+}
+
+/// `Swift.abs` per lane: the sign bit cleared, NaN included.
+@inline(__always) fileprivate func abs2(_ v: V2) -> V2 {
+    unsafeBitCast(unsafeBitCast(v, to: SIMD2<Int64>.self) & SIMD2(repeating: Int64.max), to: V2.self)
+}
+
+@inline(__always) fileprivate func isNumber(_ v: V2) -> M2 { v .== v }
+
+/// The next ring position per lane: j + 1, back to 0 at n.
+@inline(__always) fileprivate func advance(_ j: V2, _ n: V2) -> V2 {
+    let k = j + 1
+    return pick(k .== n, .zero, k)
+}
+
+/// Lanes 0–1 and 2–3 of an input at bar i.
+@inline(__always) fileprivate func gatherLo(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> V2 { V2(p.p0[i], p.p1[i]) }
+@inline(__always) fileprivate func gatherHi(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> V2 { V2(p.p2[i], p.p3[i]) }
+
+@inline(__always) fileprivate func scatter(_ lo: V2, _ hi: V2, _ p: Lanes4<UnsafeMutablePointer<Double>>, _ i: Int) {
+    p.p0[i] = lo[0]; p.p1[i] = lo[1]; p.p2[i] = hi[0]; p.p3[i] = hi[1]
+}
+
+/// A kernel's window slots: `slots` SIMD2s that live as long as the kernel, read and written
+/// as raw memory through byte offsets (no bounds or exclusivity checks in the hot loops; a
+/// lane may store its own Double into a slot, for the rings whose position differs per lane).
 fileprivate final class MomentumSlots {
     let raw: UnsafeMutableRawPointer
-    init(vectors: Int) {
-        let bytes = max(1, vectors) * 32
-        raw = .allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: Double.self, repeating: 0, count: bytes / 8)
+    init(slots: Int) {
+        let count = max(1, slots) * 2
+        raw = .allocate(byteCount: count * 8, alignment: 64)
+        raw.initializeMemory(as: Double.self, repeating: 0, count: count)
     }
     deinit { raw.deallocate() }
 }
 
-@inline(__always) fileprivate func load4(_ r: UnsafeMutableRawPointer, _ j: Int) -> SIMD4<Double> {
-    r.load(fromByteOffset: j &* 32, as: SIMD4<Double>.self)
+fileprivate typealias Raw = UnsafeMutableRawPointer
+
+@inline(__always) fileprivate func load2(_ r: Raw, _ slot: Int) -> V2 { r.load(fromByteOffset: slot &* 16, as: V2.self) }
+@inline(__always) fileprivate func store2(_ r: Raw, _ slot: Int, _ v: V2) { r.storeBytes(of: v, toByteOffset: slot &* 16, as: V2.self) }
+
+/// Lane l of slot j[l], for both lanes: a ring whose position differs per lane.
+@inline(__always) fileprivate func loadLanes(_ r: Raw, _ base: Int, _ j: V2) -> V2 {
+    V2(r.load(fromByteOffset: (base &+ Int(j[0])) &* 16, as: Double.self),
+       r.load(fromByteOffset: (base &+ Int(j[1])) &* 16 &+ 8, as: Double.self))
 }
 
-@inline(__always) fileprivate func store4(_ r: UnsafeMutableRawPointer, _ j: Int, _ v: SIMD4<Double>) {
-    r.storeBytes(of: v, toByteOffset: j &* 32, as: SIMD4<Double>.self)
+@inline(__always) fileprivate func storeLanes(_ r: Raw, _ base: Int, _ j: V2, _ v: V2) {
+    r.storeBytes(of: v[0], toByteOffset: (base &+ Int(j[0])) &* 16, as: Double.self)
+    r.storeBytes(of: v[1], toByteOffset: (base &+ Int(j[1])) &* 16 &+ 8, as: Double.self)
 }
 
-/// Lane l of slot j_l, for each lane: a ring whose position differs per lane.
-@inline(__always) fileprivate func loadLanes(_ r: UnsafeMutableRawPointer, _ j: SIMD4<Int64>) -> SIMD4<Double> {
-    SIMD4(r.load(fromByteOffset: Int(j[0]) &* 32, as: Double.self),
-          r.load(fromByteOffset: Int(j[1]) &* 32 &+ 8, as: Double.self),
-          r.load(fromByteOffset: Int(j[2]) &* 32 &+ 16, as: Double.self),
-          r.load(fromByteOffset: Int(j[3]) &* 32 &+ 24, as: Double.self))
-}
-
-@inline(__always) fileprivate func storeLanes(_ r: UnsafeMutableRawPointer, _ j: SIMD4<Int64>, _ v: SIMD4<Double>) {
-    r.storeBytes(of: v[0], toByteOffset: Int(j[0]) &* 32, as: Double.self)
-    r.storeBytes(of: v[1], toByteOffset: Int(j[1]) &* 32 &+ 8, as: Double.self)
-    r.storeBytes(of: v[2], toByteOffset: Int(j[2]) &* 32 &+ 16, as: Double.self)
-    r.storeBytes(of: v[3], toByteOffset: Int(j[3]) &* 32 &+ 24, as: Double.self)
-}
-
-/// `TA.isZero` per lane: |v| < 1e-14 (NaN is not zero).
-@inline(__always) fileprivate func isZero4(_ v: SIMD4<Double>) -> Mask4 {
-    (v .> SIMD4(repeating: -1e-14)) .& (v .< SIMD4(repeating: 1e-14))
-}
-
-/// `Swift.abs` per lane: the sign bit cleared, NaN included.
-@inline(__always) fileprivate func abs4(_ v: SIMD4<Double>) -> SIMD4<Double> {
-    unsafeBitCast(unsafeBitCast(v, to: SIMD4<Int64>.self) & SIMD4(repeating: Int64.max), to: SIMD4<Double>.self)
-}
-
-/// The next ring position per lane: j + 1, back to 0 at n.
-@inline(__always) fileprivate func advance(_ j: SIMD4<Int64>, _ n: SIMD4<Int64>) -> SIMD4<Int64> {
-    let k = j &+ 1
-    return pick(k .== n, SIMD4<Int64>(repeating: 0), k)
-}
-
-fileprivate let nan4 = SIMD4<Double>(repeating: .nan)
-
-/// `RSIState` in four lanes (rsi, cmo, stochrsi): every lane computes the seed step and the
+/// `RSIState` for two lanes (rsi, cmo, stochrsi): every lane computes the seed step and the
 /// Wilder step and keeps the one its own count of valid bars calls for.
-fileprivate struct RSIStep {
-    let n64: SIMD4<Int64>
-    let dn, dn1: SIMD4<Double>
-    var seen = SIMD4<Int64>(repeating: 0)
-    var prev = SIMD4<Double>.zero, gain = SIMD4<Double>.zero, loss = SIMD4<Double>.zero
-    init(n: Int) {
-        n64 = SIMD4(repeating: Int64(n)); dn = SIMD4(repeating: Double(n)); dn1 = SIMD4(repeating: Double(n) - 1)
-    }
+fileprivate struct RSIHalf {
+    let dn, dn1: V2
+    var seen = V2.zero
+    var prev = V2.zero, gain = V2.zero, loss = V2.zero
+    init(n: Int) { dn = V2(repeating: Double(n)); dn1 = V2(repeating: Double(n) - 1) }
 
-    @inline(__always) mutating func push(_ v: SIMD4<Double>, cmo: Bool) -> SIMD4<Double> {
-        let valid = v .== v
-        let c = seen
-        seen &+= ones(valid)
+    /// Whether both lanes are past the seed: every valid bar is then a Wilder step.
+    var warmed: Bool { all(seen .> dn) }
+
+    /// `push` once `warmed`: the same operations on the lanes it updates.
+    @inline(__always) mutating func steady(_ v: V2, cmo: Bool) -> V2 {
+        let valid = isNumber(v)
         let d = v - prev
         prev = pick(valid, v, prev)
-        let moving = valid .& (c .> 0)                 // c == 0: only prev moves
-        let wilder = c .> n64
-        var g = pick(wilder, gain * dn1, gain), l = pick(wilder, loss * dn1, loss)
-        let down = d .< 0
+        var g = gain * dn1, l = loss * dn1
+        let down = d .< .zero
         l = pick(down, l - d, l); g = pick(down, g, g + d)
-        let averaged = c .>= n64                       // c == n: the seed means; c > n: Wilder
+        gain = pick(valid, g / dn, gain); loss = pick(valid, l / dn, loss)
+        let sum = gain + loss
+        let r = cmo ? 100 * ((gain - loss) / sum) : 100 * (gain / sum)
+        return pick(valid, pick(isZero2(sum), .zero, r), nan2)
+    }
+
+    @inline(__always) mutating func push(_ v: V2, cmo: Bool) -> V2 {
+        let valid = isNumber(v)
+        let c = seen
+        seen += count1(valid)
+        let d = v - prev
+        prev = pick(valid, v, prev)
+        let moving = valid .& (c .> .zero)             // c == 0: only prev moves
+        let wilder = c .> dn
+        var g = pick(wilder, gain * dn1, gain), l = pick(wilder, loss * dn1, loss)
+        let down = d .< .zero
+        l = pick(down, l - d, l); g = pick(down, g, g + d)
+        let averaged = c .>= dn                        // c == n: the seed means; c > n: Wilder
         g = pick(averaged, g / dn, g); l = pick(averaged, l / dn, l)
         gain = pick(moving, g, gain); loss = pick(moving, l, loss)
         let sum = gain + loss
         let r = cmo ? 100 * ((gain - loss) / sum) : 100 * (gain / sum)
-        return pick(moving .& averaged, pick(isZero4(sum), .zero, r), nan4)
+        return pick(moving .& averaged, pick(isZero2(sum), .zero, r), nan2)
     }
 }
 
-/// `WindowSum` (TA-Lib's SMA sum) in four lanes. It restarts after a NaN, so each lane counts
-/// its own values since its last NaN; the values themselves sit in one ring by bar (shared
-/// position), whose oldest slot is a lane's oldest value once that lane has n of them.
-fileprivate struct WindowSumLanes {
+/// `WindowSum` (TA-Lib's SMA sum) for two lanes. It restarts after a NaN, so each lane counts
+/// its values since its last NaN; the values sit in one ring by bar (shared position), whose
+/// oldest slot is a lane's oldest value once that lane has n of them.
+fileprivate struct WindowSumHalf {
     let n: Int
     let base: Int                                      // first slot in the kernel's storage
     var pos = 0
-    var since = SIMD4<Int64>(repeating: 0)
-    var partial = SIMD4<Double>.zero
+    var since = V2.zero
+    var partial = V2.zero
     init(n: Int, base: Int) { self.n = n; self.base = base }
 
     /// The sum of each lane's last n values, NaN while fewer than n followed its last NaN.
-    @inline(__always) mutating func push(_ v: SIMD4<Double>, _ r: UnsafeMutableRawPointer) -> SIMD4<Double> {
-        store4(r, base &+ pos, v)
+    @inline(__always) mutating func push(_ v: V2, _ r: Raw) -> V2 {
+        store2(r, base &+ pos, v)
         pos += 1
         if pos == n { pos = 0 }
-        let oldest = load4(r, base &+ pos)            // the bar n−1 back (v itself when n = 1)
-        let valid = v .== v
-        since = pick(valid, since &+ 1, .zero)
-        let full = since .>= SIMD4(repeating: Int64(n))
+        let oldest = load2(r, base &+ pos)             // the bar n−1 back (v itself when n = 1)
+        let valid = isNumber(v)
+        since = pick(valid, since + 1, .zero)
+        let full = since .>= V2(repeating: Double(n))
         let total = partial + v
         partial = pick(valid, pick(full, total - oldest, total), .zero)
-        return pick(full, total, nan4)
+        return pick(full, total, nan2)
     }
 }
 
-/// `ExtremeWindow` in four lanes: the largest (smallest) of the last n values, NaN unless all
-/// n are numbers. Among equal values the latest is kept, as the deque does (it pops equal
-/// values): a running extreme replaced by any value ≥ it (≤), rescanned oldest first with the
-/// same rule when it leaves the window. Lanes fill together, so the ring is shared.
-fileprivate struct ExtremeLanesO1 {
-    let base: Int
-    var best: SIMD4<Double>
-    var age = SIMD4<Int64>(repeating: 0)               // the bar `best` entered
-    var nans = SIMD4<Int64>(repeating: 0)
-    init(base: Int, highest: Bool) { self.base = base; best = SIMD4(repeating: highest ? -.infinity : .infinity) }
+/// `ExtremeWindow` for two lanes: the largest (smallest) of the last n values, NaN unless all
+/// n are numbers, in O(1) per bar (van Herk / Gil–Werman): bars fall in blocks of n; the
+/// window is a suffix of the previous block (its suffix extremes, computed once the block is
+/// complete) and a prefix of the current one (a running extreme). The deque keeps the latest
+/// of equal values (it pops them), so every step here prefers the later value on a tie: the
+/// same value, to the bit (+0 and −0 compare equal).
+fileprivate struct ExtremeHalf {
+    let values, suffix: Int                            // n slots each, in the kernel's storage
+    var prefix = V2.zero
+    var nans = V2.zero
+    init(base: Int, n: Int) { values = base; suffix = base + n }
 
-    /// Pushes bar t's values at ring position `pos` (t mod n).
+    /// Pushes bar t's values; `pos` is t mod n, shared by every window of the kernel.
     @inline(__always)
-    mutating func push(_ v: SIMD4<Double>, highest: Bool, t: Int, pos: Int, n: Int, _ r: UnsafeMutableRawPointer) -> SIMD4<Double> {
-        let old = load4(r, base &+ pos)
-        store4(r, base &+ pos, v)
-        nans &+= ones(v .!= v)
-        if t >= n { nans &-= ones(old .!= old) }
-        let t64 = SIMD4<Int64>(repeating: Int64(t))
-        let take = highest ? v .>= best : v .<= best
-        best = pick(take, v, best); age = pick(take, t64, age)
-        if t >= n, any(age .<= SIMD4(repeating: Int64(t - n))) {
-            // Oldest first from the slot after `pos`; a window without numbers leaves ±∞
-            // "entered now", replaced by the next number.
-            var b = SIMD4<Double>(repeating: highest ? -.infinity : .infinity), a = t64
-            var bar = Int64(t - n + 1)
-            for s in pos + 1 ..< n {
-                let x = load4(r, base &+ s)
-                let k = highest ? x .>= b : x .<= b
-                b = pick(k, x, b); a = pick(k, SIMD4(repeating: bar), a); bar += 1
+    mutating func push(_ v: V2, highest: Bool, t: Int, pos: Int, n: Int, _ r: Raw) -> V2 {
+        let old = load2(r, values &+ pos)
+        store2(r, values &+ pos, v)
+        nans += count1(v .!= v)
+        if t >= n { nans -= count1(old .!= old) }
+        if pos == 0 { prefix = v } else { prefix = pick(highest ? v .>= prefix : v .<= prefix, v, prefix) }
+        var best = prefix
+        if pos == n - 1 {
+            // The window is the block; its suffix extremes serve the next block.
+            var s = v
+            store2(r, suffix &+ pos, s)
+            var j = n - 2
+            while j >= 0 {
+                let x = load2(r, values &+ j)
+                s = pick(highest ? x .> s : x .< s, x, s)
+                store2(r, suffix &+ j, s)
+                j -= 1
             }
-            for s in 0 ... pos {
-                let x = load4(r, base &+ s)
-                let k = highest ? x .>= b : x .<= b
-                b = pick(k, x, b); a = pick(k, SIMD4(repeating: bar), a); bar += 1
-            }
-            best = b; age = a
+        } else if t >= n {
+            let s = load2(r, suffix &+ (pos + 1))
+            best = pick(highest ? prefix .>= s : prefix .<= s, prefix, s)
         }
-        return t >= n - 1 ? pick(nans .== 0, best, nan4) : nan4
+        return t >= n - 1 ? pick(nans .== .zero, best, nan2) : nan2
     }
 }
 
 /// `stochasticK` per lane: 0 where the range / 100 counts as zero.
-@inline(__always) fileprivate func stochasticK4(_ c: SIMD4<Double>, _ hh: SIMD4<Double>, _ ll: SIMD4<Double>) -> SIMD4<Double> {
+@inline(__always) fileprivate func stochasticK(_ c: V2, _ hh: V2, _ ll: V2) -> V2 {
     let diff = (hh - ll) / 100
-    return pick(isZero4(diff), .zero, (c - ll) / diff)
+    return pick(isZero2(diff), .zero, (c - ll) / diff)
 }
 
 // MARK: - Kernels
 
 /// `RSIKernel` (rsi, cmo) in four lanes.
 struct RSILanes: LaneKernel {
-    fileprivate var rsi: RSIStep
+    fileprivate var lo, hi: RSIHalf
     let cmo: Bool
-    init(n: Int, cmo: Bool) { rsi = RSIStep(n: n); self.cmo = cmo }
+    init(n: Int, cmo: Bool) { lo = RSIHalf(n: n); hi = RSIHalf(n: n); self.cmo = cmo }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        var rsi = self.rsi
-        if cmo {
-            for i in 0 ..< count { scatter(rsi.push(gather(x, i), cmo: true), out, i) }
-        } else {
-            for i in 0 ..< count { scatter(rsi.push(gather(x, i), cmo: false), out, i) }
+        var lo = self.lo, hi = self.hi, i = 0
+        @inline(__always) func loop(_ cmo: Bool) {
+            while i < count && !(lo.warmed && hi.warmed) {
+                scatter(lo.push(gatherLo(x, i), cmo: cmo), hi.push(gatherHi(x, i), cmo: cmo), out, i); i += 1
+            }
+            while i < count { scatter(lo.steady(gatherLo(x, i), cmo: cmo), hi.steady(gatherHi(x, i), cmo: cmo), out, i); i += 1 }
         }
-        self.rsi = rsi
+        if cmo { loop(true) } else { loop(false) }
+        self.lo = lo; self.hi = hi
     }
 }
 
-/// `MACDKernel` in four lanes: per-lane counts of valid bars drive the slow/fast seeds (both
+/// `MACDKernel` for two lanes: per-lane counts of valid bars drive the slow/fast seeds (both
 /// ready at the lane's bar slow−1) and the signal EMA's own seed (`EMAState`).
+fileprivate struct MACDHalf {
+    var seen = V2.zero
+    var fastSum = V2.zero, slowSum = V2.zero
+    var fastE = V2.zero, slowE = V2.zero
+    var sSeen = V2.zero
+    var sSum = V2.zero, sValue = V2(repeating: .nan)
+
+    struct Constants {
+        let slow, slowLast, fastFrom, signal: V2       // counts
+        let dSlow, dFast, dSignal: V2                  // divisors
+        let kFast, kSlow, kSignal: V2
+    }
+
+    /// Whether both lanes are past both seeds: every valid bar then updates both EMAs and the
+    /// signal, and the counts no longer matter (`steady`).
+    func warmed(_ k: Constants) -> Bool { all((seen .>= k.slow) .& (sSeen .>= k.signal)) }
+
+    /// `push` once `warmed`: the same operations on the lanes it updates.
+    @inline(__always) mutating func steady(_ v: V2, _ k: Constants) -> (V2, V2, V2) {
+        let valid = isNumber(v)
+        fastE = pick(valid, (v - fastE) * k.kFast + fastE, fastE)
+        slowE = pick(valid, (v - slowE) * k.kSlow + slowE, slowE)
+        let m = fastE - slowE
+        let sIn = valid .& isNumber(m)
+        sValue = pick(sIn, (m - sValue) * k.kSignal + sValue, sValue)
+        let s = pick(sIn, sValue, nan2)
+        let ok = isNumber(s)
+        return (pick(ok, m, nan2), pick(ok, s, nan2), pick(ok, m - s, nan2))
+    }
+
+    @inline(__always) mutating func push(_ v: V2, _ k: Constants) -> (V2, V2, V2) {
+        let valid = isNumber(v)
+        let c = seen
+        seen += count1(valid)
+        let seeding = valid .& (c .< k.slow)
+        slowSum = pick(seeding, slowSum + v, slowSum)
+        fastSum = pick(seeding .& (c .>= k.fastFrom), fastSum + v, fastSum)
+        let seeded = valid .& (c .== k.slowLast)
+        slowE = pick(seeded, slowSum / k.dSlow, slowE); fastE = pick(seeded, fastSum / k.dFast, fastE)
+        let updating = valid .& (c .>= k.slow)
+        fastE = pick(updating, (v - fastE) * k.kFast + fastE, fastE)
+        slowE = pick(updating, (v - slowE) * k.kSlow + slowE, slowE)
+        let m = fastE - slowE
+        // signal.push(m): EMAState, skipping NaN.
+        let sIn = (seeded .| updating) .& isNumber(m)
+        let sSeeding = sIn .& (sSeen .< k.signal)
+        sSum = pick(sSeeding, sSum + m, sSum)
+        sSeen += count1(sSeeding)
+        let sSeeded = sSeeding .& (sSeen .== k.signal)
+        sValue = pick(sSeeded, sSum / k.dSignal, sValue)
+        let sUpdating = sIn .& .!sSeeding
+        sValue = pick(sUpdating, (m - sValue) * k.kSignal + sValue, sValue)
+        let s = pick(sSeeded .| sUpdating, sValue, nan2)
+        let ok = isNumber(s)
+        return (pick(ok, m, nan2), pick(ok, s, nan2), pick(ok, m - s, nan2))
+    }
+}
+
+/// `MACDKernel` in four lanes.
 struct MACDLanes: LaneKernel {
     let fast, slow, signal: Int
     let kFast, kSlow, kSignal: Double
-    var seen = SIMD4<Int64>(repeating: 0)
-    var fastSum = SIMD4<Double>.zero, slowSum = SIMD4<Double>.zero
-    var fastE = SIMD4<Double>.zero, slowE = SIMD4<Double>.zero
-    var sSeen = SIMD4<Int64>(repeating: 0)
-    var sSum = SIMD4<Double>.zero, sValue = SIMD4<Double>(repeating: .nan)
+    fileprivate var lo = MACDHalf(), hi = MACDHalf()
     init(fast: Int, slow: Int, signal: Int) {
         self.fast = fast; self.slow = slow; self.signal = signal
         kFast = 2 / (Double(fast) + 1); kSlow = 2 / (Double(slow) + 1); kSignal = 2 / (Double(signal) + 1)
@@ -226,182 +322,202 @@ struct MACDLanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], outM = outputs[0], outS = outputs[1], outH = outputs[2]
-        let slow64 = SIMD4<Int64>(repeating: Int64(slow)), slowLast = SIMD4<Int64>(repeating: Int64(slow - 1))
-        let fastFrom = SIMD4<Int64>(repeating: Int64(slow - fast)), sig64 = SIMD4<Int64>(repeating: Int64(signal))
-        let dSlow = SIMD4<Double>(repeating: Double(slow)), dFast = SIMD4<Double>(repeating: Double(fast))
-        let dSig = SIMD4<Double>(repeating: Double(signal))
-        let kFast = SIMD4<Double>(repeating: self.kFast), kSlow = SIMD4<Double>(repeating: self.kSlow)
-        let kSig = SIMD4<Double>(repeating: kSignal)
-        var seen = self.seen, fastSum = self.fastSum, slowSum = self.slowSum, fastE = self.fastE, slowE = self.slowE
-        var sSeen = self.sSeen, sSum = self.sSum, sValue = self.sValue
-        for i in 0 ..< count {
-            let v = gather(x, i)
-            let valid = v .== v
-            let c = seen
-            seen &+= ones(valid)
-            let seeding = valid .& (c .< slow64)
-            slowSum = pick(seeding, slowSum + v, slowSum)
-            fastSum = pick(seeding .& (c .>= fastFrom), fastSum + v, fastSum)
-            let seeded = valid .& (c .== slowLast)
-            slowE = pick(seeded, slowSum / dSlow, slowE); fastE = pick(seeded, fastSum / dFast, fastE)
-            let updating = valid .& (c .>= slow64)
-            fastE = pick(updating, (v - fastE) * kFast + fastE, fastE)
-            slowE = pick(updating, (v - slowE) * kSlow + slowE, slowE)
-            let m = fastE - slowE
-            // signal.push(m): EMAState, skipping NaN.
-            let sIn = (seeded .| updating) .& (m .== m)
-            let sSeeding = sIn .& (sSeen .< sig64)
-            sSum = pick(sSeeding, sSum + m, sSum)
-            sSeen &+= ones(sSeeding)
-            let sSeeded = sSeeding .& (sSeen .== sig64)
-            sValue = pick(sSeeded, sSum / dSig, sValue)
-            let sUpdating = sIn .& .!sSeeding
-            sValue = pick(sUpdating, (m - sValue) * kSig + sValue, sValue)
-            let s = pick(sSeeded .| sUpdating, sValue, nan4)
-            let ok = s .== s
-            scatter(pick(ok, m, nan4), outM, i)
-            scatter(pick(ok, s, nan4), outS, i)
-            scatter(pick(ok, m - s, nan4), outH, i)
+        let k = MACDHalf.Constants(
+            slow: V2(repeating: Double(slow)), slowLast: V2(repeating: Double(slow - 1)),
+            fastFrom: V2(repeating: Double(slow - fast)), signal: V2(repeating: Double(signal)),
+            dSlow: V2(repeating: Double(slow)), dFast: V2(repeating: Double(fast)), dSignal: V2(repeating: Double(signal)),
+            kFast: V2(repeating: kFast), kSlow: V2(repeating: kSlow), kSignal: V2(repeating: kSignal))
+        var lo = self.lo, hi = self.hi, i = 0
+        while i < count && !(lo.warmed(k) && hi.warmed(k)) {
+            let a = lo.push(gatherLo(x, i), k), b = hi.push(gatherHi(x, i), k)
+            scatter(a.0, b.0, outM, i); scatter(a.1, b.1, outS, i); scatter(a.2, b.2, outH, i)
+            i += 1
         }
-        self.seen = seen; self.fastSum = fastSum; self.slowSum = slowSum; self.fastE = fastE; self.slowE = slowE
-        self.sSeen = sSeen; self.sSum = sSum; self.sValue = sValue
+        while i < count {
+            let a = lo.steady(gatherLo(x, i), k), b = hi.steady(gatherHi(x, i), k)
+            scatter(a.0, b.0, outM, i); scatter(a.1, b.1, outS, i); scatter(a.2, b.2, outH, i)
+            i += 1
+        }
+        self.lo = lo; self.hi = hi
     }
 }
 
-/// `StochKernel` (stoch, stochf) in four lanes: the two extremes, %K, then one or two SMA sums.
+/// `StochKernel` for two lanes: the two extremes, %K, then one or two SMA sums.
+fileprivate struct StochHalf {
+    var highs, lows: ExtremeHalf
+    var first, second: WindowSumHalf
+    /// Storage: the two extremes' 2n slots each, then the two sums' rings.
+    init(base: Int, n: Int, m1: Int, m2: Int) {
+        highs = ExtremeHalf(base: base, n: n); lows = ExtremeHalf(base: base + 2 * n, n: n)
+        first = WindowSumHalf(n: m1, base: base + 4 * n); second = WindowSumHalf(n: m2, base: base + 4 * n + m1)
+    }
+    static func slots(n: Int, m1: Int, m2: Int) -> Int { 4 * n + m1 + m2 }
+
+    @inline(__always)
+    mutating func push(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, twoStages: Bool,
+                       dFirst: V2, dSecond: V2, _ r: Raw) -> (V2, V2) {
+        let hh = highs.push(h, highest: true, t: t, pos: pos, n: n, r)
+        let ll = lows.push(l, highest: false, t: t, pos: pos, n: n, r)
+        let raw = pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan2, stochasticK(c, hh, ll))
+        var k = raw, d = first.push(raw, r) / dFirst
+        if twoStages { k = d; d = second.push(k, r) / dSecond }
+        return (pick(d .!= d, nan2, k), d)
+    }
+}
+
+/// `StochKernel` (stoch, stochf) in four lanes.
 struct StochLanes: LaneKernel {
     let n: Int
     let twoStages: Bool
     let dFirst, dSecond: Double
     fileprivate let slots: MomentumSlots
-    fileprivate var highs, lows: ExtremeLanesO1
-    fileprivate var first, second: WindowSumLanes
+    fileprivate var lo, hi: StochHalf
     var t = 0, pos = 0
     init(fastk: Int, smooth: [Int]) {
         n = fastk
         twoStages = smooth.count > 1
         let m1 = smooth[0], m2 = twoStages ? smooth[1] : 1
         dFirst = Double(m1); dSecond = Double(m2)
-        slots = MomentumSlots(vectors: 2 * fastk + m1 + m2)
-        highs = ExtremeLanesO1(base: 0, highest: true); lows = ExtremeLanesO1(base: fastk, highest: false)
-        first = WindowSumLanes(n: m1, base: 2 * fastk); second = WindowSumLanes(n: m2, base: 2 * fastk + m1)
+        let half = StochHalf.slots(n: fastk, m1: m1, m2: m2)
+        slots = MomentumSlots(slots: 2 * half)
+        lo = StochHalf(base: 0, n: fastk, m1: m1, m2: m2); hi = StochHalf(base: half, n: fastk, m1: m1, m2: m2)
     }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], outK = outputs[0], outD = outputs[1]
         let r = slots.raw, n = self.n, twoStages = self.twoStages
-        let dFirst = SIMD4<Double>(repeating: self.dFirst), dSecond = SIMD4<Double>(repeating: self.dSecond)
-        var highs = self.highs, lows = self.lows, first = self.first, second = self.second
-        var t = self.t, pos = self.pos
+        let dFirst = V2(repeating: self.dFirst), dSecond = V2(repeating: self.dSecond)
+        var lo = self.lo, hi = self.hi, t = self.t, pos = self.pos
         for i in 0 ..< count {
-            let hh = highs.push(gather(xh, i), highest: true, t: t, pos: pos, n: n, r)
-            let ll = lows.push(gather(xl, i), highest: false, t: t, pos: pos, n: n, r)
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, twoStages: twoStages,
+                            dFirst: dFirst, dSecond: dSecond, r)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, twoStages: twoStages,
+                            dFirst: dFirst, dSecond: dSecond, r)
+            scatter(a.0, b.0, outK, i); scatter(a.1, b.1, outD, i)
             t += 1; pos += 1
             if pos == n { pos = 0 }
-            let c = gather(xc, i)
-            let raw = pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan4, stochasticK4(c, hh, ll))
-            var k = raw, d = first.push(raw, r) / dFirst
-            if twoStages { k = d; d = second.push(k, r) / dSecond }
-            scatter(pick(d .!= d, nan4, k), outK, i)
-            scatter(d, outD, i)
         }
-        self.highs = highs; self.lows = lows; self.first = first; self.second = second
-        self.t = t; self.pos = pos
+        self.lo = lo; self.hi = hi; self.t = t; self.pos = pos
     }
 }
 
-/// `StochRSIKernel` in four lanes: RSI, a plain ring of it (shared fill, per-lane NaN counts)
-/// whose max and min are taken slot by slot with strict comparisons as `Ring.maxValue` does,
-/// %K, and the SMA sum for %D.
+/// `StochRSIKernel` in four lanes: RSI, a plain ring of it (shared fill, per-lane NaN counts;
+/// slot j holds lanes 0–1 at 2j, lanes 2–3 at 2j + 1) whose max and min are taken slot by slot
+/// with strict comparisons as `Ring.maxValue` does, both halves in one loop; %K, and the SMA
+/// sum for %D.
 struct StochRSILanes: LaneKernel {
     let fastk: Int
     let dFastd: Double
-    fileprivate var rsi: RSIStep
-    fileprivate var fastd: WindowSumLanes
-    fileprivate let slots: MomentumSlots               // fastk RSI values, then fastd for %D
+    fileprivate let slots: MomentumSlots
+    fileprivate var rsiLo, rsiHi: RSIHalf
+    fileprivate var fastdLo, fastdHi: WindowSumHalf
+    fileprivate var nansLo = V2.zero, nansHi = V2.zero
     var head = 0, filled = 0
-    var nans = SIMD4<Int64>(repeating: 0)
     init(n: Int, fastk: Int, fastd: Int) {
         self.fastk = fastk; dFastd = Double(fastd)
-        rsi = RSIStep(n: n)
-        slots = MomentumSlots(vectors: fastk + fastd)
-        self.fastd = WindowSumLanes(n: fastd, base: fastk)
+        slots = MomentumSlots(slots: 2 * (fastk + fastd))
+        rsiLo = RSIHalf(n: n); rsiHi = RSIHalf(n: n)
+        fastdLo = WindowSumHalf(n: fastd, base: 2 * fastk); fastdHi = WindowSumHalf(n: fastd, base: 2 * fastk + fastd)
     }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], outK = outputs[0], outD = outputs[1]
         let r = slots.raw, n = fastk
-        let dFastd = SIMD4<Double>(repeating: self.dFastd)
-        let lowInf = SIMD4<Double>(repeating: -.infinity), highInf = SIMD4<Double>(repeating: .infinity)
-        var rsi = self.rsi, fastd = self.fastd, head = self.head, filled = self.filled, nans = self.nans
+        let dFastd = V2(repeating: self.dFastd)
+        var rsiLo = self.rsiLo, rsiHi = self.rsiHi, fastdLo = self.fastdLo, fastdHi = self.fastdHi
+        var nansLo = self.nansLo, nansHi = self.nansHi, head = self.head, filled = self.filled
         for i in 0 ..< count {
-            let value = rsi.push(gather(x, i), cmo: false)
+            let vLo = rsiLo.push(gatherLo(x, i), cmo: false), vHi = rsiHi.push(gatherHi(x, i), cmo: false)
             // Ring.push
-            nans &+= ones(value .!= value)
+            nansLo += count1(vLo .!= vLo); nansHi += count1(vHi .!= vHi)
+            let slot: Int
             if filled < n {
-                store4(r, filled, value); filled += 1
+                slot = filled; filled += 1
             } else {
-                let old = load4(r, head)
-                store4(r, head, value); head += 1
+                slot = head; head += 1
                 if head == n { head = 0 }
-                nans &-= ones(old .!= old)
+                let oLo = load2(r, 2 &* slot), oHi = load2(r, 2 &* slot &+ 1)
+                nansLo -= count1(oLo .!= oLo); nansHi -= count1(oHi .!= oHi)
             }
-            var k = nan4
+            store2(r, 2 &* slot, vLo); store2(r, 2 &* slot &+ 1, vHi)
+            var kLo = nan2, kHi = nan2
             if filled == n {
-                var hi = lowInf, lo = highInf
+                var maxLo = V2(repeating: -.infinity), minLo = V2(repeating: .infinity), maxHi = maxLo, minHi = minLo
                 for s in 0 ..< n {
-                    let y = load4(r, s)
-                    hi = pick(y .> hi, y, hi); lo = pick(y .< lo, y, lo)
+                    let a = load2(r, 2 &* s), b = load2(r, 2 &* s &+ 1)
+                    maxLo = pick(a .> maxLo, a, maxLo); minLo = pick(a .< minLo, a, minLo)
+                    maxHi = pick(b .> maxHi, b, maxHi); minHi = pick(b .< minHi, b, minHi)
                 }
-                k = pick(nans .== 0, stochasticK4(value, hi, lo), nan4)
+                kLo = pick(nansLo .== .zero, stochasticK(vLo, maxLo, minLo), nan2)
+                kHi = pick(nansHi .== .zero, stochasticK(vHi, maxHi, minHi), nan2)
             }
-            let d = fastd.push(k, r) / dFastd
-            scatter(pick(d .!= d, nan4, k), outK, i)
-            scatter(d, outD, i)
+            let dLo = fastdLo.push(kLo, r) / dFastd, dHi = fastdHi.push(kHi, r) / dFastd
+            scatter(pick(dLo .!= dLo, nan2, kLo), pick(dHi .!= dHi, nan2, kHi), outK, i)
+            scatter(dLo, dHi, outD, i)
         }
-        self.rsi = rsi; self.fastd = fastd; self.head = head; self.filled = filled; self.nans = nans
+        self.rsiLo = rsiLo; self.rsiHi = rsiHi; self.fastdLo = fastdLo; self.fastdHi = fastdHi
+        self.nansLo = nansLo; self.nansHi = nansHi; self.head = head; self.filled = filled
     }
 }
 
 /// `CCIKernel` in four lanes. Its ring restarts after a NaN and is summed slot by slot, so
-/// each lane writes its own slot (a position per lane) and the slot-order sums are plain
-/// vector sums over the slots.
+/// each lane writes its own slot (a position per lane; slot j holds lanes 0–1 at 2j, lanes 2–3
+/// at 2j + 1) and the slot-order sums are plain vector sums over the slots, both halves in the
+/// same loop (two independent chains).
 struct CCILanes: LaneKernel {
     let n: Int
     fileprivate let slots: MomentumSlots
-    var next = SIMD4<Int64>(repeating: 0)              // each lane's next slot
-    var since = SIMD4<Int64>(repeating: 0)             // values since its last NaN
-    init(n: Int) { self.n = n; slots = MomentumSlots(vectors: n) }
+    fileprivate var nextLo = V2.zero, nextHi = V2.zero    // each lane's next slot
+    fileprivate var sinceLo = V2.zero, sinceHi = V2.zero  // values since its last NaN
+    init(n: Int) { self.n = n; slots = MomentumSlots(slots: 2 * n) }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], out = outputs[0]
-        let r = slots.raw, n = self.n
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = SIMD4<Double>(repeating: Double(n))
-        let scale = SIMD4<Double>(repeating: 0.015)
-        var next = self.next, since = self.since
+        let r = slots.raw, n = self.n, dn = V2(repeating: Double(n)), scale = V2(repeating: 0.015)
+        var nextLo = self.nextLo, nextHi = self.nextHi, sinceLo = self.sinceLo, sinceHi = self.sinceHi
+        @inline(__always) func cci(_ tp: V2, _ mean: V2, _ dev: V2, _ full: M2) -> V2 {
+            let num = tp - mean
+            return pick(full, pick(isZero2(num) .| isZero2(dev), .zero, num / (scale * (dev / dn))), nan2)
+        }
         for i in 0 ..< count {
-            let tp = (gather(xh, i) + gather(xl, i) + gather(xc, i)) / 3
-            let valid = tp .== tp
+            let tpLo = (gatherLo(xh, i) + gatherLo(xl, i) + gatherLo(xc, i)) / 3
+            let tpHi = (gatherHi(xh, i) + gatherHi(xl, i) + gatherHi(xc, i)) / 3
             // A NaN lane restarts at slot 0 and refills every slot before it is read again,
             // so writing its NaN here is harmless.
-            storeLanes(r, next, tp)
-            next = pick(valid, advance(next, n64), .zero)
-            since = pick(valid, since &+ 1, .zero)
-            let full = since .>= n64
-            guard any(full) else { scatter(nan4, out, i); continue }
-            var mean = SIMD4<Double>.zero
-            for s in 0 ..< n { mean += load4(r, s) }
-            mean /= dn
-            var dev = SIMD4<Double>.zero
-            for s in 0 ..< n { dev += abs4(load4(r, s) - mean) }
-            let num = tp - mean
-            let cci = pick(isZero4(num) .| isZero4(dev), .zero, num / (scale * (dev / dn)))
-            scatter(pick(full, cci, nan4), out, i)
+            storeLanes(r, 0, nextLo + nextLo, tpLo)
+            storeLanes(r, 1, nextHi + nextHi, tpHi)
+            let validLo = isNumber(tpLo), validHi = isNumber(tpHi)
+            nextLo = pick(validLo, advance(nextLo, dn), .zero); nextHi = pick(validHi, advance(nextHi, dn), .zero)
+            sinceLo = pick(validLo, sinceLo + 1, .zero); sinceHi = pick(validHi, sinceHi + 1, .zero)
+            let fullLo = sinceLo .>= dn, fullHi = sinceHi .>= dn
+            guard any(fullLo .| fullHi) else { scatter(nan2, nan2, out, i); continue }
+            var meanLo = V2.zero, meanHi = V2.zero
+            for s in 0 ..< n { meanLo += load2(r, 2 &* s); meanHi += load2(r, 2 &* s &+ 1) }
+            meanLo /= dn; meanHi /= dn
+            var devLo = V2.zero, devHi = V2.zero
+            for s in 0 ..< n {
+                devLo += abs2(load2(r, 2 &* s) - meanLo); devHi += abs2(load2(r, 2 &* s &+ 1) - meanHi)
+            }
+            scatter(cci(tpLo, meanLo, devLo, fullLo), cci(tpHi, meanHi, devHi, fullHi), out, i)
         }
-        self.next = next; self.since = since
+        self.nextLo = nextLo; self.nextHi = nextHi; self.sinceLo = sinceLo; self.sinceHi = sinceHi
+    }
+}
+
+/// `WillRKernel` for two lanes.
+fileprivate struct WillRHalf {
+    var highs, lows: ExtremeHalf
+    init(base: Int, n: Int) { highs = ExtremeHalf(base: base, n: n); lows = ExtremeHalf(base: base + 2 * n, n: n) }
+
+    @inline(__always) mutating func push(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, _ r: Raw) -> V2 {
+        let hh = highs.push(h, highest: true, t: t, pos: pos, n: n, r)
+        let ll = lows.push(l, highest: false, t: t, pos: pos, n: n, r)
+        let diff = (hh - ll) / -100
+        let w = pick(isZero2(diff), .zero, (hh - c) / diff)
+        return pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan2, w)
     }
 }
 
@@ -409,40 +525,48 @@ struct CCILanes: LaneKernel {
 struct WillRLanes: LaneKernel {
     let n: Int
     fileprivate let slots: MomentumSlots
-    fileprivate var highs, lows: ExtremeLanesO1
+    fileprivate var lo, hi: WillRHalf
     var t = 0, pos = 0
     init(n: Int) {
-        self.n = n; slots = MomentumSlots(vectors: 2 * n)
-        highs = ExtremeLanesO1(base: 0, highest: true); lows = ExtremeLanesO1(base: n, highest: false)
+        self.n = n; slots = MomentumSlots(slots: 8 * n)
+        lo = WillRHalf(base: 0, n: n); hi = WillRHalf(base: 4 * n, n: n)
     }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], out = outputs[0]
         let r = slots.raw, n = self.n
-        var highs = self.highs, lows = self.lows, t = self.t, pos = self.pos
+        var lo = self.lo, hi = self.hi, t = self.t, pos = self.pos
         for i in 0 ..< count {
-            let hh = highs.push(gather(xh, i), highest: true, t: t, pos: pos, n: n, r)
-            let ll = lows.push(gather(xl, i), highest: false, t: t, pos: pos, n: n, r)
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, r)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, r)
+            scatter(a, b, out, i)
             t += 1; pos += 1
             if pos == n { pos = 0 }
-            let c = gather(xc, i)
-            let diff = (hh - ll) / -100
-            let w = pick(isZero4(diff), .zero, (hh - c) / diff)
-            scatter(pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan4, w), out, i)
         }
-        self.highs = highs; self.lows = lows; self.t = t; self.pos = pos
+        self.lo = lo; self.hi = hi; self.t = t; self.pos = pos
     }
 }
 
-/// `LagKernel` (mom, roc, rocp) in four lanes: a plain ring, shared by the lanes.
+/// `LagKernel` (mom, roc, rocp) in four lanes: a plain ring, shared by the lanes (slot j
+/// holds lanes 0–1 at 2j and lanes 2–3 at 2j + 1).
 struct LagLanes: LaneKernel {
     enum Mode { case mom, roc, rocp }
     let n: Int
     let mode: Mode
     fileprivate let slots: MomentumSlots
     var head = 0, filled = 0
-    init(n: Int, mode: Mode) { self.n = n; self.mode = mode; slots = MomentumSlots(vectors: n) }
+    init(n: Int, mode: Mode) { self.n = n; self.mode = mode; slots = MomentumSlots(slots: 2 * n) }
+
+    @inline(__always) private static func lag(_ v: V2, _ old: V2, _ mode: Mode) -> V2 {
+        let value: V2
+        switch mode {
+        case .mom: value = v - old
+        case .roc: value = pick(old .!= .zero, (v / old - 1) * 100, .zero)
+        case .rocp: value = pick(old .!= .zero, (v - old) / old, .zero)
+        }
+        return pick(isNumber(v) .& isNumber(old), value, nan2)
+    }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
@@ -450,161 +574,225 @@ struct LagLanes: LaneKernel {
         let r = slots.raw, n = self.n
         var head = self.head, filled = self.filled, i = 0
         // Filling: no value n bars back yet.
-        while i < count && filled < n { store4(r, filled, gather(x, i)); filled += 1; scatter(nan4, out, i); i += 1 }
+        while i < count && filled < n {
+            store2(r, 2 * filled, gatherLo(x, i)); store2(r, 2 * filled + 1, gatherHi(x, i)); filled += 1
+            scatter(nan2, nan2, out, i); i += 1
+        }
+        @inline(__always) func steady(_ mode: Mode) {
+            while i < count {
+                let a = gatherLo(x, i), b = gatherHi(x, i)
+                let oa = load2(r, 2 * head), ob = load2(r, 2 * head + 1)
+                store2(r, 2 * head, a); store2(r, 2 * head + 1, b)
+                head += 1
+                if head == n { head = 0 }
+                scatter(Self.lag(a, oa, mode), Self.lag(b, ob, mode), out, i); i += 1
+            }
+        }
         switch mode {
-        case .mom:
-            while i < count {
-                let v = gather(x, i), old = load4(r, head)
-                store4(r, head, v); head += 1
-                if head == n { head = 0 }
-                scatter(pick((v .== v) .& (old .== old), v - old, nan4), out, i); i += 1
-            }
-        case .roc:
-            while i < count {
-                let v = gather(x, i), old = load4(r, head)
-                store4(r, head, v); head += 1
-                if head == n { head = 0 }
-                let roc = pick(old .!= .zero, (v / old - 1) * 100, .zero)
-                scatter(pick((v .== v) .& (old .== old), roc, nan4), out, i); i += 1
-            }
-        case .rocp:
-            while i < count {
-                let v = gather(x, i), old = load4(r, head)
-                store4(r, head, v); head += 1
-                if head == n { head = 0 }
-                let rocp = pick(old .!= .zero, (v - old) / old, .zero)
-                scatter(pick((v .== v) .& (old .== old), rocp, nan4), out, i); i += 1
-            }
+        case .mom: steady(.mom)
+        case .roc: steady(.roc)
+        case .rocp: steady(.rocp)
         }
         self.head = head; self.filled = filled
     }
 }
 
-/// `MFIKernel` in four lanes. Its rings take only a lane's valid bars, so each lane has its
+/// `MFIKernel` for two lanes. Its rings take only a lane's valid bars, so each lane has its
 /// own position: the oldest flows are gathered lane by lane and the new ones stored the same
 /// way (a lane that does not move stores its oldest value back).
+fileprivate struct MFIHalf {
+    let pos, neg: Int                                  // n slots each
+    var seen = V2.zero
+    var next = V2.zero                                 // each lane's oldest slot once full
+    var filled = V2.zero
+    var prevTP = V2.zero
+    var posSum = V2.zero, negSum = V2.zero
+    init(base: Int, n: Int) { pos = base; neg = base + n }
+
+    /// Whether both lanes have n flows after their first bar: every valid bar then drops the
+    /// oldest flow, adds one and gives a value.
+    func warmed(_ dn: V2) -> Bool { all(seen .> dn) }
+
+    /// `push` once `warmed`: the same operations on the lanes it updates.
+    @inline(__always) mutating func steady(_ h: V2, _ l: V2, _ c: V2, _ vol: V2, dn: V2, _ r: Raw) -> V2 {
+        let valid = isNumber(h) .& isNumber(l) .& isNumber(c) .& isNumber(vol)
+        let tp = (h + l + c) / 3
+        let oldP = loadLanes(r, pos, next), oldN = loadLanes(r, neg, next)
+        let p0 = posSum - oldP, n0 = negSum - oldN
+        let change = tp - prevTP
+        let flow = tp * vol
+        let p = pick(change .> .zero, flow, .zero), m = pick(change .< .zero, flow, .zero)
+        posSum = pick(valid, p0 + p, posSum); negSum = pick(valid, n0 + m, negSum)
+        storeLanes(r, pos, next, pick(valid, p, oldP)); storeLanes(r, neg, next, pick(valid, m, oldN))
+        next = pick(valid, advance(next, dn), next)
+        prevTP = pick(valid, tp, prevTP)
+        let total = posSum + negSum
+        let mfi = pick(total .< V2(repeating: 1), .zero, 100 * (posSum / total))
+        return pick(valid, mfi, nan2)
+    }
+
+    @inline(__always) mutating func push(_ h: V2, _ l: V2, _ c: V2, _ vol: V2, dn: V2, _ r: Raw) -> V2 {
+        let valid = isNumber(h) .& isNumber(l) .& isNumber(c) .& isNumber(vol)
+        let tp = (h + l + c) / 3
+        let t = seen
+        seen += count1(valid)
+        let moving = valid .& (t .> .zero)
+        let full = filled .== dn
+        let oldP = loadLanes(r, pos, next), oldN = loadLanes(r, neg, next)
+        let p0 = pick(full, posSum - oldP, posSum), n0 = pick(full, negSum - oldN, negSum)
+        let change = tp - prevTP
+        let flow = tp * vol
+        let p = pick(change .> .zero, flow, .zero), m = pick(change .< .zero, flow, .zero)
+        posSum = pick(moving, p0 + p, posSum); negSum = pick(moving, n0 + m, negSum)
+        storeLanes(r, pos, next, pick(moving, p, oldP)); storeLanes(r, neg, next, pick(moving, m, oldN))
+        next = pick(moving, advance(next, dn), next)
+        filled += count1(moving .& .!full)
+        prevTP = pick(valid, tp, prevTP)
+        let total = posSum + negSum
+        let mfi = pick(total .< V2(repeating: 1), .zero, 100 * (posSum / total))
+        return pick(moving .& (t .>= dn), mfi, nan2)
+    }
+}
+
+/// `MFIKernel` in four lanes.
 struct MFILanes: LaneKernel {
     let n: Int
-    fileprivate let slots: MomentumSlots               // n positive flows, then n negative
-    var seen = SIMD4<Int64>(repeating: 0)
-    var next = SIMD4<Int64>(repeating: 0)              // each lane's oldest slot once full
-    var filled = SIMD4<Int64>(repeating: 0)
-    var prevTP = SIMD4<Double>.zero
-    var posSum = SIMD4<Double>.zero, negSum = SIMD4<Double>.zero
-    init(n: Int) { self.n = n; slots = MomentumSlots(vectors: 2 * n) }
+    fileprivate let slots: MomentumSlots
+    fileprivate var lo, hi: MFIHalf
+    init(n: Int) { self.n = n; slots = MomentumSlots(slots: 4 * n); lo = MFIHalf(base: 0, n: n); hi = MFIHalf(base: 2 * n, n: n) }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], xv = inputs[3], out = outputs[0]
-        let rp = slots.raw, rn = slots.raw + 32 * n
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), one = SIMD4<Double>(repeating: 1)
-        var seen = self.seen, next = self.next, filled = self.filled, prevTP = self.prevTP
-        var posSum = self.posSum, negSum = self.negSum
-        for i in 0 ..< count {
-            let h = gather(xh, i), l = gather(xl, i), c = gather(xc, i), vol = gather(xv, i)
-            let valid = (h .== h) .& (l .== l) .& (c .== c) .& (vol .== vol)
-            let tp = (h + l + c) / 3
-            let t = seen
-            seen &+= ones(valid)
-            let moving = valid .& (t .> 0)
-            let full = filled .== n64
-            let oldP = loadLanes(rp, next), oldN = loadLanes(rn, next)
-            let p0 = pick(full, posSum - oldP, posSum), n0 = pick(full, negSum - oldN, negSum)
-            let change = tp - prevTP
-            let flow = tp * vol
-            let p = pick(change .> 0, flow, .zero), m = pick(change .< 0, flow, .zero)
-            posSum = pick(moving, p0 + p, posSum); negSum = pick(moving, n0 + m, negSum)
-            storeLanes(rp, next, pick(moving, p, oldP)); storeLanes(rn, next, pick(moving, m, oldN))
-            next = pick(moving, advance(next, n64), next)
-            filled = pick(moving .& .!full, filled &+ 1, filled)
-            prevTP = pick(valid, tp, prevTP)
-            let total = posSum + negSum
-            let mfi = pick(total .< one, .zero, 100 * (posSum / total))
-            scatter(pick(moving .& (t .>= n64), mfi, nan4), out, i)
+        let r = slots.raw, dn = V2(repeating: Double(n))
+        var lo = self.lo, hi = self.hi, i = 0
+        while i < count && !(lo.warmed(dn) && hi.warmed(dn)) {
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), gatherLo(xv, i), dn: dn, r)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), gatherHi(xv, i), dn: dn, r)
+            scatter(a, b, out, i); i += 1
         }
-        self.seen = seen; self.next = next; self.filled = filled; self.prevTP = prevTP
-        self.posSum = posSum; self.negSum = negSum
+        while i < count {
+            let a = lo.steady(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), gatherLo(xv, i), dn: dn, r)
+            let b = hi.steady(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), gatherHi(xv, i), dn: dn, r)
+            scatter(a, b, out, i); i += 1
+        }
+        self.lo = lo; self.hi = hi
     }
 }
 
-/// `DMKernel` (adx, dx, plus_di, minus_di, plus_dm, minus_dm) in four lanes: per-lane counts
-/// of valid bars select the plain sums (t < n), Wilder's sums, and ADX's seed and average.
+/// `DMKernel` for two lanes: per-lane counts of valid bars select the plain sums (t < n),
+/// Wilder's sums, and ADX's seed and average.
+fileprivate struct DMHalf {
+    var seen = V2.zero
+    var prevHigh = V2.zero, prevLow = V2.zero, prevClose = V2.zero
+    var sumP = V2.zero, sumM = V2.zero, sumTR = V2.zero
+    var lastDX = V2.zero, sumDX = V2.zero, adx = V2.zero
+
+    struct Constants { let n, nLast, seedLast, dn, dn1: V2 }
+
+    /// Whether every valid bar of both lanes is now a Wilder step (and, for adx, an average
+    /// step): `push` with `steady` set then skips the counts.
+    func warmed(_ mode: DMLanes.Mode, _ k: Constants) -> Bool { all(seen .> (mode == .adx ? k.seedLast : k.nLast)) }
+
+    @inline(__always)
+    mutating func push(_ h: V2, _ l: V2, _ c: V2, mode: DMLanes.Mode, usesClose: Bool, steady: Bool, _ k: Constants) -> V2 {
+        let zero = V2.zero, hundred = V2(repeating: 100)
+        let valid = isNumber(h) .& isNumber(l) .& isNumber(c)
+        let t = seen
+        if !steady { seen += count1(valid) }
+        let moving = steady ? valid : valid .& (t .> zero)
+        let diffP = h - prevHigh, diffM = prevLow - l
+        let plus = pick((diffP .> zero) .& (diffP .> diffM), diffP, zero)
+        let minus = pick((diffM .> zero) .& (diffP .< diffM), diffM, zero)
+        var tr = zero
+        if usesClose {
+            // TA.trueRange
+            tr = h - l
+            let a = abs2(h - prevClose)
+            tr = pick(a .> tr, a, tr)
+            let b = abs2(l - prevClose)
+            tr = pick(b .> tr, b, tr)
+        }
+        prevHigh = pick(valid, h, prevHigh); prevLow = pick(valid, l, prevLow); prevClose = pick(valid, c, prevClose)
+        if steady {
+            sumP = pick(moving, sumP - sumP / k.dn + plus, sumP)
+            sumM = pick(moving, sumM - sumM / k.dn + minus, sumM)
+            sumTR = pick(moving, sumTR - sumTR / k.dn + tr, sumTR)
+        } else {
+            let early = t .< k.n
+            sumP = pick(moving, pick(early, sumP + plus, sumP - sumP / k.dn + plus), sumP)
+            sumM = pick(moving, pick(early, sumM + minus, sumM - sumM / k.dn + minus), sumM)
+            sumTR = pick(moving, pick(early, sumTR + tr, sumTR - sumTR / k.dn + tr), sumTR)
+        }
+        let late = steady ? moving : moving .& .!(t .< k.n)
+        switch mode {
+        case .plusDM, .minusDM:
+            let s = mode == .plusDM ? sumP : sumM
+            return pick(late .| (moving .& (t .== k.nLast)), s, nan2)
+        case .plusDI, .minusDI:
+            let s = mode == .plusDI ? sumP : sumM
+            return pick(late, pick(isZero2(sumTR), zero, 100 * (s / sumTR)), nan2)
+        case .dx, .adx:
+            let minusDI = hundred * (sumM / sumTR), plusDI = hundred * (sumP / sumTR)
+            let sum = minusDI + plusDI
+            let dx = hundred * (abs2(minusDI - plusDI) / sum)
+            let defined = .!isZero2(sumTR) .& .!isZero2(sum)
+            if mode == .dx {
+                // TA-Lib repeats the previous DX where it is undefined (0 at the start).
+                lastDX = pick(late .& defined, dx, lastDX)
+                return pick(late, lastDX, nan2)
+            }
+            if steady {
+                adx = pick(late .& defined, (adx * k.dn1 + dx) / k.dn, adx)
+                return pick(late, adx, nan2)
+            }
+            let seeding = late .& (t .<= k.seedLast)
+            sumDX = pick(seeding, sumDX + pick(defined, dx, zero), sumDX)
+            let seeded = late .& (t .== k.seedLast)
+            adx = pick(seeded, sumDX / k.dn, adx)
+            let averaging = late .& (t .> k.seedLast)
+            adx = pick(averaging .& defined, (adx * k.dn1 + dx) / k.dn, adx)
+            return pick(seeded .| averaging, adx, nan2)
+        }
+    }
+}
+
+/// `DMKernel` (adx, dx, plus_di, minus_di, plus_dm, minus_dm) in four lanes.
 struct DMLanes: LaneKernel {
     enum Mode { case plusDM, minusDM, plusDI, minusDI, dx, adx }
     let n: Int
     let mode: Mode
-    var seen = SIMD4<Int64>(repeating: 0)
-    var prevHigh = SIMD4<Double>.zero, prevLow = SIMD4<Double>.zero, prevClose = SIMD4<Double>.zero
-    var sumP = SIMD4<Double>.zero, sumM = SIMD4<Double>.zero, sumTR = SIMD4<Double>.zero
-    var lastDX = SIMD4<Double>.zero, sumDX = SIMD4<Double>.zero, adx = SIMD4<Double>.zero
+    fileprivate var lo = DMHalf(), hi = DMHalf()
     init(n: Int, mode: Mode) { self.n = n; self.mode = mode }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        // plus_dm and minus_dm take (high, low): their close is 0, as in the registry kernel.
         let usesClose = mode != .plusDM && mode != .minusDM
         let xh = inputs[0], xl = inputs[1], xc = usesClose ? inputs[2] : inputs[0], out = outputs[0]
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), nLast = SIMD4<Int64>(repeating: Int64(n - 1))
-        let seedLast = SIMD4<Int64>(repeating: Int64(2 * n - 1))
-        let dn = SIMD4<Double>(repeating: Double(n)), dn1 = SIMD4<Double>(repeating: Double(n) - 1)
-        let zero = SIMD4<Double>.zero, hundred = SIMD4<Double>(repeating: 100)
-        let mode = self.mode
-        var seen = self.seen, prevHigh = self.prevHigh, prevLow = self.prevLow, prevClose = self.prevClose
-        var sumP = self.sumP, sumM = self.sumM, sumTR = self.sumTR
-        var lastDX = self.lastDX, sumDX = self.sumDX, adx = self.adx
-        for i in 0 ..< count {
-            let h = gather(xh, i), l = gather(xl, i), c = usesClose ? gather(xc, i) : zero
-            let valid = (h .== h) .& (l .== l) .& (c .== c)
-            let t = seen
-            seen &+= ones(valid)
-            let moving = valid .& (t .> 0)
-            let diffP = h - prevHigh, diffM = prevLow - l
-            let plus = pick((diffP .> 0) .& (diffP .> diffM), diffP, zero)
-            let minus = pick((diffM .> 0) .& (diffP .< diffM), diffM, zero)
-            var tr = zero
-            if usesClose {
-                // TA.trueRange
-                tr = h - l
-                let a = abs4(h - prevClose)
-                tr = pick(a .> tr, a, tr)
-                let b = abs4(l - prevClose)
-                tr = pick(b .> tr, b, tr)
+        let k = DMHalf.Constants(n: V2(repeating: Double(n)), nLast: V2(repeating: Double(n - 1)),
+                                 seedLast: V2(repeating: Double(2 * n - 1)),
+                                 dn: V2(repeating: Double(n)), dn1: V2(repeating: Double(n) - 1))
+        var lo = self.lo, hi = self.hi, i = 0
+        @inline(__always) func loop(_ mode: Mode, _ usesClose: Bool) {
+            @inline(__always) func bar(steady: Bool) {
+                let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), usesClose ? gatherLo(xc, i) : .zero,
+                                mode: mode, usesClose: usesClose, steady: steady, k)
+                let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), usesClose ? gatherHi(xc, i) : .zero,
+                                mode: mode, usesClose: usesClose, steady: steady, k)
+                scatter(a, b, out, i); i += 1
             }
-            prevHigh = pick(valid, h, prevHigh); prevLow = pick(valid, l, prevLow); prevClose = pick(valid, c, prevClose)
-            let early = t .< n64
-            sumP = pick(moving, pick(early, sumP + plus, sumP - sumP / dn + plus), sumP)
-            sumM = pick(moving, pick(early, sumM + minus, sumM - sumM / dn + minus), sumM)
-            sumTR = pick(moving, pick(early, sumTR + tr, sumTR - sumTR / dn + tr), sumTR)
-            let late = moving .& .!early
-            var value = nan4
-            switch mode {
-            case .plusDM, .minusDM:
-                let s = mode == .plusDM ? sumP : sumM
-                value = pick(late .| (moving .& (t .== nLast)), s, nan4)
-            case .plusDI, .minusDI:
-                let s = mode == .plusDI ? sumP : sumM
-                value = pick(late, pick(isZero4(sumTR), zero, 100 * (s / sumTR)), nan4)
-            case .dx, .adx:
-                let minusDI = hundred * (sumM / sumTR), plusDI = hundred * (sumP / sumTR)
-                let sum = minusDI + plusDI
-                let dx = hundred * (abs4(minusDI - plusDI) / sum)
-                let defined = .!isZero4(sumTR) .& .!isZero4(sum)
-                if mode == .dx {
-                    lastDX = pick(late .& defined, dx, lastDX)
-                    value = pick(late, lastDX, nan4)
-                } else {
-                    let seeding = late .& (t .<= seedLast)
-                    sumDX = pick(seeding, sumDX + pick(defined, dx, zero), sumDX)
-                    let seeded = late .& (t .== seedLast)
-                    adx = pick(seeded, sumDX / dn, adx)
-                    let averaging = late .& (t .> seedLast)
-                    adx = pick(averaging .& defined, (adx * dn1 + dx) / dn, adx)
-                    value = pick(seeded .| averaging, adx, nan4)
-                }
-            }
-            scatter(value, out, i)
+            while i < count && !(lo.warmed(mode, k) && hi.warmed(mode, k)) { bar(steady: false) }
+            while i < count { bar(steady: true) }
         }
-        self.seen = seen; self.prevHigh = prevHigh; self.prevLow = prevLow; self.prevClose = prevClose
-        self.sumP = sumP; self.sumM = sumM; self.sumTR = sumTR
-        self.lastDX = lastDX; self.sumDX = sumDX; self.adx = adx
+        switch mode {
+        case .plusDM: loop(.plusDM, false)
+        case .minusDM: loop(.minusDM, false)
+        case .plusDI: loop(.plusDI, true)
+        case .minusDI: loop(.minusDI, true)
+        case .dx: loop(.dx, true)
+        case .adx: loop(.adx, true)
+        }
+        self.lo = lo; self.hi = hi
     }
 }
