@@ -23,27 +23,41 @@ protocol LaneKernel {
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int)
 }
 
-enum LaneKernels {
-    /// The lane version of a registry primitive, when there is one.
-    static func make(_ name: String, _ params: [Double]) -> (any LaneKernel)? {
-        switch name {
-        case "sma": return SMALanes(n: Int(params[0]))
-        case "crossover": return CrossLanes(swapped: false)
-        case "crossunder": return CrossLanes(swapped: true)
-        case "ema": return EMALanes(n: Int(params[0]), alpha: 2 / (params[0] + 1))
-        case "stdev": return StdevLanes(n: Int(params[0]))
-        case "highest": return ExtremeLanes(n: Int(params[0]), highest: true)
-        case "lowest": return ExtremeLanes(n: Int(params[0]), highest: false)
-        default: return nil
-        }
+/// Every primitive with a lane version, by registry name. Each family's lane kernels live in
+/// their own file with their own table (`LaneKernels+Momentum.swift`, …); the executor asks
+/// `make`, and `LaneKernelTests` runs every name in `names` against the registry kernel.
+public enum LaneKernels {
+    typealias Maker = @Sendable ([Double]) -> any LaneKernel
+
+    static let table: [String: Maker] = [averages, momentum, others].reduce(into: [:]) { all, family in
+        all.merge(family) { _, _ in fatalError("a primitive has two lane versions") }
     }
+
+    /// The lane version of a registry primitive, when there is one.
+    static func make(_ name: String, _ params: [Double]) -> (any LaneKernel)? { table[name]?(params) }
+
+    /// The primitives that have a lane version.
+    public static var names: [String] { table.keys.sorted() }
+
+    /// sma, ema, stdev, highest, lowest and the crossings (this file).
+    static let averages: [String: Maker] = [
+        "sma": { SMALanes(n: Int($0[0])) },
+        "crossover": { _ in CrossLanes(swapped: false) },
+        "crossunder": { _ in CrossLanes(swapped: true) },
+        "ema": { EMALanes(n: Int($0[0]), alpha: 2 / ($0[0] + 1)) },
+        "stdev": { StdevLanes(n: Int($0[0])) },
+        "highest": { ExtremeLanes(n: Int($0[0]), highest: true) },
+        "lowest": { ExtremeLanes(n: Int($0[0]), highest: false) },
+    ]
 }
 
-@inline(__always) private func gather(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> SIMD4<Double> {
+// The lane helpers every family file uses.
+
+@inline(__always) func gather(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> SIMD4<Double> {
     SIMD4(p.p0[i], p.p1[i], p.p2[i], p.p3[i])
 }
 
-@inline(__always) private func scatter(_ v: SIMD4<Double>, _ p: Lanes4<UnsafeMutablePointer<Double>>, _ i: Int) {
+@inline(__always) func scatter(_ v: SIMD4<Double>, _ p: Lanes4<UnsafeMutablePointer<Double>>, _ i: Int) {
     p.p0[i] = v[0]; p.p1[i] = v[1]; p.p2[i] = v[2]; p.p3[i] = v[3]
 }
 
@@ -52,18 +66,18 @@ typealias Mask4 = SIMDMask<SIMD4<Int64>>
 /// `a` in the lanes where `m` is set, else `b`. Bitwise (and, and-not, or), because
 /// `replacing(with:where:)` compiles to a branch per lane here; the lanes keep exactly the
 /// chosen values, so results are unchanged.
-@inline(__always) private func pick(_ m: Mask4, _ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
+@inline(__always) func pick(_ m: Mask4, _ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
     let k = m._storage
     let x = unsafeBitCast(a, to: SIMD4<Int64>.self), y = unsafeBitCast(b, to: SIMD4<Int64>.self)
     return unsafeBitCast((x & k) | (y & ~k), to: SIMD4<Double>.self)
 }
 
-@inline(__always) private func pick(_ m: Mask4, _ a: SIMD4<Int64>, _ b: SIMD4<Int64>) -> SIMD4<Int64> {
+@inline(__always) func pick(_ m: Mask4, _ a: SIMD4<Int64>, _ b: SIMD4<Int64>) -> SIMD4<Int64> {
     (a & m._storage) | (b & ~m._storage)
 }
 
 /// 1 in the lanes where `m` is set, else 0 (a set lane holds all ones, i.e. −1).
-@inline(__always) private func ones(_ m: Mask4) -> SIMD4<Int64> { 0 &- m._storage }
+@inline(__always) func ones(_ m: Mask4) -> SIMD4<Int64> { 0 &- m._storage }
 
 /// `SMAKernel` in four lanes. All lanes start at bar 0 together, so the fill count and the
 /// ring position are shared; sums and NaN counts are per lane. A NaN adds (or removes) 0
