@@ -236,16 +236,20 @@ struct RSILanes: LaneKernel {
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
-        let x = inputs[0], out = outputs[0]
-        var lo = self.lo, hi = self.hi, i = 0
-        @inline(__always) func loop(_ cmo: Bool) {
-            while i < count && !(lo.warmed && hi.warmed) {
-                scatter(lo.push(gatherLo(x, i), cmo: cmo), hi.push(gatherHi(x, i), cmo: cmo), out, i); i += 1
-            }
-            while i < count { scatter(lo.steady(gatherLo(x, i), cmo: cmo), hi.steady(gatherHi(x, i), cmo: cmo), out, i); i += 1 }
-        }
-        if cmo { loop(true) } else { loop(false) }
+        var lo = self.lo, hi = self.hi
+        if cmo { Self.loop(&lo, &hi, inputs[0], outputs[0], count, cmo: true) } else { Self.loop(&lo, &hi, inputs[0], outputs[0], count, cmo: false) }
         self.lo = lo; self.hi = hi
+    }
+
+    // A static function of inout locals rather than a nested one: a nested function that
+    // captures mutable locals boxes them and checks each access.
+    @inline(__always) private static func loop(_ lo: inout RSIHalf, _ hi: inout RSIHalf, _ x: Lanes4<UnsafePointer<Double>>,
+                                               _ out: Lanes4<UnsafeMutablePointer<Double>>, _ count: Int, cmo: Bool) {
+        var i = 0
+        while i < count && !(lo.warmed && hi.warmed) {
+            scatter(lo.push(gatherLo(x, i), cmo: cmo), hi.push(gatherHi(x, i), cmo: cmo), out, i); i += 1
+        }
+        while i < count { scatter(lo.steady(gatherLo(x, i), cmo: cmo), hi.steady(gatherHi(x, i), cmo: cmo), out, i); i += 1 }
     }
 }
 
@@ -578,22 +582,25 @@ struct LagLanes: LaneKernel {
             store2(r, 2 * filled, gatherLo(x, i)); store2(r, 2 * filled + 1, gatherHi(x, i)); filled += 1
             scatter(nan2, nan2, out, i); i += 1
         }
-        @inline(__always) func steady(_ mode: Mode) {
-            while i < count {
-                let a = gatherLo(x, i), b = gatherHi(x, i)
-                let oa = load2(r, 2 * head), ob = load2(r, 2 * head + 1)
-                store2(r, 2 * head, a); store2(r, 2 * head + 1, b)
-                head += 1
-                if head == n { head = 0 }
-                scatter(Self.lag(a, oa, mode), Self.lag(b, ob, mode), out, i); i += 1
-            }
-        }
         switch mode {
-        case .mom: steady(.mom)
-        case .roc: steady(.roc)
-        case .rocp: steady(.rocp)
+        case .mom: Self.steady(&head, &i, x, out, count, n, r, .mom)
+        case .roc: Self.steady(&head, &i, x, out, count, n, r, .roc)
+        case .rocp: Self.steady(&head, &i, x, out, count, n, r, .rocp)
         }
         self.head = head; self.filled = filled
+    }
+
+    @inline(__always) private static func steady(_ head: inout Int, _ i: inout Int, _ x: Lanes4<UnsafePointer<Double>>,
+                                                 _ out: Lanes4<UnsafeMutablePointer<Double>>, _ count: Int, _ n: Int,
+                                                 _ r: Raw, _ mode: Mode) {
+        while i < count {
+            let a = gatherLo(x, i), b = gatherHi(x, i)
+            let oa = load2(r, 2 &* head), ob = load2(r, 2 &* head &+ 1)
+            store2(r, 2 &* head, a); store2(r, 2 &* head &+ 1, b)
+            head += 1
+            if head == n { head = 0 }
+            scatter(lag(a, oa, mode), lag(b, ob, mode), out, i); i += 1
+        }
     }
 }
 
@@ -773,26 +780,36 @@ struct DMLanes: LaneKernel {
         let k = DMHalf.Constants(n: V2(repeating: Double(n)), nLast: V2(repeating: Double(n - 1)),
                                  seedLast: V2(repeating: Double(2 * n - 1)),
                                  dn: V2(repeating: Double(n)), dn1: V2(repeating: Double(n) - 1))
-        var lo = self.lo, hi = self.hi, i = 0
-        @inline(__always) func loop(_ mode: Mode, _ usesClose: Bool) {
-            @inline(__always) func bar(steady: Bool) {
-                let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), usesClose ? gatherLo(xc, i) : .zero,
-                                mode: mode, usesClose: usesClose, steady: steady, k)
-                let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), usesClose ? gatherHi(xc, i) : .zero,
-                                mode: mode, usesClose: usesClose, steady: steady, k)
-                scatter(a, b, out, i); i += 1
-            }
-            while i < count && !(lo.warmed(mode, k) && hi.warmed(mode, k)) { bar(steady: false) }
-            while i < count { bar(steady: true) }
-        }
+        var lo = self.lo, hi = self.hi
         switch mode {
-        case .plusDM: loop(.plusDM, false)
-        case .minusDM: loop(.minusDM, false)
-        case .plusDI: loop(.plusDI, true)
-        case .minusDI: loop(.minusDI, true)
-        case .dx: loop(.dx, true)
-        case .adx: loop(.adx, true)
+        case .plusDM: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .plusDM, false)
+        case .minusDM: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .minusDM, false)
+        case .plusDI: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .plusDI, true)
+        case .minusDI: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .minusDI, true)
+        case .dx: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .dx, true)
+        case .adx: Self.loop(&lo, &hi, xh, xl, xc, out, count, k, .adx, true)
         }
         self.lo = lo; self.hi = hi
+    }
+
+    @inline(__always) private static func loop(_ lo: inout DMHalf, _ hi: inout DMHalf, _ xh: Lanes4<UnsafePointer<Double>>,
+                                               _ xl: Lanes4<UnsafePointer<Double>>, _ xc: Lanes4<UnsafePointer<Double>>,
+                                               _ out: Lanes4<UnsafeMutablePointer<Double>>, _ count: Int,
+                                               _ k: DMHalf.Constants, _ mode: Mode, _ usesClose: Bool) {
+        var i = 0
+        while i < count && !(lo.warmed(mode, k) && hi.warmed(mode, k)) {
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), usesClose ? gatherLo(xc, i) : .zero,
+                            mode: mode, usesClose: usesClose, steady: false, k)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), usesClose ? gatherHi(xc, i) : .zero,
+                            mode: mode, usesClose: usesClose, steady: false, k)
+            scatter(a, b, out, i); i += 1
+        }
+        while i < count {
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), usesClose ? gatherLo(xc, i) : .zero,
+                            mode: mode, usesClose: usesClose, steady: true, k)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), usesClose ? gatherHi(xc, i) : .zero,
+                            mode: mode, usesClose: usesClose, steady: true, k)
+            scatter(a, b, out, i); i += 1
+        }
     }
 }
