@@ -468,44 +468,85 @@ struct StochRSILanes: LaneKernel {
 
 /// `CCIKernel` in four lanes. Its ring restarts after a NaN and is summed slot by slot, so
 /// each lane writes its own slot (a position per lane; slot j holds lanes 0–1 at 2j, lanes 2–3
-/// at 2j + 1) and the slot-order sums are plain vector sums over the slots, both halves in the
-/// same loop (two independent chains).
+/// at 2j + 1) and the slot-order sums are plain vector sums over the slots. The sums are
+/// serial chains, so bars go two at a time over two copies of the ring: `a` as of the first
+/// bar, `b` as of the second (the first with one slot per lane replaced), one pass over both
+/// feeding four chains (two halves × two bars), each adding its lane's values in slot order as
+/// the registry does. Between pairs both copies hold the same values.
 struct CCILanes: LaneKernel {
     let n: Int
     fileprivate let slots: MomentumSlots
     fileprivate var nextLo = V2.zero, nextHi = V2.zero    // each lane's next slot
     fileprivate var sinceLo = V2.zero, sinceHi = V2.zero  // values since its last NaN
-    init(n: Int) { self.n = n; slots = MomentumSlots(slots: 2 * n) }
+    init(n: Int) { self.n = n; slots = MomentumSlots(slots: 4 * n) }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], out = outputs[0]
         let r = slots.raw, n = self.n, dn = V2(repeating: Double(n)), scale = V2(repeating: 0.015)
+        let b0 = 2 * n                                     // copy b's first slot
         var nextLo = self.nextLo, nextHi = self.nextHi, sinceLo = self.sinceLo, sinceHi = self.sinceHi
         @inline(__always) func cci(_ tp: V2, _ mean: V2, _ dev: V2, _ full: M2) -> V2 {
             let num = tp - mean
             return pick(full, pick(isZero2(num) .| isZero2(dev), .zero, num / (scale * (dev / dn))), nan2)
         }
-        for i in 0 ..< count {
+        var i = 0
+        while i < count {
             let tpLo = (gatherLo(xh, i) + gatherLo(xl, i) + gatherLo(xc, i)) / 3
             let tpHi = (gatherHi(xh, i) + gatherHi(xl, i) + gatherHi(xc, i)) / 3
             // A NaN lane restarts at slot 0 and refills every slot before it is read again,
             // so writing its NaN here is harmless.
-            storeLanes(r, 0, nextLo + nextLo, tpLo)
-            storeLanes(r, 1, nextHi + nextHi, tpHi)
+            storeLanes(r, 0, nextLo + nextLo, tpLo); storeLanes(r, 1, nextHi + nextHi, tpHi)
+            storeLanes(r, b0, nextLo + nextLo, tpLo); storeLanes(r, b0 + 1, nextHi + nextHi, tpHi)
             let validLo = isNumber(tpLo), validHi = isNumber(tpHi)
             nextLo = pick(validLo, advance(nextLo, dn), .zero); nextHi = pick(validHi, advance(nextHi, dn), .zero)
             sinceLo = pick(validLo, sinceLo + 1, .zero); sinceHi = pick(validHi, sinceHi + 1, .zero)
             let fullLo = sinceLo .>= dn, fullHi = sinceHi .>= dn
-            guard any(fullLo .| fullHi) else { scatter(nan2, nan2, out, i); continue }
-            var meanLo = V2.zero, meanHi = V2.zero
-            for s in 0 ..< n { meanLo += load2(r, 2 &* s); meanHi += load2(r, 2 &* s &+ 1) }
-            meanLo /= dn; meanHi /= dn
-            var devLo = V2.zero, devHi = V2.zero
-            for s in 0 ..< n {
-                devLo += abs2(load2(r, 2 &* s) - meanLo); devHi += abs2(load2(r, 2 &* s &+ 1) - meanHi)
+            if i + 1 < count {
+                let j = i + 1
+                let tpLo2 = (gatherLo(xh, j) + gatherLo(xl, j) + gatherLo(xc, j)) / 3
+                let tpHi2 = (gatherHi(xh, j) + gatherHi(xl, j) + gatherHi(xc, j)) / 3
+                storeLanes(r, b0, nextLo + nextLo, tpLo2); storeLanes(r, b0 + 1, nextHi + nextHi, tpHi2)
+                let validLo2 = isNumber(tpLo2), validHi2 = isNumber(tpHi2)
+                let sinceLo2 = pick(validLo2, sinceLo + 1, .zero), sinceHi2 = pick(validHi2, sinceHi + 1, .zero)
+                let fullLo2 = sinceLo2 .>= dn, fullHi2 = sinceHi2 .>= dn
+                if any(fullLo .| fullHi .| fullLo2 .| fullHi2) {
+                    var meanLo = V2.zero, meanHi = V2.zero, meanLo2 = V2.zero, meanHi2 = V2.zero
+                    for s in 0 ..< n {
+                        meanLo += load2(r, 2 &* s); meanHi += load2(r, 2 &* s &+ 1)
+                        meanLo2 += load2(r, b0 &+ 2 &* s); meanHi2 += load2(r, b0 &+ 2 &* s &+ 1)
+                    }
+                    meanLo /= dn; meanHi /= dn; meanLo2 /= dn; meanHi2 /= dn
+                    var devLo = V2.zero, devHi = V2.zero, devLo2 = V2.zero, devHi2 = V2.zero
+                    for s in 0 ..< n {
+                        devLo += abs2(load2(r, 2 &* s) - meanLo); devHi += abs2(load2(r, 2 &* s &+ 1) - meanHi)
+                        devLo2 += abs2(load2(r, b0 &+ 2 &* s) - meanLo2); devHi2 += abs2(load2(r, b0 &+ 2 &* s &+ 1) - meanHi2)
+                    }
+                    scatter(cci(tpLo, meanLo, devLo, fullLo), cci(tpHi, meanHi, devHi, fullHi), out, i)
+                    scatter(cci(tpLo2, meanLo2, devLo2, fullLo2), cci(tpHi2, meanHi2, devHi2, fullHi2), out, j)
+                } else {
+                    scatter(nan2, nan2, out, i); scatter(nan2, nan2, out, j)
+                }
+                storeLanes(r, 0, nextLo + nextLo, tpLo2); storeLanes(r, 1, nextHi + nextHi, tpHi2)
+                nextLo = pick(validLo2, advance(nextLo, dn), .zero); nextHi = pick(validHi2, advance(nextHi, dn), .zero)
+                sinceLo = sinceLo2; sinceHi = sinceHi2
+                i += 2
+                continue
             }
-            scatter(cci(tpLo, meanLo, devLo, fullLo), cci(tpHi, meanHi, devHi, fullHi), out, i)
+            // The block's last bar alone.
+            if any(fullLo .| fullHi) {
+                var meanLo = V2.zero, meanHi = V2.zero
+                for s in 0 ..< n { meanLo += load2(r, 2 &* s); meanHi += load2(r, 2 &* s &+ 1) }
+                meanLo /= dn; meanHi /= dn
+                var devLo = V2.zero, devHi = V2.zero
+                for s in 0 ..< n {
+                    devLo += abs2(load2(r, 2 &* s) - meanLo); devHi += abs2(load2(r, 2 &* s &+ 1) - meanHi)
+                }
+                scatter(cci(tpLo, meanLo, devLo, fullLo), cci(tpHi, meanHi, devHi, fullHi), out, i)
+            } else {
+                scatter(nan2, nan2, out, i)
+            }
+            i += 1
         }
         self.nextLo = nextLo; self.nextHi = nextHi; self.sinceLo = sinceLo; self.sinceHi = sinceHi
     }
