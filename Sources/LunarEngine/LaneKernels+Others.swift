@@ -32,16 +32,89 @@ extension LaneKernels {
 
 // MARK: - helpers
 
-private typealias V4 = SIMD4<Double>
-private let nan4 = V4(repeating: .nan)
+// Four lanes here are two `SIMD2<Double>` halves, and masks the comparisons' 64-bit lanes
+// (all ones = true) combined with the integer `& | ~`. x86-64's baseline is SSE2: `SIMD4`'s
+// comparisons give a `<4 x i1>` that LLVM packs, unpacks and moves through general registers
+// a lane at a time (several times the work of the kernel); two-lane halves stay in the
+// registers' own compare-and-mask instructions. The arithmetic is the same IEEE operations,
+// lane by lane. Counts are Doubles for the same reason (SSE2 has no 64-bit integer compare);
+// they stay far below 2⁵³, so they are exact.
+
+private typealias D2 = SIMD2<Double>
+private typealias K2 = SIMD2<Int64>
+
+/// Four lanes of Doubles: lanes 0 and 1 in `lo`, 2 and 3 in `hi`.
+private struct V4 {
+    var lo, hi: D2
+    @inline(__always) init(_ lo: D2, _ hi: D2) { self.lo = lo; self.hi = hi }
+    @inline(__always) init(repeating v: Double) { lo = D2(repeating: v); hi = lo }
+    @inline(__always) init(_ a: Double, _ b: Double, _ c: Double, _ d: Double) { lo = D2(a, b); hi = D2(c, d) }
+    static var zero: V4 { V4(repeating: 0) }
+    @inline(__always) subscript(l: Int) -> Double { l < 2 ? lo[l] : hi[l - 2] }
+    @inline(__always) static func + (a: V4, b: V4) -> V4 { V4(a.lo + b.lo, a.hi + b.hi) }
+    @inline(__always) static func - (a: V4, b: V4) -> V4 { V4(a.lo - b.lo, a.hi - b.hi) }
+    @inline(__always) static func * (a: V4, b: V4) -> V4 { V4(a.lo * b.lo, a.hi * b.hi) }
+    @inline(__always) static func / (a: V4, b: V4) -> V4 { V4(a.lo / b.lo, a.hi / b.hi) }
+    @inline(__always) static func + (a: V4, b: Double) -> V4 { a + V4(repeating: b) }
+    @inline(__always) static func += (a: inout V4, b: V4) { a = a + b }
+    @inline(__always) static func *= (a: inout V4, b: V4) { a = a * b }
+    @inline(__always) func squareRoot() -> V4 { V4(lo.squareRoot(), hi.squareRoot()) }
+}
+
+/// Four lanes of masks (all ones = true), halves as in `V4`.
+private struct M4 {
+    var lo, hi: K2
+    @inline(__always) init(_ lo: K2, _ hi: K2) { self.lo = lo; self.hi = hi }
+    @inline(__always) init(repeating v: Int64) { lo = K2(repeating: v); hi = lo }
+    @inline(__always) subscript(l: Int) -> Int64 { l < 2 ? lo[l] : hi[l - 2] }
+    @inline(__always) static func & (a: M4, b: M4) -> M4 { M4(a.lo & b.lo, a.hi & b.hi) }
+    @inline(__always) static func | (a: M4, b: M4) -> M4 { M4(a.lo | b.lo, a.hi | b.hi) }
+    @inline(__always) static prefix func ~ (a: M4) -> M4 { M4(~a.lo, ~a.hi) }
+    @inline(__always) static func |= (a: inout M4, b: M4) { a = a | b }
+}
+
+/// Computed, not stored: a stored global is read through a lazy-initialization check.
+private var nan4: V4 { V4(repeating: .nan) }
+
+@inline(__always) private func eq4(_ a: V4, _ b: V4) -> M4 { M4((a.lo .== b.lo)._storage, (a.hi .== b.hi)._storage) }
+@inline(__always) private func lt4(_ a: V4, _ b: V4) -> M4 { M4((a.lo .< b.lo)._storage, (a.hi .< b.hi)._storage) }
+@inline(__always) private func gt4(_ a: V4, _ b: V4) -> M4 { M4((a.lo .> b.lo)._storage, (a.hi .> b.hi)._storage) }
+@inline(__always) private func le4(_ a: V4, _ b: V4) -> M4 { M4((a.lo .<= b.lo)._storage, (a.hi .<= b.hi)._storage) }
+@inline(__always) private func ge4(_ a: V4, _ b: V4) -> M4 { M4((a.lo .>= b.lo)._storage, (a.hi .>= b.hi)._storage) }
+/// Not NaN.
+@inline(__always) private func ok4(_ a: V4) -> M4 { eq4(a, a) }
+
+@inline(__always) private func choose2(_ k: K2, _ a: D2, _ b: D2) -> D2 {
+    let x = unsafeBitCast(a, to: K2.self), y = unsafeBitCast(b, to: K2.self)
+    return unsafeBitCast((x & k) | (y & ~k), to: D2.self)
+}
+
+/// `a` in the lanes where `k` is set, else `b` (bitwise, like `pick`).
+@inline(__always) private func choose(_ k: M4, _ a: V4, _ b: V4) -> V4 {
+    V4(choose2(k.lo, a.lo, b.lo), choose2(k.hi, a.hi, b.hi))
+}
 
 /// `Swift.abs` on a Double clears the sign bit (its `magnitude`); so does this, per lane.
 @inline(__always) private func magnitude(_ v: V4) -> V4 {
-    unsafeBitCast(unsafeBitCast(v, to: SIMD4<UInt64>.self) & SIMD4(repeating: 0x7FFF_FFFF_FFFF_FFFF), to: V4.self)
+    let m = K2(repeating: Int64.max)
+    return V4(unsafeBitCast(unsafeBitCast(v.lo, to: K2.self) & m, to: D2.self),
+              unsafeBitCast(unsafeBitCast(v.hi, to: K2.self) & m, to: D2.self))
 }
 
 /// `TA.isZero`: −1e-14 < v < 1e-14.
-@inline(__always) private func isZero(_ v: V4) -> Mask4 { (v .> V4(repeating: -1e-14)) .& (v .< V4(repeating: 1e-14)) }
+@inline(__always) private func isZero(_ v: V4) -> M4 { gt4(v, V4(repeating: -1e-14)) & lt4(v, V4(repeating: 1e-14)) }
+
+/// 1 where `k` is set, else 0.
+@inline(__always) private func one4(_ k: M4) -> V4 { choose(k, V4(repeating: 1), .zero) }
+
+/// Bar `i` of the four lanes' series.
+@inline(__always) private func load4(_ p: Lanes4<UnsafePointer<Double>>, _ i: Int) -> V4 {
+    V4(D2(p.p0[i], p.p1[i]), D2(p.p2[i], p.p3[i]))
+}
+
+@inline(__always) private func store4(_ v: V4, _ p: Lanes4<UnsafeMutablePointer<Double>>, _ i: Int) {
+    p.p0[i] = v.lo[0]; p.p1[i] = v.lo[1]; p.p2[i] = v.hi[0]; p.p3[i] = v.hi[1]
+}
 
 /// `Ring`'s slots for four lanes that are pushed every bar: the position and fill are shared
 /// (all lanes start together); the values live in the kernel's own buffer, zero-filled, so
@@ -62,63 +135,63 @@ private struct BarWindow {
 }
 
 /// `WindowSum`'s per-lane state, which restarts after a NaN: the number of values since the
-/// lane's last NaN (counted up to n − 1) and the sum of the newest n−1 of them. The values live in a
-/// ring the caller pushes every bar (a `BarWindow` of capacity n); `oldest` is its oldest value
-/// after the push. A lane with n values since its last NaN has its last n bars in the ring,
-/// so that oldest value is the one `WindowSum`'s own ring would hold.
+/// lane's last NaN (counted up to n − 1) and the sum of the newest n−1 of them. The values
+/// live in a ring the caller pushes every bar (a `BarWindow` of capacity n); `oldest` is its
+/// oldest value after the push. A lane with n values since its last NaN has its last n bars
+/// in the ring, so that oldest value is the one `WindowSum`'s own ring would hold.
 private struct RestartingSum {
     var run = V4.zero
     var partial = V4.zero
 
     /// The sum of the last n values (NaN while the lane has fewer since its last NaN), and the
     /// lanes where it is a sum. `last` is n − 1.
-    @inline(__always) mutating func push(_ v: V4, oldest: V4, last: V4) -> (sum: V4, full: Mask4) {
-        let valid = v .== v
-        let full = valid .& (run .>= last)
+    @inline(__always) mutating func push(_ v: V4, oldest: V4, last: V4) -> (sum: V4, full: M4) {
+        let valid = ok4(v)
+        let full = valid & ge4(run, last)
         let total = partial + v
-        partial = pick(valid, pick(full, total - oldest, total), .zero)
-        run = pick(valid, pick(full, run, run + 1), .zero)
-        return (pick(full, total, nan4), full)
+        partial = choose(valid, choose(full, total - oldest, total), .zero)
+        run = choose(valid, choose(full, run, run + 1), .zero)
+        return (choose(full, total, nan4), full)
     }
 }
 
-/// `EMAState` as a step (the same lanes as `EMALanes`): NaN skipped, seeded with the mean of
-/// the first n values, then `(x − e)·k + e`.
+/// `EMAState` as a step (the lanes of `EMALanes`): NaN skipped, seeded with the mean of the
+/// first n values, then `(x − e)·k + e`.
 private struct EMAChainStep {
-    var seen = SIMD4<Int64>(repeating: 0)
+    var seen = V4.zero
     var seedSum = V4.zero
     var value = nan4
 
-    @inline(__always) mutating func push(_ v: V4, n: SIMD4<Int64>, dn: V4, alpha: V4) -> V4 {
-        let valid = v .== v
-        let seeding = valid .& (seen .< n)
-        let updating = valid .& .!seeding
-        seedSum = pick(seeding, seedSum + v, seedSum)
-        seen &+= ones(seeding)
-        let seeded = seeding .& (seen .== n)
-        value = pick(seeded, seedSum / dn, value)
-        value = pick(updating, (v - value) * alpha + value, value)
-        return pick(seeded .| updating, value, nan4)
+    @inline(__always) mutating func push(_ v: V4, dn: V4, alpha: V4) -> V4 {
+        let valid = ok4(v)
+        let seeding = valid & lt4(seen, dn)
+        let updating = valid & ~seeding
+        seedSum = choose(seeding, seedSum + v, seedSum)
+        seen = choose(seeding, seen + 1, seen)
+        let seeded = seeding & eq4(seen, dn)
+        value = choose(seeded, seedSum / dn, value)
+        value = choose(updating, (v - value) * alpha + value, value)
+        return choose(seeded | updating, value, nan4)
     }
 }
 
 /// `WilderState` as a step: NaN skipped, seeded with the mean of the first n values, then
 /// `(a·(n−1) + x) / n`.
 private struct WilderLaneStep {
-    var seen = SIMD4<Int64>(repeating: 0)
+    var seen = V4.zero
     var seedSum = V4.zero
     var value = nan4
 
-    @inline(__always) mutating func push(_ v: V4, n: SIMD4<Int64>, dn: V4, dn1: V4) -> V4 {
-        let valid = v .== v
-        let seeding = valid .& (seen .< n)
-        let updating = valid .& .!seeding
-        seedSum = pick(seeding, seedSum + v, seedSum)
-        seen &+= ones(seeding)
-        let seeded = seeding .& (seen .== n)
-        value = pick(seeded, seedSum / dn, value)
-        value = pick(updating, (value * dn1 + v) / dn, value)
-        return pick(seeded .| updating, value, nan4)
+    @inline(__always) mutating func push(_ v: V4, dn: V4, dn1: V4) -> V4 {
+        let valid = ok4(v)
+        let seeding = valid & lt4(seen, dn)
+        let updating = valid & ~seeding
+        seedSum = choose(seeding, seedSum + v, seedSum)
+        seen = choose(seeding, seen + 1, seen)
+        let seeded = seeding & eq4(seen, dn)
+        value = choose(seeded, seedSum / dn, value)
+        value = choose(updating, (value * dn1 + v) / dn, value)
+        return choose(seeded | updating, value, nan4)
     }
 }
 
@@ -126,11 +199,11 @@ private struct WilderLaneStep {
 
 /// `TA.trueRange`: h − l, replaced by |h − pc| and then |l − pc| where strictly larger.
 @inline(__always) private func trueRange(_ h: V4, _ l: V4, _ pc: V4) -> V4 {
-    var r = h - l
+    let r = h - l
     let a = magnitude(h - pc)
-    r = pick(a .> r, a, r)
+    let ra = choose(gt4(a, r), a, r)
     let b = magnitude(l - pc)
-    return pick(b .> r, b, r)
+    return choose(gt4(b, ra), b, ra)
 }
 
 /// `ATRKernel` in `.trange` mode: a bar with any NaN is skipped (the previous close stays);
@@ -143,11 +216,10 @@ private struct TRangeLanes: LaneKernel {
         let hs = inputs[0], ls = inputs[1], cs = inputs[2], out = outputs[0]
         var pc = prevClose
         for i in 0 ..< count {
-            let h = gather(hs, i), l = gather(ls, i), c = gather(cs, i)
-            let valid = (h .== h) .& (l .== l) .& (c .== c)
-            let tr = trueRange(h, l, pc)
-            scatter(pick(valid .& (pc .== pc), tr, nan4), out, i)
-            pc = pick(valid, c, pc)
+            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i)
+            let valid = ok4(h) & ok4(l) & ok4(c)
+            store4(choose(valid & ok4(pc), trueRange(h, l, pc), nan4), out, i)
+            pc = choose(valid, c, pc)
         }
         prevClose = pc
     }
@@ -166,20 +238,18 @@ private struct ATRLanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let hs = inputs[0], ls = inputs[1], cs = inputs[2], out = outputs[0]
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1))
-        let hundred = V4(repeating: 100)
+        let dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1)), hundred = V4(repeating: 100)
         var pc = prevClose, w = wilder
         for i in 0 ..< count {
-            let h = gather(hs, i), l = gather(ls, i), c = gather(cs, i)
-            let valid = (h .== h) .& (l .== l) .& (c .== c)
+            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i)
+            let valid = ok4(h) & ok4(l) & ok4(c)
             // The Wilder step skips NaN: a skipped bar or a lane's first bar gives it NaN.
-            let tr = pick(valid .& (pc .== pc), trueRange(h, l, pc), nan4)
-            let a = w.push(tr, n: n64, dn: dn, dn1: dn1)
-            pc = pick(valid, c, pc)
+            let a = w.push(choose(valid & ok4(pc), trueRange(h, l, pc), nan4), dn: dn, dn1: dn1)
+            pc = choose(valid, c, pc)
             if natr {
-                scatter(pick(a .!= a, nan4, pick(isZero(c), .zero, (a / c) * hundred)), out, i)
+                store4(choose(ok4(a), choose(isZero(c), .zero, (a / c) * hundred), nan4), out, i)
             } else {
-                scatter(a, out, i)
+                store4(a, out, i)
             }
         }
         prevClose = pc; wilder = w
@@ -195,9 +265,9 @@ private struct RMALanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1))
+        let dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1))
         var w = wilder
-        for i in 0 ..< count { scatter(w.push(gather(x, i), n: n64, dn: dn, dn1: dn1), out, i) }
+        for i in 0 ..< count { store4(w.push(load4(x, i), dn: dn, dn1: dn1), out, i) }
         wilder = w
     }
 }
@@ -224,18 +294,18 @@ private struct BBandsLanes: LaneKernel {
         var w = window, s = sum
         values.withUnsafeMutableBufferPointer { r in
             for i in 0 ..< count {
-                let v = gather(x, i)
+                let v = load4(x, i)
                 r[w.next()] = v
                 let (total, full) = s.push(v, oldest: r[w.head], last: last)
-                guard w.isFull else { scatter(nan4, o0, i); scatter(nan4, o1, i); scatter(nan4, o2, i); continue }
+                guard w.isFull else { store4(nan4, o0, i); store4(nan4, o1, i); store4(nan4, o2, i); continue }
                 let mid = total / dn
                 var ss = V4.zero
                 for k in w.head ..< n { let d = r[k] - mid; ss += d * d }
                 for k in 0 ..< w.head { let d = r[k] - mid; ss += d * d }
                 let sd = (ss / dn).squareRoot()
-                scatter(pick(full, mid + up * sd, nan4), o0, i)
-                scatter(pick(full, mid, nan4), o1, i)
-                scatter(pick(full, mid - down * sd, nan4), o2, i)
+                store4(choose(full, mid + up * sd, nan4), o0, i)
+                store4(choose(full, mid, nan4), o1, i)
+                store4(choose(full, mid - down * sd, nan4), o2, i)
             }
         }
         window = w; sum = s
@@ -247,7 +317,7 @@ private struct BBandsLanes: LaneKernel {
 /// `OBVKernel`: a bar with a NaN is skipped; a lane's first bar starts at its volume, then
 /// ± volume by the strict comparison with the previous close.
 private struct OBVLanes: LaneKernel {
-    var started = Mask4(repeating: false)
+    var started = M4(repeating: 0)
     var obv = V4.zero, prev = V4.zero
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
@@ -255,13 +325,13 @@ private struct OBVLanes: LaneKernel {
         let cs = inputs[0], vs = inputs[1], out = outputs[0]
         var started = self.started, obv = self.obv, prev = self.prev
         for i in 0 ..< count {
-            let c = gather(cs, i), v = gather(vs, i)
-            let valid = (c .== c) .& (v .== v)
-            let moved = pick(c .> prev, obv + v, pick(c .< prev, obv - v, obv))
-            obv = pick(valid, pick(started, moved, v), obv)
-            prev = pick(valid, c, prev)
-            started = started .| valid
-            scatter(pick(valid, obv, nan4), out, i)
+            let c = load4(cs, i), v = load4(vs, i)
+            let valid = ok4(c) & ok4(v)
+            let moved = choose(gt4(c, prev), obv + v, choose(lt4(c, prev), obv - v, obv))
+            obv = choose(valid, choose(started, moved, v), obv)
+            prev = choose(valid, c, prev)
+            started |= valid
+            store4(choose(valid, obv, nan4), out, i)
         }
         self.started = started; self.obv = obv; self.prev = prev
     }
@@ -271,7 +341,7 @@ private struct OBVLanes: LaneKernel {
 /// skipped. ADOSC (fast > 0) runs `k·ad + (1 − k)·e` from e = the lane's first AD value.
 private struct ADLanes: LaneKernel {
     var ad = V4.zero
-    var seen = SIMD4<Int64>(repeating: 0)
+    var seen = V4.zero
     var fastE = V4.zero, slowE = V4.zero
     let oscillator: Bool
     let kFast, kSlow: Double
@@ -287,19 +357,19 @@ private struct ADLanes: LaneKernel {
         let hs = inputs[0], ls = inputs[1], cs = inputs[2], vs = inputs[3], out = outputs[0]
         let kF = V4(repeating: kFast), kS = V4(repeating: kSlow)
         let kF1 = V4(repeating: 1 - kFast), kS1 = V4(repeating: 1 - kSlow)
-        let lookback = SIMD4<Int64>(repeating: Int64(self.lookback)), zero64 = SIMD4<Int64>(repeating: 0)
+        let lookback = V4(repeating: Double(self.lookback))
         var ad = self.ad, seen = self.seen, fastE = self.fastE, slowE = self.slowE
         for i in 0 ..< count {
-            let h = gather(hs, i), l = gather(ls, i), c = gather(cs, i), v = gather(vs, i)
-            let valid = (h .== h) .& (l .== l) .& (c .== c) .& (v .== v)
+            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i), v = load4(vs, i)
+            let valid = ok4(h) & ok4(l) & ok4(c) & ok4(v)
             let range = h - l
-            ad = pick(valid .& (range .> .zero), ad + (((c - l) - (h - c)) / range) * v, ad)
-            guard oscillator else { scatter(pick(valid, ad, nan4), out, i); continue }
-            let first = seen .== zero64
-            fastE = pick(valid, pick(first, ad, kF * ad + kF1 * fastE), fastE)
-            slowE = pick(valid, pick(first, ad, kS * ad + kS1 * slowE), slowE)
-            scatter(pick(valid .& (seen .>= lookback), fastE - slowE, nan4), out, i)
-            seen &+= ones(valid)
+            ad = choose(valid & gt4(range, .zero), ad + (((c - l) - (h - c)) / range) * v, ad)
+            guard oscillator else { store4(choose(valid, ad, nan4), out, i); continue }
+            let first = eq4(seen, .zero)
+            fastE = choose(valid, choose(first, ad, kF * ad + kF1 * fastE), fastE)
+            slowE = choose(valid, choose(first, ad, kS * ad + kS1 * slowE), slowE)
+            store4(choose(valid & ge4(seen, lookback), fastE - slowE, nan4), out, i)
+            seen = choose(valid, seen + 1, seen)
         }
         self.ad = ad; self.seen = seen; self.fastE = fastE; self.slowE = slowE
     }
@@ -324,16 +394,16 @@ private struct WMALanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let dn = V4(repeating: Double(n)), last = V4(repeating: Double(n - 1)), one = V4(repeating: 1)
+        let dn = V4(repeating: Double(n)), last = V4(repeating: Double(n - 1))
         let divider = V4(repeating: self.divider)
         var w = window, run = self.run, periodSum = self.periodSum, periodSub = self.periodSub, trailing = self.trailing
         values.withUnsafeMutableBufferPointer { r in
             for i in 0 ..< count {
-                let v = gather(x, i)
+                let v = load4(x, i)
                 r[w.next()] = v
-                let valid = v .== v
-                let full = valid .& (run .>= last)
-                let filled = pick(full, dn, run + one)          // the scalar ring's fill after the push
+                let valid = ok4(v)
+                let full = valid & ge4(run, last)
+                let filled = choose(full, dn, run + 1)          // the scalar ring's fill after the push
                 // Filling: periodSub += v; periodSum += v·filled.
                 let sub = periodSub + v
                 let fillSum = periodSum + v * filled
@@ -341,11 +411,11 @@ private struct WMALanes: LaneKernel {
                 let fullSub = sub - trailing
                 let fullSum = periodSum + v * dn
                 let avg = fullSum / divider
-                periodSub = pick(valid, pick(full, fullSub, sub), .zero)
-                periodSum = pick(valid, pick(full, fullSum - fullSub, fillSum), .zero)
-                trailing = pick(full, r[w.head], pick(valid, trailing, .zero))
-                run = pick(valid, filled, .zero)
-                scatter(pick(full, avg, nan4), out, i)
+                periodSub = choose(valid, choose(full, fullSub, sub), .zero)
+                periodSum = choose(valid, choose(full, fullSum - fullSub, fillSum), .zero)
+                trailing = choose(full, r[w.head], choose(valid, trailing, .zero))
+                run = choose(valid, filled, .zero)
+                store4(choose(full, avg, nan4), out, i)
             }
         }
         window = w; self.run = run; self.periodSum = periodSum; self.periodSub = periodSub; self.trailing = trailing
@@ -363,22 +433,21 @@ private struct MultiEMALanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = V4(repeating: Double(n))
-        let alpha = V4(repeating: 2 / (Double(n) + 1))
+        let dn = V4(repeating: Double(n)), alpha = V4(repeating: 2 / (Double(n) + 1))
         let two = V4(repeating: 2), three = V4(repeating: 3)
         var e1 = self.e1, e2 = self.e2, e3 = self.e3
         if depth == 2 {
             for i in 0 ..< count {
-                let a = e1.push(gather(x, i), n: n64, dn: dn, alpha: alpha)
-                let b = e2.push(a, n: n64, dn: dn, alpha: alpha)
-                scatter(pick(b .!= b, nan4, two * a - b), out, i)
+                let a = e1.push(load4(x, i), dn: dn, alpha: alpha)
+                let b = e2.push(a, dn: dn, alpha: alpha)
+                store4(choose(ok4(b), two * a - b, nan4), out, i)
             }
         } else {
             for i in 0 ..< count {
-                let a = e1.push(gather(x, i), n: n64, dn: dn, alpha: alpha)
-                let b = e2.push(a, n: n64, dn: dn, alpha: alpha)
-                let c = e3.push(b, n: n64, dn: dn, alpha: alpha)
-                scatter(pick(c .!= c, nan4, three * a - three * b + c), out, i)
+                let a = e1.push(load4(x, i), dn: dn, alpha: alpha)
+                let b = e2.push(a, dn: dn, alpha: alpha)
+                let c = e3.push(b, dn: dn, alpha: alpha)
+                store4(choose(ok4(c), three * a - three * b + c, nan4), out, i)
             }
         }
         self.e1 = e1; self.e2 = e2; self.e3 = e3
@@ -407,11 +476,11 @@ private struct TRIMALanes: LaneKernel {
         innerValues.withUnsafeMutableBufferPointer { ri in
             outerValues.withUnsafeMutableBufferPointer { ro in
                 for i in 0 ..< count {
-                    let v = gather(x, i)
+                    let v = load4(x, i)
                     ri[wi.next()] = v
                     let a = si.push(v, oldest: ri[wi.head], last: last1).sum / d1
                     ro[wo.next()] = a
-                    scatter(so.push(a, oldest: ro[wo.head], last: last2).sum / d2, out, i)
+                    store4(so.push(a, oldest: ro[wo.head], last: last2).sum / d2, out, i)
                 }
             }
         }
@@ -424,51 +493,57 @@ private struct TRIMALanes: LaneKernel {
 /// n+2, so the slot a skipped bar writes junk into is never one that is read).
 private struct KAMALanes: LaneKernel {
     let n: Int
-    var ring: [V4]
-    var pos = SIMD4<Int64>(repeating: 0)                // each lane's next slot
-    var seen = SIMD4<Int64>(repeating: 0)
+    var ring: [Double]                                  // slot s of lane l at 4·s + l
+    var p0 = 0, p1 = 0, p2 = 0, p3 = 0                 // each lane's next slot
+    var seen = V4.zero
     var sumROC = V4.zero
     var kama = V4.zero
-    init(n: Int) { self.n = n; ring = [V4](repeating: .zero, count: n + 3) }
+    init(n: Int) { self.n = n; ring = [Double](repeating: 0, count: 4 * (n + 3)) }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let cap = SIMD4<Int64>(repeating: Int64(n + 3)), zero64 = SIMD4<Int64>(repeating: 0)
-        let n64 = SIMD4<Int64>(repeating: Int64(n)), nm1 = SIMD4<Int64>(repeating: Int64(n - 1))
+        let n = self.n, cap = n + 3
+        let dn = V4(repeating: Double(n)), dnm1 = V4(repeating: Double(n - 1))
         let fast = 2.0 / 3, slow = 2.0 / 31
         let span = V4(repeating: fast - slow), slow4 = V4(repeating: slow), one = V4(repeating: 1)
-        var pos = self.pos, seen = self.seen, sumROC = self.sumROC, kama = self.kama
+        var p0 = self.p0, p1 = self.p1, p2 = self.p2, p3 = self.p3
+        var seen = self.seen, sumROC = self.sumROC, kama = self.kama
         ring.withUnsafeMutableBufferPointer { r in
-            let d = UnsafeMutableRawPointer(r.baseAddress!).assumingMemoryBound(to: Double.self)
-            @inline(__always) func back(_ k: Int64) -> V4 {   // k values before the newest (pos is past it)
-                var s = pos &- (k + 1)
-                s = pick(s .< zero64, s &+ cap, s)
-                return V4(d[Int(s[0]) &* 4], d[Int(s[1]) &* 4 &+ 1], d[Int(s[2]) &* 4 &+ 2], d[Int(s[3]) &* 4 &+ 3])
+            let d = r.baseAddress!
+            /// Lane l's value k pushes before its newest (its position p is past the newest).
+            @inline(__always) func at(_ p: Int, _ k: Int, _ l: Int) -> Double {
+                var s = p - 1 - k
+                if s < 0 { s += cap }
+                return d[s &* 4 &+ l]
+            }
+            @inline(__always) func back(_ k: Int) -> V4 { V4(at(p0, k, 0), at(p1, k, 1), at(p2, k, 2), at(p3, k, 3)) }
+            @inline(__always) func advance(_ p: inout Int, _ valid: Int64) {
+                p &+= Int(valid & 1)
+                if p == cap { p = 0 }
             }
             for i in 0 ..< count {
-                let v = gather(x, i)
-                let valid = v .== v
-                d[Int(pos[0]) &* 4] = v[0]; d[Int(pos[1]) &* 4 &+ 1] = v[1]
-                d[Int(pos[2]) &* 4 &+ 2] = v[2]; d[Int(pos[3]) &* 4 &+ 3] = v[3]
-                let advanced = pos &+ 1
-                pos = pick(valid, pick(advanced .== cap, zero64, advanced), pos)
+                let v = load4(x, i)
+                let valid = ok4(v)
+                d[p0 &* 4] = v[0]; d[p1 &* 4 &+ 1] = v[1]; d[p2 &* 4 &+ 2] = v[2]; d[p3 &* 4 &+ 3] = v[3]
+                advance(&p0, valid[0]); advance(&p1, valid[1]); advance(&p2, valid[2]); advance(&p3, valid[3])
                 let c = seen
-                seen &+= ones(valid)
-                let b1 = back(1), bn = back(Int64(n)), bn1 = back(Int64(n + 1))
-                sumROC = pick(valid .& (c .> n64), sumROC - magnitude(bn1 - bn), sumROC)
-                sumROC = pick(valid .& (c .> zero64), sumROC + magnitude(v - b1), sumROC)
-                kama = pick(valid .& (c .> zero64) .& (c .== nm1), v, kama)
-                let updating = valid .& (c .>= n64)
+                seen = choose(valid, seen + 1, seen)
+                let b1 = back(1), bn = back(n), bn1 = back(n + 1)
+                sumROC = choose(valid & gt4(c, dn), sumROC - magnitude(bn1 - bn), sumROC)
+                sumROC = choose(valid & gt4(c, .zero), sumROC + magnitude(v - b1), sumROC)
+                kama = choose(valid & gt4(c, .zero) & eq4(c, dnm1), v, kama)
+                let updating = valid & ge4(c, dn)
                 let change = v - bn
-                let er = pick((sumROC .<= change) .| isZero(sumROC), one, magnitude(change / sumROC))
+                let er = choose(le4(sumROC, change) | isZero(sumROC), one, magnitude(change / sumROC))
                 var sc = er * span + slow4
                 sc *= sc
-                kama = pick(updating, (v - kama) * sc + kama, kama)
-                scatter(pick(updating, kama, nan4), out, i)
+                kama = choose(updating, (v - kama) * sc + kama, kama)
+                store4(choose(updating, kama, nan4), out, i)
             }
         }
-        self.pos = pos; self.seen = seen; self.sumROC = sumROC; self.kama = kama
+        self.p0 = p0; self.p1 = p1; self.p2 = p2; self.p3 = p3
+        self.seen = seen; self.sumROC = sumROC; self.kama = kama
     }
 }
 
@@ -476,12 +551,13 @@ private struct KAMALanes: LaneKernel {
 
 /// `LinRegKernel`: per clean window, Σy and Σ(bars ago)·y oldest first.
 private struct LinRegLanes: LaneKernel {
-    var window: LaneRing
+    var window: BarWindow
+    var nans = V4.zero                                  // NaN values in the window
     var values: [V4]
     let n: Int
     let sumX, divisor: Double
     init(n: Int) {
-        self.n = n; window = LaneRing(capacity: n); values = [V4](repeating: .zero, count: n)
+        self.n = n; window = BarWindow(capacity: n); values = [V4](repeating: .zero, count: n)
         let dn = Double(n)
         sumX = dn * (dn - 1) * 0.5
         let sumXSqr = dn * (dn - 1) * (2 * dn - 1) / 6
@@ -493,24 +569,27 @@ private struct LinRegLanes: LaneKernel {
         let x = inputs[0], o0 = outputs[0], o1 = outputs[1], o2 = outputs[2]
         let n = self.n, dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n) - 1)
         let sumX = V4(repeating: self.sumX), divisor = V4(repeating: self.divisor)
-        var w = window
+        var w = window, nans = self.nans
         values.withUnsafeMutableBufferPointer { r in
             for i in 0 ..< count {
-                w.push(gather(x, i), r)
-                guard w.filled == n else { scatter(nan4, o0, i); scatter(nan4, o1, i); scatter(nan4, o2, i); continue }
+                let v = load4(x, i)
+                let s = w.next()
+                nans = nans + one4(~ok4(v)) - one4(~ok4(r[s]))
+                r[s] = v
+                guard w.isFull else { store4(nan4, o0, i); store4(nan4, o1, i); store4(nan4, o2, i); continue }
                 var sumXY = V4.zero, sumY = V4.zero
                 var ago = n - 1                                 // the oldest value is n−1 bars ago
                 for k in w.head ..< n { let y = r[k]; sumY += y; sumXY += V4(repeating: Double(ago)) * y; ago -= 1 }
                 for k in 0 ..< w.head { let y = r[k]; sumY += y; sumXY += V4(repeating: Double(ago)) * y; ago -= 1 }
                 let m = (dn * sumXY - sumX * sumY) / divisor
                 let b = (sumY - m * sumX) / dn
-                let clean = w.nans .== 0
-                scatter(pick(clean, b + m * dn1, nan4), o0, i)
-                scatter(pick(clean, m, nan4), o1, i)
-                scatter(pick(clean, b, nan4), o2, i)
+                let clean = eq4(nans, .zero)
+                store4(choose(clean, b + m * dn1, nan4), o0, i)
+                store4(choose(clean, m, nan4), o1, i)
+                store4(choose(clean, b, nan4), o2, i)
             }
         }
-        window = w
+        window = w; self.nans = nans
     }
 }
 
@@ -518,7 +597,7 @@ private struct LinRegLanes: LaneKernel {
 /// the means, then the centred sums, oldest first.
 private struct CorrelLanes: LaneKernel {
     var window: BarWindow
-    var nans = SIMD4<Int64>(repeating: 0)
+    var nans = V4.zero                                  // NaN pairs in the window
     var xs, ys: [V4]
     let n: Int
     init(n: Int) {
@@ -534,15 +613,13 @@ private struct CorrelLanes: LaneKernel {
         xs.withUnsafeMutableBufferPointer { rx in
             ys.withUnsafeMutableBufferPointer { ry in
                 for i in 0 ..< count {
-                    let a = gather(ai, i), b = gather(bi, i)
-                    let bad = (a .!= a) .| (b .!= b)
+                    let a = load4(ai, i), b = load4(bi, i)
+                    let good = ok4(a) & ok4(b)
                     // Both rings hold NaN at the same bars, so one count serves both.
                     let s = w.next()
-                    let old = rx[s]
-                    nans &+= ones(bad)
-                    nans &-= ones(old .!= old)
-                    rx[s] = pick(bad, nan4, a); ry[s] = pick(bad, nan4, b)
-                    guard w.isFull else { scatter(nan4, out, i); continue }
+                    nans = nans + one4(~good) - one4(~ok4(rx[s]))
+                    rx[s] = choose(good, a, nan4); ry[s] = choose(good, b, nan4)
+                    guard w.isFull else { store4(nan4, out, i); continue }
                     var sx = V4.zero, sy = V4.zero
                     for k in w.head ..< n { sx += rx[k] }
                     for k in 0 ..< w.head { sx += rx[k] }
@@ -559,7 +636,7 @@ private struct CorrelLanes: LaneKernel {
                         sxx += dx * dx; syy += dy * dy; sxy += dx * dy
                     }
                     let d = sxx * syy
-                    scatter(pick(nans .!= 0, nan4, pick(isZero(d), .zero, sxy / d.squareRoot())), out, i)
+                    store4(choose(eq4(nans, .zero), choose(isZero(d), .zero, sxy / d.squareRoot()), nan4), out, i)
                 }
             }
         }
@@ -574,7 +651,7 @@ private struct BetaLanes: LaneKernel {
     var window: BarWindow
     var rx, ry: [V4]
     var lastX = nan4, lastY = nan4
-    var run = V4.zero                                   // returns since the lane's restart, at most n
+    var run = V4.zero                                   // returns since the lane's restart, up to n − 1
     var sx = V4.zero, sy = V4.zero, sxx = V4.zero, sxy = V4.zero
     let n: Int
     init(n: Int) {
@@ -585,30 +662,30 @@ private struct BetaLanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let ai = inputs[0], bi = inputs[1], out = outputs[0]
-        let dn = V4(repeating: Double(n)), last = V4(repeating: Double(n - 1)), one = V4(repeating: 1)
+        let dn = V4(repeating: Double(n)), last = V4(repeating: Double(n - 1))
         var w = window, lastX = self.lastX, lastY = self.lastY, run = self.run
         var sx = self.sx, sy = self.sy, sxx = self.sxx, sxy = self.sxy
         rx.withUnsafeMutableBufferPointer { rx in
             ry.withUnsafeMutableBufferPointer { ry in
                 for i in 0 ..< count {
-                    let px = gather(ai, i), py = gather(bi, i)
-                    let valid = (px .== px) .& (py .== py)
-                    let pushing = valid .& (lastX .== lastX)
-                    let x = pick(isZero(lastX), .zero, (px - lastX) / lastX)
-                    let y = pick(isZero(lastY), .zero, (py - lastY) / lastY)
+                    let px = load4(ai, i), py = load4(bi, i)
+                    let valid = ok4(px) & ok4(py)
+                    let pushing = valid & ok4(lastX)
+                    let x = choose(isZero(lastX), .zero, (px - lastX) / lastX)
+                    let y = choose(isZero(lastY), .zero, (py - lastY) / lastY)
                     let s = w.next()
                     rx[s] = x; ry[s] = y
                     let sxx1 = sxx + x * x, sx1 = sx + x, sxy1 = sxy + x * y, sy1 = sy + y
-                    let full = pushing .& (run .>= last)
+                    let full = pushing & ge4(run, last)
                     let d = dn * sxx1 - sx1 * sx1
-                    scatter(pick(full, pick(isZero(d), .zero, (dn * sxy1 - sx1 * sy1) / d), nan4), out, i)
+                    store4(choose(full, choose(isZero(d), .zero, (dn * sxy1 - sx1 * sy1) / d), nan4), out, i)
                     let ox = rx[w.head], oy = ry[w.head]
-                    sxx = pick(pushing, pick(full, sxx1 - ox * ox, sxx1), pick(valid, sxx, .zero))
-                    sx = pick(pushing, pick(full, sx1 - ox, sx1), pick(valid, sx, .zero))
-                    sxy = pick(pushing, pick(full, sxy1 - ox * oy, sxy1), pick(valid, sxy, .zero))
-                    sy = pick(pushing, pick(full, sy1 - oy, sy1), pick(valid, sy, .zero))
-                    run = pick(pushing, pick(full, run, run + one), pick(valid, run, .zero))
-                    lastX = pick(valid, px, nan4); lastY = pick(valid, py, nan4)
+                    sxx = choose(pushing, choose(full, sxx1 - ox * ox, sxx1), choose(valid, sxx, .zero))
+                    sx = choose(pushing, choose(full, sx1 - ox, sx1), choose(valid, sx, .zero))
+                    sxy = choose(pushing, choose(full, sxy1 - ox * oy, sxy1), choose(valid, sxy, .zero))
+                    sy = choose(pushing, choose(full, sy1 - oy, sy1), choose(valid, sy, .zero))
+                    run = choose(pushing, choose(full, run, run + 1), choose(valid, run, .zero))
+                    lastX = choose(valid, px, nan4); lastY = choose(valid, py, nan4)
                 }
             }
         }
@@ -633,13 +710,13 @@ private struct VarianceLanes: LaneKernel {
         var w = window, s1 = sum, s2 = sumSq
         values.withUnsafeMutableBufferPointer { r in
             for i in 0 ..< count {
-                let v = gather(x, i)
+                let v = load4(x, i)
                 r[w.next()] = v
                 let old = r[w.head]
                 let s = s1.push(v, oldest: old, last: last).sum
                 let ss = s2.push(v * v, oldest: old * old, last: last).sum
                 let mean = s / dn
-                scatter(ss / dn - mean * mean, out, i)
+                store4(ss / dn - mean * mean, out, i)
             }
         }
         window = w; sum = s1; sumSq = s2
@@ -661,9 +738,9 @@ private struct SumLanes: LaneKernel {
         var w = window, s = sum
         values.withUnsafeMutableBufferPointer { r in
             for i in 0 ..< count {
-                let v = gather(x, i)
+                let v = load4(x, i)
                 r[w.next()] = v
-                scatter(s.push(v, oldest: r[w.head], last: last).sum, out, i)
+                store4(s.push(v, oldest: r[w.head], last: last).sum, out, i)
             }
         }
         window = w; sum = s
@@ -685,29 +762,29 @@ private struct DiffShiftLanes: LaneKernel {
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
         let n = self.n
-        if n == 0 { for i in 0 ..< count { scatter(gather(x, i), out, i) }; return }
+        if n == 0 { for i in 0 ..< count { store4(load4(x, i), out, i) }; return }
         var head = self.head, filled = self.filled
         let diff = self.diff
         ring.withUnsafeMutableBufferPointer { r in
             var i = 0
             while i < count && filled < n {
-                r[filled] = gather(x, i); filled += 1
-                scatter(nan4, out, i)
+                r[filled] = load4(x, i); filled += 1
+                store4(nan4, out, i)
                 i += 1
             }
             if diff {
                 while i < count {
-                    let v = gather(x, i), old = r[head]
+                    let v = load4(x, i), old = r[head]
                     r[head] = v
                     head += 1
                     if head == n { head = 0 }
-                    scatter(pick((v .== v) .& (old .== old), v - old, nan4), out, i)
+                    store4(choose(ok4(v) & ok4(old), v - old, nan4), out, i)
                     i += 1
                 }
             } else {
                 while i < count {
-                    let v = gather(x, i)
-                    scatter(r[head], out, i)
+                    let v = load4(x, i)
+                    store4(r[head], out, i)
                     r[head] = v
                     head += 1
                     if head == n { head = 0 }
