@@ -185,20 +185,18 @@ fileprivate struct WindowSumHalf {
 /// window is a suffix of the previous block (its suffix extremes, computed once the block is
 /// complete) and a prefix of the current one (a running extreme). The deque keeps the latest
 /// of equal values (it pops them), so every step here prefers the later value on a tie: the
-/// same value, to the bit (+0 and −0 compare equal).
+/// same value, to the bit (+0 and −0 compare equal). The caller tracks NaN: a window with a
+/// NaN gives some value here, which the caller replaces with NaN (`BarsSinceNaN`).
 fileprivate struct ExtremeHalf {
     let values, suffix: Int                            // n slots each, in the kernel's storage
     var prefix = V2.zero
-    var nans = V2.zero
     init(base: Int, n: Int) { values = base; suffix = base + n }
 
-    /// Pushes bar t's values; `pos` is t mod n, shared by every window of the kernel.
+    /// Pushes bar t's values; `pos` is t mod n, shared by every window of the kernel. The
+    /// extreme of the last n values once t ≥ n − 1 and none of them is NaN.
     @inline(__always)
     mutating func push(_ v: V2, highest: Bool, t: Int, pos: Int, n: Int, _ r: Raw) -> V2 {
-        let old = load2(r, values &+ pos)
         store2(r, values &+ pos, v)
-        nans += count1(v .!= v)
-        if t >= n { nans -= count1(old .!= old) }
         if pos == 0 { prefix = v } else { prefix = pick(highest ? v .>= prefix : v .<= prefix, v, prefix) }
         var best = prefix
         if pos == n - 1 {
@@ -216,7 +214,19 @@ fileprivate struct ExtremeHalf {
             let s = load2(r, suffix &+ (pos + 1))
             best = pick(highest ? prefix .>= s : prefix .<= s, prefix, s)
         }
-        return t >= n - 1 ? pick(nans .== .zero, best, nan2) : nan2
+        return best
+    }
+}
+
+/// `ExtremeWindow`'s NaN rule for two lanes: its extreme is NaN until n bars have followed
+/// the last NaN. stoch and willr give NaN where either extreme is, so one count serves both
+/// windows: bars since the last bar with the high or the low NaN.
+fileprivate struct BarsSinceNaN {
+    var count = V2.zero
+    /// Whether the last n bars (this one included) are all numbers.
+    @inline(__always) mutating func push(_ h: V2, _ l: V2, dn: V2) -> M2 {
+        count = pick(isNumber(h) .& isNumber(l), count + 1, .zero)
+        return count .>= dn
     }
 }
 
@@ -349,6 +359,7 @@ struct MACDLanes: LaneKernel {
 /// `StochKernel` for two lanes: the two extremes, %K, then one or two SMA sums.
 fileprivate struct StochHalf {
     var highs, lows: ExtremeHalf
+    var clean = BarsSinceNaN()
     var first, second: WindowSumHalf
     /// Storage: the two extremes' 2n slots each, then the two sums' rings.
     init(base: Int, n: Int, m1: Int, m2: Int) {
@@ -357,12 +368,18 @@ fileprivate struct StochHalf {
     }
     static func slots(n: Int, m1: Int, m2: Int) -> Int { 4 * n + m1 + m2 }
 
+    /// The raw %K (`stochasticK`, NaN where an extreme or the close is).
     @inline(__always)
-    mutating func push(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, twoStages: Bool,
-                       dFirst: V2, dSecond: V2, _ r: Raw) -> (V2, V2) {
+    mutating func raw(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, dn: V2, _ r: Raw) -> V2 {
         let hh = highs.push(h, highest: true, t: t, pos: pos, n: n, r)
         let ll = lows.push(l, highest: false, t: t, pos: pos, n: n, r)
-        let raw = pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan2, stochasticK(c, hh, ll))
+        let defined = clean.push(h, l, dn: dn) .& isNumber(c)
+        return pick(defined, stochasticK(c, hh, ll), nan2)
+    }
+
+    /// The smoothing of a raw %K: the two outputs.
+    @inline(__always)
+    mutating func smooth(_ raw: V2, twoStages: Bool, dFirst: V2, dSecond: V2, _ r: Raw) -> (V2, V2) {
         var k = raw, d = first.push(raw, r) / dFirst
         if twoStages { k = d; d = second.push(k, r) / dSecond }
         return (pick(d .!= d, nan2, k), d)
@@ -389,20 +406,38 @@ struct StochLanes: LaneKernel {
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
-        let xh = inputs[0], xl = inputs[1], xc = inputs[2], outK = outputs[0], outD = outputs[1]
-        let r = slots.raw, n = self.n, twoStages = self.twoStages
-        let dFirst = V2(repeating: self.dFirst), dSecond = V2(repeating: self.dSecond)
         var lo = self.lo, hi = self.hi, t = self.t, pos = self.pos
+        if twoStages {
+            Self.loop(&lo, &hi, &t, &pos, inputs, outputs, count, n, dFirst, dSecond, slots.raw, twoStages: true)
+        } else {
+            Self.loop(&lo, &hi, &t, &pos, inputs, outputs, count, n, dFirst, dSecond, slots.raw, twoStages: false)
+        }
+        self.lo = lo; self.hi = hi; self.t = t; self.pos = pos
+    }
+
+    @inline(__always) private static func loop(_ lo: inout StochHalf, _ hi: inout StochHalf, _ t: inout Int, _ pos: inout Int,
+                                               _ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                                               _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, _ count: Int,
+                                               _ n: Int, _ dFirst: Double, _ dSecond: Double, _ r: Raw, twoStages: Bool) {
+        let xh = inputs[0], xl = inputs[1], xc = inputs[2], outK = outputs[0], outD = outputs[1]
+        let dn = V2(repeating: Double(n)), dFirst = V2(repeating: dFirst), dSecond = V2(repeating: dSecond)
+        // Two passes over the block, the raw %K parked in the k output: one bar's chain from
+        // the inputs through four divisions to %D is long, and the passes let the bars overlap.
+        // (Lanes past a tile's end have both outputs at one junk block; pass 2 reads bar i
+        // before it writes bar i there, so that is safe too.)
         for i in 0 ..< count {
-            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, twoStages: twoStages,
-                            dFirst: dFirst, dSecond: dSecond, r)
-            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, twoStages: twoStages,
-                            dFirst: dFirst, dSecond: dSecond, r)
-            scatter(a.0, b.0, outK, i); scatter(a.1, b.1, outD, i)
+            let a = lo.raw(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, dn: dn, r)
+            let b = hi.raw(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, dn: dn, r)
+            scatter(a, b, outK, i)
             t += 1; pos += 1
             if pos == n { pos = 0 }
         }
-        self.lo = lo; self.hi = hi; self.t = t; self.pos = pos
+        for i in 0 ..< count {
+            let rawLo = V2(outK.p0[i], outK.p1[i]), rawHi = V2(outK.p2[i], outK.p3[i])
+            let a = lo.smooth(rawLo, twoStages: twoStages, dFirst: dFirst, dSecond: dSecond, r)
+            let b = hi.smooth(rawHi, twoStages: twoStages, dFirst: dFirst, dSecond: dSecond, r)
+            scatter(a.0, b.0, outK, i); scatter(a.1, b.1, outD, i)
+        }
     }
 }
 
@@ -555,14 +590,16 @@ struct CCILanes: LaneKernel {
 /// `WillRKernel` for two lanes.
 fileprivate struct WillRHalf {
     var highs, lows: ExtremeHalf
+    var clean = BarsSinceNaN()
     init(base: Int, n: Int) { highs = ExtremeHalf(base: base, n: n); lows = ExtremeHalf(base: base + 2 * n, n: n) }
 
-    @inline(__always) mutating func push(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, _ r: Raw) -> V2 {
+    @inline(__always) mutating func push(_ h: V2, _ l: V2, _ c: V2, t: Int, pos: Int, n: Int, dn: V2, _ r: Raw) -> V2 {
         let hh = highs.push(h, highest: true, t: t, pos: pos, n: n, r)
         let ll = lows.push(l, highest: false, t: t, pos: pos, n: n, r)
+        let defined = clean.push(h, l, dn: dn) .& isNumber(c)
         let diff = (hh - ll) / -100
         let w = pick(isZero2(diff), .zero, (hh - c) / diff)
-        return pick((hh .!= hh) .| (ll .!= ll) .| (c .!= c), nan2, w)
+        return pick(defined, w, nan2)
     }
 }
 
@@ -580,11 +617,11 @@ struct WillRLanes: LaneKernel {
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let xh = inputs[0], xl = inputs[1], xc = inputs[2], out = outputs[0]
-        let r = slots.raw, n = self.n
+        let r = slots.raw, n = self.n, dn = V2(repeating: Double(n))
         var lo = self.lo, hi = self.hi, t = self.t, pos = self.pos
         for i in 0 ..< count {
-            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, r)
-            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, r)
+            let a = lo.push(gatherLo(xh, i), gatherLo(xl, i), gatherLo(xc, i), t: t, pos: pos, n: n, dn: dn, r)
+            let b = hi.push(gatherHi(xh, i), gatherHi(xl, i), gatherHi(xc, i), t: t, pos: pos, n: n, dn: dn, r)
             scatter(a, b, out, i)
             t += 1; pos += 1
             if pos == n { pos = 0 }
