@@ -58,7 +58,10 @@ private struct V4 {
     @inline(__always) static func + (a: V4, b: Double) -> V4 { a + V4(repeating: b) }
     @inline(__always) static func += (a: inout V4, b: V4) { a = a + b }
     @inline(__always) static func *= (a: inout V4, b: V4) { a = a * b }
-    @inline(__always) func squareRoot() -> V4 { V4(lo.squareRoot(), hi.squareRoot()) }
+    /// Per lane: `SIMD2`'s `squareRoot` is a libm call per lane here.
+    @inline(__always) func squareRoot() -> V4 {
+        V4(lo[0].squareRoot(), lo[1].squareRoot(), hi[0].squareRoot(), hi[1].squareRoot())
+    }
 }
 
 /// Four lanes of masks (all ones = true), halves as in `V4`.
@@ -275,6 +278,10 @@ private struct RMALanes: LaneKernel {
 /// `BBandsKernel`: the middle is `WindowSum`'s running sum / n (restarted after a NaN, so not
 /// `SMALanes`' sum), σ two passes over the last n values oldest first (as `StdevLanes`, but
 /// around that middle). One ring serves both: it holds the last n values of every lane.
+///
+/// Once the ring is full, bars go two at a time: the σ sums of bar t and bar t+1 run in one
+/// pass over bar t+1's window (bar t's is the value that left it, then all but the newest),
+/// two independent add chains instead of one, each in its own bar's order.
 private struct BBandsLanes: LaneKernel {
     var window: BarWindow
     var values: [V4]
@@ -293,19 +300,61 @@ private struct BBandsLanes: LaneKernel {
         let up = V4(repeating: self.up), down = V4(repeating: self.down)
         var w = window, s = sum
         values.withUnsafeMutableBufferPointer { r in
-            for i in 0 ..< count {
-                let v = load4(x, i)
-                r[w.next()] = v
-                let (total, full) = s.push(v, oldest: r[w.head], last: last)
-                guard w.isFull else { store4(nan4, o0, i); store4(nan4, o1, i); store4(nan4, o2, i); continue }
-                let mid = total / dn
-                var ss = V4.zero
-                for k in w.head ..< n { let d = r[k] - mid; ss += d * d }
-                for k in 0 ..< w.head { let d = r[k] - mid; ss += d * d }
+            @inline(__always) func bands(_ mid: V4, _ ss: V4, _ full: M4, _ i: Int) {
                 let sd = (ss / dn).squareRoot()
                 store4(choose(full, mid + up * sd, nan4), o0, i)
                 store4(choose(full, mid, nan4), o1, i)
                 store4(choose(full, mid - down * sd, nan4), o2, i)
+            }
+            var i = 0
+            while i < count && !w.isFull {
+                let v = load4(x, i)
+                r[w.next()] = v
+                let (total, full) = s.push(v, oldest: r[w.head], last: last)
+                if w.isFull {
+                    let mid = total / dn
+                    var ss = V4.zero
+                    for k in 0 ..< n { let d = r[k] - mid; ss += d * d }   // head is 0 on the filling push
+                    bands(mid, ss, full, i)
+                } else {
+                    store4(nan4, o0, i); store4(nan4, o1, i); store4(nan4, o2, i)
+                }
+                i += 1
+            }
+            while i + 1 < count {
+                let va = load4(x, i)
+                r[w.next()] = va
+                let first = r[w.head]                           // bar t's oldest, overwritten next
+                let (ta, fa) = s.push(va, oldest: first, last: last)
+                let vb = load4(x, i + 1)
+                r[w.next()] = vb
+                let (tb, fb) = s.push(vb, oldest: r[w.head], last: last)
+                let ma = ta / dn, mb = tb / dn
+                let d0 = first - ma
+                var sa = V4.zero + d0 * d0, sb = V4.zero
+                // Bar t+1's window oldest first; bar t takes all but its newest value.
+                let h = w.head
+                if h == 0 {
+                    for k in 0 ..< n - 1 { let y = r[k], da = y - ma, db = y - mb; sa += da * da; sb += db * db }
+                    let db = r[n - 1] - mb; sb += db * db
+                } else {
+                    for k in h ..< n { let y = r[k], da = y - ma, db = y - mb; sa += da * da; sb += db * db }
+                    for k in 0 ..< h - 1 { let y = r[k], da = y - ma, db = y - mb; sa += da * da; sb += db * db }
+                    let db = r[h - 1] - mb; sb += db * db
+                }
+                bands(ma, sa, fa, i)
+                bands(mb, sb, fb, i + 1)
+                i += 2
+            }
+            if i < count {
+                let v = load4(x, i)
+                r[w.next()] = v
+                let (total, full) = s.push(v, oldest: r[w.head], last: last)
+                let mid = total / dn
+                var ss = V4.zero
+                for k in w.head ..< n { let d = r[k] - mid; ss += d * d }
+                for k in 0 ..< w.head { let d = r[k] - mid; ss += d * d }
+                bands(mid, ss, full, i)
             }
         }
         window = w; sum = s
