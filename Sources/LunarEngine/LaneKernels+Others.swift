@@ -196,6 +196,19 @@ private struct WilderLaneStep {
         value = choose(updating, (value * dn1 + v) / dn, value)
         return choose(seeded | updating, value, nan4)
     }
+
+    /// Every lane has its seed: from here on `push` only updates.
+    @inline(__always) func isSeeded(_ dn: V4) -> Bool {
+        let m = eq4(seen, dn)
+        return m.lo[0] & m.lo[1] & m.hi[0] & m.hi[1] != 0
+    }
+
+    /// `push` once `isSeeded`: seeding is never taken, so a valid value updates.
+    @inline(__always) mutating func steadyPush(_ v: V4, dn: V4, dn1: V4) -> V4 {
+        let valid = ok4(v)
+        value = choose(valid, (value * dn1 + v) / dn, value)
+        return choose(valid, value, nan4)
+    }
 }
 
 // MARK: - volatility
@@ -242,18 +255,31 @@ private struct ATRLanes: LaneKernel {
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let hs = inputs[0], ls = inputs[1], cs = inputs[2], out = outputs[0]
         let dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1)), hundred = V4(repeating: 100)
+        let natr = self.natr
         var pc = prevClose, w = wilder
-        for i in 0 ..< count {
-            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i)
-            let valid = ok4(h) & ok4(l) & ok4(c)
-            // The Wilder step skips NaN: a skipped bar or a lane's first bar gives it NaN.
-            let a = w.push(choose(valid & ok4(pc), trueRange(h, l, pc), nan4), dn: dn, dn1: dn1)
-            pc = choose(valid, c, pc)
+        @inline(__always) func emit(_ a: V4, _ c: V4, _ i: Int) {
             if natr {
                 store4(choose(ok4(a), choose(isZero(c), .zero, (a / c) * hundred), nan4), out, i)
             } else {
                 store4(a, out, i)
             }
+        }
+        var i = 0
+        while i < count && !w.isSeeded(dn) {
+            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i)
+            let valid = ok4(h) & ok4(l) & ok4(c)
+            // The Wilder step skips NaN: a skipped bar or a lane's first bar gives it NaN.
+            emit(w.push(choose(valid & ok4(pc), trueRange(h, l, pc), nan4), dn: dn, dn1: dn1), c, i)
+            pc = choose(valid, c, pc)
+            i += 1
+        }
+        // Every lane seeded, so every lane has a previous close.
+        while i < count {
+            let h = load4(hs, i), l = load4(ls, i), c = load4(cs, i)
+            let valid = ok4(h) & ok4(l) & ok4(c)
+            emit(w.steadyPush(choose(valid, trueRange(h, l, pc), nan4), dn: dn, dn1: dn1), c, i)
+            pc = choose(valid, c, pc)
+            i += 1
         }
         prevClose = pc; wilder = w
     }
@@ -270,7 +296,9 @@ private struct RMALanes: LaneKernel {
         let x = inputs[0], out = outputs[0]
         let dn = V4(repeating: Double(n)), dn1 = V4(repeating: Double(n - 1))
         var w = wilder
-        for i in 0 ..< count { store4(w.push(load4(x, i), dn: dn, dn1: dn1), out, i) }
+        var i = 0
+        while i < count && !w.isSeeded(dn) { store4(w.push(load4(x, i), dn: dn, dn1: dn1), out, i); i += 1 }
+        while i < count { store4(w.steadyPush(load4(x, i), dn: dn, dn1: dn1), out, i); i += 1 }
         wilder = w
     }
 }
