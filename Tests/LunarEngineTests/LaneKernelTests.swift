@@ -140,3 +140,61 @@ extension LaneKernelTests {
         return p
     }
 }
+
+extension LaneKernelTests {
+    static let cornerShapes = [
+        PlanOptions(blockBars: 512, tileSymbols: nil, threads: 1, lanes: 1),
+        PlanOptions(blockBars: 1, tileSymbols: 4, threads: 1, lanes: 4),
+        PlanOptions(blockBars: 3, tileSymbols: 7, threads: 1, lanes: 4),
+        PlanOptions(blockBars: 512, tileSymbols: nil, threads: 1, lanes: 4),
+    ]
+
+    /// Corners the price panels above do not reach: signed zeros among exact ties (a rolling
+    /// extreme keeps the latest of equal values, and +0 == −0), ±∞, ranges and sums near
+    /// TA-Lib's 1e-14 zero, and blocks of one and three bars.
+    @Test("lanes on and off give the same bits on signed zeros, infinities and tiny ranges", arguments: LaneKernels.names)
+    func bitEqualCorners(name: String) throws {
+        let spec = try #require(Registry.spec(name))
+        // ExtremeLanes keeps the oldest of equal values where ExtremeWindow keeps the latest.
+        let known = ["highest", "lowest"].contains(name)
+        for seed in 0 ..< 12 {
+            var f = Fixture(seed: 0xC0DE &+ UInt64(seed) &* 0x9E37_79B9)
+            var panel = try cornered(f.panel(symbols: f.int(1 ... 9), bars: f.int(1 ... 400)), &f)
+            let flavor = seed % 3
+            let n = panel.symbolCount, t = panel.barCount
+            for field in Panel.standardFields {
+                var v = panel.values(field)!
+                for k in 0 ..< n * t where !v[k].isNaN {
+                    switch flavor {
+                    case 0: v[k] = (v[k] / 10).rounded() - 5; if v[k] == 0 && f.chance(0.5) { v[k] = -0.0 }
+                    case 1: if f.chance(0.01) { v[k] = f.chance(0.5) ? .infinity : -.infinity }
+                    default: v[k] = 1 + (v[k] - 50) * 1e-13
+                    }
+                }
+                try panel.setField(field, v)
+            }
+            let params = spec.params.map { p -> Double in
+                let lo = p.range.lowerBound, hi = min(p.range.upperBound, lo + 20)
+                return p.isInteger ? Double(f.int(Int(lo) ... Int(hi))) : lo + (hi - lo) * f.rng.nextUnit()
+            }
+            let g = Graph()
+            let fields = ["open", "high", "low", "close", "volume"]
+            let inputs = spec.inputs.map { input in
+                g.field(fields.contains(input.name) ? input.name : f.pick(["close", "open", "high"]))
+            }
+            let outputs = try g.primitive(name, inputs: inputs, params: params)
+            var first: [NodeID: [Double]]? = nil
+            for shape in Self.cornerShapes {
+                let result = try FusedEngine.evaluate(g, outputs: outputs, panel: panel, options: shape)
+                guard let reference = first else { first = result; continue }
+                for (k, id) in outputs.enumerated() {
+                    let a = reference[id]!, b = result[id]!
+                    let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
+                    withKnownIssue("ExtremeLanes breaks ties between +0 and −0 the other way", isIntermittent: true) {
+                        #expect(m == nil, "\(name)\(params) output \(k), seed \(seed) flavor \(flavor), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
+                    } when: { known }
+                }
+            }
+        }
+    }
+}
