@@ -213,5 +213,7 @@ static inline lua_State *swl_newstate(swl_Host *h) {
 }
 
 #include "pattern.h"
+#include "watch.h"
+#include "perbar.h"
 
 #endif

@@ -102,6 +102,9 @@ final class AccountBroker: BarBroker {
         }
     }
     func endBar(_ t: Int) { account.endBar(t) }
+    /// A hybrid strategy's signals act on every bar.
+    var isQuiet: Bool { entries == nil && account.isQuiet }
+    func sync(_ t: Int) { account.catchUp(to: t) }
     var position: Double { account.units }
     var entryPrice: Double { account.entryPrice }
     var equity: Double { account.value }

@@ -9,6 +9,12 @@ import LunarSim
 public protocol BarBroker: AnyObject {
     func beginBar(_ t: Int)
     func endBar(_ t: Int)
+    /// Whether the next bars need neither `beginBar` nor `endBar` (nothing waits, nothing is
+    /// armed): the runner then skips both until an order call or the end of the symbol.
+    var isQuiet: Bool { get }
+    /// Brings the account to bar `t` (inside its on_bar) before an order call: values the bars
+    /// skipped while quiet.
+    func sync(_ t: Int)
     var position: Double { get }
     var entryPrice: Double { get }
     var equity: Double { get }
@@ -53,10 +59,24 @@ public struct BarInputs {
 /// userdata upvalue; owned by the runtime.
 final class BarState {
     var inputs: BarInputs?
-    var t = 0
+    /// The current bar, kept in `view` where the C helpers read it.
+    var t: Int {
+        get { Int(view.pointee.t) }
+        set { view.pointee.t = Int64(newValue) }
+    }
     var broker: BarBroker?
     let names: [String]          // series names: OHLCV then indicators
     let isBool: [Bool]
+    /// The current symbol's series, bar and liveness for `swl_setfields` and `swl_pastindex`.
+    let view: UnsafeMutablePointer<swl_BarView>
+    private let seriesTable: UnsafeMutablePointer<UnsafePointer<Double>?>
+    private let isBoolTable: UnsafeMutablePointer<UInt8>
+    /// ctx.position, entry_price, equity and cash for `swl_setfields`, filled per bar.
+    let account = UnsafeMutablePointer<Double>.allocate(capacity: 4)
+    /// The broker's account as the bar loop reads it between calls into Swift (`publish`).
+    let quiet = UnsafeMutablePointer<swl_Account>.allocate(capacity: 1)
+    /// The current symbol's eager fields, whose last written values `swl_setfields` remembers.
+    var fields: UnsafeMutableBufferPointer<swl_Field>? = nil
     /// Per ctx field (`BarRuntime.fieldKeys`, then the indicators): set on every bar (the
     /// strategy's source names it), or served when read (`contextIndex`). Setting a field
     /// costs a table write per bar whether or not the script reads it.
@@ -68,7 +88,40 @@ final class BarState {
     }
     /// The fields not set on every bar, by name: what `contextIndex` serves.
     private(set) var served: [String: Int] = [:]
-    init(names: [String], isBool: [Bool]) { self.names = names; self.isBool = isBool }
+    init(names: [String], isBool: [Bool]) {
+        self.names = names; self.isBool = isBool
+        seriesTable = .allocate(capacity: names.count)
+        seriesTable.initialize(repeating: nil, count: names.count)
+        isBoolTable = .allocate(capacity: names.count)
+        for (i, b) in isBool.enumerated() { isBoolTable[i] = b ? 1 : 0 }
+        view = .allocate(capacity: 1)
+        view.initialize(to: swl_BarView(series: UnsafePointer(seriesTable),
+                                        isbool: isBoolTable, t: 0, live: 0))
+        account.initialize(repeating: 0, count: 4)
+        quiet.initialize(to: swl_Account(busy: 1, units: 0, entry: .nan, cash: 0))
+    }
+    deinit { seriesTable.deallocate(); isBoolTable.deallocate(); view.deallocate(); account.deallocate(); quiet.deallocate() }
+
+    /// Tells the bar loop whether the broker is quiet and what its account holds; after every
+    /// call that may change either.
+    func publish() {
+        guard let broker else { return }
+        let a = broker.snapshot
+        quiet.pointee = swl_Account(busy: broker.isQuiet ? 0 : 1, units: a.position, entry: a.entryPrice, cash: a.cash)
+    }
+
+    /// Before an order call from on_bar: the broker values the bars it skipped.
+    func syncBroker() { broker?.sync(t) }
+
+    /// After Swift wrote ctx's fields itself: `swl_setfields` writes each again on the next bar.
+    func forgetFields() { if let f = fields { swl_forgetfields(f.baseAddress, Int32(f.count)) } }
+
+    /// Makes `inputs` the current symbol (nil: none).
+    func enter(_ inputs: BarInputs?, broker: BarBroker?) {
+        self.inputs = inputs; self.broker = broker
+        if let inputs { for (i, p) in inputs.series.enumerated() { seriesTable[i] = p } }
+        view.pointee.live = inputs == nil ? 0 : 1
+    }
 
     /// The value of ctx field `k` (an index into `fieldKeys` + indicators) at the current bar.
     func pushField(_ L: OpaquePointer?, _ k: Int) {
@@ -87,16 +140,40 @@ final class BarState {
     }
 }
 
-/// Identifiers and words of Lua source text: what a script can name a ctx field by.
-func sourceWords(_ source: Data) -> Set<String> {
-    var words = Set<String>(), word: [UInt8] = []
-    for b in source {
-        if (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 { word.append(b) } else if !word.isEmpty {
-            words.insert(String(decoding: word, as: UTF8.self)); word.removeAll(keepingCapacity: true)
+/// The names Lua source text may read a field by: words right after `.`, `:` or a quote
+/// (`ctx.close`, `ctx["close"]`), except right after `past.` or `bars.` (`ctx.past.close` reads
+/// a series proxy, `bars.high` the DSL's bars in `indicators`, not ctx). A guess that errs both ways and costs only speed: a field named here is set
+/// on every bar, any other is served when read (`contextIndex`).
+func sourceFieldNames(_ source: Data) -> Set<String> {
+    var names = Set<String>(), word: [UInt8] = []
+    var before: UInt8 = 0      // the byte before the current word
+    var previous: UInt8 = 0
+    var last: [UInt8] = [], lastEnd = -2   // the previous word and the index just past it
+    var afterPast = false      // the word follows `past.` or `bars.`
+    let others = [Array("past".utf8), Array("bars".utf8)]
+    func isWordByte(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 }
+    func end(at i: Int) {
+        guard !word.isEmpty else { return }
+        if !afterPast, [UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(before) {
+            names.insert(String(decoding: word, as: UTF8.self))
         }
+        last = word; lastEnd = i
+        word.removeAll(keepingCapacity: true)
     }
-    if !word.isEmpty { words.insert(String(decoding: word, as: UTF8.self)) }
-    return words
+    for (i, b) in source.enumerated() {
+        if isWordByte(b) {
+            if word.isEmpty {
+                before = previous
+                afterPast = previous == UInt8(ascii: ".") && lastEnd == i - 1 && others.contains(last)
+            }
+            word.append(b)
+        } else {
+            end(at: i)
+        }
+        previous = b
+    }
+    end(at: source.count)
+    return names
 }
 
 /// The per-bar path of one worker thread: its own Lua state with the strategy loaded, calling
@@ -109,6 +186,12 @@ public final class BarRuntime {
     /// bridge it on every bar.
     private let keys: [UnsafeMutablePointer<CChar>]
     private var ctxRef: Int32 = 0, onBarRef: Int32 = -1, initRef: Int32 = -1, paramsRef: Int32 = 0
+    /// This worker's on_bar calls as the watchdog sees them.
+    private let watch: UnsafeMutablePointer<swl_Watch> = {
+        let w = UnsafeMutablePointer<swl_Watch>.allocate(capacity: 1)
+        w.initialize(to: swl_Watch(L: nil, calls: 0, incall: 0, arm: 0, armed: 0, saved: sigset_t()))
+        return w
+    }()
     /// The strategy file, compiled once and run again for every symbol (see `instantiate`).
     private var chunkRef: Int32 = -1, pastRef: Int32 = -1
     public let indicatorNames: [String]
@@ -139,13 +222,13 @@ public final class BarRuntime {
         guard let source = vm.modules.read(strategyPath) else { throw ScriptError("cannot read \(strategyPath)") }
         // Fields the strategy file names are set on every bar; the others (read, if ever, by a
         // library it calls or through a computed key) are served by ctx's __index when read.
-        let words = sourceWords(source)
-        state.eager = (BarRuntime.fieldKeys + indicators.map(\.name)).map { words.contains($0) }
+        let named = sourceFieldNames(source)
+        state.eager = (BarRuntime.fieldKeys + indicators.map(\.name)).map { named.contains($0) }
         try vm.load(source, chunkName: "@" + strategyPath)
         chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
         try instantiate()   // here only to report a broken file before any symbol runs
-        // p: the same read-only proxy `signals` gets.
-        vm.pushLunarField("make_params")
+        // p: read-only, as `signals` gets it, and found without a call (`make_bar_params`).
+        vm.pushLunarField("make_bar_params")
         swl_newtable(L)
         for p in params { pushParamValue(L, p.value); lua_setfield(L, -2, p.name) }
         pushStringList(L, params.map(\.name))
@@ -155,7 +238,7 @@ public final class BarRuntime {
         try vm.freezeSharedTables()
     }
 
-    deinit { keys.forEach { free($0) } }
+    deinit { keys.forEach { free($0) }; watch.deallocate() }
 
     // MARK: - ctx
 
@@ -167,8 +250,14 @@ public final class BarRuntime {
         // ctx.past is an empty table whose __index is the table of proxies (a table __index is
         // the VM's fast path), so writes to it hit __newindex and are refused.
         swl_newtable(L)                                            // stack: ctx, past
+        // A proxy's `[k]` is read in C (`swl_pastindex`), on most bars of most strategies; it
+        // hands every other case to `pastIndex`, which explains it.
         luaL_newmetatable(L, "LunarPast")
-        swl_pushswift(L, pastIndex, s, 0); lua_setfield(L, -2, "__index")
+        swl_pushcfunction(L, pastIndex)
+        lua_pushlightuserdata(L, s)
+        lua_pushlightuserdata(L, state.view)
+        lua_pushcclosure(L, swl_pastindex, 3); lua_setfield(L, -2, "__index")
+        lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable")   // scripts cannot reach it
         swl_pop(L, 1)
         swl_newtable(L)                                            // stack: ctx, past, meta
         swl_newtable(L)                                            // stack: ctx, past, meta, proxies
@@ -189,7 +278,10 @@ public final class BarRuntime {
         lua_pushvalue(L, -1)
         pastRef = luaL_ref(L, SWL_REGISTRYINDEX)                   // restored for every symbol
         lua_setfield(L, -2, "past")
-        // Methods and lazily computed fields live behind __index.
+        // Methods and lazily served fields live behind __index: the methods table itself (a
+        // table __index is the VM's fast path, so `ctx:buy()` finds its method without a
+        // call), whose own __index serves the fields not set on every bar and explains
+        // unknown names.
         swl_newtable(L)                                            // stack: ctx, meta
         swl_newtable(L)                                            // stack: ctx, meta, methods
         // Each method's closure carries its side (or exit) as an integer upvalue.
@@ -202,7 +294,9 @@ public final class BarRuntime {
             swl_pushswift(L, setExit, s, 1); lua_setfield(L, -2, exit.method)
         }
         swl_pushswift(L, cancelOrder, s, 0); lua_setfield(L, -2, "cancel")
-        swl_pushswift(L, contextIndex, s, 1)                       // upvalue 3: methods
+        swl_newtable(L)                                            // stack: ctx, meta, methods, its meta
+        swl_pushswift(L, contextIndex, s, 0); lua_setfield(L, -2, "__index")
+        lua_setmetatable(L, -2)
         lua_setfield(L, -2, "__index")
         // ctx is one table per worker, reused for every symbol: a script's own field would
         // carry over to the next symbol and make results depend on the thread count.
@@ -221,43 +315,98 @@ public final class BarRuntime {
         // run of the strategy file (which may draw from it too).
         vm.reseed()
         try instantiate()
-        state.inputs = inputs
-        state.broker = broker
-        defer { state.inputs = nil; state.broker = nil }
-        let series = inputs.series            // read per bar through a local: no struct copies
+        state.enter(inputs, broker: broker)
+        defer { state.enter(nil, broker: nil) }
         let budget = Int64(vm.limits.instructions)
         // One wall-clock deadline for the whole symbol (init and every on_bar), read once.
         let seconds = vm.limits.seconds
         let deadline = seconds > 0 ? swl_now() + seconds : 0
-        swl_pushmsgh(L)                       // stack: msgh (stays for the whole symbol)
+        swl_pushmsgh(L)                                            // stack: msgh
         let msgh = lua_gettop(L)
+        defer { swl_clearbudget(L); lua_settop(L, msgh - 1) }
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ctxRef))     // stack: msgh, ctx
         let ctx = lua_gettop(L)
         forgetForeignKeys(L, ctx)
         lua_pushstring(L, "symbol"); lua_pushstring(L, inputs.symbol); lua_rawset(L, ctx)
         lua_pushstring(L, "state"); swl_newtable(L); lua_rawset(L, ctx)
-        // stack: msgh, ctx, keys… — each field's key stays on the stack as a Lua string, so a
-        // field is set with a raw table write, without hashing or comparing C strings.
-        let firstKey = ctx + 1
-        for name in BarRuntime.fieldKeys { lua_pushstring(L, name) }
-        for key in keys { lua_pushstring(L, key) }
-        let stackTop = lua_gettop(L)
-        defer { swl_clearbudget(L); swl_pop(L, stackTop - msgh + 1) }
-        let setFields = { (t: Int) in self.setFields(L, series, bar: t, broker, ctx: ctx, firstKey: firstKey) }
-        let close = series[3]
-        if initRef >= 0 {
-            state.t = 0
-            setFields(0)
-            try call(L, initRef, ctx: ctx, msgh: msgh, budget: budget, deadline: deadline)
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))  // stack: msgh, ctx, p
+        let params = lua_gettop(L)
+        // p is the worker's for every symbol: a field a script put there with rawset goes.
+        lua_pushnil(L)
+        while lua_next(L, params) != 0 {
+            swl_pop(L, 1)
+            lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, params)
         }
-        for t in 0 ..< inputs.count {
-            state.t = t
-            broker.beginBar(t)
-            if !close[t].isNaN {
-                setFields(t)
-                try call(L, onBarRef, ctx: ctx, msgh: msgh, budget: budget, deadline: deadline)
+        let eager = eagerFields(firstKey: Int32(SWL_LOOP_KEYS))
+        let fields = UnsafeMutableBufferPointer<swl_Field>.allocate(capacity: max(1, eager.count))
+        _ = fields.initialize(from: eager)
+        state.fields = UnsafeMutableBufferPointer(rebasing: fields[0 ..< eager.count])
+        defer { state.fields = nil; fields.deallocate() }
+        state.publish()
+        let me = Unmanaged.passUnretained(state).toOpaque()
+        var loop = swl_BarLoop(
+            broker: me,
+            beginbar: { me, t in
+                let st = Unmanaged<BarState>.fromOpaque(me!).takeUnretainedValue()
+                st.broker!.beginBar(Int(t)); st.publish()
+            },
+            endbar: { me, t in
+                let st = Unmanaged<BarState>.fromOpaque(me!).takeUnretainedValue()
+                st.broker!.endBar(Int(t)); st.publish()
+            },
+            snapshot: { me, out in
+                let a = Unmanaged<BarState>.fromOpaque(me!).takeUnretainedValue().broker!.snapshot
+                out![0] = a.position; out![1] = a.entryPrice; out![2] = a.equity; out![3] = a.cash
+            },
+            account: state.quiet, view: state.view, close: inputs.series[3], bars: Int64(inputs.count),
+            fields: fields.baseAddress, nfields: Int32(eager.count),
+            needsaccount: eager.contains { $0.kind == Int32(SWL_FIELD_ACCOUNT) } ? 1 : 0,
+            values: state.account, budget: budget, deadline: deadline, timelimit: seconds, watch: nil)
+        // on_bar calls run unhooked; the watchdog arms a call's budget once it runs long.
+        if CallWatchdog.shared.available {
+            watch.pointee.L = L
+            CallWatchdog.shared.watch(watch)
+            loop.watch = watch
+        }
+        defer {
+            if loop.watch != nil {
+                swl_watch_end(L, watch)   // a failed call never reached its own end
+                CallWatchdog.shared.unwatch(watch)
             }
-            broker.endBar(t)
+        }
+        // The whole symbol is one protected call of the C loop (`swl_barloop`): Swift is called
+        // only for a busy broker's bars and for orders. Its arguments, in SWL_LOOP_… order:
+        // the loop, on_bar, init or nil, ctx, p, then every field's key as a Lua string, so a
+        // field is set with a raw table write, without hashing or comparing C strings.
+        try withUnsafeMutablePointer(to: &loop) { lp in
+            swl_pushcfunction(L, swl_barloop)
+            lua_pushlightuserdata(L, lp)
+            lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(onBarRef))
+            if initRef >= 0 { lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(initRef)) } else { lua_pushnil(L) }
+            lua_pushvalue(L, ctx)
+            lua_pushvalue(L, params)
+            for name in BarRuntime.fieldKeys { lua_pushstring(L, name) }
+            for key in keys { lua_pushstring(L, key) }
+            let nargs = Int32(SWL_LOOP_KEYS) - 1 + Int32(BarRuntime.fieldKeys.count + keys.count)
+            let rc = swl_pcall(L, nargs, 0, msgh)
+            if rc != LUA_OK { throw failure(rc) }
+        }
+    }
+
+    /// The fields set on every bar (`BarState.eager`), as `swl_setfields` reads them: keys from
+    /// `firstKey` on the stack, in `fieldKeys` order, then the indicators.
+    private func eagerFields(firstKey: Int32) -> [swl_Field] {
+        let base = BarRuntime.fieldKeys.count
+        return state.eager.indices.filter { state.eager[$0] }.map { k in
+            let key = firstKey + Int32(k)
+            switch k {
+            case 0 ..< 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_NUMBER), index: Int32(k), known: 0, last: 0)
+            case 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_BAR), index: 0, known: 0, last: 0)
+            case 6 ..< base: return swl_Field(key: key, kind: Int32(SWL_FIELD_ACCOUNT), index: Int32(k - 6), known: 0, last: 0)
+            default:
+                let series = 5 + k - base
+                return swl_Field(key: key, kind: Int32(state.isBool[series] ? SWL_FIELD_BOOL : SWL_FIELD_NUMBER), index: Int32(series), known: 0, last: 0)
+            }
         }
     }
 
@@ -269,6 +418,17 @@ public final class BarRuntime {
         let L = vm.L
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(chunkRef))   // stack: chunk
         swl_newtable(L)                                            // stack: chunk, env
+        // The shared globals are copied in (the tables they hold, string, math…, are shared
+        // and closed to new fields): a read such as `math.max` in on_bar is then a plain hit,
+        // not a miss that goes through __index on every bar. __index still reads through, for
+        // a global a library adds after the copy.
+        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))   // stack: chunk, env, globals
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {                               // stack: …, globals, key, value
+            lua_pushvalue(L, -2); swl_insert(L, -2)                // stack: …, globals, key, key, value
+            lua_rawset(L, -5)
+        }
+        swl_pop(L, 1)                                              // stack: chunk, env
         lua_pushvalue(L, -1); lua_setfield(L, -2, "_G")            // _G.x = … stays in env too
         swl_newtable(L)                                            // stack: chunk, env, meta
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))
@@ -318,44 +478,11 @@ public final class BarRuntime {
     /// The per-bar fields, in the order their keys sit on the stack (indicators follow).
     static let fieldKeys = ContextVocabulary.barFields
 
-    /// Sets the current bar's fields on ctx from the keys kept on the stack.
-    @inline(__always)
-    private func setFields(_ L: OpaquePointer, _ s: [UnsafePointer<Double>], bar t: Int, _ broker: BarBroker,
-                           ctx: Int32, firstKey: Int32) {
-        let eager = state.eager
-        @inline(__always) func set(_ k: Int32, _ v: Double) {
-            guard eager[Int(k)] else { return }
-            lua_pushvalue(L, firstKey + k); lua_pushnumber(L, v); lua_rawset(L, ctx)
-        }
-        for k in 0 ..< 5 { set(Int32(k), s[k][t]) }
-        if eager[5] { lua_pushvalue(L, firstKey + 5); lua_pushinteger(L, lua_Integer(t)); lua_rawset(L, ctx) }
-        if eager[6] || eager[7] || eager[8] || eager[9] {
-            let a = broker.snapshot
-            set(6, a.position); set(7, a.entryPrice); set(8, a.equity); set(9, a.cash)
-        }
-        let first = Int32(BarRuntime.fieldKeys.count)
-        for k in 0 ..< keys.count where eager[Int(first) + k] {
-            let v = s[5 + k][t]
-            lua_pushvalue(L, firstKey + first + Int32(k))
-            if state.isBool[5 + k] { lua_pushboolean(L, v == 1 ? 1 : 0) } else { lua_pushnumber(L, v) }
-            lua_rawset(L, ctx)
-        }
-    }
-
-    /// Calls `init` or `on_bar` (ctx at the stack top) under a fresh instruction budget and the
-    /// symbol's deadline.
-    @inline(__always)
-    private func call(_ L: OpaquePointer, _ ref: Int32, ctx: Int32, msgh: Int32, budget: Int64, deadline: Double) throws {
-        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
-        lua_pushvalue(L, ctx)
-        lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))
-        swl_setbudget_until(L, budget, deadline, vm.limits.seconds)   // the count applies to each call
-        let rc = swl_pcall(L, 2, 0, msgh)
-        if rc != LUA_OK {
-            let e = vm.popError(rc)
-            let inputs = state.inputs!
-            throw ScriptError("\(inputs.symbol) at \(inputs.date(state.t)) (bar \(state.t)): \(e.message)", traceback: e.traceback)
-        }
+    /// The error of a failed call at the current bar, with the symbol and the date.
+    private func failure(_ rc: Int32) -> ScriptError {
+        let e = vm.popError(rc)
+        let inputs = state.inputs!
+        return ScriptError("\(inputs.symbol) at \(inputs.date(state.t)) (bar \(state.t)): \(e.message)", traceback: e.traceback)
     }
 }
 
@@ -365,10 +492,12 @@ func setAccountFields(_ L: OpaquePointer?, _ index: Int32, _ broker: BarBroker, 
     let ctx = lua_absindex(L, index)
     let a = broker.snapshot
     // Only the fields set on every bar: the others are absent, and served live when read.
-    for (k, (name, v)) in [("position", a.position), ("entry_price", a.entryPrice), ("equity", a.equity), ("cash", a.cash)].enumerated()
-    where st.eager[6 + k] {
-        lua_pushstring(L, name); lua_pushnumber(L, v); lua_rawset(L, ctx)
+    func set(_ k: Int, _ name: StaticString, _ v: Double) {
+        guard st.eager[6 + k] else { return }
+        name.withUTF8Buffer { b in b.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(L, $0.baseAddress, $0.count) } }
+        lua_pushnumber(L, v); lua_rawset(L, ctx)
     }
+    set(0, "position", a.position); set(1, "entry_price", a.entryPrice); set(2, "equity", a.equity); set(3, "cash", a.cash)
 }
 
 func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
@@ -417,7 +546,8 @@ private func unknownSeries(_ L: OpaquePointer?) -> Int32 {
     return luaFail(L, "ctx.past has no series '\(key)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
 }
 
-/// ctx's missing keys: methods, `date` (made only when read), else an error with suggestions.
+/// ctx's keys that are neither set nor methods: the fields served when read, `date` (made
+/// only when read), else an error with suggestions.
 private func contextIndex(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
     guard lua_type(L, 2) == LUA_TSTRING, let raw = swl_tostring(L, 2) else { return luaFail(L, "ctx: field names are strings") }
@@ -430,9 +560,6 @@ private func contextIndex(_ L: OpaquePointer?) -> Int32 {
         lua_pushstring(L, inputs.date(st.t))
         return 1
     }
-    lua_getfield(L, swl_upvalueindex(3), key)
-    if lua_type(L, -1) != LUA_TNIL { return 1 }
-    swl_pop(L, 1)
     let known = st.names + ContextVocabulary.names.filter { !st.names.contains($0) }
     let s = closestMatches(to: key, in: known)
     return luaFail(L, "ctx has no field '\(key)'" + (s.isEmpty ? "" : "; did you mean \(s.map { "'\($0)'" }.joined(separator: ", "))?"))
@@ -483,8 +610,11 @@ private func placeOrder(_ L: OpaquePointer?) -> Int32 {
     for (label, v) in [("limit", limit), ("stop", stop)] {
         if let v, !(v > 0 && v.isFinite) { return luaFail(L, "ctx:\(name): \(label) must be a positive price, got \(shown(v))") }
     }
+    st.syncBroker()
     let id = broker.submit(side: side, size: size, limit: limit, stop: stop, bars: bars)
     setAccountFields(L, 1, broker, st)     // an order filled at the close shows at once
+    st.forgetFields()
+    st.publish()
     lua_pushinteger(L, lua_Integer(id))
     return 1
 }
@@ -497,6 +627,8 @@ private func setExit(_ L: OpaquePointer?) -> Int32 {
     guard let broker = st.broker else { return luaFail(L, "ctx:\(name) can only be called inside on_bar") }
     guard lua_type(L, 2) == LUA_TNUMBER else { return luaFail(L, "ctx:\(name): expected a number, got \(typeName(L, 2))") }
     let v = lua_tonumberx(L, 2, nil)
+    st.syncBroker()
+    defer { st.publish() }
     switch exit {
     case .stopLoss:
         guard v > 0 else { return luaFail(L, "ctx:stop_loss: expected a positive price, got \(shown(v))") }
@@ -517,7 +649,9 @@ private func cancelOrder(_ L: OpaquePointer?) -> Int32 {
     var isInt: Int32 = 0
     let id = lua_tointegerx(L, 2, &isInt)
     guard isInt != 0 else { return luaFail(L, "ctx:cancel(id): expected an order id, got \(typeName(L, 2))") }
+    st.syncBroker()
     broker.cancel(Int(id))
+    st.publish()
     return 0
 }
 

@@ -47,6 +47,9 @@ public struct BarAccount {
     var nextID = 1
     var lastPrice = Double.nan
     var bar = 0
+    /// The first bar not valued yet (`endBar` not run): bars a run skipped while the account
+    /// was quiet are valued when it is next called (`catchUp`).
+    var synced = 0
     /// The run's `stop_loss`, `take_profit` and `trailing_stop` fractions (NaN = off), armed on
     /// every new position from its entry's reference price, as the vectorized simulator does.
     let fractions: (sl: Double, tp: Double, tr: Double)
@@ -89,8 +92,39 @@ public struct BarAccount {
 
     // MARK: - the bar cycle
 
+    /// Whether `beginBar` and `endBar` have nothing to do but value the account at the close:
+    /// no order waits, no price exit is armed, the symbol has no events. A run may then skip
+    /// both for as long as the account stays quiet; the next call values the skipped bars.
+    public var isQuiet: Bool {
+        events.isQuiet && queued.isEmpty && pending.isEmpty &&
+            (ledger.q == 0 || (stopLoss.isNaN && takeProfit.isNaN && trailFraction.isNaN))
+    }
+
+    /// Values the bars a run skipped while the account was quiet (each is `endBar`'s work, which
+    /// is all a quiet bar needs) and makes `t` the current bar, as `beginBar` does for a quiet one.
+    public mutating func catchUp(to t: Int) {
+        if synced < t {
+            // A quiet bar only marks the position at its close: `endBar`'s work for it, in a
+            // loop of its own (the same expression as `value`, so the same bits).
+            let q = ledger.q, cash = ledger.cash
+            var last = lastPrice
+            equity.withUnsafeMutableBufferPointer { eq in
+                for u in synced ..< t {
+                    let c = close[u]
+                    if !c.isNaN { last = c }
+                    eq[u] = q == 0 ? cash : cash + q * last
+                }
+            }
+            if q != 0 { ledger.barsInMarket += t - synced }
+            lastPrice = last
+            synced = t
+        }
+        bar = t
+    }
+
     /// Acts on the new bar's open, high and low: queued next-open orders, price exits, pending orders.
     public mutating func beginBar(_ t: Int) {
+        catchUp(to: t)   // bars skipped while quiet
         bar = t
         if !events.isQuiet { applyActions(t) }
         let o = open[t], h = high[t], l = low[t]
@@ -126,6 +160,7 @@ public struct BarAccount {
         }
         if ledger.q != 0 { ledger.barsInMarket += 1 }
         equity[t] = value
+        synced = t + 1
     }
 
     /// Places an order at bar `t` (decided at its close); returns its id. A market order fills
@@ -171,6 +206,7 @@ public struct BarAccount {
 
     /// Closes the books: an open position becomes an open trade marked at the last close.
     public mutating func finish() {
+        catchUp(to: close.count)
         ledger.finish(lastPrice: lastPrice, lastBar: close.count - 1)
     }
 

@@ -87,3 +87,19 @@ function L.make_params(values, names)
     __pairs = function() return next, values, nil end,
   })
 end
+
+-- on_bar's p: read on every bar, so a known name is found without a call (a table __index is
+-- the VM's fast path); an unknown one still raises with suggestions. Reads are not recorded:
+-- `lunar check` learns which params are used from `indicators` and `signals`. The metatable
+-- is locked, so no script reaches `values`, which every symbol of a worker shares.
+function L.make_bar_params(values, names)
+  setmetatable(values, { __index = function(_, k)
+    error(("unknown parameter '%s'%s"):format(tostring(k), L.hint(tostring(k), names)), 2)
+  end })
+  return setmetatable({}, {
+    __index = values,
+    __newindex = function(_, k) error(("parameters are read-only (assigning p.%s)"):format(tostring(k)), 2) end,
+    __pairs = function() return next, values, nil end,
+    __metatable = false,
+  })
+end
