@@ -26,6 +26,10 @@ public struct BacktestOptions: Sendable {
     public var stdlib: String? = nil
     /// Per-bar strategies: finish the other symbols when `on_bar` fails on one, and report it.
     public var keepGoing = false
+    /// Simulate each tile of symbols as soon as the fused executor has its long entries and
+    /// exits (`Backtest.runTileFused`); false evaluates every symbol first, then simulates. The
+    /// results are the same; only the memory traffic differs.
+    public var tileFusion = true
     /// Library roots besides the strategy's folder and the stdlib (lunar.toml, --lib, LUNAR_PATH).
     public var libraries: LibrarySettings? = nil
     /// Settings by their names (`fill`, `fees`, `sizing`, …; see `Setting.all`), as the
@@ -64,6 +68,9 @@ public struct BacktestResult: Sendable {
 
     public struct Timings: Sendable {
         public var compile = 0.0, evaluate = 0.0, simulate = 0.0, metrics = 0.0
+        /// Symbols were simulated and measured inside the evaluation pass, tile by tile
+        /// (`Backtest.runTileFused`): `evaluate` holds both, `simulate` the portfolio's sum.
+        public var fusedSimulation = false
         public var total: Double { compile + evaluate + simulate + metrics }
     }
 
@@ -79,6 +86,7 @@ public enum Backtest {
         timings.compile = clock.lap()
         let sim = try simulationOptions(strategy, options)
         let view = try panel.runView(prices: sim.prices, hours: sim.hours)
+        if let fused = try runTileFused(strategy, view: view, sim: sim, options: options, timings: timings) { return fused }
         let values = try Evaluation.evaluate(strategy.graph, outputs: wantedNodes(strategy), panel: view,
                                              engine: options.engine, threads: sim.threads, cachePlans: true)
         timings.evaluate = clock.lap()

@@ -27,6 +27,25 @@ public enum Evaluation {
         }
         return Dictionary(zip(outputs, aligned).map { ($0, values[$1]!) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// The fused engine with the bool outputs at positions `streamed` handed to `sink` tile by
+    /// tile as bytes, in tiles of a whole number of `tileMultiple` symbols; the other outputs
+    /// are returned whole. Nil when the plan cannot stream them all (see `PlanOptions.streamed`):
+    /// the caller then evaluates everything whole.
+    public static func evaluate(_ graph: Graph, outputs: [NodeID], streamed: [Int], tileMultiple: Int, panel: Panel,
+                                threads: Int, cachePlans: Bool, sink: @escaping FusedExecutor.TileSink) throws -> [NodeID: [Double]]? {
+        let aligned = outputs.map { graph.aligned($0) }
+        let options = PlanOptions(threads: threads, streamed: streamed, tileMultiple: tileMultiple)
+        let clockBars = try FusedEngine.clockBars(graph, outputs: aligned, panel: panel)
+        let compiled = cachePlans
+            ? try PlanCache.shared.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
+                                           clockBars: clockBars, options: options)
+            : try FusedEngine.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
+                                      clockBars: clockBars, options: options)
+        guard compiled.plan.streams.count == streamed.count else { return nil }
+        let values = try FusedEngine.run(compiled, panel: panel, sink: sink)
+        return Dictionary(zip(outputs, aligned).compactMap { o, a in values[a].map { (o, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
 }
 
 extension Panel {

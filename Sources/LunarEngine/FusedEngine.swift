@@ -35,8 +35,10 @@ public enum FusedEngine {
         return out
     }
 
-    public static func run(_ compiled: Compiled, panel: Panel) throws -> [NodeID: [Double]] {
-        let values = try FusedExecutor(plan: compiled.plan).run(panel)
-        return compiled.outputMap.mapValues { values[$0]! }
+    /// Runs a compiled plan; streamed outputs (`Plan.streams`) go to `sink` and are absent
+    /// from the result.
+    public static func run(_ compiled: Compiled, panel: Panel, sink: FusedExecutor.TileSink? = nil) throws -> [NodeID: [Double]] {
+        let values = try FusedExecutor(plan: compiled.plan).run(panel, sink: sink)
+        return compiled.outputMap.compactMapValues { values[$0] }
     }
 }

@@ -14,8 +14,16 @@ public struct FusedExecutor {
     public let plan: Plan
     public init(plan: Plan) { self.plan = plan }
 
-    /// Evaluates the plan; returns each requested output as a full symbol-major array.
-    public func run(_ panel: Panel) throws -> [NodeID: [Double]] {
+    /// Receives each tile's streamed outputs (`Plan.streams`) as soon as the last stage has
+    /// computed them: the tile's symbols, and per stream the bytes (1 = true; false and NaN
+    /// are 0) of those symbols, symbol-major, `plan.bars` each. Called on the worker that ran
+    /// the tile; the bytes are valid during the call only.
+    public typealias TileSink = @Sendable (_ symbols: Range<Int>, _ streams: [UnsafePointer<UInt8>]) -> Void
+
+    /// Evaluates the plan; returns each requested output as a full symbol-major array, except
+    /// the streamed ones, which go to `sink` tile by tile.
+    public func run(_ panel: Panel, sink: TileSink? = nil) throws -> [NodeID: [Double]] {
+        precondition(plan.streams.isEmpty || sink != nil, "a plan with streamed outputs needs a sink")
         guard panel.symbolCount == plan.symbols && panel.barCount == plan.bars else {
             throw EvaluationError.shapeMismatch(plan: (plan.symbols, plan.bars), panel: (panel.symbolCount, panel.barCount))
         }
@@ -69,7 +77,8 @@ public struct FusedExecutor {
                 withPointers(live.map(\.1)) { pinnedPtrs in
                     var ptrs = raw.map { $0 ?? UnsafeMutablePointer(bitPattern: 8)! }
                     for (k, (b, _)) in live.enumerated() { ptrs[b] = pinnedPtrs[k] }
-                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs, resamplings: resamplings, calendars: calendarPtrs))
+                    body(Context(plan: plan, fields: fieldPtrs, buffers: ptrs, resamplings: resamplings, calendars: calendarPtrs,
+                                 sink: sink))
                 }
             }
             for (k, stage) in plan.stages.enumerated() {
@@ -81,7 +90,7 @@ public struct FusedExecutor {
                 }
                 if !stage.steps.isEmpty {
                     for step in stage.steps { for case .full(let b) in step.outputs { create(b) } }
-                    pinned { ctx in ctx.runStage(stage) }
+                    pinned { ctx in ctx.runStage(stage, streams: k == plan.stages.count - 1) }
                 }
                 release { b in max(lastCrossRead[b], lastStepRead[b]) <= k }
             }
@@ -134,22 +143,29 @@ private struct Context: @unchecked Sendable {
     let resamplings: [Resampling]
     /// Per `plan.calendars`: one value per base bar.
     let calendars: [UnsafePointer<Double>]
+    let sink: FusedExecutor.TileSink?
 
     // MARK: - per-symbol stages
 
-    func runStage(_ stage: Stage) {
+    /// `streams`: this is the last stage, which hands `plan.streams` to the sink.
+    func runStage(_ stage: Stage, streams: Bool) {
         let N = plan.symbols, tile = plan.tileSymbols
         parallelFor(chunks: (N + tile - 1) / tile, threads: plan.threads) { k in
-            runTile(stage, symbols: k * tile ..< min(N, (k + 1) * tile))
+            runTile(stage, symbols: k * tile ..< min(N, (k + 1) * tile), streams: streams ? plan.streams : [])
         }
     }
 
     /// Runs the stage's steps for the symbols of one tile, `plan.lanes` symbols at a time:
     /// each lane has its own scratch slots and kernel states; a step with a lane kernel runs
     /// all lanes in one call, every other step runs once per lane.
-    private func runTile(_ stage: Stage, symbols: Range<Int>) {
+    private func runTile(_ stage: Stage, symbols: Range<Int>, streams: [Stream]) {
         // T: values per symbol on the stage's clock (base bars or coarser periods).
         let B = plan.blockBars, T = stage.bars, L = plan.lanes, S = stage.slotCount
+        // The streamed outputs of the tile as bytes: an eighth of the traffic of numbers, and
+        // consumed by the sink while still in cache.
+        let tileCells = symbols.count * T
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, streams.count * tileCells))
+        defer { bytes.deallocate() }
         // Scratch: L lanes of S slots, then one junk block for lanes past the tile's end.
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (L * S + 1) * B)
         defer { scratch.deallocate() }
@@ -263,10 +279,18 @@ private struct Context: @unchecked Sendable {
                         k += 1
                     }
                 }
+                for (j, stream) in streams.enumerated() {
+                    for l in 0 ..< lanes {
+                        let from = scratch + (l * S + stream.slot) * B
+                        let to = bytes + j * tileCells + (first + l - symbols.lowerBound) * T + t0
+                        for i in 0 ..< n { to[i] = from[i] == 1 ? 1 : 0 }
+                    }
+                }
                 t0 += n
             }
             first += lanes
         }
+        if !streams.isEmpty { sink!(symbols, streams.indices.map { UnsafePointer(bytes + $0 * tileCells) }) }
     }
 
     // MARK: - cross-sectional steps

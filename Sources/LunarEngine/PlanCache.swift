@@ -28,7 +28,7 @@ public final class PlanCache: @unchecked Sendable {
     public func compile(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
                         clockBars: [Timeframe: Int] = [:], options: PlanOptions) throws -> FusedEngine.Compiled {
         let periods = clockBars.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
-        let key = PlanCache.key(graph, outputs: outputs) + "|\(symbols)x\(bars)|\(periods)|\(options.threads)"
+        let key = PlanCache.key(graph, outputs: outputs) + "|\(symbols)x\(bars)|\(periods)|\(options.threads)|\(options.streamed)/\(options.tileMultiple)"
         lock.lock()
         if let e = entries[key] {
             hits += 1

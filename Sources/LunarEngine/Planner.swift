@@ -80,10 +80,25 @@ public struct PlanOptions: Sendable {
     public var threads = 1
     /// Symbols run side by side (in SIMD lanes) by kernels that have a lane version: 4 or 1.
     public var lanes = 4
-    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1, lanes: Int = 4) {
+    /// Positions in the outputs of bool outputs to deliver tile by tile, as bytes, to the run's
+    /// sink instead of materializing them (a fused backtest's entries and exits, simulated
+    /// while they are in cache). Each must be computed by the last stage and asked for only
+    /// here; otherwise `Plan.streams` is empty and every output is materialized.
+    public var streamed: [Int] = []
+    /// Tiles hold a whole number of this many symbols (the sink's unit of work), besides lanes.
+    public var tileMultiple = 1
+    public init(blockBars: Int = 512, tileSymbols: Int? = nil, threads: Int = 1, lanes: Int = 4,
+                streamed: [Int] = [], tileMultiple: Int = 1) {
         self.blockBars = blockBars; self.tileSymbols = tileSymbols; self.threads = threads
-        self.lanes = lanes
+        self.lanes = lanes; self.streamed = streamed; self.tileMultiple = max(1, tileMultiple)
     }
+}
+
+/// A bool output the last stage hands to the run's sink as bytes, tile by tile
+/// (`PlanOptions.streamed`): the node and its scratch slot there, never reused within the stage.
+public struct Stream: Sendable {
+    public let node: NodeID
+    public let slot: Int
 }
 
 /// A compiled graph: what the fused executor runs.
@@ -109,8 +124,10 @@ public struct Plan: @unchecked Sendable {
     /// Calendar series read by `.calendar` steps.
     public let calendars: [CalendarSeries]
     public let stages: [Stage]
-    /// Where each requested output lives after the run.
+    /// Where each requested output lives after the run (streamed ones excluded).
     public let outputs: [NodeID: Location]
+    /// The streamed outputs, in the order of `PlanOptions.streamed`; empty when not all could be.
+    public let streams: [Stream]
     /// The largest slot count of any stage (the scratch each worker allocates).
     public var slotCount: Int { stages.map(\.slotCount).max() ?? 0 }
 }
@@ -160,6 +177,16 @@ public enum Planner {
             switch graph[id].op { case .field, .constant: return true; default: return false }
         }
 
+        // Streamed outputs: bool nodes of the last stage that nothing else asks for whole.
+        let lastStage = (lastLevel + 1) * (clocks.count + 1) - 1
+        let streamedIDs = options.streamed.map { outputs[$0] }
+        let wholeIDs = Set(outputs.indices.filter { !options.streamed.contains($0) }.map { outputs[$0] })
+        let canStream = Set(streamedIDs).count == streamedIDs.count && streamedIDs.allSatisfy { id in
+            graph[id].type == .bool && stage[id] == lastStage && !wholeIDs.contains(id) && !isSource(id) && !isCross(id)
+        }
+        let streaming: Set<NodeID> = canStream ? Set(streamedIDs) : []
+        let materialized = requested.subtracting(streaming)
+
         var fields: [String] = []
         var buffers: [NodeID] = []
         var calendars: [CalendarSeries] = []
@@ -176,7 +203,7 @@ public enum Planner {
                 // Materialize what is asked for, what a cross-sectional node reads, and what a
                 // later stage reads; everything else lives in scratch slots.
                 let cs = consumers[id] ?? []
-                if requested.contains(id) || cs.contains(where: { isCross($0) || stage[$0]! != stage[id]! }) {
+                if materialized.contains(id) || cs.contains(where: { isCross($0) || stage[$0]! != stage[id]! }) {
                     location[id] = .full(buffers.count); buffers.append(id)
                 }
             }
@@ -270,10 +297,12 @@ public enum Planner {
                 }
                 // Outputs were taken before inputs are released, so they never alias an input.
                 free.append(contentsOf: scratch)
-                for id in g where location[id].map({ if case .slot = $0 { return true }; return false }) == true && lastUse[id] == nil {
+                // A streamed output's slot is read after the block's last step: never reused.
+                for id in g where location[id].map({ if case .slot = $0 { return true }; return false }) == true && lastUse[id] == nil
+                    && !streaming.contains(id) {
                     if case .slot(let s) = location[id]! { free.append(s) }
                 }
-                for input in Set(node.inputs) where lastUse[input] == i {
+                for input in Set(node.inputs) where lastUse[input] == i && !streaming.contains(input) {
                     if case .slot(let s) = location[input]! { free.append(s) }
                 }
                 stages[k].steps.append(Step(kind: kind, inputs: inputs, outputs: outs, nodes: g))
@@ -285,12 +314,18 @@ public enum Planner {
         // About 8 tiles per thread, at most 64 symbols, a whole number of lane groups.
         var tile = options.tileSymbols ?? max(1, min(64, symbols / (threads * 8)))
         if options.tileSymbols == nil { tile = (tile + lanes - 1) / lanes * lanes }
+        let multiple = max(1, options.tileMultiple)
+        tile = (tile + multiple - 1) / multiple * multiple
         var outs: [NodeID: Location] = [:]
-        for id in outputs { outs[id] = location[id]! }
+        for id in outputs where !streaming.contains(id) { outs[id] = location[id]! }
+        let streams = canStream ? streamedIDs.map { id -> Stream in
+            guard case .slot(let s) = location[id]! else { fatalError("a streamed output lives in a slot") }
+            return Stream(node: id, slot: s)
+        } : []
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
                     tileSymbols: max(1, tile), threads: threads, lanes: lanes,
                     fields: fields, buffers: buffers, bufferBars: buffers.map { barsOf(clockIndex($0)) },
                     clocks: clocks, clockBars: clocks.map { clockBars[$0] ?? 0 }, calendars: calendars,
-                    stages: stages, outputs: outs)
+                    stages: stages, outputs: outs, streams: streams)
     }
 }

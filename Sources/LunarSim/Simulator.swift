@@ -29,8 +29,6 @@ public enum Simulator {
             throw SimulationError.badInput("`rebalance` schedules trades toward targets: it needs `position`, `weight` or `score` from signals, not entries and exits")
         }
         if N == 0 || T == 0 { return SimulationResult(runs: [], equity: [], mode: mode, rebalances: 0) }
-        let close = panel.fields["close"]!
-        let open = panel.fields["open"] ?? close, high = panel.fields["high"] ?? close, low = panel.fields["low"] ?? close
         if mode == .shared {
             guard inputs.usesTargets else {
                 throw SimulationError.badInput("a shared portfolio trades target weights: return `weight` (or `score` with `top`) from signals")
@@ -48,55 +46,32 @@ public enum Simulator {
         guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
             throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
         }
-        let slice = options.subAccountCapital(symbols: N)
-        let events = try UniverseEvents(panel: panel, options: options)
-        let schedule = options.rebalance.schedule(panel.timestamps)
-        var runs = [SymbolRun?](repeating: nil, count: N)
-        var measured = [Metrics](repeating: Metrics(), count: measure == nil ? 0 : N)
-        let prices = Columns([open, high, low, close])
-        let sig = Columns([inputs.entries, inputs.exits, inputs.shortEntries, inputs.shortExits,
-                           inputs.position ?? inputs.weight, inputs.stopLoss, inputs.takeProfit, inputs.trailingStop])
-        let groups = (N + equityGroup - 1) / equityGroup
-        // Each group's Σ of equity, added while its symbols' curves are still in cache.
-        var partial = [Double](repeating: 0, count: groups * T)
-        withExtendedLifetime((open, high, low, close, inputs, events)) {
-            partial.withUnsafeMutableBufferPointer { pb in
-            measured.withUnsafeMutableBufferPointer { mb in
-            runs.withUnsafeMutableBufferPointer { out in
-                let results = SharedBuffer(out.baseAddress!, count: N)
-                let sums = SharedBuffer(pb.baseAddress!, count: pb.count)
-                let metrics = mb.baseAddress.map { SharedBuffer($0, count: N) }
-                // The common case — long entries/exits at the close, no stops — has a lean loop
-                // of its own (the same ledger calls, so the same results; a test compares them).
-                let plain = isPlainLong(inputs, options)
-                parallelFor(chunks: groups, threads: options.threads) { g in
-                    for s in g * equityGroup ..< min(N, (g + 1) * equityGroup) {
-                        let ev = events.symbols[s]
-                        if plain && ev.isQuiet {
-                            let sv = sig.view(s, T)
-                            results[s] = simulateLongSignals(symbol: s, bars: T, close: prices.view(s, T)[3]!, entries: sv[0]!,
-                                                             exits: sv[1], capital: slice, options: options)
-                        } else {
-                            results[s] = simulateSymbol(symbol: s, bars: T, prices: prices.view(s, T), signals: sig.view(s, T),
-                                                        capital: slice, options: options, schedule: schedule, events: ev)
-                        }
-                        results[s]!.equity.withUnsafeBufferPointer { addEquity($0, into: sums.base + g * T) }
-                        if let measure, let metrics { metrics[s] = measure(results[s]!) }
-                    }
-                }
-            }
-            }
-            }
-        }
-        let equity = sumGroups(partial, groups: groups, bars: T, threads: options.threads)
-        var result = SimulationResult(runs: runs.map { $0! }, equity: equity, mode: .independent, rebalances: 0)
-        if measure != nil { result.symbolMetrics = measured }
-        return result
+        let accounts = SubAccounts(panel: panel, inputs: inputs, options: options,
+                                   events: try UniverseEvents(panel: panel, options: options), streamedSignals: false, measure: measure)
+        parallelFor(chunks: accounts.groups, threads: options.threads) { g in accounts.simulate(group: g) }
+        return accounts.finish()
+    }
+
+    /// Independent sub-accounts for long entries and exits that arrive tile by tile as bytes
+    /// (`SubAccounts.simulate(group:entries:exits:first:)`), or nil where the run needs the
+    /// general simulation (shorts, targets, stops, next-open fills, a shared portfolio): the
+    /// fused backtest's path. The checks are `run`'s.
+    public static func streamed(panel data: Panel, options: SimulationOptions,
+                                measure: (@Sendable (SymbolRun) -> Metrics)? = nil) throws -> SubAccounts? {
+        try options.validate()
+        let panel = try data.runView(prices: options.prices, hours: options.hours)
+        guard panel.symbolCount > 0, panel.barCount > 0, (options.capitalMode ?? .independent) == .independent,
+              options.rebalance == .onChange, options.top == nil else { return nil }
+        var inputs = SignalInputs()
+        inputs.boolsAreTyped = true
+        guard isPlainLong(inputs, options, streamed: true) else { return nil }
+        return SubAccounts(panel: panel, inputs: inputs, options: options,
+                           events: try UniverseEvents(panel: panel, options: options), streamedSignals: true, measure: measure)
     }
 
     /// Symbols per group in the portfolio's equity sum: each group adds its symbols in order,
     /// then the groups are added in order, so the sum is the same bits for any thread count.
-    static let equityGroup = 8
+    public static let equityGroup = 8
 
     /// Σ of the sub-accounts at each bar, summed exactly as `run` sums them.
     public static func sumEquity(_ runs: [SymbolRun], bars T: Int, threads: Int) -> [Double] {
@@ -120,17 +95,19 @@ public enum Simulator {
 
     /// Σ over groups of `partial` (`groups × bars`), in group order, in parallel over bars.
     static func sumGroups(_ partial: [Double], groups: Int, bars T: Int, threads: Int) -> [Double] {
+        partial.withUnsafeBufferPointer { sumGroups($0.baseAddress, groups: groups, bars: T, threads: threads) }
+    }
+
+    static func sumGroups(_ partial: UnsafePointer<Double>?, groups: Int, bars T: Int, threads: Int) -> [Double] {
         var equity = [Double](repeating: 0, count: T)
         let chunk = 512
         equity.withUnsafeMutableBufferPointer { eq in
-            partial.withUnsafeBufferPointer { pb in
-                guard let base = eq.baseAddress, let src = pb.baseAddress else { return }
-                let out = SharedBuffer(base, count: T)
-                let from = SharedBuffer(UnsafeMutablePointer(mutating: src), count: pb.count)
-                parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
-                    let range = k * chunk ..< min(T, (k + 1) * chunk)
-                    for g in 0 ..< groups { for t in range { out.base[t] += from.base[g * T + t] } }
-                }
+            guard let base = eq.baseAddress, let src = partial else { return }
+            let out = SharedBuffer(base, count: T)
+            let from = SharedBuffer(UnsafeMutablePointer(mutating: src), count: groups * T)
+            parallelFor(chunks: (T + chunk - 1) / chunk, threads: threads) { k in
+                let range = k * chunk ..< min(T, (k + 1) * chunk)
+                for g in 0 ..< groups { for t in range { out.base[t] += from.base[g * T + t] } }
             }
         }
         return equity

@@ -19,16 +19,19 @@ enum PendingOrder {
 extension Simulator {
     /// Long entries (and exits) filled at the close, with no shorts, targets or stops: the case
     /// `simulateLongSignals` handles.
-    static func isPlainLong(_ inputs: SignalInputs, _ options: SimulationOptions) -> Bool {
-        inputs.entries != nil && inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
+    /// `streamed`: the entries come apart from the inputs, as bytes.
+    static func isPlainLong(_ inputs: SignalInputs, _ options: SimulationOptions, streamed: Bool = false) -> Bool {
+        (streamed || inputs.entries != nil) && inputs.shortEntries == nil && inputs.shortExits == nil && inputs.position == nil &&
             inputs.weight == nil && inputs.stopLoss == nil && inputs.takeProfit == nil && inputs.trailingStop == nil &&
             options.stopLoss == nil && options.takeProfit == nil && options.trailingStop == nil && options.fill == .close
     }
 
     /// Long entries and exits filled at the close, no stops: what `simulateSymbol` does for
     /// such inputs, without the branches for shorts, targets, stops and next-open fills.
-    static func simulateLongSignals(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Double>,
-                                    exits: UnsafePointer<Double>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
+    /// Generic over the signals' cells (numbers, or bytes from a fused run) and specialized
+    /// for each: the same decisions.
+    static func simulateLongSignals<Cell: SignalCell>(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Cell>,
+                                    exits: UnsafePointer<Cell>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
         var acct = Account(symbol: symbol, cash: capital, options: o)
         var lastPrice = Double.nan
         // Tracked here, where it costs little: this loop waits on memory, not on arithmetic.
@@ -45,7 +48,7 @@ extension Simulator {
                     continue
                 }
                 lastPrice = c
-                let enter = entries[t] == 1, exit = exits.map { $0[t] == 1 } ?? false
+                let enter = entries[t].isTrue, exit = exits.map { $0[t].isTrue } ?? false
                 // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
                 if enter != exit {
                     if enter && acct.q == 0 { _ = act(.goLong, ref: c, bar: t, &acct) }

@@ -6,7 +6,7 @@ import Lunar
 /// warm-up. Meaningful only from a release build (`swift build -c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the fixed benchmark workloads (W1, W1-load, W1-parquet, W2, W3, W3b, W4, W5, W6, W6-web, W7, W8); use a release build.")
+        abstract: "Run the fixed benchmark workloads (W1, W1-apart, W1-load, W1-parquet, W2, W3, W3b, W4, W5, W6, W6-web, W7, W8); use a release build.")
 
     @Option(help: "Symbols in the synthetic universe.") var symbols = 1000
     @Option(help: "Bars per symbol.") var bars = 2520
@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder for W1-load's CSVs (written with `lunar data gen` if missing; default: a temporary folder).")
     var csvDir: String?
     @Option(help: "Comma-separated workloads to run (also W2-10k: a 10,000-combination sweep, for memory; TPE: evaluations --search tpe needs; W7: a store 4× its memory budget, minutes and --w7-store of disk).")
-    var workloads = "W1,W1-load,W1-parquet,W2,W3,W3b,W4,W5,W6,W6-web,W8"
+    var workloads = "W1,W1-apart,W1-load,W1-parquet,W2,W3,W3b,W4,W5,W6,W6-web,W8"
     @Option(help: "W7's store size (default 4GiB).") var w7Store = "4GiB"
     @Option(help: "W7's --memory-budget (default 1GiB).") var w7Budget = "1GiB"
     @Flag(help: "Print machine-readable JSON instead of the table.") var json = false
@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard runs >= 1, symbols >= 1, bars >= 1 else { throw ValidationError("--runs, --symbols and --bars must be ≥ 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
-        let known = ["W1", "W1-load", "W1-parquet", "W2", "W2-10k", "W3", "W3b", "W4", "W5", "W6", "W6-web", "W7", "W8", "TPE"]
+        let known = ["W1", "W1-apart", "W1-load", "W1-parquet", "W2", "W2-10k", "W3", "W3b", "W4", "W5", "W6", "W6-web", "W7", "W8", "TPE"]
         guard ByteSize.parse(w7Store) != nil, ByteSize.parse(w7Budget) != nil else {
             throw ValidationError("--w7-store and --w7-budget take sizes such as 4GiB")
         }
@@ -46,6 +46,13 @@ struct Bench: ParsableCommand {
             if wanted.contains("W1") {
                 results.append(try BenchRunner.backtest(name: "W1", strategy: strategyW1, panel: panel,
                                                         runs: runs, threads: threadCount))
+            }
+            // W1 with evaluation and simulation one after the other: what tile fusion saves.
+            if wanted.contains("W1-apart") {
+                var o = BenchRunner.options(threads: threadCount)
+                o.tileFusion = false
+                results.append(try BenchRunner.backtest(name: "W1-apart", strategy: strategyW1, panel: panel,
+                                                        runs: runs, threads: threadCount, options: o))
             }
             if wanted.contains("W1-load") {
                 let dir = csvDir ?? NSTemporaryDirectory() + "lunar-bench-\(symbols)x\(bars)"
@@ -107,6 +114,8 @@ struct BenchResult {
     /// Time to read the evaluated fields once with a plain summing loop on the same threads.
     var floor = 0.0
     var inputBytes = 0
+    /// Symbols were simulated inside the evaluation pass (`evaluate` holds both).
+    var fusedSimulation = false
     /// Bytes of the panels alive during the workload (W1-load holds the synthetic and the loaded one).
     var panelBytes = 0
     var panelCount = 1
@@ -133,10 +142,15 @@ struct BenchResult {
                 out += "  (the phases below are the backtest on the loaded panel; compile includes the cached load)\n"
             }
             out += "  compile         \(fmt(r.compile * 1000))\n"
-            out += "  evaluate        \(fmt(r.evaluate * 1000))   bandwidth floor \(fmt(r.floor * 1000)) (\(fmt(Double(r.inputBytes) / 1e6)) MB read once): \(fmt(r.evaluate / r.floor))× the floor\n"
-            out += "  simulate        \(fmt(r.simulate * 1000))\n"
+            if r.fusedSimulation {
+                out += "  evaluate+sim    \(fmt(r.evaluate * 1000))   (fused: each tile simulated and measured as its signals are made)\n"
+                out += "  portfolio sum   \(fmt(r.simulate * 1000))\n"
+            } else {
+                out += "  evaluate        \(fmt(r.evaluate * 1000))   bandwidth floor \(fmt(r.floor * 1000)) (\(fmt(Double(r.inputBytes) / 1e6)) MB read once): \(fmt(r.evaluate / r.floor))× the floor\n"
+                out += "  simulate        \(fmt(r.simulate * 1000))\n"
+            }
             out += "  metrics         \(fmt(r.metrics * 1000))\n"
-            out += "  total           \(fmt(r.total * 1000))   \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
+            out += "  total           \(fmt(r.total * 1000))   \(fmt(r.total / r.floor))× the bandwidth floor \(fmt(r.floor * 1000)); \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
             out += "  peak memory     \(fmt(Double(r.peakBytes) / 1_048_576)) MiB = process before data \(fmt(Double(r.baselineBytes) / 1_048_576)) + panels \(fmt(Double(r.panelBytes) / 1_048_576)) + workload \(fmt(Double(r.extraBytes) / 1_048_576)) MiB (\(fmt(Double(r.extraBytes) / Double(r.panelBytes / max(1, r.panelCount))))× one panel)\n"
         }
         // W8 is W1 plus a weekly trend filter: its cost is read against W1 from the same run.
@@ -154,7 +168,8 @@ struct BenchResult {
                 ("simulate_ms", num(r.simulate * 1000)), ("metrics_ms", num(r.metrics * 1000)),
                 ("total_ms", num(r.total * 1000)), ("symbols_per_s", num(r.symbolsPerSecond)),
                 ("bar_node_evals_per_s", num(r.barNodesPerSecond)), ("bandwidth_floor_ms", num(r.floor * 1000)),
-                ("evaluate_over_floor", num(r.evaluate / r.floor)), ("input_bytes", "\(r.inputBytes)"),
+                ("evaluate_over_floor", num(r.evaluate / r.floor)), ("total_over_floor", num(r.total / r.floor)),
+                ("fused_simulation", r.fusedSimulation ? "true" : "false"), ("input_bytes", "\(r.inputBytes)"),
                 ("panel_bytes", "\(r.panelBytes)"), ("peak_bytes", "\(r.peakBytes)"),
                 ("baseline_bytes", "\(r.baselineBytes)"), ("workload_bytes", "\(r.extraBytes)"),
             ]
@@ -182,8 +197,8 @@ enum BenchRunner {
 
     /// Warm-up, then `runs` timed backtests; phase medians, floor, peak memory.
     static func backtest(name: String, strategy: String, panel: Panel, runs: Int, threads: Int,
-                         otherPanels: [Panel] = []) throws -> BenchResult {
-        let opts = options(threads: threads)
+                         otherPanels: [Panel] = [], options given: BacktestOptions? = nil) throws -> BenchResult {
+        let opts = given ?? options(threads: threads)
         let plan = try Backtest.planSummary(strategyPath: strategy, panel: panel, options: opts)
         var r = BenchResult(name: name, symbols: panel.symbolCount, bars: panel.barCount, nodes: plan.nodes)
         r.panelBytes = panel.byteCount + otherPanels.reduce(0) { $0 + $1.byteCount }
@@ -195,6 +210,7 @@ enum BenchRunner {
         r.peakBytes = PeakMemory.read()
         r.compile = median(samples.map(\.compile)); r.evaluate = median(samples.map(\.evaluate))
         r.simulate = median(samples.map(\.simulate)); r.metrics = median(samples.map(\.metrics))
+        r.fusedSimulation = samples.contains { $0.fusedSimulation }
         (r.floor, r.inputBytes) = bandwidthFloor(panel, fields: plan.fields, runs: runs, threads: threads)
         return r
     }
@@ -226,7 +242,9 @@ enum BenchRunner {
 
     /// Sums every value of the fields once, split over symbols like the executor.
     static func bandwidthFloor(_ panel: Panel, fields: [String], runs: Int, threads: Int) -> (Double, Int) {
-        let arrays = fields.map { panel.values($0)! }
+        // A plan may read `member`, which only a run's view of the data has.
+        let view = (try? panel.runView(prices: .raw)) ?? panel
+        let arrays = fields.compactMap { panel.values($0) ?? view.values($0) }
         let N = panel.symbolCount, T = panel.barCount
         var samples: [Double] = []
         let sink = SumSink()
