@@ -200,8 +200,9 @@ struct StdevLanes: LaneKernel {
     }
 }
 
-/// `ExtremeKernel` in four lanes: start from the newest value, keep any strictly greater
-/// (smaller) one oldest first — the same selection, so the same bits.
+/// `ExtremeKernel` in four lanes: oldest first, keep any value at least as great (small) as the
+/// best so far — among equal extremes the latest, as `ExtremeWindow` keeps it, which matters
+/// where +0 and −0 tie.
 struct ExtremeLanes: LaneKernel {
     var window: LaneRing
     var values: [SIMD4<Double>]
@@ -222,15 +223,15 @@ struct ExtremeLanes: LaneKernel {
             for i in 0 ..< count {
                 w.push(gather(x, i), v)
                 guard w.filled == n else { scatter(nan, out, i); continue }
-                var best = v[w.head == 0 ? n - 1 : w.head - 1]   // the newest value
+                var best = v[w.head]   // the oldest value
                 // `replacing` here, not `pick`: LLVM makes this compare-and-select a max
                 // instruction, a shorter chain than the bitwise form.
                 if highest {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .> best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .> best) }
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .>= best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .>= best) }
                 } else {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .< best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .< best) }
+                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .<= best) }
+                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .<= best) }
                 }
                 scatter(pick(w.nans .!= 0, nan, best), out, i)
             }

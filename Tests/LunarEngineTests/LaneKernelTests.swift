@@ -155,8 +155,6 @@ extension LaneKernelTests {
     @Test("lanes on and off give the same bits on signed zeros, infinities and tiny ranges", arguments: LaneKernels.names)
     func bitEqualCorners(name: String) throws {
         let spec = try #require(Registry.spec(name))
-        // ExtremeLanes keeps the oldest of equal values where ExtremeWindow keeps the latest.
-        let known = ["highest", "lowest"].contains(name)
         for seed in 0 ..< 12 {
             var f = Fixture(seed: 0xC0DE &+ UInt64(seed) &* 0x9E37_79B9)
             var panel = try cornered(f.panel(symbols: f.int(1 ... 9), bars: f.int(1 ... 400)), &f)
@@ -190,9 +188,7 @@ extension LaneKernelTests {
                 for (k, id) in outputs.enumerated() {
                     let a = reference[id]!, b = result[id]!
                     let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
-                    withKnownIssue("ExtremeLanes breaks ties between +0 and −0 the other way", isIntermittent: true) {
-                        #expect(m == nil, "\(name)\(params) output \(k), seed \(seed) flavor \(flavor), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
-                    } when: { known }
+                    #expect(m == nil, "\(name)\(params) output \(k), seed \(seed) flavor \(flavor), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
                 }
             }
         }

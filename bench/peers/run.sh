@@ -26,8 +26,8 @@ else
   PY=.build-venv-peers/bin/python
 fi
 
-swift build -c release >/dev/null
-LUNAR=.build/release/lunar
+# LUNAR names a release binary to use instead of building .build/release/lunar.
+if [[ -z "${LUNAR:-}" ]]; then swift build -c release >/dev/null; LUNAR=.build/release/lunar; fi
 if [[ ! -d "$DATA" ]]; then "$LUNAR" data gen "$DATA" --symbols "$SYMBOLS" --bars "$BARS" >/dev/null; fi
 
 # Lunar: W1 from the same CSVs (the first load writes the binary cache; W1 runs in memory).
