@@ -101,8 +101,11 @@ public struct UniverseEvents: @unchecked Sendable {
             // A member pointer only when the symbol is no member on some bar it is listed.
             var gaps = false
             if l.firstBar >= 0 {
-                let end = l.delisted ? l.lastBar : T - 1
-                for t in l.firstBar ... max(l.firstBar, end) where member[s * T + t] != 1 { gaps = true; break }
+                let end = max(l.firstBar, l.delisted ? l.lastBar : T - 1)
+                let row = memberBase + s * T
+                var t = l.firstBar
+                while t <= end && row[t] == 1 { t += 1 }
+                gaps = t <= end
             }
             return SymbolEvents(member: gaps ? memberBase + s * T : nil,
                                 delistBar: l.delisted ? l.lastBar : .max,
