@@ -20,6 +20,8 @@ extension LaneKernels {
         "stochrsi": { p in StochRSILanes(n: Int(p[0]), fastk: Int(p[1]), fastd: Int(p[2])) },
         "cci": { CCILanes(n: Int($0[0])) },
         "willr": { WillRLanes(n: Int($0[0])) },
+        "highest": { RollingExtremeLanes(n: Int($0[0]), highest: true) },
+        "lowest": { RollingExtremeLanes(n: Int($0[0]), highest: false) },
         "mom": { LagLanes(n: Int($0[0]), mode: .mom) },
         "roc": { LagLanes(n: Int($0[0]), mode: .roc) },
         "rocp": { LagLanes(n: Int($0[0]), mode: .rocp) },
@@ -627,6 +629,40 @@ struct WillRLanes: LaneKernel {
             if pos == n { pos = 0 }
         }
         self.lo = lo; self.hi = hi; self.t = t; self.pos = pos
+    }
+}
+
+/// `ExtremeKernel` (highest, lowest) in four lanes: `ExtremeHalf`'s O(1) window per half (the
+/// registry's deque is O(1) too; a scan of the window per bar made W4's highest/lowest its
+/// second cost), NaN until n bars have followed the last NaN.
+struct RollingExtremeLanes: LaneKernel {
+    let n: Int
+    let highest: Bool
+    fileprivate let slots: MomentumSlots
+    fileprivate var lo, hi: ExtremeHalf
+    fileprivate var sinceLo = V2.zero, sinceHi = V2.zero
+    var t = 0, pos = 0
+    init(n: Int, highest: Bool) {
+        self.n = n; self.highest = highest
+        slots = MomentumSlots(slots: 4 * n)
+        lo = ExtremeHalf(base: 0, n: n); hi = ExtremeHalf(base: 2 * n, n: n)
+    }
+
+    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
+                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
+        let x = inputs[0], out = outputs[0]
+        let r = slots.raw, n = self.n, dn = V2(repeating: Double(n)), highest = self.highest
+        var lo = self.lo, hi = self.hi, sinceLo = self.sinceLo, sinceHi = self.sinceHi, t = self.t, pos = self.pos
+        for i in 0 ..< count {
+            let a = gatherLo(x, i), b = gatherHi(x, i)
+            let ea = lo.push(a, highest: highest, t: t, pos: pos, n: n, r)
+            let eb = hi.push(b, highest: highest, t: t, pos: pos, n: n, r)
+            sinceLo = pick(isNumber(a), sinceLo + 1, .zero); sinceHi = pick(isNumber(b), sinceHi + 1, .zero)
+            scatter(pick(sinceLo .>= dn, ea, nan2), pick(sinceHi .>= dn, eb, nan2), out, i)
+            t += 1; pos += 1
+            if pos == n { pos = 0 }
+        }
+        self.lo = lo; self.hi = hi; self.sinceLo = sinceLo; self.sinceHi = sinceHi; self.t = t; self.pos = pos
     }
 }
 

@@ -39,15 +39,14 @@ public enum LaneKernels {
     /// The primitives that have a lane version.
     public static var names: [String] { table.keys.sorted() }
 
-    /// sma, ema, stdev, highest, lowest and the crossings (this file).
+    /// sma, ema, stdev and the crossings (this file; highest and lowest share the momentum
+    /// file's O(1) window with stoch and willr).
     static let averages: [String: Maker] = [
         "sma": { SMALanes(n: Int($0[0])) },
         "crossover": { _ in CrossLanes(swapped: false) },
         "crossunder": { _ in CrossLanes(swapped: true) },
         "ema": { EMALanes(n: Int($0[0]), alpha: 2 / ($0[0] + 1)) },
         "stdev": { StdevLanes(n: Int($0[0])) },
-        "highest": { ExtremeLanes(n: Int($0[0]), highest: true) },
-        "lowest": { ExtremeLanes(n: Int($0[0]), highest: false) },
     ]
 }
 
@@ -194,46 +193,6 @@ struct StdevLanes: LaneKernel {
                 for k in w.head ..< n { let d = v[k] - mean; ss += d * d }
                 for k in 0 ..< w.head { let d = v[k] - mean; ss += d * d }
                 scatter(pick(w.nans .!= 0, nan, (ss / dn).squareRoot()), out, i)
-            }
-        }
-        window = w
-    }
-}
-
-/// `ExtremeKernel` in four lanes: oldest first, keep any value at least as great (small) as the
-/// best so far — among equal extremes the latest, as `ExtremeWindow` keeps it, which matters
-/// where +0 and −0 tie.
-struct ExtremeLanes: LaneKernel {
-    var window: LaneRing
-    var values: [SIMD4<Double>]
-    let n: Int
-    let highest: Bool
-    init(n: Int, highest: Bool) {
-        self.n = n; self.highest = highest
-        window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n)
-    }
-
-    mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
-                      _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
-        let x = inputs[0], out = outputs[0]
-        let n = self.n, highest = self.highest
-        let nan = SIMD4<Double>(repeating: .nan)
-        var w = window
-        values.withUnsafeMutableBufferPointer { v in
-            for i in 0 ..< count {
-                w.push(gather(x, i), v)
-                guard w.filled == n else { scatter(nan, out, i); continue }
-                var best = v[w.head]   // the oldest value
-                // `replacing` here, not `pick`: LLVM makes this compare-and-select a max
-                // instruction, a shorter chain than the bitwise form.
-                if highest {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .>= best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .>= best) }
-                } else {
-                    for k in w.head ..< n { best = best.replacing(with: v[k], where: v[k] .<= best) }
-                    for k in 0 ..< w.head { best = best.replacing(with: v[k], where: v[k] .<= best) }
-                }
-                scatter(pick(w.nans .!= 0, nan, best), out, i)
             }
         }
         window = w
