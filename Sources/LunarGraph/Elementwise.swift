@@ -82,25 +82,44 @@ extension UnaryOp {
 }
 
 extension BinaryOp {
-    /// `out[i] = apply(a[i], b[i])` for i in 0..<n.
+    /// `out[i] = apply(a[i], b[i])` for i in 0..<n. Comparisons, logic, min and max run two
+    /// values at a time through compare-and-mask (`lanes`): their scalar rules branch on NaN,
+    /// which keeps LLVM from vectorizing them; arithmetic vectorizes as it is.
     public func apply(_ a: BlockOperand, _ b: BlockOperand, into out: UnsafeMutablePointer<Double>, count n: Int) {
         switch self {
         case .add: blockZip(a, b, out, n) { BinaryOp.add.apply($0, $1) }
         case .sub: blockZip(a, b, out, n) { BinaryOp.sub.apply($0, $1) }
         case .mul: blockZip(a, b, out, n) { BinaryOp.mul.apply($0, $1) }
         case .div: blockZip(a, b, out, n) { BinaryOp.div.apply($0, $1) }
-        case .min: blockZip(a, b, out, n) { BinaryOp.min.apply($0, $1) }
-        case .max: blockZip(a, b, out, n) { BinaryOp.max.apply($0, $1) }
-        case .gt: blockZip(a, b, out, n) { BinaryOp.gt.apply($0, $1) }
-        case .ge: blockZip(a, b, out, n) { BinaryOp.ge.apply($0, $1) }
-        case .lt: blockZip(a, b, out, n) { BinaryOp.lt.apply($0, $1) }
-        case .le: blockZip(a, b, out, n) { BinaryOp.le.apply($0, $1) }
-        case .eq: blockZip(a, b, out, n) { BinaryOp.eq.apply($0, $1) }
-        case .ne: blockZip(a, b, out, n) { BinaryOp.ne.apply($0, $1) }
-        case .and: blockZip(a, b, out, n) { BinaryOp.and.apply($0, $1) }
-        case .or: blockZip(a, b, out, n) { BinaryOp.or.apply($0, $1) }
+        case .min: blockZip2(a, b, out, n, { BinaryOp.min.apply($0, $1) }) { x, y in known(x, y, pick2(y .< x, y, x)) }
+        case .max: blockZip2(a, b, out, n, { BinaryOp.max.apply($0, $1) }) { x, y in known(x, y, pick2(y .>= x, y, x)) }
+        case .gt: blockZip2(a, b, out, n, { BinaryOp.gt.apply($0, $1) }) { x, y in truth(x, y, x .> y) }
+        case .ge: blockZip2(a, b, out, n, { BinaryOp.ge.apply($0, $1) }) { x, y in truth(x, y, x .>= y) }
+        case .lt: blockZip2(a, b, out, n, { BinaryOp.lt.apply($0, $1) }) { x, y in truth(x, y, x .< y) }
+        case .le: blockZip2(a, b, out, n, { BinaryOp.le.apply($0, $1) }) { x, y in truth(x, y, x .<= y) }
+        case .eq: blockZip2(a, b, out, n, { BinaryOp.eq.apply($0, $1) }) { x, y in truth(x, y, x .== y) }
+        case .ne: blockZip2(a, b, out, n, { BinaryOp.ne.apply($0, $1) }) { x, y in truth(x, y, x .!= y) }
+        case .and: blockZip2(a, b, out, n, { BinaryOp.and.apply($0, $1) }) { x, y in truth(x, y, (x .== 1) .& (y .== 1)) }
+        case .or: blockZip2(a, b, out, n, { BinaryOp.or.apply($0, $1) }) { x, y in truth(x, y, (x .== 1) .| (y .== 1)) }
         }
     }
+}
+
+// Two-lane forms of the rules above, bit for bit: NaN (Double.nan's bits) where either input
+// is NaN, else the rule's value.
+private typealias D2 = SIMD2<Double>
+private typealias K2 = SIMD2<Int64>
+@inline(__always) private func bits(_ v: D2) -> K2 { unsafeBitCast(v, to: K2.self) }
+@inline(__always) private func pick2(_ m: SIMDMask<K2>, _ a: D2, _ b: D2) -> D2 {
+    unsafeBitCast((bits(a) & m._storage) | (bits(b) & ~m._storage), to: D2.self)
+}
+@inline(__always) private func unknown(_ x: D2, _ y: D2) -> K2 { ((x .!= x) .| (y .!= y))._storage }
+@inline(__always) private func known(_ x: D2, _ y: D2, _ v: D2) -> D2 {
+    let u = unknown(x, y)
+    return unsafeBitCast((K2(repeating: Int64(bitPattern: Double.nan.bitPattern)) & u) | (bits(v) & ~u), to: D2.self)
+}
+@inline(__always) private func truth(_ x: D2, _ y: D2, _ m: SIMDMask<K2>) -> D2 {
+    known(x, y, unsafeBitCast(K2(repeating: Int64(bitPattern: (1.0).bitPattern)) & m._storage, to: D2.self))
 }
 
 /// `out[i] = selectValue(c[i], a[i], b[i])` for i in 0..<n.
@@ -109,7 +128,19 @@ public func selectBlock(_ c: BlockOperand, _ a: BlockOperand, _ b: BlockOperand,
     @inline(__always) func at(_ o: BlockOperand, _ i: Int) -> Double {
         switch o { case .pointer(let p): return p[i]; case .value(let v): return v }
     }
-    for i in 0 ..< n { out[i] = selectValue(at(c, i), at(a, i), at(b, i)) }
+    @inline(__always) func two(_ o: BlockOperand, _ i: Int) -> D2 {
+        switch o { case .pointer(let p): return UnsafeRawPointer(p + i).loadUnaligned(as: D2.self); case .value(let v): return D2(repeating: v) }
+    }
+    // Two at a time: NaN where the condition is unknown, else a where it is 1, else b.
+    var i = 0
+    while i + 2 <= n {
+        let cc = two(c, i)
+        let r = pick2(cc .== 1, two(a, i), two(b, i))
+        let u = (cc .!= cc)._storage
+        UnsafeMutableRawPointer(out + i).storeBytes(of: unsafeBitCast((K2(repeating: Int64(bitPattern: Double.nan.bitPattern)) & u) | (bits(r) & ~u), to: D2.self), as: D2.self)
+        i += 2
+    }
+    while i < n { out[i] = selectValue(at(c, i), at(a, i), at(b, i)); i += 1 }
 }
 
 @inline(__always)
@@ -127,6 +158,29 @@ private func blockZip(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutable
     case (.pointer(let x), .pointer(let y)): for i in 0 ..< n { out[i] = f(x[i], y[i]) }
     case (.pointer(let x), .value(let v)): for i in 0 ..< n { out[i] = f(x[i], v) }
     case (.value(let u), .pointer(let y)): for i in 0 ..< n { out[i] = f(u, y[i]) }
+    case (.value(let u), .value(let v)): let r = f(u, v); for i in 0 ..< n { out[i] = r }
+    }
+}
+
+/// `blockZip` with the pointer cases two values at a time through `g` (the same rule as `f`).
+@inline(__always)
+private func blockZip2(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutablePointer<Double>, _ n: Int,
+                       _ f: (Double, Double) -> Double, _ g: (D2, D2) -> D2) {
+    @inline(__always) func load(_ p: UnsafePointer<Double>, _ i: Int) -> D2 { UnsafeRawPointer(p + i).loadUnaligned(as: D2.self) }
+    @inline(__always) func store(_ i: Int, _ v: D2) { UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: D2.self) }
+    var i = 0
+    switch (a, b) {
+    case (.pointer(let x), .pointer(let y)):
+        while i + 2 <= n { store(i, g(load(x, i), load(y, i))); i += 2 }
+        while i < n { out[i] = f(x[i], y[i]); i += 1 }
+    case (.pointer(let x), .value(let v)):
+        let vv = D2(repeating: v)
+        while i + 2 <= n { store(i, g(load(x, i), vv)); i += 2 }
+        while i < n { out[i] = f(x[i], v); i += 1 }
+    case (.value(let u), .pointer(let y)):
+        let uu = D2(repeating: u)
+        while i + 2 <= n { store(i, g(uu, load(y, i))); i += 2 }
+        while i < n { out[i] = f(u, y[i]); i += 1 }
     case (.value(let u), .value(let v)): let r = f(u, v); for i in 0 ..< n { out[i] = r }
     }
 }
