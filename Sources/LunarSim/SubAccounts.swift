@@ -71,14 +71,14 @@ public final class SubAccounts: @unchecked Sendable {
         let ev = events.symbols[s], T = bars
         let run: SymbolRun
         if plain && ev.isQuiet {
-            let sv = signals.view(s, T)
-            let close = prices.view(s, T)[3]!
+            // Pointers into the columns, not `view`s (an array each, per symbol).
+            let close = prices.bases[3]! + s * T
             if let entries {
                 run = Simulator.simulateLongSignals(symbol: s, bars: T, close: close, entries: entries, exits: exits,
                                                     capital: capital, options: options)
             } else {
-                run = Simulator.simulateLongSignals(symbol: s, bars: T, close: close, entries: sv[0]!, exits: sv[1],
-                                                    capital: capital, options: options)
+                run = Simulator.simulateLongSignals(symbol: s, bars: T, close: close, entries: signals.bases[0]! + s * T,
+                                                    exits: signals.bases[1].map { $0 + s * T }, capital: capital, options: options)
             }
         } else if let entries {
             // A symbol with events (delisting, membership, splits) takes the general loop,

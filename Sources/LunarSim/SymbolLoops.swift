@@ -34,37 +34,32 @@ extension Simulator {
                                     exits: UnsafePointer<Cell>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
         var acct = Account(symbol: symbol, cash: capital, options: o)
         var lastPrice = Double.nan
-        // Tracked here, where it costs little: the curve's values are in registers.
+        // Tracked here, where it costs little: each value is in a register as it is written.
         var drawdown = Drawdown()
         let hasExits = exits != nil, exitCells = exits ?? entries
-        // The position and cash in locals, written back only by a trade: `acct` itself lives
-        // in memory (the closure below captures it), and the loop runs from cache when the
-        // run is tile-fused, so loads and stores per bar are what it costs.
-        var q = acct.q, cash = acct.cash, inMarket = 0
         // Every bar is written below, so the curve starts uninitialized.
         let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
             count = T
             for t in 0 ..< T {
                 let c = close[t]
                 if c.isNaN {
-                    eq[t] = q == 0 ? cash : cash + q * lastPrice
+                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
                     drawdown.add(eq[t], bar: t)
-                    if q != 0 { inMarket += 1 }
+                    if acct.q != 0 { acct.barsInMarket += 1 }
                     continue
                 }
                 lastPrice = c
                 let enter = entries[t].isTrue, exit = hasExits && exitCells[t].isTrue
                 // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
                 if enter != exit {
-                    if enter && q == 0 { _ = act(.goLong, ref: c, bar: t, &acct); q = acct.q; cash = acct.cash }
-                    else if exit && q > 0 { _ = act(.close, ref: c, bar: t, &acct); q = acct.q; cash = acct.cash }
+                    if enter && acct.q == 0 { _ = act(.goLong, ref: c, bar: t, &acct) }
+                    else if exit && acct.q > 0 { _ = act(.close, ref: c, bar: t, &acct) }
                 }
-                if q != 0 { inMarket += 1 }
-                eq[t] = q == 0 ? cash : cash + q * c
+                if acct.q != 0 { acct.barsInMarket += 1 }
+                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
                 drawdown.add(eq[t], bar: t)
             }
         }
-        acct.barsInMarket += inMarket
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
         var run = acct.symbolRun(equity: equity, capital: capital)
         run.drawdown = drawdown
