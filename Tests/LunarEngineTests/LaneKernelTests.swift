@@ -30,26 +30,39 @@ struct LaneKernelTests {
             var f = Fixture(seed: 0x1A4E &+ UInt64(seed) &* 0x9E37_79B9)
             let panel = try cornered(f.panel(symbols: f.int(1 ... 11), bars: f.int(1 ... 300)), &f)
             // Defaults, then small random values (short windows reach the corners sooner).
-            let params = spec.params.map { p -> Double in
-                let lo = p.range.lowerBound, hi = min(p.range.upperBound, lo + 20)
-                if seed == 0, let d = p.defaultValue { return d }
-                return p.isInteger ? Double(f.int(Int(lo) ... Int(hi))) : lo + (hi - lo) * f.rng.nextUnit()
-            }
-            let g = Graph()
-            let fields = ["open", "high", "low", "close", "volume"]
-            let inputs = spec.inputs.map { input in
-                g.field(fields.contains(input.name) ? input.name : f.pick(["close", "open", "high"]))
-            }
-            let outputs = try g.primitive(name, inputs: inputs, params: params)
-            var first: [NodeID: [Double]]? = nil
-            for shape in Self.shapes {
-                let result = try FusedEngine.evaluate(g, outputs: outputs, panel: panel, options: shape)
-                guard let reference = first else { first = result; continue }
-                for (k, id) in outputs.enumerated() {
-                    let a = reference[id]!, b = result[id]!
-                    let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
-                    #expect(m == nil, "\(name)\(params) output \(k), seed \(seed), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
-                }
+            let params = randomParams(spec, defaults: seed == 0, &f)
+            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "seed \(seed)")
+        }
+    }
+
+    /// Values for `spec`'s params: its defaults, or small random ones (short windows reach the
+    /// corners sooner).
+    func randomParams(_ spec: PrimitiveSpec, defaults: Bool, _ f: inout Fixture) -> [Double] {
+        spec.params.map { p -> Double in
+            let lo = p.range.lowerBound, hi = min(p.range.upperBound, lo + 20)
+            if defaults, let d = p.defaultValue { return d }
+            return p.isInteger ? Double(f.int(Int(lo) ... Int(hi))) : lo + (hi - lo) * f.rng.nextUnit()
+        }
+    }
+
+    /// `name` over `panel` (its inputs the fields of those names, else a price) under each of
+    /// `shapes`: every shape must give the first one's bits, NaN = NaN.
+    func expectSameBits(_ name: String, _ spec: PrimitiveSpec, params: [Double], panel: Panel, shapes: [PlanOptions],
+                        _ f: inout Fixture, _ label: String) throws {
+        let g = Graph()
+        let fields = ["open", "high", "low", "close", "volume"]
+        let inputs = spec.inputs.map { input in
+            g.field(fields.contains(input.name) ? input.name : f.pick(["close", "open", "high"]))
+        }
+        let outputs = try g.primitive(name, inputs: inputs, params: params)
+        var first: [NodeID: [Double]]? = nil
+        for shape in shapes {
+            let result = try FusedEngine.evaluate(g, outputs: outputs, panel: panel, options: shape)
+            guard let reference = first else { first = result; continue }
+            for (k, id) in outputs.enumerated() {
+                let a = reference[id]!, b = result[id]!
+                let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
+                #expect(m == nil, "\(name)\(params) output \(k), \(label), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
             }
         }
     }
@@ -90,27 +103,8 @@ extension LaneKernelTests {
         for seed in 0 ..< 6 {
             var f = Fixture(seed: 0x2E40 &+ UInt64(seed) &* 0x9E37_79B9)
             let panel = try nearZero(cornered(f.panel(symbols: f.int(1 ... 11), bars: f.int(1 ... 300)), &f), &f)
-            let params = spec.params.map { p -> Double in
-                let lo = p.range.lowerBound, hi = min(p.range.upperBound, lo + 20)
-                if seed == 0, let d = p.defaultValue { return d }
-                return p.isInteger ? Double(f.int(Int(lo) ... Int(hi))) : lo + (hi - lo) * f.rng.nextUnit()
-            }
-            let g = Graph()
-            let fields = ["open", "high", "low", "close", "volume"]
-            let inputs = spec.inputs.map { input in
-                g.field(fields.contains(input.name) ? input.name : f.pick(["close", "open", "high"]))
-            }
-            let outputs = try g.primitive(name, inputs: inputs, params: params)
-            var first: [NodeID: [Double]]? = nil
-            for shape in Self.shapes {
-                let result = try FusedEngine.evaluate(g, outputs: outputs, panel: panel, options: shape)
-                guard let reference = first else { first = result; continue }
-                for (k, id) in outputs.enumerated() {
-                    let a = reference[id]!, b = result[id]!
-                    let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
-                    #expect(m == nil, "\(name)\(params) output \(k), seed \(seed), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
-                }
-            }
+            let params = randomParams(spec, defaults: seed == 0, &f)
+            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "seed \(seed)")
         }
     }
 
@@ -171,26 +165,8 @@ extension LaneKernelTests {
                 }
                 try panel.setField(field, v)
             }
-            let params = spec.params.map { p -> Double in
-                let lo = p.range.lowerBound, hi = min(p.range.upperBound, lo + 20)
-                return p.isInteger ? Double(f.int(Int(lo) ... Int(hi))) : lo + (hi - lo) * f.rng.nextUnit()
-            }
-            let g = Graph()
-            let fields = ["open", "high", "low", "close", "volume"]
-            let inputs = spec.inputs.map { input in
-                g.field(fields.contains(input.name) ? input.name : f.pick(["close", "open", "high"]))
-            }
-            let outputs = try g.primitive(name, inputs: inputs, params: params)
-            var first: [NodeID: [Double]]? = nil
-            for shape in Self.cornerShapes {
-                let result = try FusedEngine.evaluate(g, outputs: outputs, panel: panel, options: shape)
-                guard let reference = first else { first = result; continue }
-                for (k, id) in outputs.enumerated() {
-                    let a = reference[id]!, b = result[id]!
-                    let m = a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
-                    #expect(m == nil, "\(name)\(params) output \(k), seed \(seed) flavor \(flavor), \(shape): lanes \(m.map { b[$0] } ?? 0) registry \(m.map { a[$0] } ?? 0) at \(m ?? 0)")
-                }
-            }
+            let params = randomParams(spec, defaults: false, &f)
+            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.cornerShapes, &f, "seed \(seed) flavor \(flavor)")
         }
     }
 }
