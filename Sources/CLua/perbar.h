@@ -17,17 +17,20 @@ typedef struct {
   const unsigned char *isbool;   /* per series: read as a Lua boolean (1 = true) */
   long long t;                   /* the current bar */
   int live;                      /* 1 inside init/on_bar of a symbol, else 0 */
+  long long *hits;               /* per series: `ctx.past.x[k]` reads through the C __index */
 } swl_BarView;
 
 /* What one ctx field is set from on each bar, and what it was last set to: a field is written
  * only when its value changes (position, cash and most indicators stay put for many bars).
  * Lunar invalidates the memory whenever something else may have written the field. */
-enum { SWL_FIELD_NUMBER = 0, SWL_FIELD_BOOL = 1, SWL_FIELD_BAR = 2, SWL_FIELD_ACCOUNT = 3 };
+enum { SWL_FIELD_NUMBER = 0, SWL_FIELD_BOOL = 1, SWL_FIELD_BAR = 2, SWL_FIELD_ACCOUNT = 3, SWL_FIELD_PAST = 4 };
 typedef struct {
-  int key;                /* stack index of the field's key (a Lua string kept there) */
+  int key;                /* stack index of the field's key (a Lua string kept there); PAST: of the proxy */
   int kind;               /* SWL_FIELD_… */
-  int index;              /* the series (NUMBER, BOOL) or the account value (ACCOUNT) */
-  int known;              /* 1: ctx holds `last` for this field */
+  int index;              /* the series (NUMBER, BOOL, PAST) or the account value (ACCOUNT) */
+  int lag;                /* PAST: the k of `ctx.past.x[k]`, written as the proxy's raw [k] */
+  int active;             /* 0: skipped (a PAST field waits until its reads are frequent) */
+  int known;              /* 1: the table holds `last` for this field */
   double last;
 } swl_Field;
 
@@ -39,14 +42,21 @@ static inline void swl_forgetfields(swl_Field *f, int n) { for (int i = 0; i < n
 static inline void swl_setfields(lua_State *L, int ctx, swl_Field *f, int n, const swl_BarView *v, const double *account) {
   long long t = v->t;
   for (int i = 0; i < n; i++) {
+    if (!f[i].active) continue;
     double x;
     switch (f[i].kind) {
       case SWL_FIELD_NUMBER: case SWL_FIELD_BOOL: x = v->series[f[i].index][t]; break;
       case SWL_FIELD_BAR: x = (double)t; break;
+      case SWL_FIELD_PAST: x = t >= f[i].lag ? v->series[f[i].index][t - f[i].lag] : NAN; break;
       default: x = account[f[i].index]; break;
     }
     if (f[i].known && memcmp(&x, &f[i].last, sizeof x) == 0) continue;
     f[i].known = 1; f[i].last = x;
+    if (f[i].kind == SWL_FIELD_PAST) {
+      if (v->isbool[f[i].index]) lua_pushboolean(L, x == 1); else lua_pushnumber(L, x);
+      lua_rawseti(L, f[i].key, f[i].lag);
+      continue;
+    }
     lua_pushvalue(L, f[i].key);
     switch (f[i].kind) {
       case SWL_FIELD_BOOL: lua_pushboolean(L, x == 1); break;
@@ -55,6 +65,17 @@ static inline void swl_setfields(lua_State *L, int ctx, swl_Field *f, int n, con
     }
     lua_rawset(L, ctx);
   }
+}
+
+/* `ctx.past.x[k]` with a k the strategy file writes as a number (`ctx.past.hi[1]`) is a C call
+ * per read (~300 instructions); written into the proxy as its raw [k] it is an array read, but
+ * then costs a table write whenever the value changes, read or not. So such a read starts in C,
+ * and once a series is read on a quarter of 64 bars its [k] is written on every bar instead. */
+static inline void swl_pastwindow(swl_Field *f, int n, swl_BarView *v, int nseries) {
+  for (int i = 0; i < n; i++) {
+    if (f[i].kind == SWL_FIELD_PAST && !f[i].active && v->hits[f[i].index] >= 16) { f[i].active = 1; f[i].known = 0; }
+  }
+  for (int s = 0; s < nseries; s++) v->hits[s] = 0;
 }
 
 /* The account as bars where the broker has nothing to do see it. Lunar's broker publishes it
@@ -77,7 +98,7 @@ typedef struct {
   const double *close;
   long long bars;
   swl_Field *fields;      /* keys: swl_barloop's arguments from SWL_LOOP_KEYS on */
-  int nfields, needsaccount;
+  int nfields, needsaccount, nseries;
   double *values;         /* the account values the fields are set from */
   long long budget;       /* instructions per call */
   double deadline, timelimit;
@@ -137,24 +158,26 @@ static inline int swl_barloop(lua_State *L) {
       last = c;
     }
     if (busy || b->account->busy) b->endbar(b->broker, t);
+    if ((t & 63) == 63) swl_pastwindow(b->fields, b->nfields, b->view, b->nseries);
   }
   return 0;
 }
 
-/* `ctx.past.x[k]`, the __index of a series proxy (a full userdata holding the series' index).
- * Its upvalues are a trampoline closure's (1 = the Swift function, 2 = its context) and then
- * 3 = the swl_BarView (light userdata). The proxies' metatable is out of the scripts' reach
- * (`__metatable` is false and there is no debug library), so this function is only ever called
- * by the VM with a proxy. Every case but the common one (k not a whole number, k < 0, a read
- * outside on_bar) goes to the Swift function through the trampoline, which raises its message
- * at the script's line. k bars back; NaN before the first bar. */
+/* `ctx.past.x[k]`, the __index of a series proxy (a table: its raw [k] may hold the value, see
+ * swl_pastwindow). Its upvalues are a trampoline closure's (1 = the Swift function, 2 = its
+ * context) and then 3 = the swl_BarView (light userdata), 4 = the series. Each proxy's
+ * metatable is out of the scripts' reach (`__metatable` is false and there is no debug
+ * library), so this is only ever called by the VM. Every case but the common one (k not a
+ * whole number, k < 0, a read outside on_bar) goes to the Swift function through the
+ * trampoline, which raises its message at the script's line. k bars back; NaN before the first
+ * bar. */
 static inline int swl_pastindex(lua_State *L) {
-  const swl_BarView *v = (const swl_BarView *)lua_touserdata(L, lua_upvalueindex(3));
+  swl_BarView *v = (swl_BarView *)lua_touserdata(L, lua_upvalueindex(3));
   int isint = 0;
   lua_Integer k = lua_tointegerx(L, 2, &isint);
-  const long long *proxy = (const long long *)lua_touserdata(L, 1);
-  if (!proxy || !isint || k < 0 || !v->live) return swl_trampoline(L);
-  long long s = *proxy, t = v->t - k;
+  if (!isint || k < 0 || !v->live) return swl_trampoline(L);
+  long long s = (long long)lua_tointegerx(L, lua_upvalueindex(4), NULL), t = v->t - k;
+  v->hits[s]++;
   double x = t >= 0 ? v->series[s][t] : NAN;
   if (v->isbool[s]) lua_pushboolean(L, x == 1); else lua_pushnumber(L, x);
   return 1;

@@ -71,6 +71,7 @@ final class BarState {
     let view: UnsafeMutablePointer<swl_BarView>
     private let seriesTable: UnsafeMutablePointer<UnsafePointer<Double>?>
     private let isBoolTable: UnsafeMutablePointer<UInt8>
+    private let hitsTable: UnsafeMutablePointer<Int64>
     /// ctx.position, entry_price, equity and cash for `swl_setfields`, filled per bar.
     let account = UnsafeMutablePointer<Double>.allocate(capacity: 4)
     /// The broker's account as the bar loop reads it between calls into Swift (`publish`).
@@ -94,13 +95,18 @@ final class BarState {
         seriesTable.initialize(repeating: nil, count: names.count)
         isBoolTable = .allocate(capacity: names.count)
         for (i, b) in isBool.enumerated() { isBoolTable[i] = b ? 1 : 0 }
+        hitsTable = .allocate(capacity: max(1, names.count))
+        hitsTable.initialize(repeating: 0, count: max(1, names.count))
         view = .allocate(capacity: 1)
         view.initialize(to: swl_BarView(series: UnsafePointer(seriesTable),
-                                        isbool: isBoolTable, t: 0, live: 0))
+                                        isbool: isBoolTable, t: 0, live: 0, hits: hitsTable))
         account.initialize(repeating: 0, count: 4)
         quiet.initialize(to: swl_Account(busy: 1, units: 0, entry: .nan, cash: 0))
     }
-    deinit { seriesTable.deallocate(); isBoolTable.deallocate(); view.deallocate(); account.deallocate(); quiet.deallocate() }
+    deinit {
+        seriesTable.deallocate(); isBoolTable.deallocate(); hitsTable.deallocate(); view.deallocate()
+        account.deallocate(); quiet.deallocate()
+    }
 
     /// Tells the bar loop whether the broker is quiet and what its account holds; after every
     /// call that may change either.
@@ -120,6 +126,7 @@ final class BarState {
     func enter(_ inputs: BarInputs?, broker: BarBroker?) {
         self.inputs = inputs; self.broker = broker
         if let inputs { for (i, p) in inputs.series.enumerated() { seriesTable[i] = p } }
+        for i in names.indices { hitsTable[i] = 0 }
         view.pointee.live = inputs == nil ? 0 : 1
     }
 
@@ -176,6 +183,19 @@ func sourceFieldNames(_ source: Data) -> Set<String> {
     return names
 }
 
+/// The `ctx.past.NAME[k]` reads Lua source text writes with a literal k (`past.hi[1]`), by
+/// name: candidates for `swl_pastwindow`, which writes them into the proxy when they are read
+/// often. A guess that costs only speed, like `sourceFieldNames`.
+func sourcePastLags(_ source: Data) -> [String: Set<Int>] {
+    var out: [String: Set<Int>] = [:]
+    let text = String(decoding: source, as: UTF8.self)
+    let pattern = #/past\.([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*([0-9]{1,2})\s*\]/#
+    for m in text.matches(of: pattern) {
+        if let k = Int(m.output.2), k <= 16 { out[String(m.output.1), default: []].insert(k) }
+    }
+    return out
+}
+
 /// The per-bar path of one worker thread: its own Lua state with the strategy loaded, calling
 /// `init(ctx, p)` once per symbol and `on_bar(ctx, p)` on each bar. Never shared between threads.
 public final class BarRuntime {
@@ -194,6 +214,12 @@ public final class BarRuntime {
     }()
     /// The strategy file, compiled once and run again for every symbol (see `instantiate`).
     private var chunkRef: Int32 = -1, pastRef: Int32 = -1
+    /// Each series' `ctx.past` proxy (a table), by registry reference.
+    private var proxyRefs: [Int32] = []
+    /// The `ctx.past.x[k]` the strategy file reads with a literal k (`sourcePastLags`).
+    private var pastLags: [(series: Int, lag: Int)] = []
+    /// The series of `pastLags`, once each: their proxies are the bar loop's last arguments.
+    private var pastSeries: [Int] { Array(Set(pastLags.map(\.series))).sorted() }
     public let indicatorNames: [String]
     public let path: String
 
@@ -224,6 +250,8 @@ public final class BarRuntime {
         // library it calls or through a computed key) are served by ctx's __index when read.
         let named = sourceFieldNames(source)
         state.eager = (BarRuntime.fieldKeys + indicators.map(\.name)).map { named.contains($0) }
+        let lags = sourcePastLags(source)
+        pastLags = state.names.indices.flatMap { s in (lags[state.names[s]] ?? []).sorted().map { (series: s, lag: $0) } }
         try vm.load(source, chunkName: "@" + strategyPath)
         chunkRef = luaL_ref(L, SWL_REGISTRYINDEX)
         try instantiate()   // here only to report a broken file before any symbol runs
@@ -251,19 +279,26 @@ public final class BarRuntime {
         // the VM's fast path), so writes to it hit __newindex and are refused.
         swl_newtable(L)                                            // stack: ctx, past
         // A proxy's `[k]` is read in C (`swl_pastindex`), on most bars of most strategies; it
-        // hands every other case to `pastIndex`, which explains it.
-        luaL_newmetatable(L, "LunarPast")
-        swl_pushcfunction(L, pastIndex)
-        lua_pushlightuserdata(L, s)
-        lua_pushlightuserdata(L, state.view)
-        lua_pushcclosure(L, swl_pastindex, 3); lua_setfield(L, -2, "__index")
-        lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable")   // scripts cannot reach it
-        swl_pop(L, 1)
+        // hands every other case to `pastIndex`, which explains it. Each proxy is a table with
+        // a metatable of its own (its series is an upvalue of its __index), out of the scripts'
+        // reach; its raw [k] may hold the value (`swl_pastwindow`).
         swl_newtable(L)                                            // stack: ctx, past, meta
         swl_newtable(L)                                            // stack: ctx, past, meta, proxies
+        proxyRefs = []
         for (i, name) in state.names.enumerated() {
-            lua_newuserdatauv(L, MemoryLayout<Int>.size, 0)!.storeBytes(of: i, as: Int.self)
-            luaL_setmetatable(L, "LunarPast")
+            swl_newtable(L)                                        // the proxy
+            swl_newtable(L)                                        // its metatable
+            swl_pushcfunction(L, pastIndex)
+            lua_pushlightuserdata(L, s)
+            lua_pushlightuserdata(L, state.view)
+            lua_pushinteger(L, lua_Integer(i))
+            lua_pushcclosure(L, swl_pastindex, 4); lua_setfield(L, -2, "__index")
+            lua_pushstring(L, "ctx.past.\(name)")
+            swl_pushswift(L, readOnlyContext, s, 1); lua_setfield(L, -2, "__newindex")
+            lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable")   // scripts cannot reach it
+            lua_setmetatable(L, -2)
+            lua_pushvalue(L, -1)
+            proxyRefs.append(luaL_ref(L, SWL_REGISTRYINDEX))
             lua_setfield(L, -2, name)
         }
         swl_newtable(L)
@@ -337,7 +372,8 @@ public final class BarRuntime {
             swl_pop(L, 1)
             lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, params)
         }
-        let eager = eagerFields(firstKey: Int32(SWL_LOOP_KEYS))
+        let keyCount = Int32(BarRuntime.fieldKeys.count + keys.count)
+        let eager = eagerFields(firstKey: Int32(SWL_LOOP_KEYS), firstProxy: Int32(SWL_LOOP_KEYS) + keyCount)
         let fields = UnsafeMutableBufferPointer<swl_Field>.allocate(capacity: max(1, eager.count))
         _ = fields.initialize(from: eager)
         state.fields = UnsafeMutableBufferPointer(rebasing: fields[0 ..< eager.count])
@@ -360,7 +396,7 @@ public final class BarRuntime {
             },
             account: state.quiet, view: state.view, close: inputs.series[3], bars: Int64(inputs.count),
             fields: fields.baseAddress, nfields: Int32(eager.count),
-            needsaccount: eager.contains { $0.kind == Int32(SWL_FIELD_ACCOUNT) } ? 1 : 0,
+            needsaccount: eager.contains { $0.kind == Int32(SWL_FIELD_ACCOUNT) } ? 1 : 0, nseries: Int32(state.names.count),
             values: state.account, budget: budget, deadline: deadline, timelimit: seconds, watch: nil)
         // on_bar calls run unhooked; the watchdog arms a call's budget once it runs long.
         if CallWatchdog.shared.available {
@@ -387,7 +423,9 @@ public final class BarRuntime {
             lua_pushvalue(L, params)
             for name in BarRuntime.fieldKeys { lua_pushstring(L, name) }
             for key in keys { lua_pushstring(L, key) }
-            let nargs = Int32(SWL_LOOP_KEYS) - 1 + Int32(BarRuntime.fieldKeys.count + keys.count)
+            let proxies = pastSeries
+            for series in proxies { lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(proxyRefs[series])) }
+            let nargs = Int32(SWL_LOOP_KEYS) - 1 + keyCount + Int32(proxies.count)
             let rc = swl_pcall(L, nargs, 0, msgh)
             if rc != LUA_OK { throw failure(rc) }
         }
@@ -395,17 +433,22 @@ public final class BarRuntime {
 
     /// The fields set on every bar (`BarState.eager`), as `swl_setfields` reads them: keys from
     /// `firstKey` on the stack, in `fieldKeys` order, then the indicators.
-    private func eagerFields(firstKey: Int32) -> [swl_Field] {
+    private func eagerFields(firstKey: Int32, firstProxy: Int32) -> [swl_Field] {
         let base = BarRuntime.fieldKeys.count
-        return state.eager.indices.filter { state.eager[$0] }.map { k in
+        let proxies = pastSeries
+        let past = pastLags.map { p in
+            swl_Field(key: firstProxy + Int32(proxies.firstIndex(of: p.series)!), kind: Int32(SWL_FIELD_PAST), index: Int32(p.series),
+                      lag: Int32(p.lag), active: 0, known: 0, last: 0)
+        }
+        return past + state.eager.indices.filter { state.eager[$0] }.map { k in
             let key = firstKey + Int32(k)
             switch k {
-            case 0 ..< 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_NUMBER), index: Int32(k), known: 0, last: 0)
-            case 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_BAR), index: 0, known: 0, last: 0)
-            case 6 ..< base: return swl_Field(key: key, kind: Int32(SWL_FIELD_ACCOUNT), index: Int32(k - 6), known: 0, last: 0)
+            case 0 ..< 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_NUMBER), index: Int32(k), lag: 0, active: 1, known: 0, last: 0)
+            case 5: return swl_Field(key: key, kind: Int32(SWL_FIELD_BAR), index: 0, lag: 0, active: 1, known: 0, last: 0)
+            case 6 ..< base: return swl_Field(key: key, kind: Int32(SWL_FIELD_ACCOUNT), index: Int32(k - 6), lag: 0, active: 1, known: 0, last: 0)
             default:
                 let series = 5 + k - base
-                return swl_Field(key: key, kind: Int32(state.isBool[series] ? SWL_FIELD_BOOL : SWL_FIELD_NUMBER), index: Int32(series), known: 0, last: 0)
+                return swl_Field(key: key, kind: Int32(state.isBool[series] ? SWL_FIELD_BOOL : SWL_FIELD_NUMBER), index: Int32(series), lag: 0, active: 1, known: 0, last: 0)
             }
         }
     }
@@ -460,6 +503,17 @@ public final class BarRuntime {
             lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, past)
         }
         lua_pushstring(L, "past"); swl_insert(L, -2); lua_rawset(L, ctx)
+        // A proxy's raw keys are the previous symbol's values (or a script's rawset): gone.
+        for ref in proxyRefs {
+            lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
+            let proxy = lua_gettop(L)
+            lua_pushnil(L)
+            while lua_next(L, proxy) != 0 {
+                swl_pop(L, 1)
+                lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, proxy)
+            }
+            swl_pop(L, 1)
+        }
         lua_pushnil(L)
         while lua_next(L, ctx) != 0 {
             swl_pop(L, 1)                                           // the value
@@ -514,8 +568,7 @@ func pushParamValue(_ L: OpaquePointer, _ v: ParamValue) {
 /// `ctx.past.x[k]`: x k bars back. k < 0 would be the future: an error. Before the first bar: NaN.
 private func pastIndex(_ L: OpaquePointer?) -> Int32 {
     let st = luaContext(L, as: BarState.self)
-    guard let proxy = luaL_testudata(L, 1, "LunarPast") else { return luaFail(L, "ctx.past: expected a series proxy") }
-    let series = proxy.load(as: Int.self)
+    let series = Int(lua_tointegerx(L, swl_upvalueindex(4), nil))
     var isInt: Int32 = 0
     let k = lua_tointegerx(L, 2, &isInt)
     guard isInt != 0 else {

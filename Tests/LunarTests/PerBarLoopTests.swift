@@ -116,4 +116,35 @@ import Testing
         o.limits.instructions = 50_000_000
         _ = try Backtest.run(strategyPath: quiet, panel: Synthetic.panel(symbols: 1, bars: 10, seed: 1), options: o)
     }
+
+    /// `ctx.past.x[k]` read on every bar is written into the proxy (swl_pastwindow) after its
+    /// first 64 bars: the values stay those of the bars k back, for numbers and bools, across
+    /// NaN gaps; and a raw key a script puts into a proxy does not reach the next symbol.
+    @Test func pastReadsOnEveryBarKeepTheirValues() throws {
+        let (quiet, _) = pair("""
+          on_bar = function(ctx, p)
+            local s = ctx.state
+            s.closes = s.closes or {}
+            s.ups = s.ups or {}
+            local n = #s.closes
+            for _, k in ipairs({ 0, 1, 3 }) do
+              local want = k == 0 and ctx.close or s.closes[n - k + 1]
+              local got = ctx.past.close[k]
+              if want == nil then assert(got ~= got, 'before the first bar: NaN') 
+              elseif got ~= want and not (got ~= got and want ~= want) then error(('close[%d] = %s, expected %s at bar %d'):format(k, got, want, ctx.bar)) end
+            end
+            local up = ctx.close > ctx.past.hi[1]
+            if ctx.past.lo[2] ~= ctx.past.lo[2] and ctx.bar > 40 then s.gap = true end
+            s.closes[n + 1] = ctx.close
+            if ctx.symbol == 'S0000' and ctx.bar == 100 then rawset(ctx.past.close, 7, 999) end
+            if ctx.symbol ~= 'S0000' and ctx.bar == 0 then assert(rawget(ctx.past.close, 7) == nil, 'a raw key leaked') end
+            if up and ctx.position == 0 then ctx:buy() elseif not up and ctx.position > 0 then ctx:sell() end
+          end,
+        """)
+        var o = try options(threads: 1)
+        o.keepGoing = false
+        let r = try Backtest.run(strategyPath: quiet, panel: Synthetic.panel(symbols: 5, bars: 400, seed: 9, bankrupt: 0.2), options: o)
+        #expect(!r.trades.isEmpty)
+    }
 }
+
