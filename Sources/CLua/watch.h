@@ -13,9 +13,6 @@
 #ifndef LUNAR_CLUA_WATCH_H
 #define LUNAR_CLUA_WATCH_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE   /* pthread_sigqueue */
-#endif
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -52,8 +49,19 @@ static inline void swl_watch_onsignal(int sig, siginfo_t *info, void *context) {
   }
 }
 
-/* Installs the handler for `sig` (once per process); returns 0 on success. */
+#if defined(__linux__)
+/* glibc declares it only under _GNU_SOURCE, which would have to precede every system header of
+ * every file that includes this one; the prototype is glibc's. */
+int pthread_sigqueue(pthread_t thread, int sig, const union sigval value);
+#endif
+
+/* Installs the handler for `sig` (once per process); returns 0 on success. Linux only (the
+ * signal carries the watch through pthread_sigqueue): elsewhere calls keep a hook each. */
 static inline int swl_watch_install(int sig) {
+#if !defined(__linux__)
+  (void)sig;
+  return -1;
+#endif
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = swl_watch_onsignal;
@@ -64,10 +72,14 @@ static inline int swl_watch_install(int sig) {
 
 /* Asks `thread` to arm its running call's count hook. */
 static inline void swl_watch_signal(swl_Watch *w, pthread_t thread, int sig) {
+#if defined(__linux__)
   union sigval v;
   v.sival_ptr = w;
   w->arm = 1;
   pthread_sigqueue(thread, sig, v);
+#else
+  (void)w; (void)thread; (void)sig;
+#endif
 }
 
 /* A call's start without a hook: the budget is set, the hook waits for the watchdog. */

@@ -17,7 +17,7 @@ enum PerBarRunner {
                     entries: [Double]?, exits: [Double]?, options: BacktestOptions) throws -> (runs: [SymbolRun], failures: [Failure]) {
         let panel = try panel.runView(prices: options.simulation.prices, hours: options.simulation.hours)
         let N = panel.symbolCount, T = panel.barCount
-        let events = try UniverseEvents(panel: panel, options: options.simulation)
+        let events = try UniverseEvents.of(panel, options.simulation)
         let stdlib = try options.stdlib ?? Stdlib.locate()
         let capital = options.simulation.subAccountCapital(symbols: N)
         let fields = panel.fields.keys.sorted()

@@ -41,13 +41,13 @@ public enum Simulator {
                 throw SimulationError.badInput("a `score` series needs `top = N` (how many of the best-scored symbols to hold)")
             }
             return try Portfolio.runShared(panel: panel, inputs: inputs, options: options,
-                                           events: try UniverseEvents(panel: panel, options: options))
+                                           events: try UniverseEvents.of(panel, options))
         }
         guard inputs.entries != nil || inputs.shortEntries != nil || inputs.position != nil || inputs.weight != nil else {
             throw SimulationError.badInput("nothing to trade: give entries, short_entries, position or weight")
         }
         let accounts = SubAccounts(panel: panel, inputs: inputs, options: options,
-                                   events: try UniverseEvents(panel: panel, options: options), streamedSignals: false, measure: measure)
+                                   events: try UniverseEvents.of(panel, options), streamedSignals: false, measure: measure)
         parallelFor(chunks: accounts.groups, threads: options.threads) { g in accounts.simulate(group: g) }
         return accounts.finish()
     }
@@ -66,7 +66,7 @@ public enum Simulator {
         inputs.boolsAreTyped = true
         guard isPlainLong(inputs, options, streamed: true) else { return nil }
         return SubAccounts(panel: panel, inputs: inputs, options: options,
-                           events: try UniverseEvents(panel: panel, options: options), streamedSignals: true, measure: measure)
+                           events: try UniverseEvents.of(panel, options), streamedSignals: true, measure: measure)
     }
 
     /// Symbols per group in the portfolio's equity sum: each group adds its symbols in order,

@@ -78,6 +78,14 @@ public struct UniverseEvents: @unchecked Sendable {
 
     /// The events of `panel`, a run view (`Panel.runView`): its `member` field, its lifecycle and
     /// the corporate actions `mode` applies.
+    /// The events of `panel` under `options`, computed once per panel and the settings they
+    /// depend on (a run's view is memoized, so repeated runs on one panel share them).
+    public static func of(_ panel: Panel, _ options: SimulationOptions) throws -> UniverseEvents {
+        try panel.derived("universe-events:\(options.flatAt)|\(options.prices.rawValue)|\(options.universeExit)") {
+            try UniverseEvents(panel: panel, options: options)
+        }
+    }
+
     public init(panel: Panel, options: SimulationOptions) throws {
         let T = panel.barCount
         var sessionEnd: [Double] = []
