@@ -149,19 +149,20 @@ final class BarState {
 
 /// The names Lua source text may read a field by: words right after `.`, `:` or a quote
 /// (`ctx.close`, `ctx["close"]`), except right after `past.` or `bars.` (`ctx.past.close` reads
-/// a series proxy, `bars.high` the DSL's bars in `indicators`, not ctx). A guess that errs both ways and costs only speed: a field named here is set
-/// on every bar, any other is served when read (`contextIndex`).
+/// a series proxy, `bars.high` the DSL's bars in `indicators`, not ctx). A guess that errs both
+/// ways and costs only speed: a field named here is set on every bar, any other is served when
+/// read (`contextIndex`).
 func sourceFieldNames(_ source: Data) -> Set<String> {
     var names = Set<String>(), word: [UInt8] = []
     var before: UInt8 = 0      // the byte before the current word
     var previous: UInt8 = 0
     var last: [UInt8] = [], lastEnd = -2   // the previous word and the index just past it
-    var afterPast = false      // the word follows `past.` or `bars.`
+    var afterOther = false     // the word follows `past.` or `bars.`
     let others = [Array("past".utf8), Array("bars".utf8)]
     func isWordByte(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 }
     func end(at i: Int) {
         guard !word.isEmpty else { return }
-        if !afterPast, [UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(before) {
+        if !afterOther, [UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(before) {
             names.insert(String(decoding: word, as: UTF8.self))
         }
         last = word; lastEnd = i
@@ -171,7 +172,7 @@ func sourceFieldNames(_ source: Data) -> Set<String> {
         if isWordByte(b) {
             if word.isEmpty {
                 before = previous
-                afterPast = previous == UInt8(ascii: ".") && lastEnd == i - 1 && others.contains(last)
+                afterOther = previous == UInt8(ascii: ".") && lastEnd == i - 1 && others.contains(last)
             }
             word.append(b)
         } else {
