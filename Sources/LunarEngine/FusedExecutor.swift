@@ -158,7 +158,7 @@ private struct Context: @unchecked Sendable {
     /// Runs the stage's steps for the symbols of one tile, `plan.lanes` symbols at a time:
     /// each lane has its own scratch slots and kernel states; a step with a lane kernel runs
     /// all lanes in one call, every other step runs once per lane.
-    private func runTile(_ stage: Stage, symbols: Range<Int>, streams: [Stream]) {
+    private func runTile(_ stage: Stage, symbols: Range<Int>, streams: [StreamedOutput]) {
         // T: values per symbol on the stage's clock (base bars or coarser periods).
         let B = plan.blockBars, T = stage.bars, L = plan.lanes, S = stage.slotCount
         // The streamed outputs of the tile as bytes: an eighth of the traffic of numbers, and

@@ -96,7 +96,7 @@ public struct PlanOptions: Sendable {
 
 /// A bool output the last stage hands to the run's sink as bytes, tile by tile
 /// (`PlanOptions.streamed`): the node and its scratch slot there, never reused within the stage.
-public struct Stream: Sendable {
+public struct StreamedOutput: Sendable {
     public let node: NodeID
     public let slot: Int
 }
@@ -127,7 +127,7 @@ public struct Plan: @unchecked Sendable {
     /// Where each requested output lives after the run (streamed ones excluded).
     public let outputs: [NodeID: Location]
     /// The streamed outputs, in the order of `PlanOptions.streamed`; empty when not all could be.
-    public let streams: [Stream]
+    public let streams: [StreamedOutput]
     /// The largest slot count of any stage (the scratch each worker allocates).
     public var slotCount: Int { stages.map(\.slotCount).max() ?? 0 }
 }
@@ -318,9 +318,9 @@ public enum Planner {
         tile = (tile + multiple - 1) / multiple * multiple
         var outs: [NodeID: Location] = [:]
         for id in outputs where !streaming.contains(id) { outs[id] = location[id]! }
-        let streams = canStream ? streamedIDs.map { id -> Stream in
+        let streams = canStream ? streamedIDs.map { id -> StreamedOutput in
             guard case .slot(let s) = location[id]! else { fatalError("a streamed output lives in a slot") }
-            return Stream(node: id, slot: s)
+            return StreamedOutput(node: id, slot: s)
         } : []
         return Plan(graph: graph, symbols: symbols, bars: bars, blockBars: max(1, options.blockBars),
                     tileSymbols: max(1, tile), threads: threads, lanes: lanes,
