@@ -368,11 +368,7 @@ public final class BarRuntime {
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(paramsRef))  // stack: msgh, ctx, p
         let params = lua_gettop(L)
         // p is the worker's for every symbol: a field a script put there with rawset goes.
-        lua_pushnil(L)
-        while lua_next(L, params) != 0 {
-            swl_pop(L, 1)
-            lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, params)
-        }
+        clearRawKeys(L, params)
         let keyCount = Int32(BarRuntime.fieldKeys.count + keys.count)
         let eager = eagerFields(firstKey: Int32(SWL_LOOP_KEYS), firstProxy: Int32(SWL_LOOP_KEYS) + keyCount)
         let fields = UnsafeMutableBufferPointer<swl_Field>.allocate(capacity: max(1, eager.count))
@@ -497,22 +493,12 @@ public final class BarRuntime {
         // ctx.past holds no raw keys of its own: clear any, and put it back in case the script
         // replaced ctx.past itself.
         lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(pastRef))
-        let past = lua_gettop(L)
-        lua_pushnil(L)
-        while lua_next(L, past) != 0 {
-            swl_pop(L, 1)
-            lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, past)
-        }
+        clearRawKeys(L, lua_gettop(L))
         lua_pushstring(L, "past"); swl_insert(L, -2); lua_rawset(L, ctx)
         // A proxy's raw keys are the previous symbol's values (or a script's rawset): gone.
         for ref in proxyRefs {
             lua_rawgeti(L, SWL_REGISTRYINDEX, lua_Integer(ref))
-            let proxy = lua_gettop(L)
-            lua_pushnil(L)
-            while lua_next(L, proxy) != 0 {
-                swl_pop(L, 1)
-                lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, proxy)
-            }
+            clearRawKeys(L, lua_gettop(L))
             swl_pop(L, 1)
         }
         lua_pushnil(L)
@@ -538,6 +524,16 @@ public final class BarRuntime {
         let e = vm.popError(rc)
         let inputs = state.inputs!
         return ScriptError("\(inputs.symbol) at \(inputs.date(state.t)) (bar \(state.t)): \(e.message)", traceback: e.traceback)
+    }
+}
+
+/// Removes every raw key of the table at `index` (clearing fields during a traversal is allowed).
+func clearRawKeys(_ L: OpaquePointer?, _ index: Int32) {
+    let t = lua_absindex(L, index)
+    lua_pushnil(L)
+    while lua_next(L, t) != 0 {
+        swl_pop(L, 1)
+        lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, t)
     }
 }
 
