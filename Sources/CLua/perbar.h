@@ -1,10 +1,10 @@
 /* The per-bar path's hot helpers: what runs on every bar of every symbol, in C.
  *
  * A Swift callback costs the trampoline, the Swift frame and Swift's own checks (exclusivity,
- * bounds, reference counts); from Swift, each Lua API call is a separate call too. These two
- * jobs run once or several times per bar, so they live here: setting ctx's bar fields, and
- * reading `ctx.past.x[k]`. Every case they do not handle goes back to Swift, which explains
- * it (the messages live there). */
+ * bounds, reference counts); from Swift, each Lua API call is a separate call too. So the bar
+ * loop itself lives here (`swl_barloop`: ctx's fields, the call of on_bar, the broker only
+ * while it is busy), and so does `ctx.past.x[k]`'s __index. Every case they do not handle
+ * goes back to Swift, which explains it (the messages live there). */
 #ifndef LUNAR_CLUA_PERBAR_H
 #define LUNAR_CLUA_PERBAR_H
 
@@ -115,7 +115,7 @@ static inline void swl_barcall(lua_State *L, swl_BarLoop *b, int fn, int hooked)
   lua_pushvalue(L, fn); lua_pushvalue(L, SWL_LOOP_CTX); lua_pushvalue(L, SWL_LOOP_PARAMS);
   if (!hooked) {
     swl_watch_begin(L, b->watch, b->budget, b->deadline, b->timelimit);
-    if ((b->view->t & 31) == 0) swl_watch_deadline(L, b->deadline);
+    if ((b->watch->calls & 31) == 0) swl_watch_deadline(L, b->deadline);   /* every 32 calls */
     lua_callk(L, 2, 0, 0, NULL);
     swl_watch_end(L, b->watch);
   } else {

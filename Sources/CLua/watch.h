@@ -9,7 +9,7 @@
  * — on the worker's own thread, the way lua.c stops a script on Ctrl-C — sets the count hook.
  * From there the call is counted and stopped exactly as a hooked call is (swl_counthook), so
  * a runaway on_bar still ends with `file:line: instruction limit exceeded`, and the stop still
- * cannot be caught. The symbol's deadline is checked between calls, every few bars. */
+ * cannot be caught. The symbol's deadline is checked between calls, every 32 calls. */
 #ifndef LUNAR_CLUA_WATCH_H
 #define LUNAR_CLUA_WATCH_H
 
@@ -58,16 +58,17 @@ int pthread_sigqueue(pthread_t thread, int sig, const union sigval value);
 /* Installs the handler for `sig` (once per process); returns 0 on success. Linux only (the
  * signal carries the watch through pthread_sigqueue): elsewhere calls keep a hook each. */
 static inline int swl_watch_install(int sig) {
-#if !defined(__linux__)
-  (void)sig;
-  return -1;
-#endif
+#if defined(__linux__)
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = swl_watch_onsignal;
   sa.sa_flags = SA_RESTART | SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
   return sigaction(sig, &sa, NULL);
+#else
+  (void)sig;
+  return -1;
+#endif
 }
 
 /* Asks `thread` to arm its running call's count hook. */

@@ -16,14 +16,7 @@ public enum Evaluation {
         switch engine {
         case .naive: values = try NaiveEvaluator(panel: panel).evaluate(graph, outputs: aligned)
         case .fused:
-            let options = PlanOptions(threads: threads)
-            if cachePlans {
-                let compiled = try PlanCache.shared.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
-                                                            clockBars: FusedEngine.clockBars(graph, outputs: aligned, panel: panel), options: options)
-                values = try FusedEngine.run(compiled, panel: panel)
-            } else {
-                values = try FusedEngine.evaluate(graph, outputs: aligned, panel: panel, options: options)
-            }
+            values = try FusedEngine.run(compile(graph, aligned, panel, PlanOptions(threads: threads), cachePlans), panel: panel)
         }
         return Dictionary(zip(outputs, aligned).map { ($0, values[$1]!) }, uniquingKeysWith: { a, _ in a })
     }
@@ -35,16 +28,23 @@ public enum Evaluation {
     public static func evaluate(_ graph: Graph, outputs: [NodeID], streamed: [Int], tileMultiple: Int, panel: Panel,
                                 threads: Int, cachePlans: Bool, sink: @escaping FusedExecutor.TileSink) throws -> [NodeID: [Double]]? {
         let aligned = outputs.map { graph.aligned($0) }
-        let options = PlanOptions(threads: threads, streamed: streamed, tileMultiple: tileMultiple)
-        let clockBars = try FusedEngine.clockBars(graph, outputs: aligned, panel: panel)
-        let compiled = cachePlans
-            ? try PlanCache.shared.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
-                                           clockBars: clockBars, options: options)
-            : try FusedEngine.compile(graph, outputs: aligned, symbols: panel.symbolCount, bars: panel.barCount,
-                                      clockBars: clockBars, options: options)
+        let compiled = try compile(graph, aligned, panel, PlanOptions(threads: threads, streamed: streamed, tileMultiple: tileMultiple),
+                                   cachePlans)
         guard compiled.plan.streams.count == streamed.count else { return nil }
         let values = try FusedEngine.run(compiled, panel: panel, sink: sink)
         return Dictionary(zip(outputs, aligned).compactMap { o, a in values[a].map { (o, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The fused plan of `outputs` for `panel`, from the plan cache when `cachePlans`.
+    private static func compile(_ graph: Graph, _ outputs: [NodeID], _ panel: Panel, _ options: PlanOptions,
+                                _ cachePlans: Bool) throws -> FusedEngine.Compiled {
+        let clockBars = try FusedEngine.clockBars(graph, outputs: outputs, panel: panel)
+        if cachePlans {
+            return try PlanCache.shared.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount,
+                                                clockBars: clockBars, options: options)
+        }
+        return try FusedEngine.compile(graph, outputs: outputs, symbols: panel.symbolCount, bars: panel.barCount,
+                                       clockBars: clockBars, options: options)
     }
 }
 

@@ -34,7 +34,6 @@ public struct FusedExecutor {
             resamplings.append(r)
         }
         let calendarTables = try plan.calendars.map { try panel.calendarValues($0) }
-        let cells = plan.symbols * plan.bars
         var fieldArrays: [[Double]] = []
         for name in plan.fields {
             guard let v = panel.values(name) else {
@@ -164,8 +163,8 @@ private struct Context: @unchecked Sendable {
         // The streamed outputs of the tile as bytes: an eighth of the traffic of numbers, and
         // consumed by the sink while still in cache.
         let tileCells = symbols.count * T
-        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, streams.count * tileCells))
-        defer { bytes.deallocate() }
+        let bytes = streams.isEmpty ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, streams.count * tileCells))
+        defer { bytes?.deallocate() }
         // Scratch: L lanes of S slots, then one junk block for lanes past the tile's end.
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (L * S + 1) * B)
         defer { scratch.deallocate() }
@@ -282,7 +281,7 @@ private struct Context: @unchecked Sendable {
                 for (j, stream) in streams.enumerated() {
                     for l in 0 ..< lanes {
                         let from = scratch + (l * S + stream.slot) * B
-                        let to = bytes + j * tileCells + (first + l - symbols.lowerBound) * T + t0
+                        let to = bytes! + j * tileCells + (first + l - symbols.lowerBound) * T + t0
                         for i in 0 ..< n { to[i] = from[i] == 1 ? 1 : 0 }
                     }
                 }
@@ -290,7 +289,7 @@ private struct Context: @unchecked Sendable {
             }
             first += lanes
         }
-        if !streams.isEmpty { sink!(symbols, streams.indices.map { UnsafePointer(bytes + $0 * tileCells) }) }
+        if let bytes { sink!(symbols, streams.indices.map { UnsafePointer(bytes + $0 * tileCells) }) }
     }
 
     // MARK: - cross-sectional steps
