@@ -158,14 +158,15 @@ private struct RestartingSum {
     }
 }
 
-/// `EMAState` as a step (the lanes of `EMALanes`): NaN skipped, seeded with the mean of the
-/// first n values, then `(x − e)·k + e`.
-private struct EMAChainStep {
+/// `EMAState` and `WilderState` as a step (the lanes of `EMALanes`, ATR's smoothing): NaN
+/// skipped, seeded with the mean of the first n values, then the average's own update —
+/// `(x − e)·k + e` for an EMA, `(a·(n−1) + x) / n` for Wilder's.
+private struct SeededLaneStep {
     var seen = V4.zero
     var seedSum = V4.zero
     var value = nan4
 
-    @inline(__always) mutating func push(_ v: V4, dn: V4, alpha: V4) -> V4 {
+    @inline(__always) mutating func push(_ v: V4, dn: V4, update: (_ value: V4, _ x: V4) -> V4) -> V4 {
         let valid = ok4(v)
         let seeding = valid & lt4(seen, dn)
         let updating = valid & ~seeding
@@ -173,28 +174,18 @@ private struct EMAChainStep {
         seen = choose(seeding, seen + 1, seen)
         let seeded = seeding & eq4(seen, dn)
         value = choose(seeded, seedSum / dn, value)
-        value = choose(updating, (v - value) * alpha + value, value)
+        value = choose(updating, update(value, v), value)
         return choose(seeded | updating, value, nan4)
     }
-}
 
-/// `WilderState` as a step: NaN skipped, seeded with the mean of the first n values, then
-/// `(a·(n−1) + x) / n`.
-private struct WilderLaneStep {
-    var seen = V4.zero
-    var seedSum = V4.zero
-    var value = nan4
+    /// The EMA step.
+    @inline(__always) mutating func push(_ v: V4, dn: V4, alpha: V4) -> V4 {
+        push(v, dn: dn) { e, x in (x - e) * alpha + e }
+    }
 
+    /// Wilder's step.
     @inline(__always) mutating func push(_ v: V4, dn: V4, dn1: V4) -> V4 {
-        let valid = ok4(v)
-        let seeding = valid & lt4(seen, dn)
-        let updating = valid & ~seeding
-        seedSum = choose(seeding, seedSum + v, seedSum)
-        seen = choose(seeding, seen + 1, seen)
-        let seeded = seeding & eq4(seen, dn)
-        value = choose(seeded, seedSum / dn, value)
-        value = choose(updating, (value * dn1 + v) / dn, value)
-        return choose(seeded | updating, value, nan4)
+        push(v, dn: dn) { a, x in (a * dn1 + x) / dn }
     }
 
     /// Every lane has its seed: from here on `push` only updates.
@@ -248,7 +239,7 @@ private struct ATRLanes: LaneKernel {
     let n: Int
     let natr: Bool
     var prevClose = nan4
-    var wilder = WilderLaneStep()
+    var wilder = SeededLaneStep()
     init(n: Int, natr: Bool) { self.n = n; self.natr = natr }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
@@ -288,7 +279,7 @@ private struct ATRLanes: LaneKernel {
 /// `RMAKernel`: `WilderState` over x.
 private struct RMALanes: LaneKernel {
     let n: Int
-    var wilder = WilderLaneStep()
+    var wilder = SeededLaneStep()
     init(n: Int) { self.n = n }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
@@ -500,9 +491,9 @@ private struct WMALanes: LaneKernel {
 }
 
 /// `MultiEMAKernel`: chained `EMAState`s; a NaN from one stage is skipped by the next, so the
-/// stages are `EMAChainStep`s fed each other's outputs. dema = 2·e1 − e2, tema = 3·e1 − 3·e2 + e3.
+/// stages are `SeededLaneStep`s fed each other's outputs. dema = 2·e1 − e2, tema = 3·e1 − 3·e2 + e3.
 private struct MultiEMALanes: LaneKernel {
-    var e1 = EMAChainStep(), e2 = EMAChainStep(), e3 = EMAChainStep()
+    var e1 = SeededLaneStep(), e2 = SeededLaneStep(), e3 = SeededLaneStep()
     let n: Int
     let depth: Int
     init(n: Int, depth: Int) { self.n = n; self.depth = depth }
