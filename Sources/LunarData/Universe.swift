@@ -101,15 +101,22 @@ extension Panel {
             let T = barCount
             let close = fields["close"]!
             let calendarEnd = timestamps.last ?? .min
-            return (0 ..< symbolCount).map { s in
+            return close.withUnsafeBufferPointer { cb in (0 ..< symbolCount).map { s in
+                // The first close from the front and the last from the back: a listed symbol's
+                // row is read only up to its first and from its last close.
                 var first = -1, last = -1
-                for t in 0 ..< T where !close[s * T + t].isNaN { if first < 0 { first = t }; last = t }
+                if let base = cb.baseAddress, T > 0 {
+                    let row = base + s * T
+                    first = 0; last = T - 1
+                    while first < T && row[first].isNaN { first += 1 }
+                    if first == T { first = -1; last = -1 } else { while row[last].isNaN { last -= 1 } }
+                }
                 let listedDelisting = universe.delistings[symbols[s]]
                 let fileDelists = listedDelisting.map { $0.date <= calendarEnd } ?? false
                 let delisted = last >= 0 && (last < T - 1 || fileDelists)
                 return SymbolLifecycle(firstBar: first, lastBar: last, delisted: delisted,
                                        finalPrice: delisted ? (listedDelisting?.price ?? .nan) : .nan)
-            }
+            } }
         }
     }
 

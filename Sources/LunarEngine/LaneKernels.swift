@@ -121,30 +121,74 @@ struct SMALanes: LaneKernel {
     }
 }
 
-/// `CrossKernel` in four lanes, branch-free: NaN resets both flags and gives NaN; a > b fires
-/// when "was below" is set and the previous bar was not above; a < b sets "was below".
+/// `CrossKernel` for four symbols, each along its own bars (its block is contiguous), two
+/// bars at a time. The rule: NaN resets both flags and gives NaN; a > b fires when "was below"
+/// is set and the previous bar was not above; a < b sets "was below". On a bar after the
+/// block's first, "previous not above and was below" is exactly "previous below", unless the
+/// previous bar had a == b (then "was below" is older): so a block without equal inputs fires
+/// where a > b follows a < b, read from two overlapping loads, and a block with one runs the
+/// rule bar by bar. The flags at the block's end come from a scan back to its last a < b or NaN.
+/// (In four SIMD lanes the masks went through general registers lane by lane: 87
+/// instructions a bar.)
 struct CrossLanes: LaneKernel {
     let swapped: Bool
-    var wasBelow = SIMDMask<SIMD4<Int64>>(repeating: false)
-    var above = SIMDMask<SIMD4<Int64>>(repeating: false)
+    private var wasBelow: (Bool, Bool, Bool, Bool) = (false, false, false, false)
+    private var above: (Bool, Bool, Bool, Bool) = (false, false, false, false)
     init(swapped: Bool) { self.swapped = swapped }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let a = swapped ? inputs[1] : inputs[0], b = swapped ? inputs[0] : inputs[1]
         let out = outputs[0]
-        let zero = SIMD4<Double>.zero, one = SIMD4<Double>(repeating: 1), nan = SIMD4<Double>(repeating: .nan)
-        var wasBelow = self.wasBelow, above = self.above
-        for i in 0 ..< count {
-            let x = gather(a, i), y = gather(b, i)
-            let valid = (x .== x) .& (y .== y)
-            let gt = x .> y, lt = x .< y
-            let fire = gt .& wasBelow .& .!above
-            scatter(pick(valid, pick(fire, one, zero), nan), out, i)
-            wasBelow = valid .& (wasBelow .| lt)
-            above = gt
+        CrossLanes.lane(a.p0, b.p0, out.p0, count, &wasBelow.0, &above.0)
+        CrossLanes.lane(a.p1, b.p1, out.p1, count, &wasBelow.1, &above.1)
+        CrossLanes.lane(a.p2, b.p2, out.p2, count, &wasBelow.2, &above.2)
+        CrossLanes.lane(a.p3, b.p3, out.p3, count, &wasBelow.3, &above.3)
+    }
+
+    private typealias D2 = SIMD2<Double>
+    private typealias K2 = SIMD2<Int64>
+
+    /// One symbol's block; `wasBelow` and `above` are its flags before the block and after.
+    private static func lane(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ o: UnsafeMutablePointer<Double>,
+                             _ count: Int, _ wasBelow: inout Bool, _ above: inout Bool) {
+        guard count > 0 else { return }
+        @inline(__always) func load(_ p: UnsafePointer<Double>, _ i: Int) -> D2 { UnsafeRawPointer(p + i).loadUnaligned(as: D2.self) }
+        let x0 = a[0], y0 = b[0]
+        var equal = x0 == y0
+        o[0] = x0.isNaN || y0.isNaN ? .nan : (x0 > y0 && wasBelow && !above ? 1 : 0)
+        let one = K2(repeating: Int64(bitPattern: (1.0).bitPattern)), nan = K2(repeating: Int64(bitPattern: Double.nan.bitPattern))
+        var anyEqual = K2.zero
+        var i = 1
+        while i &+ 2 <= count {
+            let x = load(a, i), y = load(b, i), xp = load(a, i &- 1), yp = load(b, i &- 1)
+            let valid = ((x .== x) .& (y .== y))._storage
+            let fire = (x .> y)._storage & (xp .< yp)._storage
+            anyEqual |= (x .== y)._storage
+            UnsafeMutableRawPointer(o + i).storeBytes(of: unsafeBitCast((one & fire) | (nan & ~valid), to: D2.self), as: D2.self)
+            i &+= 2
         }
-        self.wasBelow = wasBelow; self.above = above
+        if i < count {
+            let x = a[i], y = b[i]
+            equal = equal || x == y
+            o[i] = x.isNaN || y.isNaN ? .nan : (x > y && a[i - 1] < b[i - 1] ? 1 : 0)
+        }
+        if equal || anyEqual != .zero {
+            // Equal inputs somewhere: the rule bar by bar, from the flags before the block.
+            for t in 0 ..< count {
+                let x = a[t], y = b[t]
+                if x.isNaN || y.isNaN { wasBelow = false; above = false; o[t] = .nan; continue }
+                o[t] = x > y && wasBelow && !above ? 1 : 0
+                if x < y { wasBelow = true }
+                above = x > y
+            }
+            return
+        }
+        // "Was below" at the end: set by the last a < b unless a NaN came after it.
+        var t = count - 1
+        while t >= 0 && !(a[t] < b[t]) && !(a[t].isNaN || b[t].isNaN) { t -= 1 }
+        if t >= 0 { wasBelow = a[t] < b[t] }
+        above = a[count - 1] > b[count - 1]
     }
 }
 

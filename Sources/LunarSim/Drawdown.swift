@@ -26,6 +26,18 @@ struct Drawdown: Sendable, Equatable {
         previous = v
     }
 
+    /// Adds bars `range` of a curve that holds `v` on each of them (a flat account's cash):
+    /// what adding them one by one does. After the first, a repeated value sets no new fall
+    /// (it equals the bar before) and no new peak; it only moves the peak's bar (at the peak)
+    /// or lengthens the stretch below it.
+    mutating func add(constant v: Double, bars range: Range<Int>) {
+        guard let first = range.first else { return }
+        add(v, bar: first)
+        let last = range.upperBound - 1
+        guard last > first else { return }
+        if v >= peak { peakBar = last } else { longest = max(longest, last - peakBar) }
+    }
+
     /// Adds bars `range` of the curve `e`, in order; every bar before the range must have been
     /// added already.
     mutating func add(_ e: UnsafePointer<Double>, bars range: Range<Int>) {

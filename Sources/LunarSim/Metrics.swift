@@ -160,8 +160,7 @@ public struct Metrics: Sendable, Equatable {
                 guard T > 0, let r = rb.baseAddress, let e = eb.baseAddress else { return }
                 r[0] = e[0] / initial - 1
                 for t in 1 ..< T { r[t] = e[t] / e[t - 1] - 1 }   // independent: vectorizes
-                mean = Metrics.sum(r, T) { $0 }
-                equitySum = Metrics.sum(e, T) { $0 }
+                (mean, equitySum) = Metrics.sums(r, e, T)
                 (mdd, longest) = tracked.map { ($0.deepest, $0.longest) } ?? Metrics.drawdown(e, T)
             }
         }
@@ -173,20 +172,22 @@ public struct Metrics: Sendable, Equatable {
         returns.withUnsafeBufferPointer { rb in
             guard T > 0, let r = rb.baseAddress else { return }
             let mu = mean
-            ss = Metrics.sum(r, T) { ($0 - mu) * ($0 - mu) }
-            down = Metrics.sum(r, T) { $0 < 0 ? $0 * $0 : 0 }
-            guard let bench else { return }
+            guard let bench else {
+                (ss, down, _, _) = Metrics.spreads(r, T, mean: mu, benchmark: nil)
+                return
+            }
             // Regression of bar returns on the benchmark's over bars where both are defined.
             bench.returns.withUnsafeBufferPointer { bb in
                 let x = bb.baseAddress!
                 if bench.allFinite && mu.isFinite {
                     // Every bar counts (a finite mean means finite returns): the benchmark's own
-                    // sums are known, and the two that involve this curve vectorize.
+                    // sums are known, and the two that involve this curve are taken in the
+                    // same pass as the spreads.
                     (sx, sxx, cnt) = (bench.sum, bench.sumOfSquares, Double(T - 1))
-                    sy = Metrics.sum(r + 1, T - 1) { $0 }
-                    sxy = Metrics.dot(x + 1, r + 1, T - 1)
+                    (ss, down, sy, sxy) = Metrics.spreads(r, T, mean: mu, benchmark: x)
                     return
                 }
+                (ss, down, _, _) = Metrics.spreads(r, T, mean: mu, benchmark: nil)
                 for t in 1 ..< T {
                     let bx = x[t], y = r[t]
                     if !bx.isFinite || !y.isFinite { continue }
@@ -272,6 +273,60 @@ public struct Metrics: Sendable, Equatable {
         return (d.deepest, d.longest)
     }
 
+    /// Four interleaved accumulators: value i of a sum goes to accumulator i mod 4 while four
+    /// remain, the rest to the first; the total is (a + b) + (c + d). `sum` adds in this order,
+    /// and so does each sum of the fused passes below, value for value.
+    struct Sum4 {
+        var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+        @inline(__always) mutating func add(_ w: Double, _ x: Double, _ y: Double, _ z: Double) { a += w; b += x; c += y; d += z }
+        var total: Double { (a + b) + (c + d) }
+    }
+
+    /// Σ r and Σ e over n values in one pass: `sum(r, n)` and `sum(e, n)`, bit for bit.
+    static func sums(_ r: UnsafePointer<Double>, _ e: UnsafePointer<Double>, _ n: Int) -> (Double, Double) {
+        var sr = Sum4(), se = Sum4()
+        var i = 0
+        while i &+ 4 <= n {
+            sr.add(r[i], r[i &+ 1], r[i &+ 2], r[i &+ 3]); se.add(e[i], e[i &+ 1], e[i &+ 2], e[i &+ 3])
+            i &+= 4
+        }
+        while i < n { sr.a += r[i]; se.a += e[i]; i &+= 1 }
+        return (sr.total, se.total)
+    }
+
+    /// In one pass over the n returns: Σ (r − mean)², Σ min(r, 0)², and with a benchmark x,
+    /// Σ r[1...] and Σ x[t]·r[t] over t ≥ 1 (the regression's terms) — each what `sum` gives
+    /// for its values, bit for bit (each keeps its own accumulators and tail).
+    static func spreads(_ r: UnsafePointer<Double>, _ n: Int, mean mu: Double,
+                        benchmark x: UnsafePointer<Double>?) -> (Double, Double, Double, Double) {
+        // Straight-line code, no nested functions: a closure that captures the accumulators
+        // would box them.
+        var ss = Sum4(), down = Sum4(), sy = Sum4(), sxy = Sum4()
+        var i = 0
+        if let x, n > 1 {
+            // The regression's sums run over the n − 1 values from index 1.
+            let y = r + 1, bx = x + 1, m = n - 1
+            while i &+ 4 <= m {
+                let v0 = r[i], v1 = r[i &+ 1], v2 = r[i &+ 2], v3 = r[i &+ 3]
+                ss.add((v0 - mu) * (v0 - mu), (v1 - mu) * (v1 - mu), (v2 - mu) * (v2 - mu), (v3 - mu) * (v3 - mu))
+                down.add(v0 < 0 ? v0 * v0 : 0, v1 < 0 ? v1 * v1 : 0, v2 < 0 ? v2 * v2 : 0, v3 < 0 ? v3 * v3 : 0)
+                let y0 = y[i], y1 = y[i &+ 1], y2 = y[i &+ 2], y3 = y[i &+ 3]
+                sy.add(y0, y1, y2, y3)
+                sxy.add(bx[i] * y0, bx[i &+ 1] * y1, bx[i &+ 2] * y2, bx[i &+ 3] * y3)
+                i &+= 4
+            }
+            for j in i ..< m { sy.a += y[j]; sxy.a += bx[j] * y[j] }
+        }
+        while i &+ 4 <= n {
+            let v0 = r[i], v1 = r[i &+ 1], v2 = r[i &+ 2], v3 = r[i &+ 3]
+            ss.add((v0 - mu) * (v0 - mu), (v1 - mu) * (v1 - mu), (v2 - mu) * (v2 - mu), (v3 - mu) * (v3 - mu))
+            down.add(v0 < 0 ? v0 * v0 : 0, v1 < 0 ? v1 * v1 : 0, v2 < 0 ? v2 * v2 : 0, v3 < 0 ? v3 * v3 : 0)
+            i &+= 4
+        }
+        while i < n { let v = r[i]; ss.a += (v - mu) * (v - mu); down.a += v < 0 ? v * v : 0; i &+= 1 }
+        return (ss.total, down.total, sy.total, sxy.total)
+    }
+
     /// Σ f(p[i]) over n values with four interleaved accumulators.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Double>, _ n: Int, _ f: (Double) -> Double) -> Double {
@@ -280,16 +335,6 @@ public struct Metrics: Sendable, Equatable {
         while i + 4 <= n { a += f(p[i]); b += f(p[i + 1]); c += f(p[i + 2]); d += f(p[i + 3]); i += 4 }
         while i < n { a += f(p[i]); i += 1 }
         return (a + b) + (c + d)
-    }
-
-    /// Σ a[i]·b[i] over n values with four interleaved accumulators.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-        var p = 0.0, q = 0.0, u = 0.0, v = 0.0
-        var i = 0
-        while i + 4 <= n { p += a[i] * b[i]; q += a[i + 1] * b[i + 1]; u += a[i + 2] * b[i + 2]; v += a[i + 3] * b[i + 3]; i += 4 }
-        while i < n { p += a[i] * b[i]; i += 1 }
-        return (p + q) + (u + v)
     }
 
     /// A benchmark's bar returns (`r[0] = 0`) and total return, computed once.

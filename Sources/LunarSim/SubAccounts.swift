@@ -115,6 +115,30 @@ public final class SubAccounts: @unchecked Sendable {
 }
 
 /// A bool signal's value at one bar: a number (1 = true; 0 and NaN are false) or a byte.
-protocol SignalCell { var isTrue: Bool { get } }
-extension Double: SignalCell { @inline(__always) var isTrue: Bool { self == 1 } }
-extension UInt8: SignalCell { @inline(__always) var isTrue: Bool { self != 0 } }
+protocol SignalCell {
+    var isTrue: Bool { get }
+    /// The first index in `from ..< to` whose cell is true, or `to`.
+    static func nextTrue(_ p: UnsafePointer<Self>, from: Int, to: Int) -> Int
+}
+extension Double: SignalCell {
+    @inline(__always) var isTrue: Bool { self == 1 }
+    @inline(__always) static func nextTrue(_ p: UnsafePointer<Double>, from: Int, to: Int) -> Int {
+        var i = from
+        while i < to && p[i] != 1 { i += 1 }
+        return i
+    }
+}
+extension UInt8: SignalCell {
+    @inline(__always) var isTrue: Bool { self != 0 }
+    /// Sixteen bytes at a time: signals are mostly false, so most of a span is skipped whole.
+    @inline(__always) static func nextTrue(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var i = from
+        let raw = UnsafeRawPointer(p)
+        while i + 16 <= to
+            && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) | raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self) == 0 {
+            i += 16
+        }
+        while i < to && p[i] == 0 { i += 1 }
+        return i
+    }
+}

@@ -30,40 +30,85 @@ extension Simulator {
     /// such inputs, without the branches for shorts, targets, stops and next-open fills.
     /// Generic over the signals' cells (numbers, or bytes from a fused run) and specialized
     /// for each: the same decisions.
+    ///
+    /// The curve is written span by span rather than bar by bar: between two orders the
+    /// position does not change, so a flat span is the cash on every bar and a long span is
+    /// cash + units × the last price. Each span ends at the next bar that trades (`nextOrder`),
+    /// found by scanning the signals alone; the values, the drawdown and the bars in the market
+    /// are those of the bar-by-bar loop (`simulateSymbol`), bit for bit.
     static func simulateLongSignals<Cell: SignalCell>(symbol: Int, bars T: Int, close: UnsafePointer<Double>, entries: UnsafePointer<Cell>,
                                     exits: UnsafePointer<Cell>?, capital: Double, options o: SimulationOptions) -> SymbolRun {
         var acct = Account(symbol: symbol, cash: capital, options: o)
         var lastPrice = Double.nan
-        // Tracked here, where it costs little: each value is in a register as it is written.
+        // Tracked here, where it costs little: each span's values are in cache as they are written.
         var drawdown = Drawdown()
-        let hasExits = exits != nil, exitCells = exits ?? entries
         // Every bar is written below, so the curve starts uninitialized.
         let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
             count = T
-            for t in 0 ..< T {
-                let c = close[t]
-                if c.isNaN {
-                    eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * lastPrice
-                    drawdown.add(eq[t], bar: t)
-                    if acct.q != 0 { acct.barsInMarket += 1 }
-                    continue
+            let e = eq.baseAddress!
+            var t = 0
+            while t < T {
+                let long = acct.q != 0
+                // Flat, the next order is an entry without an exit on its bar; long, an exit
+                // without an entry (both on one bar cancel, as in vectorbt).
+                let end = long ? nextOrder(from: t, bars: T, close: close, signal: exits, unless: entries)
+                               : nextOrder(from: t, bars: T, close: close, signal: entries, unless: exits)
+                if long {
+                    let cash = acct.cash, q = acct.q
+                    var last = lastPrice
+                    for i in t ..< end {
+                        let c = close[i]
+                        last = c.isNaN ? last : c
+                        e[i] = cash + q * last
+                    }
+                    lastPrice = last
+                    acct.barsInMarket += end - t
+                    drawdown.add(UnsafePointer(e), bars: t ..< end)
+                } else if t < end {
+                    let cash = acct.cash
+                    for i in t ..< end { e[i] = cash }
+                    lastPrice = lastValid(close, t ..< end) ?? lastPrice
+                    drawdown.add(constant: cash, bars: t ..< end)
                 }
+                if end == T { break }
+                // The order's bar: its close is a number.
+                let c = close[end]
                 lastPrice = c
-                let enter = entries[t].isTrue, exit = hasExits && exitCells[t].isTrue
-                // Both on one bar cancel (vectorbt); an entry while long and an exit while flat do nothing.
-                if enter != exit {
-                    if enter && acct.q == 0 { _ = act(.goLong, ref: c, bar: t, &acct) }
-                    else if exit && acct.q > 0 { _ = act(.close, ref: c, bar: t, &acct) }
-                }
+                _ = act(long ? .close : .goLong, ref: c, bar: end, &acct)
                 if acct.q != 0 { acct.barsInMarket += 1 }
-                eq[t] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
-                drawdown.add(eq[t], bar: t)
+                e[end] = acct.q == 0 ? acct.cash : acct.cash + acct.q * c
+                drawdown.add(e[end], bar: end)
+                t = end + 1
             }
         }
         acct.finish(lastPrice: lastPrice, lastBar: T - 1)
         var run = acct.symbolRun(equity: equity, capital: capital)
         run.drawdown = drawdown
         return run
+    }
+
+    /// The first bar from `t` on where `signal` is true, `unless` is not and the close is a
+    /// number (a bar the lean loop trades on), or `T`. Scans the signal for its next true cell
+    /// and checks the other two only there.
+    @inline(__always)
+    static func nextOrder<Cell: SignalCell>(from t: Int, bars T: Int, close: UnsafePointer<Double>, signal: UnsafePointer<Cell>?,
+                                            unless other: UnsafePointer<Cell>?) -> Int {
+        guard let signal else { return T }
+        var i = t
+        while true {
+            i = Cell.nextTrue(signal, from: i, to: T)
+            if i == T { return T }
+            if !(other.map { $0[i].isTrue } ?? false) && !close[i].isNaN { return i }
+            i += 1
+        }
+    }
+
+    /// The last close of `range` that is a number.
+    @inline(__always)
+    static func lastValid(_ close: UnsafePointer<Double>, _ range: Range<Int>) -> Double? {
+        var i = range.upperBound
+        while i > range.lowerBound { i -= 1; if !close[i].isNaN { return close[i] } }
+        return nil
     }
 
     /// One symbol's sub-account over all bars. Allocation-free per bar (trades are appended).

@@ -118,6 +118,37 @@ import Testing
 
     /// With every return finite, alpha and beta come from the benchmark's precomputed sums; they
     /// must agree with the bar-by-bar regression the general path runs (a NaN forces that path).
+    /// The fused passes add each sum in the order of one four-accumulator sum of its own
+    /// values (value i to accumulator i mod 4 while four remain, the tail to the first), for
+    /// every length around the block size: the figures keep their bits.
+    @Test func fusedPassesKeepEachSumsOrder() {
+        func sum4(_ v: [Double]) -> Double {
+            var acc = [0.0, 0.0, 0.0, 0.0]
+            let blocks = v.count / 4 * 4
+            for (i, x) in v.enumerated() { acc[i < blocks ? i % 4 : 0] += x }
+            return (acc[0] + acc[1]) + (acc[2] + acc[3])
+        }
+        var rng = SplitMix64(seed: 11)
+        for n in Array(0 ... 13) + [2519, 2520] {
+            let r = (0 ..< n).map { _ in (rng.nextUnit() - 0.5) * 0.04 }, e = (0 ..< n).map { _ in 90 + rng.nextUnit() * 20 }
+            let x = (0 ..< n).map { _ in (rng.nextUnit() - 0.5) * 0.02 }
+            let mu = sum4(r) / Double(max(n, 1))
+            r.withUnsafeBufferPointer { rb in e.withUnsafeBufferPointer { eb in x.withUnsafeBufferPointer { xb in
+                let base = UnsafePointer<Double>(bitPattern: 8)!
+                let (sr, se) = Metrics.sums(rb.baseAddress ?? base, eb.baseAddress ?? base, n)
+                #expect(sr.bitPattern == sum4(r).bitPattern && se.bitPattern == sum4(e).bitPattern)
+                let (ss, down, _, _) = Metrics.spreads(rb.baseAddress ?? base, n, mean: mu, benchmark: nil)
+                #expect(ss.bitPattern == sum4(r.map { ($0 - mu) * ($0 - mu) }).bitPattern)
+                #expect(down.bitPattern == sum4(r.map { $0 < 0 ? $0 * $0 : 0 }).bitPattern)
+                guard n > 1 else { return }
+                let (ss2, down2, sy, sxy) = Metrics.spreads(rb.baseAddress!, n, mean: mu, benchmark: xb.baseAddress!)
+                #expect(ss2.bitPattern == ss.bitPattern && down2.bitPattern == down.bitPattern)
+                #expect(sy.bitPattern == sum4(Array(r.dropFirst())).bitPattern)
+                #expect(sxy.bitPattern == sum4(zip(x.dropFirst(), r.dropFirst()).map { $0 * $1 }).bitPattern)
+            } } }
+        }
+    }
+
     @Test func regressionFastPathAgreesWithTheGeneralPath() {
         var rng = SplitMix64(seed: 5)
         let T = 300
