@@ -260,7 +260,8 @@ struct EMALanes: LaneKernel {
         let n64 = SIMD4<Int64>(repeating: Int64(n)), dn = SIMD4<Double>(repeating: Double(n))
         let alpha = SIMD4<Double>(repeating: self.alpha), nan = SIMD4<Double>(repeating: .nan)
         var seen = self.seen, seedSum = self.seedSum, value = self.value
-        for i in 0 ..< count {
+        var i = 0
+        while i < count && any(seen .< n64) {
             let v = gather(x, i)
             let valid = v .== v
             let seeding = valid .& (seen .< n64)
@@ -271,6 +272,17 @@ struct EMALanes: LaneKernel {
             value = pick(seeded, seedSum / dn, value)
             value = pick(updating, (v - value) * alpha + value, value)
             scatter(pick(seeded .| updating, value, nan), out, i)
+            i += 1
+        }
+        // Every lane seeded: a valid value updates its lane, which is then the output (the
+        // loop above with `seeding` false everywhere, without its 64-bit compares, which
+        // baseline x86-64 has no instruction for).
+        while i < count {
+            let v = gather(x, i)
+            let valid = v .== v
+            value = pick(valid, (v - value) * alpha + value, value)
+            scatter(pick(valid, value, nan), out, i)
+            i += 1
         }
         self.seen = seen; self.seedSum = seedSum; self.value = value
     }

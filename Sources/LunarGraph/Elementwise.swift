@@ -91,16 +91,16 @@ extension BinaryOp {
         case .sub: blockZip(a, b, out, n) { BinaryOp.sub.apply($0, $1) }
         case .mul: blockZip(a, b, out, n) { BinaryOp.mul.apply($0, $1) }
         case .div: blockZip(a, b, out, n) { BinaryOp.div.apply($0, $1) }
-        case .min: blockZip2(a, b, out, n, { BinaryOp.min.apply($0, $1) }) { x, y in known(x, y, pick2(y .< x, y, x)) }
-        case .max: blockZip2(a, b, out, n, { BinaryOp.max.apply($0, $1) }) { x, y in known(x, y, pick2(y .>= x, y, x)) }
-        case .gt: blockZip2(a, b, out, n, { BinaryOp.gt.apply($0, $1) }) { x, y in truth(x, y, x .> y) }
-        case .ge: blockZip2(a, b, out, n, { BinaryOp.ge.apply($0, $1) }) { x, y in truth(x, y, x .>= y) }
-        case .lt: blockZip2(a, b, out, n, { BinaryOp.lt.apply($0, $1) }) { x, y in truth(x, y, x .< y) }
-        case .le: blockZip2(a, b, out, n, { BinaryOp.le.apply($0, $1) }) { x, y in truth(x, y, x .<= y) }
-        case .eq: blockZip2(a, b, out, n, { BinaryOp.eq.apply($0, $1) }) { x, y in truth(x, y, x .== y) }
-        case .ne: blockZip2(a, b, out, n, { BinaryOp.ne.apply($0, $1) }) { x, y in truth(x, y, x .!= y) }
-        case .and: blockZip2(a, b, out, n, { BinaryOp.and.apply($0, $1) }) { x, y in truth(x, y, (x .== 1) .& (y .== 1)) }
-        case .or: blockZip2(a, b, out, n, { BinaryOp.or.apply($0, $1) }) { x, y in truth(x, y, (x .== 1) .| (y .== 1)) }
+        case .min: blockZip2(a, b, out, n, MinPair.self) { BinaryOp.min.apply($0, $1) }
+        case .max: blockZip2(a, b, out, n, MaxPair.self) { BinaryOp.max.apply($0, $1) }
+        case .gt: blockZip2(a, b, out, n, GtPair.self) { BinaryOp.gt.apply($0, $1) }
+        case .ge: blockZip2(a, b, out, n, GePair.self) { BinaryOp.ge.apply($0, $1) }
+        case .lt: blockZip2(a, b, out, n, LtPair.self) { BinaryOp.lt.apply($0, $1) }
+        case .le: blockZip2(a, b, out, n, LePair.self) { BinaryOp.le.apply($0, $1) }
+        case .eq: blockZip2(a, b, out, n, EqPair.self) { BinaryOp.eq.apply($0, $1) }
+        case .ne: blockZip2(a, b, out, n, NePair.self) { BinaryOp.ne.apply($0, $1) }
+        case .and: blockZip2(a, b, out, n, AndPair.self) { BinaryOp.and.apply($0, $1) }
+        case .or: blockZip2(a, b, out, n, OrPair.self) { BinaryOp.or.apply($0, $1) }
         }
     }
 }
@@ -121,6 +121,21 @@ private typealias K2 = SIMD2<Int64>
 @inline(__always) private func truth(_ x: D2, _ y: D2, _ m: SIMDMask<K2>) -> D2 {
     known(x, y, unsafeBitCast(K2(repeating: Int64(bitPattern: (1.0).bitPattern)) & m._storage, to: D2.self))
 }
+
+/// A rule's two-lane form, as a type rather than a closure: `blockZip2` is specialized for
+/// each, and the rule inlines at every call site (a closure called twice in a loop body is
+/// outlined).
+private protocol PairRule { static func pair(_ x: D2, _ y: D2) -> D2 }
+private enum MinPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { known(x, y, pick2(y .< x, y, x)) } }
+private enum MaxPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { known(x, y, pick2(y .>= x, y, x)) } }
+private enum GtPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .> y) } }
+private enum GePair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .>= y) } }
+private enum LtPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .< y) } }
+private enum LePair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .<= y) } }
+private enum EqPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .== y) } }
+private enum NePair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, x .!= y) } }
+private enum AndPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, (x .== 1) .& (y .== 1)) } }
+private enum OrPair: PairRule { @inline(__always) static func pair(_ x: D2, _ y: D2) -> D2 { truth(x, y, (x .== 1) .| (y .== 1)) } }
 
 /// `out[i] = selectValue(c[i], a[i], b[i])` for i in 0..<n.
 public func selectBlock(_ c: BlockOperand, _ a: BlockOperand, _ b: BlockOperand,
@@ -162,25 +177,30 @@ private func blockZip(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutable
     }
 }
 
-/// `blockZip` with the pointer cases two values at a time through `g` (the same rule as `f`).
+/// `blockZip` with the pointer cases four values at a time through `R` (the same rule as `f`).
 @inline(__always)
-private func blockZip2(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutablePointer<Double>, _ n: Int,
-                       _ f: (Double, Double) -> Double, _ g: (D2, D2) -> D2) {
+private func blockZip2<R: PairRule>(_ a: BlockOperand, _ b: BlockOperand, _ out: UnsafeMutablePointer<Double>, _ n: Int,
+                                    _ rule: R.Type, _ f: (Double, Double) -> Double) {
     @inline(__always) func load(_ p: UnsafePointer<Double>, _ i: Int) -> D2 { UnsafeRawPointer(p + i).loadUnaligned(as: D2.self) }
     @inline(__always) func store(_ i: Int, _ v: D2) { UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: D2.self) }
+    // Two pairs an iteration, with wrapping index arithmetic: the loop's own bookkeeping was a
+    // third of its instructions.
     var i = 0
     switch (a, b) {
     case (.pointer(let x), .pointer(let y)):
-        while i + 2 <= n { store(i, g(load(x, i), load(y, i))); i += 2 }
-        while i < n { out[i] = f(x[i], y[i]); i += 1 }
+        while i &+ 4 <= n { store(i, R.pair(load(x, i), load(y, i))); store(i &+ 2, R.pair(load(x, i &+ 2), load(y, i &+ 2))); i &+= 4 }
+        while i &+ 2 <= n { store(i, R.pair(load(x, i), load(y, i))); i &+= 2 }
+        while i < n { out[i] = f(x[i], y[i]); i &+= 1 }
     case (.pointer(let x), .value(let v)):
         let vv = D2(repeating: v)
-        while i + 2 <= n { store(i, g(load(x, i), vv)); i += 2 }
-        while i < n { out[i] = f(x[i], v); i += 1 }
+        while i &+ 4 <= n { store(i, R.pair(load(x, i), vv)); store(i &+ 2, R.pair(load(x, i &+ 2), vv)); i &+= 4 }
+        while i &+ 2 <= n { store(i, R.pair(load(x, i), vv)); i &+= 2 }
+        while i < n { out[i] = f(x[i], v); i &+= 1 }
     case (.value(let u), .pointer(let y)):
         let uu = D2(repeating: u)
-        while i + 2 <= n { store(i, g(uu, load(y, i))); i += 2 }
-        while i < n { out[i] = f(u, y[i]); i += 1 }
+        while i &+ 4 <= n { store(i, R.pair(uu, load(y, i))); store(i &+ 2, R.pair(uu, load(y, i &+ 2))); i &+= 4 }
+        while i &+ 2 <= n { store(i, R.pair(uu, load(y, i))); i &+= 2 }
+        while i < n { out[i] = f(u, y[i]); i &+= 1 }
     case (.value(let u), .value(let v)): let r = f(u, v); for i in 0 ..< n { out[i] = r }
     }
 }
