@@ -275,11 +275,17 @@ public struct Metrics: Sendable, Equatable {
 
     /// Four interleaved accumulators: value i of a sum goes to accumulator i mod 4 while four
     /// remain, the rest to the first; the total is (a + b) + (c + d). `sum` adds in this order,
-    /// and so does each sum of the fused passes below, value for value.
+    /// and so does each sum of the fused passes below, value for value. Kept as two pairs,
+    /// (a, b) and (c, d), so that four values are two vector additions.
     struct Sum4 {
-        var a = 0.0, b = 0.0, c = 0.0, d = 0.0
-        @inline(__always) mutating func add(_ w: Double, _ x: Double, _ y: Double, _ z: Double) { a += w; b += x; c += y; d += z }
-        var total: Double { (a + b) + (c + d) }
+        var lo = SIMD2<Double>.zero, hi = SIMD2<Double>.zero
+        @inline(__always) mutating func add(_ x: SIMD2<Double>, _ y: SIMD2<Double>) { lo += x; hi += y }
+        @inline(__always) mutating func add(_ v: Double) { lo[0] += v }
+        var total: Double { (lo[0] + lo[1]) + (hi[0] + hi[1]) }
+    }
+
+    @inline(__always) static func pair(_ p: UnsafePointer<Double>, _ i: Int) -> SIMD2<Double> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD2<Double>.self)
     }
 
     /// Σ r and Σ e over n values in one pass: `sum(r, n)` and `sum(e, n)`, bit for bit.
@@ -287,10 +293,10 @@ public struct Metrics: Sendable, Equatable {
         var sr = Sum4(), se = Sum4()
         var i = 0
         while i &+ 4 <= n {
-            sr.add(r[i], r[i &+ 1], r[i &+ 2], r[i &+ 3]); se.add(e[i], e[i &+ 1], e[i &+ 2], e[i &+ 3])
+            sr.add(pair(r, i), pair(r, i &+ 2)); se.add(pair(e, i), pair(e, i &+ 2))
             i &+= 4
         }
-        while i < n { sr.a += r[i]; se.a += e[i]; i &+= 1 }
+        while i < n { sr.add(r[i]); se.add(e[i]); i &+= 1 }
         return (sr.total, se.total)
     }
 
@@ -299,32 +305,39 @@ public struct Metrics: Sendable, Equatable {
     /// for its values, bit for bit (each keeps its own accumulators and tail).
     static func spreads(_ r: UnsafePointer<Double>, _ n: Int, mean mu: Double,
                         benchmark x: UnsafePointer<Double>?) -> (Double, Double, Double, Double) {
-        // Straight-line code, no nested functions: a closure that captures the accumulators
-        // would box them.
+        // Straight-line code, no nested closures over the accumulators (they would be boxed).
         var ss = Sum4(), down = Sum4(), sy = Sum4(), sxy = Sum4()
+        let m2 = SIMD2(repeating: mu)
         var i = 0
         if let x, n > 1 {
             // The regression's sums run over the n − 1 values from index 1.
             let y = r + 1, bx = x + 1, m = n - 1
             while i &+ 4 <= m {
-                let v0 = r[i], v1 = r[i &+ 1], v2 = r[i &+ 2], v3 = r[i &+ 3]
-                ss.add((v0 - mu) * (v0 - mu), (v1 - mu) * (v1 - mu), (v2 - mu) * (v2 - mu), (v3 - mu) * (v3 - mu))
-                down.add(v0 < 0 ? v0 * v0 : 0, v1 < 0 ? v1 * v1 : 0, v2 < 0 ? v2 * v2 : 0, v3 < 0 ? v3 * v3 : 0)
-                let y0 = y[i], y1 = y[i &+ 1], y2 = y[i &+ 2], y3 = y[i &+ 3]
-                sy.add(y0, y1, y2, y3)
-                sxy.add(bx[i] * y0, bx[i &+ 1] * y1, bx[i &+ 2] * y2, bx[i &+ 3] * y3)
+                let v = pair(r, i), w = pair(r, i &+ 2)
+                ss.add((v - m2) * (v - m2), (w - m2) * (w - m2))
+                down.add(negativeSquared(v), negativeSquared(w))
+                let y0 = pair(y, i), y1 = pair(y, i &+ 2)
+                sy.add(y0, y1)
+                sxy.add(pair(bx, i) * y0, pair(bx, i &+ 2) * y1)
                 i &+= 4
             }
-            for j in i ..< m { sy.a += y[j]; sxy.a += bx[j] * y[j] }
+            for j in i ..< m { sy.add(y[j]); sxy.add(bx[j] * y[j]) }
         }
         while i &+ 4 <= n {
-            let v0 = r[i], v1 = r[i &+ 1], v2 = r[i &+ 2], v3 = r[i &+ 3]
-            ss.add((v0 - mu) * (v0 - mu), (v1 - mu) * (v1 - mu), (v2 - mu) * (v2 - mu), (v3 - mu) * (v3 - mu))
-            down.add(v0 < 0 ? v0 * v0 : 0, v1 < 0 ? v1 * v1 : 0, v2 < 0 ? v2 * v2 : 0, v3 < 0 ? v3 * v3 : 0)
+            let v = pair(r, i), w = pair(r, i &+ 2)
+            ss.add((v - m2) * (v - m2), (w - m2) * (w - m2))
+            down.add(negativeSquared(v), negativeSquared(w))
             i &+= 4
         }
-        while i < n { let v = r[i]; ss.a += (v - mu) * (v - mu); down.a += v < 0 ? v * v : 0; i &+= 1 }
+        while i < n { let v = r[i]; ss.add((v - mu) * (v - mu)); down.add(v < 0 ? v * v : 0); i &+= 1 }
         return (ss.total, down.total, sy.total, sxy.total)
+    }
+
+    /// `r < 0 ? r·r : 0` per lane (NaN gives 0), by a mask rather than a branch on the sign,
+    /// which is a coin toss per bar.
+    @inline(__always) static func negativeSquared(_ v: SIMD2<Double>) -> SIMD2<Double> {
+        let kept = unsafeBitCast(unsafeBitCast(v, to: SIMD2<Int64>.self) & (v .< 0)._storage, to: SIMD2<Double>.self)
+        return kept * kept
     }
 
     /// Σ f(p[i]) over n values with four interleaved accumulators.
