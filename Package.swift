@@ -44,7 +44,9 @@ let package = Package(
         .target(name: "LunarParquet", dependencies: ["LunarData", "CCodecs"], swiftSettings: strict),
         .target(name: "LunarKernels", dependencies: ["LunarData"], swiftSettings: strict),
         .target(name: "LunarGraph", dependencies: ["LunarKernels", "LunarData"], swiftSettings: strict),
-        .target(name: "LunarEngine", dependencies: ["LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
+        // Vector operations the lane kernels take from C (a square root in one instruction).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "LunarEngine", dependencies: ["CKernels", "LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
         .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
         // Overfitting statistics (PSR, DSR, PBO, bootstrap, plateau): plain functions of returns.
         .target(name: "LunarStats", dependencies: ["LunarData"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import CKernels
 import LunarKernels
 
 /// Lane versions of the volatility, volume, average and statistics families (atr, obv,
@@ -58,10 +59,8 @@ private struct V4 {
     @inline(__always) static func + (a: V4, b: Double) -> V4 { a + V4(repeating: b) }
     @inline(__always) static func += (a: inout V4, b: V4) { a = a + b }
     @inline(__always) static func *= (a: inout V4, b: V4) { a = a * b }
-    /// Per lane: `SIMD2`'s `squareRoot` is a libm call per lane here.
-    @inline(__always) func squareRoot() -> V4 {
-        V4(lo[0].squareRoot(), lo[1].squareRoot(), hi[0].squareRoot(), hi[1].squareRoot())
-    }
+    /// Two `sqrtpd`s (`SIMD2`'s own `squareRoot` is a libm call per lane here): the same bits.
+    @inline(__always) func squareRoot() -> V4 { V4(lunar_sqrt2(lo), lunar_sqrt2(hi)) }
 }
 
 /// Four lanes of masks (all ones = true), halves as in `V4`.

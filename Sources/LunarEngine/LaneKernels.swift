@@ -1,3 +1,4 @@
+import CKernels
 import LunarKernels
 
 /// Four symbols' pointers for one input or output of a lane kernel.
@@ -61,6 +62,12 @@ public enum LaneKernels {
 }
 
 typealias Mask4 = SIMDMask<SIMD4<Int64>>
+
+/// Four lanes' square roots as two `sqrtpd`s: `SIMD4`'s own is a libm call per lane on Linux
+/// (behind a branch for errno). IEEE square roots, so the same bits.
+@inline(__always) func squareRoot(_ v: SIMD4<Double>) -> SIMD4<Double> {
+    SIMD4(lowHalf: lunar_sqrt2(v.lowHalf), highHalf: lunar_sqrt2(v.highHalf))
+}
 
 /// `a` in the lanes where `m` is set, else `b`. Bitwise (and, and-not, or), because
 /// `replacing(with:where:)` compiles to a branch per lane here; the lanes keep exactly the
@@ -192,54 +199,99 @@ struct CrossLanes: LaneKernel {
     }
 }
 
-/// `Ring`'s bookkeeping for four lanes (the values live in the kernel's own buffer): the
-/// lanes fill together, so position and fill are shared; NaN counts are per lane.
-struct LaneRing {
-    var head = 0, filled = 0
-    var nans = SIMD4<Int64>(repeating: 0)
-    let capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
-
-    @inline(__always)
-    mutating func push(_ x: SIMD4<Double>, _ v: UnsafeMutableBufferPointer<SIMD4<Double>>) {
-        nans &+= ones(x .!= x)
-        if filled < capacity { v[filled] = x; filled += 1; return }
-        let old = v[head]
-        v[head] = x
-        head += 1
-        if head == capacity { head = 0 }
-        nans &-= ones(old .!= old)
-    }
-}
-
-/// `StdevKernel` in four lanes: the same two passes over the window, oldest first.
+/// `StdevKernel` in four lanes: the same two passes over the window, oldest first (the
+/// registry's sums, term for term). The values live in a linear history — the window's last
+/// n − 1 values, then the block's — so that every bar's window is a contiguous run and four
+/// bars' windows are summed in one pass: one bar at a time, each pass was a chain of n
+/// dependent additions per lane (latency, not arithmetic, set its speed).
 struct StdevLanes: LaneKernel {
-    var window: LaneRing
-    var values: [SIMD4<Double>]
     let n: Int
-    init(n: Int) { self.n = n; window = LaneRing(capacity: n); values = [SIMD4<Double>](repeating: .zero, count: n) }
+    /// The last min(pushed, n) values, oldest first, at the front (the oldest is the one that
+    /// leaves the next bar's window); the block goes after.
+    private var history: [SIMD4<Double>]
+    private var kept = 0
+    /// Values pushed so far (the lanes fill together), and the NaNs in each lane's window.
+    private var pushed = 0
+    private var nans = SIMD4<Int64>(repeating: 0)
+    init(n: Int) { self.n = n; history = [] }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
         let x = inputs[0], out = outputs[0]
-        let dn = SIMD4<Double>(repeating: Double(n)), n = self.n
-        let nan = SIMD4<Double>(repeating: .nan)
-        var w = window
-        values.withUnsafeMutableBufferPointer { v in
-            for i in 0 ..< count {
-                w.push(gather(x, i), v)
-                guard w.filled == n else { scatter(nan, out, i); continue }
+        let n = self.n, dn = SIMD4<Double>(repeating: Double(n)), nan = SIMD4<Double>(repeating: .nan)
+        if history.count < n + count { history += [SIMD4<Double>](repeating: .zero, count: n + count - history.count) }
+        let kept = self.kept, pushed = self.pushed
+        var nans = self.nans
+        history.withUnsafeMutableBufferPointer { hb in
+            let h = hb.baseAddress!
+            for i in 0 ..< count { h[kept + i] = gather(x, i) }
+            // Bar i is at h[kept + i]; its window, when full, starts at h[kept + i − n + 1].
+            var i = 0
+            while i < count {
+                if i + 4 <= count && pushed + i >= n - 1 {
+                    // Four full windows: each bar's NaN count, then both passes for all four.
+                    StdevLanes.count(h, kept + i, leaving: pushed + i >= n, n, &nans); let c0 = nans .== 0
+                    StdevLanes.count(h, kept + i + 1, leaving: pushed + i + 1 >= n, n, &nans); let c1 = nans .== 0
+                    StdevLanes.count(h, kept + i + 2, leaving: pushed + i + 2 >= n, n, &nans); let c2 = nans .== 0
+                    StdevLanes.count(h, kept + i + 3, leaving: pushed + i + 3 >= n, n, &nans); let c3 = nans .== 0
+                    // Lanes 0–1, then 2–3: four bars' sums of one pair fit the sixteen vector
+                    // registers (all four lanes spilled inside the loops).
+                    let w = UnsafeRawPointer(h + (kept + i - n + 1))
+                    let lo = StdevLanes.windows(w, n, dn2: SIMD2(repeating: Double(n)), byteOffset: 0)
+                    let hi = StdevLanes.windows(w, n, dn2: SIMD2(repeating: Double(n)), byteOffset: 16)
+                    scatter(pick(c0, SIMD4(lowHalf: lo.0, highHalf: hi.0), nan), out, i)
+                    scatter(pick(c1, SIMD4(lowHalf: lo.1, highHalf: hi.1), nan), out, i + 1)
+                    scatter(pick(c2, SIMD4(lowHalf: lo.2, highHalf: hi.2), nan), out, i + 2)
+                    scatter(pick(c3, SIMD4(lowHalf: lo.3, highHalf: hi.3), nan), out, i + 3)
+                    i += 4
+                    continue
+                }
+                StdevLanes.count(h, kept + i, leaving: pushed + i >= n, n, &nans)
+                guard pushed + i >= n - 1 else { scatter(nan, out, i); i += 1; continue }
+                let w = h + (kept + i - n + 1)
                 var sum = SIMD4<Double>.zero
-                for k in w.head ..< n { sum += v[k] }
-                for k in 0 ..< w.head { sum += v[k] }
+                for j in 0 ..< n { sum += w[j] }
                 let mean = sum / dn
                 var ss = SIMD4<Double>.zero
-                for k in w.head ..< n { let d = v[k] - mean; ss += d * d }
-                for k in 0 ..< w.head { let d = v[k] - mean; ss += d * d }
-                scatter(pick(w.nans .!= 0, nan, (ss / dn).squareRoot()), out, i)
+                for j in 0 ..< n { let d = w[j] - mean; ss += d * d }
+                scatter(pick(nans .== 0, squareRoot(ss / dn), nan), out, i)
+                i += 1
             }
+            // Keep the last n values (or all there are) at the front for the next block.
+            let total = kept + count, keep = min(total, n)
+            for k in 0 ..< keep { h[k] = h[total - keep + k] }
         }
-        window = w
+        self.kept = min(kept + count, n)
+        self.pushed = pushed + count
+        self.nans = nans
+    }
+
+    /// Two lanes' standard deviations of the four windows that start at `w` + 0…3 values of
+    /// four lanes (the pair at `byteOffset` within each): both passes, oldest first.
+    @inline(__always)
+    private static func windows(_ w: UnsafeRawPointer, _ n: Int, dn2: SIMD2<Double>, byteOffset: Int)
+        -> (SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD2<Double>) {
+        typealias D2 = SIMD2<Double>
+        @inline(__always) func at(_ j: Int) -> D2 { w.load(fromByteOffset: j &* 32 &+ byteOffset, as: D2.self) }
+        var s0 = D2.zero, s1 = D2.zero, s2 = D2.zero, s3 = D2.zero
+        for j in 0 ..< n { s0 += at(j); s1 += at(j &+ 1); s2 += at(j &+ 2); s3 += at(j &+ 3) }
+        let m0 = s0 / dn2, m1 = s1 / dn2, m2 = s2 / dn2, m3 = s3 / dn2
+        var q0 = D2.zero, q1 = D2.zero, q2 = D2.zero, q3 = D2.zero
+        for j in 0 ..< n {
+            let d0 = at(j) - m0, d1 = at(j &+ 1) - m1, d2 = at(j &+ 2) - m2, d3 = at(j &+ 3) - m3
+            q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3
+        }
+        return (lunar_sqrt2(q0 / dn2), lunar_sqrt2(q1 / dn2), lunar_sqrt2(q2 / dn2), lunar_sqrt2(q3 / dn2))
+    }
+
+    /// The NaN count after the value at `at` comes in and, once the window is full, the one
+    /// n places back leaves. (A static function: a nested one would box the count.)
+    @inline(__always)
+    private static func count(_ h: UnsafeMutablePointer<SIMD4<Double>>, _ at: Int, leaving: Bool, _ n: Int,
+                              _ nans: inout SIMD4<Int64>) {
+        let v = h[at]
+        nans &+= ones(v .!= v)
+        if leaving { let old = h[at - n]; nans &-= ones(old .!= old) }
     }
 }
 
