@@ -311,7 +311,7 @@ private struct Context: @unchecked Sendable {
         parallelFor(chunks: (T + C - 1) / C, threads: plan.threads) { chunk in
             let t0 = chunk * C, width = min(C, T - t0)
             let column = UnsafeMutablePointer<Double>.allocate(capacity: width * N)
-            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 4 * N + 256)
+            let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: CrossSection.scratchWords(N))
             defer { column.deallocate(); scratch.deallocate() }
             for s in 0 ..< N { for j in 0 ..< width { column[j * N + s] = src.base[s * T + t0 + j] } }
             for j in 0 ..< width {
@@ -330,46 +330,71 @@ private struct Context: @unchecked Sendable {
 /// in the same order, as `NaiveEvaluator.crossSection`, so results are bit-equal.
 enum CrossSection {
     /// Average-tie percentile rank among valid values: (less + (equal + 1) / 2) / valid.
-    /// The valid values are sorted with their symbols by an LSD radix sort on order-preserving
-    /// integer keys: no comparisons to mispredict, no allocation (`scratch` holds 4n words).
+    /// The valid values are sorted by an LSD radix sort on the upper half of an
+    /// order-preserving integer key, each entry that half and the symbol packed in one word
+    /// (one word moved per pass, four passes at most, their digit counts taken in one read);
+    /// runs that share the upper half are then put in full-key order by insertion (for real
+    /// data they are one or two entries). No comparisons to mispredict in the passes, no
+    /// allocation (`scratch` holds `scratchWords(n)` words).
     static func rank(_ x: UnsafeMutablePointer<Double>, _ n: Int, _ scratch: UnsafeMutablePointer<UInt64>) {
-        var keys = scratch, keys2 = scratch + n
-        var syms = scratch + 2 * n, syms2 = scratch + 3 * n
+        // Flip negatives entirely and set the sign bit of positives: unsigned order = numeric order.
+        @inline(__always) func key(_ v: Double) -> UInt64 {
+            let b = v.bitPattern
+            return b >> 63 == 1 ? ~b : b | (1 << 63)
+        }
+        var a = scratch, b = scratch + n
+        let counts = scratch + 2 * n   // four digits' counts, 256 each
+        for d in 0 ..< 1024 { counts[d] = 0 }
         var valid = 0
         for s in 0 ..< n where !x[s].isNaN {
-            // Flip negatives entirely and set the sign bit of positives: unsigned order = numeric order.
-            let b = x[s].bitPattern
-            keys[valid] = b >> 63 == 1 ? ~b : b | (1 << 63)
-            syms[valid] = UInt64(s)
+            let e = key(x[s]) & 0xFFFF_FFFF_0000_0000 | UInt64(s)
+            a[valid] = e
+            for k in 0 ..< 4 { counts[k << 8 | Int((e >> (32 + 8 * UInt64(k))) & 0xFF)] += 1 }
             valid += 1
         }
-        let c = scratch + 4 * n   // digit counts, then bucket starts
-        for shift in stride(from: UInt64(0), to: 64, by: 8) where valid > 1 {
-            for d in 0 ..< 256 { c[d] = 0 }
-            for i in 0 ..< valid { c[Int((keys[i] >> shift) & 0xFF)] += 1 }
-            if c[Int((keys[0] >> shift) & 0xFF)] == UInt64(valid) { continue }   // one digit: nothing moves
+        for k in 0 ..< 4 where valid > 1 {
+            let c = counts + 256 * k, shift = 32 + 8 * UInt64(k)
+            if c[Int((a[0] >> shift) & 0xFF)] == UInt64(valid) { continue }   // one digit: nothing moves
             var sum: UInt64 = 0
             for d in 0 ..< 256 { let t = c[d]; c[d] = sum; sum += t }
             for i in 0 ..< valid {
-                let d = Int((keys[i] >> shift) & 0xFF)
-                let at = Int(c[d])
-                keys2[at] = keys[i]; syms2[at] = syms[i]; c[d] += 1
+                let e = a[i], d = Int((e >> shift) & 0xFF)
+                b[Int(c[d])] = e; c[d] += 1
             }
-            swap(&keys, &keys2); swap(&syms, &syms2)
+            swap(&a, &b)
         }
-        @inline(__always) func value(_ k: UInt64) -> Double {
-            Double(bitPattern: k >> 63 == 1 ? k & ~(1 << 63) : ~k)
-        }
+        @inline(__always) func symbol(_ e: UInt64) -> Int { Int(e & 0xFFFF_FFFF) }
+        // Entries that share the upper half, in full-key order.
         var i = 0
         while i < valid {
-            let v = value(keys[i])
             var j = i + 1
-            while j < valid && value(keys[j]) == v { j += 1 }   // −0 and +0 are adjacent and equal
-            let r = (Double(i) + Double(j - i + 1) / 2) / Double(valid)
-            for k in i ..< j { x[Int(syms[k])] = r }
+            while j < valid && a[j] >> 32 == a[i] >> 32 { j += 1 }
+            if j - i > 1 {
+                for p in i + 1 ..< j {
+                    let e = a[p], k = key(x[symbol(e)])
+                    var q = p
+                    while q > i && key(x[symbol(a[q - 1])]) > k { a[q] = a[q - 1]; q -= 1 }
+                    a[q] = e
+                }
+            }
             i = j
         }
+        // Equal values are adjacent (−0 and +0 too); each gets the average of its places.
+        i = 0
+        while i < valid {
+            let v = x[symbol(a[i])]
+            var j = i + 1
+            while j < valid && x[symbol(a[j])] == v { j += 1 }
+            let r = (Double(i) + Double(j - i + 1) / 2) / Double(valid)
+            for k in i ..< j { b[k] = r.bitPattern }
+            i = j
+        }
+        // Written after every value is read: the ranks replace the values in place.
+        for k in 0 ..< valid { x[symbol(a[k])] = Double(bitPattern: b[k]) }
     }
+
+    /// Scratch words `rank` needs for n values.
+    static func scratchWords(_ n: Int) -> Int { 2 * n + 1024 }
 
     /// (x − mean) / population std over the valid values; NaN with < 2 valid or zero spread.
     static func zscore(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
