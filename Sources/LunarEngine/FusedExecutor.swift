@@ -349,7 +349,7 @@ enum CrossSection {
         for s in 0 ..< n where !x[s].isNaN {
             let e = key(x[s]) & 0xFFFF_FFFF_0000_0000 | UInt64(s)
             a[valid] = e
-            for k in 0 ..< 4 { counts[k << 8 | Int((e >> (32 + 8 * UInt64(k))) & 0xFF)] += 1 }
+            for k in 0 ..< 4 { counts[k << 8 | Int(truncatingIfNeeded: (e >> (32 + 8 * UInt64(k))) & 0xFF)] &+= 1 }
             valid += 1
         }
         for k in 0 ..< 4 where valid > 1 {
@@ -357,9 +357,10 @@ enum CrossSection {
             if c[Int((a[0] >> shift) & 0xFF)] == UInt64(valid) { continue }   // one digit: nothing moves
             var sum: UInt64 = 0
             for d in 0 ..< 256 { let t = c[d]; c[d] = sum; sum += t }
+            // Wrapping arithmetic and unchecked conversions: the checks were a third of the loop.
             for i in 0 ..< valid {
-                let e = a[i], d = Int((e >> shift) & 0xFF)
-                b[Int(c[d])] = e; c[d] += 1
+                let e = a[i], d = Int(truncatingIfNeeded: (e >> shift) & 0xFF)
+                b[Int(truncatingIfNeeded: c[d])] = e; c[d] &+= 1
             }
             swap(&a, &b)
         }
