@@ -114,6 +114,10 @@ struct BenchResult {
     var total: Double { compile + evaluate + simulate + metrics }
     /// Time to read the evaluated fields once with a plain summing loop on the same threads.
     var floor = 0.0
+    /// Evaluate and total over the floor: the median of per-run ratios, each run paired with a
+    /// floor measured right after it (on a shared machine the speed drifts between a batch of
+    /// runs and a batch of floors; a pair sees the same machine).
+    var evaluateOverFloor = Double.nan, totalOverFloor = Double.nan
     var inputBytes = 0
     /// Symbols were simulated inside the evaluation pass (`evaluate` holds both).
     var fusedSimulation = false
@@ -147,11 +151,11 @@ struct BenchResult {
                 out += "  evaluate+sim    \(fmt(r.evaluate * 1000))   (fused: each tile simulated and measured as its signals are made)\n"
                 out += "  portfolio sum   \(fmt(r.simulate * 1000))\n"
             } else {
-                out += "  evaluate        \(fmt(r.evaluate * 1000))   bandwidth floor \(fmt(r.floor * 1000)) (\(fmt(Double(r.inputBytes) / 1e6)) MB read once): \(fmt(r.evaluate / r.floor))× the floor\n"
+                out += "  evaluate        \(fmt(r.evaluate * 1000))   bandwidth floor \(fmt(r.floor * 1000)) (\(fmt(Double(r.inputBytes) / 1e6)) MB read once): \(fmt(r.evaluateOverFloor))× the floor\n"
                 out += "  simulate        \(fmt(r.simulate * 1000))\n"
             }
             out += "  metrics         \(fmt(r.metrics * 1000))\n"
-            out += "  total           \(fmt(r.total * 1000))   \(fmt(r.total / r.floor))× the bandwidth floor \(fmt(r.floor * 1000)); \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
+            out += "  total           \(fmt(r.total * 1000))   \(fmt(r.totalOverFloor))× the bandwidth floor \(fmt(r.floor * 1000)); \(fmt(r.symbolsPerSecond)) symbols/s, \(fmt(r.barNodesPerSecond / 1e6)) M bar-node evaluations/s\n"
             out += "  peak memory     \(fmt(Double(r.peakBytes) / 1_048_576)) MiB = process before data \(fmt(Double(r.baselineBytes) / 1_048_576)) + panels \(fmt(Double(r.panelBytes) / 1_048_576)) + workload \(fmt(Double(r.extraBytes) / 1_048_576)) MiB (\(fmt(Double(r.extraBytes) / Double(r.panelBytes / max(1, r.panelCount))))× one panel)\n"
         }
         // W8 is W1 plus a weekly trend filter: its cost is read against W1 from the same run.
@@ -172,7 +176,7 @@ struct BenchResult {
                 ("simulate_ms", num(r.simulate * 1000)), ("metrics_ms", num(r.metrics * 1000)),
                 ("total_ms", num(r.total * 1000)), ("symbols_per_s", num(r.symbolsPerSecond)),
                 ("bar_node_evals_per_s", num(r.barNodesPerSecond)), ("bandwidth_floor_ms", num(r.floor * 1000)),
-                ("evaluate_over_floor", num(r.evaluate / r.floor)), ("total_over_floor", num(r.total / r.floor)),
+                ("evaluate_over_floor", num(r.evaluateOverFloor)), ("total_over_floor", num(r.totalOverFloor)),
                 ("fused_simulation", r.fusedSimulation ? "true" : "false"), ("input_bytes", "\(r.inputBytes)"),
                 ("panel_bytes", "\(r.panelBytes)"), ("peak_bytes", "\(r.peakBytes)"),
                 ("baseline_bytes", "\(r.baselineBytes)"), ("workload_bytes", "\(r.extraBytes)"),
@@ -209,13 +213,19 @@ enum BenchRunner {
         r.panelCount = 1 + otherPanels.count
         PeakMemory.reset()
         _ = try Backtest.run(strategyPath: strategy, panel: panel, options: opts)   // warm-up
-        var samples: [BacktestResult.Timings] = []
-        for _ in 0 ..< runs { samples.append(try Backtest.run(strategyPath: strategy, panel: panel, options: opts).timings) }
+        var samples: [BacktestResult.Timings] = [], floors: [Double] = []
+        for _ in 0 ..< runs {
+            samples.append(try Backtest.run(strategyPath: strategy, panel: panel, options: opts).timings)
+            let (floor, bytes) = bandwidthFloor(panel, fields: plan.fields, runs: 1, threads: threads)
+            floors.append(floor); r.inputBytes = bytes
+        }
         r.peakBytes = PeakMemory.read()
         r.compile = median(samples.map(\.compile)); r.evaluate = median(samples.map(\.evaluate))
         r.simulate = median(samples.map(\.simulate)); r.metrics = median(samples.map(\.metrics))
         r.fusedSimulation = samples.contains { $0.fusedSimulation }
-        (r.floor, r.inputBytes) = bandwidthFloor(panel, fields: plan.fields, runs: runs, threads: threads)
+        r.floor = median(floors)
+        r.evaluateOverFloor = median(zip(samples, floors).map { $0.evaluate / $1 })
+        r.totalOverFloor = median(zip(samples, floors).map { ($0.compile + $0.evaluate + $0.simulate + $0.metrics) / $1 })
         return r
     }
 
@@ -241,6 +251,7 @@ enum BenchRunner {
                              otherPanels: [panel])
         r.parse = median(parse); r.firstLoad = median(first); r.cachedLoad = median(cached); r.csvBytes = bytes
         r.compile += r.cachedLoad!   // the total of a repeated run: cached load + backtest
+        r.totalOverFloor += r.cachedLoad! / r.floor
         return r
     }
 
