@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "LunarParquetTests", dependencies: ["LunarParquet", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarKernelsTests", dependencies: ["LunarKernels", "LunarData", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarGraphTests", dependencies: ["LunarGraph"], swiftSettings: strict),
-        .testTarget(name: "LunarEngineTests", dependencies: ["LunarEngine", "LunarTestSupport"], swiftSettings: strict),
+        .testTarget(name: "LunarEngineTests", dependencies: ["CKernels", "LunarEngine", "LunarTestSupport"], swiftSettings: strict),
         .testTarget(name: "LunarSimTests",
                     dependencies: ["LunarSim", "LunarTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
                     swiftSettings: strict),

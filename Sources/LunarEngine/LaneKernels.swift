@@ -90,41 +90,22 @@ typealias Mask4 = SIMDMask<SIMD4<Int64>>
 /// instead of being skipped: the sum starts at +0 and x + (−x) rounds to +0, so it is never
 /// −0, and adding or subtracting +0 leaves it unchanged — the same bits as skipping.
 struct SMALanes: LaneKernel {
+    /// n groups of the four lanes' window values, and the sums and counts (`lunar_sma4_run`
+    /// runs the loop: see CKernels.h).
     var ring: [SIMD4<Double>]
-    var head = 0, filled = 0
-    var nans = SIMD4<Int64>(repeating: 0)
-    var sum = SIMD4<Double>(repeating: 0)
-    let n: Int
-    init(n: Int) { self.n = n; ring = [SIMD4<Double>](repeating: .zero, count: n) }
+    var state: lunar_sma4
+    init(n: Int) {
+        ring = [SIMD4<Double>](repeating: .zero, count: n)
+        state = lunar_sma4(n: n, head: 0, filled: 0, nans: (0, 0, 0, 0), sum: (0, 0, 0, 0))
+    }
 
     mutating func run(_ inputs: UnsafePointer<Lanes4<UnsafePointer<Double>>>,
                       _ outputs: UnsafePointer<Lanes4<UnsafeMutablePointer<Double>>>, count: Int) {
-        let x = inputs[0], out = outputs[0]
-        let dn = SIMD4<Double>(repeating: Double(n)), n = self.n
-        let zero = SIMD4<Double>.zero, nan = SIMD4<Double>(repeating: .nan)
-        var head = self.head, filled = self.filled, nans = self.nans, sum = self.sum
-        ring.withUnsafeMutableBufferPointer { r in
-            for i in 0 ..< count {
-                let v = gather(x, i)
-                let vNaN = v .!= v
-                nans &+= ones(vNaN)
-                sum += pick(vNaN, zero, v)
-                if filled < n {
-                    r[filled] = v; filled += 1
-                } else {
-                    let old = r[head]
-                    r[head] = v
-                    head += 1
-                    if head == n { head = 0 }
-                    let oldNaN = old .!= old
-                    nans &-= ones(oldNaN)
-                    sum -= pick(oldNaN, zero, old)
-                }
-                let avg = filled == n ? pick(nans .!= 0, nan, sum / dn) : nan
-                scatter(avg, out, i)
-            }
+        let x = inputs[0], o = outputs[0]
+        ring.withUnsafeMutableBytes { r in
+            lunar_sma4_run(&state, r.baseAddress!.assumingMemoryBound(to: Double.self), x.p0, x.p1, x.p2, x.p3,
+                           o.p0, o.p1, o.p2, o.p3, count)
         }
-        self.head = head; self.filled = filled; self.nans = nans; self.sum = sum
     }
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import LunarData
 import LunarEngine
 import LunarGraph
@@ -32,6 +33,22 @@ struct LaneKernelTests {
             // Defaults, then small random values (short windows reach the corners sooner).
             let params = randomParams(spec, defaults: seed == 0, &f)
             try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "seed \(seed)")
+        }
+    }
+
+    /// The lane loops written in C run an AVX2 build where the CPU has one and the baseline
+    /// build elsewhere: both against the registry here, whatever this CPU picks by itself.
+    /// (Other tests running meanwhile may take the baseline loops too: the same bits.)
+    @Test("the C loops' baseline build gives the same bits", arguments: ["sma"])
+    func baselineBuild(name: String) throws {
+        lunar_use_baseline(1)
+        defer { lunar_use_baseline(0) }
+        let spec = try #require(Registry.spec(name))
+        for seed in 0 ..< 6 {
+            var f = Fixture(seed: 0x5B1D &+ UInt64(seed) &* 0x9E37_79B9)
+            let panel = try cornered(f.panel(symbols: f.int(1 ... 11), bars: f.int(1 ... 300)), &f)
+            let params = randomParams(spec, defaults: seed == 0, &f)
+            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "baseline, seed \(seed)")
         }
     }
 

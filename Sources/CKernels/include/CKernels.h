@@ -11,4 +11,22 @@ typedef double lunar_d2 __attribute__((ext_vector_type(2)));
 // errno (four lanes: four divides' worth of time each, in stdev and bbands).
 static inline lunar_d2 lunar_sqrt2(lunar_d2 v) { return __builtin_elementwise_sqrt(v); }
 
+// `SMALanes`' state: the four lanes' window sums and NaN counts; the window (n groups of four
+// values) lives in Swift's buffer.
+typedef struct {
+  long n, head, filled;
+  long long nans[4];
+  double sum[4];
+} lunar_sma4;
+
+// `SMAKernel` for four symbols over `count` bars, the same operations in the same order as the
+// registry's (so the same bits). In C because the division `sum / n` bounds its speed and x86's
+// 256-bit divide does four at the cost of two: the function runs an AVX2 build of the loop where
+// the CPU has it (checked once) and the baseline one elsewhere.
+void lunar_sma4_run(lunar_sma4 *s, double *ring, const double *x0, const double *x1, const double *x2, const double *x3,
+                    double *o0, double *o1, double *o2, double *o3, long count);
+
+// Tests: 1 runs the baseline loops from now on (as a CPU without AVX2 would), 0 asks the CPU again.
+void lunar_use_baseline(int yes);
+
 #endif
