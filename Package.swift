@@ -47,7 +47,7 @@ let package = Package(
         // Vector operations the lane kernels take from C (a square root in one instruction).
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "LunarEngine", dependencies: ["CKernels", "LunarGraph", "LunarKernels", "LunarData"], swiftSettings: strict),
-        .target(name: "LunarSim", dependencies: ["LunarData"], swiftSettings: strict),
+        .target(name: "LunarSim", dependencies: ["CKernels", "LunarData"], swiftSettings: strict),
         // Overfitting statistics (PSR, DSR, PBO, bootstrap, plateau): plain functions of returns.
         .target(name: "LunarStats", dependencies: ["LunarData"], swiftSettings: strict),
         // Library manifests and lunar.toml: the only target that sees TOMLKit.

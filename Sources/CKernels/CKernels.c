@@ -61,11 +61,35 @@ static int lunar_avx2 = -1;
 
 void lunar_use_baseline(int yes) { lunar_avx2 = yes ? 0 : -1; }
 
+// Whether to run the AVX2 builds (x86-64 only).
+static int lunar_wide(void) {
+#if defined(__x86_64__)
+  if (lunar_avx2 < 0) { __builtin_cpu_init(); lunar_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0; }
+  return lunar_avx2;
+#else
+  return 0;
+#endif
+}
+
 void lunar_sma4_run(lunar_sma4 *s, double *ring, const double *x0, const double *x1, const double *x2, const double *x3,
                     double *o0, double *o1, double *o2, double *o3, long count) {
 #if defined(__x86_64__)
-  if (lunar_avx2 < 0) { __builtin_cpu_init(); lunar_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0; }
-  if (lunar_avx2) { sma4_avx2(s, ring, x0, x1, x2, x3, o0, o1, o2, o3, count); return; }
+  if (lunar_wide()) { sma4_avx2(s, ring, x0, x1, x2, x3, o0, o1, o2, o3, count); return; }
 #endif
   sma4_base(s, ring, x0, x1, x2, x3, o0, o1, o2, o3, count);
+}
+
+#define LUNAR_RETURNS_BODY for (long t = 1; t < n; t++) r[t] = e[t] / e[t - 1] - 1;
+
+static void returns_base(const double *e, double *r, long n) { LUNAR_RETURNS_BODY }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void returns_avx2(const double *e, double *r, long n) { LUNAR_RETURNS_BODY }
+#endif
+
+void lunar_returns(const double *e, double *r, long n) {
+#if defined(__x86_64__)
+  if (lunar_wide()) { returns_avx2(e, r, n); return; }
+#endif
+  returns_base(e, r, n);
 }

@@ -1,3 +1,4 @@
+import CKernels
 import LunarData
 /// Performance figures of one equity curve and its trades. See docs/semantics.md, "Metrics".
 public struct Metrics: Sendable, Equatable {
@@ -159,7 +160,7 @@ public struct Metrics: Sendable, Equatable {
             equity.withUnsafeBufferPointer { eb in
                 guard T > 0, let r = rb.baseAddress, let e = eb.baseAddress else { return }
                 r[0] = e[0] / initial - 1
-                for t in 1 ..< T { r[t] = e[t] / e[t - 1] - 1 }   // independent: vectorizes
+                lunar_returns(e, r, T)   // four divisions at a time where the CPU can
                 (mean, equitySum) = Metrics.sums(r, e, T)
                 (mdd, longest) = tracked.map { ($0.deepest, $0.longest) } ?? Metrics.drawdown(e, T)
             }

@@ -1,5 +1,7 @@
-// What the lane kernels need from C: operations Swift does not lower to one vector instruction
-// on Linux. Header-only (static inline): the Swift optimizer inlines them like its own code.
+// What the hot loops take from C: operations Swift does not lower to one vector instruction on
+// Linux (static inline here, inlined like Swift's own code), and loops bound by division, built
+// twice in CKernels.c (baseline x86-64 and AVX2, chosen once at run time: Swift has no per-
+// function target, and the package stays one portable build).
 #ifndef LUNAR_CKERNELS_H
 #define LUNAR_CKERNELS_H
 
@@ -25,6 +27,10 @@ typedef struct {
 // the CPU has it (checked once) and the baseline one elsewhere.
 void lunar_sma4_run(lunar_sma4 *s, double *ring, const double *x0, const double *x1, const double *x2, const double *x3,
                     double *o0, double *o1, double *o2, double *o3, long count);
+
+// Bar returns r[t] = e[t] / e[t−1] − 1 for t in 1..<n (r[0] is the caller's): one division a
+// bar, four at a time where the CPU has AVX2 (as lunar_sma4_run). IEEE operations, the same bits.
+void lunar_returns(const double *e, double *r, long n);
 
 // Tests: 1 runs the baseline loops from now on (as a CPU without AVX2 would), 0 asks the CPU again.
 void lunar_use_baseline(int yes);
