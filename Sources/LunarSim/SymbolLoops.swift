@@ -55,13 +55,22 @@ extension Simulator {
                                : nextOrder(from: t, bars: T, close: close, signal: entries, unless: exits)
                 if long {
                     let cash = acct.cash, q = acct.q
-                    var last = lastPrice
-                    for i in t ..< end {
-                        let c = close[i]
-                        last = c.isNaN ? last : c
-                        e[i] = cash + q * last
+                    // Every close a number (the common case): one vectorized pass; a span with
+                    // a missing close is redone with the last price carried over it.
+                    // (`c != c`, not `isNaN`: a float compare vectorizes, the bit test did not.)
+                    var missing = 0, i = t
+                    while i < end { let c = close[i]; e[i] = cash + q * c; missing &+= c != c ? 1 : 0; i &+= 1 }
+                    if missing == 0 {
+                        if end > t { lastPrice = close[end - 1] }
+                    } else {
+                        var last = lastPrice
+                        for i in t ..< end {
+                            let c = close[i]
+                            last = c.isNaN ? last : c
+                            e[i] = cash + q * last
+                        }
+                        lastPrice = last
                     }
-                    lastPrice = last
                     acct.barsInMarket += end - t
                     drawdown.add(UnsafePointer(e), bars: t ..< end)
                 } else if t < end {
