@@ -17,9 +17,19 @@ public final class PlanCache: @unchecked Sendable {
         let optimizedOutputs: [NodeID]
     }
 
+    /// The reachable subgraph in canonical order and the plan's shape, compared as values: a
+    /// text key built from the ops' descriptions cost 25 times the planning it saved (Swift
+    /// describes enums with payloads by reflection).
+    struct Key: Hashable {
+        struct Step: Hashable { let op: Op; let type: ValueType; let inputs: [Int] }
+        let steps: [Step]
+        let outputs: [Int]
+        let symbols: Int, bars: Int, periods: [Timeframe: Int], threads: Int, streamed: [Int], tileMultiple: Int
+    }
+
     private let capacity: Int
-    private var entries: [String: Entry] = [:]
-    private var recent: [String] = []
+    private var entries: [Key: Entry] = [:]
+    private var recent: [Key] = []
     private let lock = NSLock()
     public private(set) var hits = 0
 
@@ -27,8 +37,9 @@ public final class PlanCache: @unchecked Sendable {
 
     public func compile(_ graph: Graph, outputs: [NodeID], symbols: Int, bars: Int,
                         clockBars: [Timeframe: Int] = [:], options: PlanOptions) throws -> FusedEngine.Compiled {
-        let periods = clockBars.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
-        let key = PlanCache.key(graph, outputs: outputs) + "|\(symbols)x\(bars)|\(periods)|\(options.threads)|\(options.streamed)/\(options.tileMultiple)"
+        let (steps, outs) = PlanCache.structure(graph, outputs: outputs)
+        let key = Key(steps: steps, outputs: outs, symbols: symbols, bars: bars, periods: clockBars, threads: options.threads,
+                      streamed: options.streamed, tileMultiple: options.tileMultiple)
         lock.lock()
         if let e = entries[key] {
             hits += 1
@@ -47,17 +58,20 @@ public final class PlanCache: @unchecked Sendable {
         return compiled
     }
 
-    /// The structure of what `outputs` need, independent of node numbering.
-    static func key(_ graph: Graph, outputs: [NodeID]) -> String {
+    /// The structure of what `outputs` need, independent of node numbering: each reachable
+    /// node's operation, type and inputs (as positions), in canonical order, and the outputs'
+    /// positions.
+    static func structure(_ graph: Graph, outputs: [NodeID]) -> ([Key.Step], [Int]) {
         let order = graph.reachable(from: outputs)
         var position: [NodeID: Int] = [:]
         position.reserveCapacity(order.count)
-        var text = ""
+        var steps: [Key.Step] = []
+        steps.reserveCapacity(order.count)
         for (i, id) in order.enumerated() {
             position[id] = i
             let node = graph[id]
-            text += "\(node.op)/\(node.type)(" + node.inputs.map { String(position[$0]!) }.joined(separator: ",") + ");"
+            steps.append(Key.Step(op: node.op, type: node.type, inputs: node.inputs.map { position[$0]! }))
         }
-        return text + "→" + outputs.map { String(position[$0]!) }.joined(separator: ",")
+        return (steps, outputs.map { position[$0]! })
     }
 }
