@@ -45,7 +45,7 @@ extension Simulator {
         // Every bar is written below, so the curve starts uninitialized.
         let equity = [Double](unsafeUninitializedCapacity: T) { eq, count in
             count = T
-            let e = eq.baseAddress!
+            guard let e = eq.baseAddress else { return }   // no bars
             var t = 0
             while t < T {
                 let long = acct.q != 0

@@ -26,14 +26,7 @@ struct LaneKernelTests {
 
     @Test("lanes on and off give the same bits", arguments: LaneKernels.names)
     func bitEqual(name: String) throws {
-        let spec = try #require(Registry.spec(name))
-        for seed in 0 ..< 12 {
-            var f = Fixture(seed: 0x1A4E &+ UInt64(seed) &* 0x9E37_79B9)
-            let panel = try cornered(f.panel(symbols: f.int(1 ... 11), bars: f.int(1 ... 300)), &f)
-            // Defaults, then small random values (short windows reach the corners sooner).
-            let params = randomParams(spec, defaults: seed == 0, &f)
-            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "seed \(seed)")
-        }
+        try sameBitsOnCorneredPanels(name, seeds: 12, salt: 0x1A4E, label: "seed")
     }
 
     /// The lane loops written in C run an AVX2 build where the CPU has one and the baseline
@@ -43,12 +36,18 @@ struct LaneKernelTests {
     func baselineBuild(name: String) throws {
         lunar_use_baseline(1)
         defer { lunar_use_baseline(0) }
+        try sameBitsOnCorneredPanels(name, seeds: 6, salt: 0x5B1D, label: "baseline, seed")
+    }
+
+    /// `name` with lanes on and off on `seeds` cornered panels: its defaults first, then small
+    /// random values (short windows reach the corners sooner).
+    func sameBitsOnCorneredPanels(_ name: String, seeds: Int, salt: UInt64, label: String) throws {
         let spec = try #require(Registry.spec(name))
-        for seed in 0 ..< 6 {
-            var f = Fixture(seed: 0x5B1D &+ UInt64(seed) &* 0x9E37_79B9)
+        for seed in 0 ..< seeds {
+            var f = Fixture(seed: salt &+ UInt64(seed) &* 0x9E37_79B9)
             let panel = try cornered(f.panel(symbols: f.int(1 ... 11), bars: f.int(1 ... 300)), &f)
             let params = randomParams(spec, defaults: seed == 0, &f)
-            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "baseline, seed \(seed)")
+            try expectSameBits(name, spec, params: params, panel: panel, shapes: Self.shapes, &f, "\(label) \(seed)")
         }
     }
 
