@@ -11,7 +11,7 @@ typedef double d4u __attribute__((ext_vector_type(4), aligned(8)));
 // The body of lunar_sma4_run, compiled once per instruction set below. A NaN adds (and later
 // removes) +0 in its lane, which leaves the sum's bits as skipping it would (SMALanes' rule).
 #define LUNAR_SMA4_BODY                                                                          \
-  const d4 dn = (d4)((double)s->n), zero = (d4)(0.0), nan = (d4)(__builtin_nan(""));          \
+  const d4 dn = (d4)((double)s->n), nan = (d4)(__builtin_nan(""));                             \
   long n = s->n, head = s->head, filled = s->filled;                                            \
   i4 nans = {s->nans[0], s->nans[1], s->nans[2], s->nans[3]};                                   \
   d4 sum = {s->sum[0], s->sum[1], s->sum[2], s->sum[3]};                                        \
@@ -38,7 +38,6 @@ typedef double d4u __attribute__((ext_vector_type(4), aligned(8)));
     }                                                                                           \
     o0[i] = avg.x; o1[i] = avg.y; o2[i] = avg.z; o3[i] = avg.w;                                 \
   }                                                                                             \
-  (void)zero;                                                                                   \
   s->head = head; s->filled = filled;                                                           \
   for (int l = 0; l < 4; l++) { s->nans[l] = nans[l]; s->sum[l] = sum[l]; }
 
@@ -56,16 +55,21 @@ static void sma4_avx2(lunar_sma4 *s, double *ring, const double *x0, const doubl
 #endif
 
 // -1: not yet asked; 0: the baseline loops; 1: AVX2. Every thread that asks computes the same
-// answer, so the unsynchronized write is benign.
+// answer; relaxed atomics make the racing first writes well-defined.
 static int lunar_avx2 = -1;
 
-void lunar_use_baseline(int yes) { lunar_avx2 = yes ? 0 : -1; }
+void lunar_use_baseline(int yes) { __atomic_store_n(&lunar_avx2, yes ? 0 : -1, __ATOMIC_RELAXED); }
 
 // Whether to run the AVX2 builds (x86-64 only).
 static int lunar_wide(void) {
 #if defined(__x86_64__)
-  if (lunar_avx2 < 0) { __builtin_cpu_init(); lunar_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0; }
-  return lunar_avx2;
+  int wide = __atomic_load_n(&lunar_avx2, __ATOMIC_RELAXED);
+  if (wide < 0) {
+    __builtin_cpu_init();
+    wide = __builtin_cpu_supports("avx2") ? 1 : 0;
+    __atomic_store_n(&lunar_avx2, wide, __ATOMIC_RELAXED);
+  }
+  return wide;
 #else
   return 0;
 #endif

@@ -78,9 +78,6 @@ typealias Mask4 = SIMDMask<SIMD4<Int64>>
     return unsafeBitCast((x & k) | (y & ~k), to: SIMD4<Double>.self)
 }
 
-@inline(__always) func pick(_ m: Mask4, _ a: SIMD4<Int64>, _ b: SIMD4<Int64>) -> SIMD4<Int64> {
-    (a & m._storage) | (b & ~m._storage)
-}
 
 /// 1 in the lanes where `m` is set, else 0 (a set lane holds all ones, i.e. −1).
 @inline(__always) func ones(_ m: Mask4) -> SIMD4<Int64> { 0 &- m._storage }

@@ -344,11 +344,11 @@ public struct Metrics: Sendable, Equatable {
     /// Σ f(p[i]) over n values with four interleaved accumulators.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Double>, _ n: Int, _ f: (Double) -> Double) -> Double {
-        var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+        var s = Sum4()
         var i = 0
-        while i + 4 <= n { a += f(p[i]); b += f(p[i + 1]); c += f(p[i + 2]); d += f(p[i + 3]); i += 4 }
-        while i < n { a += f(p[i]); i += 1 }
-        return (a + b) + (c + d)
+        while i &+ 4 <= n { s.add(SIMD2(f(p[i]), f(p[i &+ 1])), SIMD2(f(p[i &+ 2]), f(p[i &+ 3]))); i &+= 4 }
+        while i < n { s.add(f(p[i])); i &+= 1 }
+        return s.total
     }
 
     /// A benchmark's bar returns (`r[0] = 0`) and total return, computed once.

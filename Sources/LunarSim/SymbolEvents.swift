@@ -76,8 +76,6 @@ public struct UniverseEvents: @unchecked Sendable {
     // The arrays the pointers point into.
     private let storage: [[Double]]
 
-    /// The events of `panel`, a run view (`Panel.runView`): its `member` field, its lifecycle and
-    /// the corporate actions `mode` applies.
     /// The events of `panel` under `options`, computed once per panel and the settings they
     /// depend on (a run's view is memoized, so repeated runs on one panel share them).
     public static func of(_ panel: Panel, _ options: SimulationOptions) throws -> UniverseEvents {
@@ -86,6 +84,8 @@ public struct UniverseEvents: @unchecked Sendable {
         }
     }
 
+    /// The events of `panel`, a run view (`Panel.runView`): its `member` field, its lifecycle and
+    /// the corporate actions `mode` applies.
     public init(panel: Panel, options: SimulationOptions) throws {
         let T = panel.barCount
         var sessionEnd: [Double] = []

@@ -137,6 +137,7 @@ import Testing
                 let base = UnsafePointer<Double>(bitPattern: 8)!
                 let (sr, se) = Metrics.sums(rb.baseAddress ?? base, eb.baseAddress ?? base, n)
                 #expect(sr.bitPattern == sum4(r).bitPattern && se.bitPattern == sum4(e).bitPattern)
+                #expect(Metrics.sum(eb.baseAddress ?? base, n) { $0 * $0 }.bitPattern == sum4(e.map { $0 * $0 }).bitPattern)
                 let (ss, down, _, _) = Metrics.spreads(rb.baseAddress ?? base, n, mean: mu, benchmark: nil)
                 #expect(ss.bitPattern == sum4(r.map { ($0 - mu) * ($0 - mu) }).bitPattern)
                 #expect(down.bitPattern == sum4(r.map { $0 < 0 ? $0 * $0 : 0 }).bitPattern)
